@@ -1,0 +1,158 @@
+/*
+ * check.c -- the forward check: replay a hypothesis on its repair.
+ *
+ * A repair is written only if encoding it as UTF-8, decoding that with the
+ * hypothesis' codecs layer by layer and applying the recorded losses gives
+ * back the input run byte for byte.  This is the engine's safety net: the
+ * search may be clever, this code is deliberately plain.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "engine.h"
+#include "utf8.h"
+
+typedef struct {
+    uint8_t *v;
+    size_t n, cap;
+} bytes;
+
+static int put(bytes *b, const uint8_t *p, size_t len)
+{
+    if (b->n + len > b->cap) {
+        size_t c = b->cap ? b->cap * 2 : 256;
+        while (c < b->n + len)
+            c *= 2;
+        uint8_t *q = realloc(b->v, c);
+        if (!q)
+            return -1;
+        b->v = q;
+        b->cap = c;
+    }
+    memcpy(b->v + b->n, p, len);
+    b->n += len;
+    return 0;
+}
+
+static int put_cp(bytes *b, uint32_t cp)
+{
+    uint8_t u[4];
+    return put(b, u, (size_t)ub_utf8_encode(cp, u));
+}
+
+/* UTF-8, or CESU-8 / modified UTF-8 when cesu is set. */
+static int put_cp_cesu(bytes *b, uint32_t cp, int cesu)
+{
+    if (cesu && cp >= 0x10000) {
+        uint32_t v = cp - 0x10000;
+        return put_cp(b, 0xD800 + (v >> 10)) || put_cp(b, 0xDC00 + (v & 0x3FF));
+    }
+    if (cesu && cp == 0)
+        return put(b, (const uint8_t *)"\xC0\x80", 2);
+    return put_cp(b, cp);
+}
+
+/* Surrogate code points are written with the generic 3-byte form. */
+static int encode_text(bytes *b, const uint32_t *t, size_t n, int cesu)
+{
+    b->n = 0;
+    for (size_t i = 0; i < n; i++)
+        if (put_cp_cesu(b, t[i], cesu))
+            return -1;
+    return 0;
+}
+
+int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
+                     const uint8_t *in, size_t inlen)
+{
+    bytes b = { 0 };
+    uint32_t *text = NULL;
+    size_t ntext = nout;
+    int ok = -1;
+
+    text = malloc((nout ? nout : 1) * sizeof *text);
+    if (!text)
+        goto done;
+    memcpy(text, out, nout * sizeof *text);
+
+    if (h->kind == UB_HYP_LEGACY) {
+        /* text in codec[0] read as ISO-8859-1: byte value = code point */
+        for (size_t i = 0; i < ntext; i++) {
+            int byte = ub_codec_encode(h->codec[0], text[i]);
+            if (byte < 0) {
+                ok = 0;
+                goto done;
+            }
+            text[i] = (uint32_t)byte;
+        }
+    } else {
+        /* innermost layer first: original -> bytes -> wrong decode */
+        for (int l = h->nlayers - 1; l >= 0; l--) {
+            if (encode_text(&b, text, ntext, h->cesu >> l & 1))
+                goto done;
+            uint32_t *t2 = realloc(text, (b.n ? b.n : 1) * sizeof *t2);
+            if (!t2)
+                goto done;
+            text = t2;
+            for (size_t i = 0; i < b.n; i++)
+                text[i] = ub_codec_decode(h->codec[l], b.v[i]);
+            ntext = b.n;
+        }
+    }
+    if (encode_text(&b, text, ntext, 0))
+        goto done;
+    ok = b.n == inlen && memcmp(b.v, in, inlen) == 0;
+done:
+    free(text);
+    free(b.v);
+    return ok;
+}
+
+int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
+                           const uint8_t *in, size_t inlen)
+{
+    bytes b = { 0 };
+    int ok = -1;
+    for (size_t i = 0; i < n; i++) {
+        const ub_lchar *c = &chars[i];
+        if (c->keep) {
+            if (put_cp(&b, c->cp))
+                goto done;
+            continue;
+        }
+        uint8_t u[4];
+        int len = ub_utf8_encode(c->cp, u);
+        for (int j = 0; j < len; j++) {
+            int r = 0;
+            switch (c->ops[j]) {
+            case UB_OP_NONE:
+                r = put_cp(&b, ub_codec_decode(h->codec[0], u[j]));
+                break;
+            case UB_OP_DROP:
+                break;
+            case UB_OP_QMARK:
+                r = put(&b, (const uint8_t *)"?", 1);
+                break;
+            case UB_OP_FFFD:
+                r = put_cp(&b, 0xFFFD);
+                break;
+            case UB_OP_SPACE:
+                r = u[j] == 0xA0 ? put(&b, (const uint8_t *)" ", 1) : -2;
+                break;
+            default:
+                r = -2;
+            }
+            if (r == -2) {
+                ok = 0;
+                goto done;
+            }
+            if (r)
+                goto done;
+        }
+    }
+    ok = b.n == inlen && memcmp(b.v, in, inlen) == 0;
+done:
+    free(b.v);
+    return ok;
+}

@@ -1,0 +1,63 @@
+/*
+ * codec.h -- single-byte codec tables (internal).
+ *
+ * Every codec maps bytes 0x00..0x7F to ASCII and 0x80..0xFF through a
+ * generated table (codec_tables.c, from ICU).  Bytes a codec leaves
+ * undefined decode "sloppily" to the code point of the same value and are
+ * flagged lossy: strict decoders drop them or substitute them, which is
+ * where lost bytes come from.
+ */
+#ifndef UB_CODEC_H
+#define UB_CODEC_H
+
+#include <stdint.h>
+
+enum {
+#define UB_CODEC(id, name, source, prior, aliases) UB_CODEC_##id,
+#include "codec_list.h"
+#undef UB_CODEC
+    UB_NCODECS
+};
+
+/* All codec ids fit in one mask. */
+typedef uint32_t ub_codec_mask;
+#define UB_CODEC_ALL ((ub_codec_mask)((1ull << UB_NCODECS) - 1))
+
+struct ub_codec_table {
+    uint16_t to_ucs[128];   /* bytes 0x80..0xFF */
+    uint8_t lossy[16];      /* bit set: undefined (or C1) in this codec */
+};
+
+extern const struct ub_codec_table ub_codec_tables[UB_NCODECS];
+extern const char ub_codec_tables_icu_version[];
+
+typedef struct {
+    const char *name;
+    const char *aliases;
+    int prior;              /* tenths of a nat */
+} ub_codec_info;
+
+/* Name, aliases and prior of codec id (0 .. UB_NCODECS-1). */
+const ub_codec_info *ub_codec_info_of(int id);
+
+/* Find a codec by name or alias, case-insensitively, ignoring '-' and '_'.
+ * Returns the id or -1. */
+int ub_codec_find(const char *name);
+
+static inline uint32_t ub_codec_decode(int id, uint8_t b)
+{
+    return b < 0x80 ? b : ub_codec_tables[id].to_ucs[b - 0x80];
+}
+
+static inline int ub_codec_is_lossy(int id, uint8_t b)
+{
+    return b >= 0x80 && (ub_codec_tables[id].lossy[(b - 0x80) >> 3] >> ((b - 0x80) & 7) & 1);
+}
+
+/* The codecs that can encode cp (ASCII: all of them). */
+ub_codec_mask ub_codec_encodable(uint32_t cp);
+
+/* The byte codec id encodes cp to, or -1 if it cannot. */
+int ub_codec_encode(int id, uint32_t cp);
+
+#endif

@@ -1,0 +1,676 @@
+/*
+ * detect.c -- the detector: decide every run of a segment.
+ *
+ * A run is a maximal span of non-ASCII characters (joined across a single
+ * space or '?' between two of them, since NBSP-turned-space and '?'
+ * substitutions sit inside mojibake).  For each run we enumerate the
+ * hypotheses that reverse it into valid text -- UTF-8 read as codec X, one
+ * to three layers; a legacy codec read as Latin-1; a single layer with lost
+ * bytes -- and score each as a log-odds against leaving the run alone:
+ *
+ *     score = log P(repair | context) - log P(run | context)
+ *             - prior(codecs, layers) - cost(losses) - margin
+ *
+ * under the character language model.  Mojibake reads as very improbable
+ * text, its repair as ordinary text; clean text has no hypothesis or only
+ * far less probable ones.  The margin biases hard toward leaving text
+ * alone.  Finally a line that also holds non-ASCII text that cannot be
+ * mojibake (a correctly decoded "–", say) needs more evidence before any of
+ * its runs is changed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "engine.h"
+#include "uclass.h"
+#include "utf8.h"
+
+/* ------------------------------------------------------------ tuning */
+
+/* All in nats.  MARGIN: how much more probable a repair must be than the
+ * text as it is.  LAYER: each extra layer of mis-decoding.  LEGACY: the
+ * legacy-read-as-Latin-1 hypothesis.  LOSSY: any lossy hypothesis, on top
+ * of the per-loss costs.  CLEAN_LINE: per clean non-ASCII run on the same
+ * line (at most CLEAN_MAX of them count). */
+#define MARGIN 3.0
+#define LAYER_COST 2.0
+#define CESU_COST 1.0
+#define LEGACY_COST 1.5
+#define LOSSY_COST 2.0
+#define CLEAN_LINE 4.0
+#define CLEAN_MAX 3
+#define SCORE_CAP 15.0
+#define MAX_LOSSY_CODECS 4
+
+static const ub_lossmodel default_loss = {
+    .allow = 1u << UB_OP_DROP | 1u << UB_OP_QMARK | 1u << UB_OP_FFFD | 1u << UB_OP_SPACE,
+    .cost = { [UB_OP_DROP] = 1.5f, [UB_OP_QMARK] = 1.0f, [UB_OP_FFFD] = 0.5f,
+              [UB_OP_SPACE] = 1.0f },
+    .cost_drop_shy = 2.5f,
+    .cost_drop_nbsp = 2.0f,
+    .keep_cost = 6.0f,
+    .max_insert = 2,
+};
+
+/* ------------------------------------------------------------ scratch */
+
+#define INVALID_CP 0xFFFFFFFFu
+
+struct run {
+    size_t c0, c1;          /* characters [c0, c1) of the segment */
+    size_t c1t;             /* c1, or c1 + 1 when a trailing ' '/'?' may belong */
+    int certain_clean;      /* no hypothesis at all */
+    int fix;                /* decided: write the candidate */
+    double score;
+    ub_hyp hyp;
+    size_t out0, nout;      /* candidate in the out arena */
+    size_t l0;              /* lossy: chars in the lchar arena (nout of them) */
+    size_t g0, ng;          /* lossy: gaps in the gap arena */
+    size_t cend;            /* characters consumed: c1 or c1t */
+};
+
+struct ub_detect_scratch {
+    uint32_t *cp;           /* segment characters */
+    uint32_t *boff;         /* byte offset of each character */
+    size_t ccap, bcap;
+    struct run *runs;
+    size_t nruns, rcap;
+    ub_u32vec out;          /* candidates of all runs */
+    ub_u32vec lvl[UB_MAX_LAYERS];
+    uint8_t *tmp;
+    size_t tmpcap;
+    ub_lchar *lch;
+    size_t nlch, lchcap;
+    ub_gapalt *gaps;
+    size_t ngaps, gapcap;
+    ub_beam_scratch *beam;
+    uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
+    size_t obufcap;
+};
+
+int ub_u32vec_reserve(ub_u32vec *a, size_t need)
+{
+    if (need <= a->cap)
+        return 0;
+    size_t c = a->cap ? a->cap : 256;
+    while (c < need)
+        c *= 2;
+    uint32_t *v = realloc(a->v, c * sizeof *v);
+    if (!v)
+        return -1;
+    a->v = v;
+    a->cap = c;
+    return 0;
+}
+
+static int reserve(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 256;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+ub_detect_scratch *ub_detect_scratch_new(void)
+{
+    ub_detect_scratch *s = calloc(1, sizeof *s);
+    if (s && !(s->beam = ub_beam_scratch_new())) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+void ub_detect_scratch_free(ub_detect_scratch *s)
+{
+    if (!s)
+        return;
+    free(s->cp);
+    free(s->boff);
+    free(s->runs);
+    free(s->out.v);
+    for (int i = 0; i < UB_MAX_LAYERS; i++)
+        free(s->lvl[i].v);
+    free(s->tmp);
+    free(s->lch);
+    free(s->gaps);
+    free(s->obuf);
+    ub_beam_scratch_free(s->beam);
+    free(s);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static const int *codec_order(void)
+{
+    static int order[UB_NCODECS];
+    static int ready;
+    if (!ready) {
+        int n = 0;
+        for (int i = 0; i < UB_NCODECS; i++)
+            order[n++] = i;
+        for (int i = 1; i < n; i++)
+            for (int j = i; j > 0 && ub_codec_info_of(order[j])->prior <
+                                     ub_codec_info_of(order[j - 1])->prior; j--) {
+                int t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        ready = 1;
+    }
+    return order;
+}
+
+/* Characters no repair may produce. */
+static int bad_output(uint32_t c)
+{
+    if (c < 0x20)
+        return c != '\t' && c != '\n' && c != '\r';
+    if (c < 0x80)
+        return 0;
+    int cls = ub_uclass(c);
+    if (cls >> 4 != UB_SG_SPECIAL)
+        return 0;
+    int cat = cls & 15;
+    return cat == UB_CG_C1 || cat == UB_CG_SURR || cat == UB_CG_UNASSIGNED ||
+           cat == UB_CG_PRIVATE;
+}
+
+static int has_bad_output(const uint32_t *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (bad_output(t[i]))
+            return 1;
+    return 0;
+}
+
+static int has_nonascii(const uint32_t *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i] >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* log P(t | l2 l1) plus the junction with the two characters after it. */
+static double lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t, size_t n,
+                      const uint32_t *right, size_t nright)
+{
+    double sc = ub_lm_score(lm, l2, l1, t, n);
+    uint32_t c2 = n >= 2 ? t[n - 2] : n == 1 ? l1 : l2;
+    uint32_t c1 = n >= 1 ? t[n - 1] : l1;
+    for (size_t i = 0; i < nright && i < 2; i++) {
+        sc += ub_lm_logp(lm, c2, c1, right[i]);
+        c2 = c1;
+        c1 = right[i];
+    }
+    return sc;
+}
+
+static double codec_prior(int c)
+{
+    return ub_codec_info_of(c)->prior / 10.0;
+}
+
+/* ------------------------------------------------------------ search */
+
+struct eval {
+    unbake_ctx *ctx;
+    ub_detect_scratch *s;
+    struct run *r;
+    const uint32_t *in;     /* the run's characters */
+    size_t n;
+    uint32_t l2, l1;
+    const uint32_t *right;
+    size_t nright;
+    double lm_in;           /* log P(run), computed when first needed */
+    int have_lm_in;
+    double margin;
+    int found;              /* any hypothesis reversed the run */
+};
+
+/* Keep cand as the run's candidate if it scores best so far. */
+static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t nout, double cost)
+{
+    if (has_bad_output(out, nout))
+        return 0;
+    if (nout == e->n && !memcmp(out, e->in, nout * sizeof *out))
+        return 0;
+    e->found = 1;
+    if (!e->have_lm_in) {
+        e->lm_in = lm_span(e->ctx->lm, e->l2, e->l1, e->in, e->n, e->right, e->nright);
+        e->have_lm_in = 1;
+    }
+    double lm_out = lm_span(e->ctx->lm, e->l2, e->l1, out, nout, e->right, e->nright);
+    double score = lm_out - e->lm_in - cost - e->margin;
+    if (e->r->nout && score <= e->r->score)
+        return 0;
+    e->r->score = score;
+    e->r->hyp = *h;
+    e->r->nout = nout;
+    e->r->ng = 0;
+    e->r->l0 = (size_t)-1;
+    e->r->cend = e->r->c1;
+    if (ub_u32vec_reserve(&e->s->out, e->r->out0 + nout))
+        return -1;
+    memcpy(e->s->out.v + e->r->out0, out, nout * sizeof *out);
+    return 0;
+}
+
+static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, ub_hyp *h,
+                       double cost)
+{
+    ub_codec_mask mask = UB_CODEC_ALL;
+    for (size_t i = 0; i < n && mask; i++)
+        if (t[i] >= 0x80)
+            mask &= ub_codec_encodable(t[i]);
+    if (!mask)
+        return 0;
+    ub_detect_scratch *s = e->s;
+    if (ub_u32vec_reserve(&s->lvl[depth], n) ||
+        reserve((void **)&s->tmp, &s->tmpcap, n, 1))
+        return -1;
+    uint32_t *out = s->lvl[depth].v;
+    /* codecs that give the same bytes give the same repair: try each
+     * distinct result once, with the most likely codec */
+    uint64_t seen[UB_NCODECS];
+    int nseen = 0;
+    const int *order = codec_order();
+    for (int k = 0; k < UB_NCODECS; k++) {
+        int c = order[k];
+        if (!(mask >> c & 1))
+            continue;
+        int cesu = 0;
+        e->ctx->steps += n;
+        long m = ub_reverse_layer(t, n, c, 1, s->tmp, out, &cesu);
+        if (m < 0)
+            continue;
+        uint64_t hash = 1469598103934665603ull ^ (uint64_t)m;
+        for (long i = 0; i < m; i++)
+            hash = (hash ^ out[i]) * 1099511628211ull;
+        int dup = 0;
+        for (int i = 0; i < nseen; i++)
+            dup |= seen[i] == hash;
+        if (dup)
+            continue;
+        seen[nseen++] = hash;
+        h->codec[depth] = (int8_t)c;
+        h->nlayers = depth + 1;
+        if (cesu)
+            h->cesu |= (uint8_t)(1u << depth);
+        else
+            h->cesu &= (uint8_t)~(1u << depth);
+        double c2 = cost + codec_prior(c) + (depth ? LAYER_COST : 0) + (cesu ? CESU_COST : 0);
+        if (offer(e, h, out, (size_t)m, c2) < 0)
+            return -1;
+        if (depth + 1 < e->ctx->max_layers && has_nonascii(out, (size_t)m))
+            if (search_utf8(e, out, (size_t)m, depth + 1, h, c2) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+static int search_legacy(struct eval *e)
+{
+    int c1 = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        if (e->in[i] > 0xFF)
+            return 0;
+        c1 |= e->in[i] >= 0x80 && e->in[i] < 0xA0;
+    }
+    if (!c1)
+        return 0;
+    ub_detect_scratch *s = e->s;
+    if (ub_u32vec_reserve(&s->lvl[0], e->n))
+        return -1;
+    uint32_t *out = s->lvl[0].v;
+    for (int c = 0; c < UB_NCODECS; c++) {
+        if (c == UB_CODEC_LATIN1)
+            continue;
+        ub_reverse_legacy(e->in, e->n, c, out);
+        ub_hyp h = { .kind = UB_HYP_LEGACY, .nlayers = 1, .codec = { (int8_t)c } };
+        if (offer(e, &h, out, e->n, codec_prior(c) + LEGACY_COST) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
+                        size_t nright)
+{
+    ub_codec_mask mask = UB_CODEC_ALL;
+    for (size_t i = 0; i < n && mask; i++)
+        if (t[i] >= 0x80 && t[i] != 0xFFFD)
+            mask &= ub_codec_encodable(t[i]);
+    if (!mask)
+        return 0;
+    double lm_in = lm_span(e->ctx->lm, e->l2, e->l1, t, n, right, nright);
+    const int *order = codec_order();
+    int tried = 0;
+    ub_detect_scratch *s = e->s;
+    for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
+        int c = order[k];
+        if (!(mask >> c & 1))
+            continue;
+        tried++;
+        ub_lossy_result res;
+        if (ub_reverse_lossy(s->beam, t, n, c, &default_loss, e->ctx->lm, e->l2, e->l1, right,
+                             nright, &res, &e->ctx->steps))
+            continue;
+        if (!res.ops_used && !res.nkeep)
+            continue;       /* lossless after all: search_utf8 saw it */
+        int ascii_only = 1, bad = 0;
+        for (size_t i = 0; i < res.nchars; i++) {
+            ascii_only &= res.chars[i].cp < 0x80;
+            bad |= !res.chars[i].keep && bad_output(res.chars[i].cp);
+        }
+        if (bad || ascii_only || res.nkeep == res.nchars)
+            continue;
+        double score = res.lm - lm_in - res.cost - codec_prior(c) - LOSSY_COST - e->margin;
+        e->found = 1;
+        if (e->r->nout && score <= e->r->score)
+            continue;
+        ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
+                     .ops_used = res.ops_used, .nkeep = res.nkeep };
+        /* store the reconstruction */
+        struct run *r = e->r;
+        if (reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
+            reserve((void **)&s->gaps, &s->gapcap, s->ngaps + res.ngaps, sizeof *s->gaps) ||
+            ub_u32vec_reserve(&s->out, r->out0 + res.nchars))
+            return -1;
+        r->score = score;
+        r->hyp = h;
+        r->nout = res.nchars;
+        r->l0 = s->nlch;
+        r->g0 = s->ngaps;
+        r->ng = res.ngaps;
+        r->cend = r->c0 + n;
+        memcpy(s->lch + s->nlch, res.chars, res.nchars * sizeof *res.chars);
+        memcpy(s->gaps + s->ngaps, res.gaps, res.ngaps * sizeof *res.gaps);
+        for (size_t i = 0; i < res.nchars; i++)
+            s->out.v[r->out0 + i] = res.chars[i].cp;
+        /* arenas grow per candidate; the winner is the last one stored */
+        s->nlch += res.nchars;
+        s->ngaps += res.ngaps;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ segment */
+
+static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size_t *nch)
+{
+    if (reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
+        reserve((void **)&s->boff, &s->bcap, n + 1, sizeof *s->boff))
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; ) {
+        uint32_t cp;
+        int len = ub_utf8_decode(p + i, n - i, &cp);
+        if (!len) {
+            cp = INVALID_CP;
+            len = 1;
+        }
+        s->cp[k] = cp;
+        s->boff[k++] = (uint32_t)i;
+        i += (size_t)len;
+    }
+    s->boff[k] = (uint32_t)n;
+    *nch = k;
+    return 0;
+}
+
+static int is_run_char(uint32_t c)
+{
+    return c >= 0x80 && c != INVALID_CP;
+}
+
+static int is_joiner(uint32_t c)
+{
+    return c == ' ' || c == '?';
+}
+
+static int find_runs(ub_detect_scratch *s, size_t nch)
+{
+    s->nruns = 0;
+    for (size_t i = 0; i < nch; ) {
+        if (!is_run_char(s->cp[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        for (;;) {
+            if (j < nch && is_run_char(s->cp[j]))
+                j++;
+            else if (j + 1 < nch && is_joiner(s->cp[j]) && is_run_char(s->cp[j + 1]))
+                j += 2;
+            else
+                break;
+        }
+        if (reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
+            return -1;
+        struct run *r = &s->runs[s->nruns++];
+        memset(r, 0, sizeof *r);
+        r->c0 = i;
+        r->c1 = j;
+        r->c1t = j < nch && is_joiner(s->cp[j]) ? j + 1 : j;
+        i = j;
+    }
+    return 0;
+}
+
+static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
+                        uint32_t l2, uint32_t l1)
+{
+    struct eval e = { 0 };
+    e.ctx = ctx;
+    e.s = s;
+    e.r = r;
+    e.in = s->cp + r->c0;
+    e.n = r->c1 - r->c0;
+    e.l2 = l2;
+    e.l1 = l1;
+    uint32_t right[2];
+    size_t nright = 0;
+    for (size_t j = r->c1; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
+        right[nright++] = s->cp[j];
+    e.right = right;
+    e.nright = nright;
+    e.margin = MARGIN + ctx->bias / 10.0;
+    r->out0 = s->out.n;
+    r->nout = 0;
+    r->score = -INFINITY;
+
+    ub_hyp h = { .kind = UB_HYP_UTF8 };
+    if (search_utf8(&e, e.in, e.n, 0, &h, 0) < 0 || search_legacy(&e) < 0)
+        return -1;
+    if (ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score <= 0)) {
+        /* the lossy search may also take a trailing space or '?' */
+        size_t nt = r->c1t - r->c0;
+        uint32_t rt[2];
+        size_t nrt = 0;
+        for (size_t j = r->c1t; j < nch && nrt < 2 && s->cp[j] != INVALID_CP; j++)
+            rt[nrt++] = s->cp[j];
+        if (search_lossy(&e, e.in, nt, rt, nrt) < 0)
+            return -1;
+    }
+    r->certain_clean = !e.found;
+    if (getenv("UNBAKE_DEBUG") && r->nout) {
+        char d[160];
+        fprintf(stderr, "run %zu+%zu: score %.2f lm_in %.2f %s\n", r->c0, r->c1 - r->c0, r->score,
+                e.lm_in, ub_hyp_describe(&r->hyp, d, sizeof d));
+    }
+    if (r->nout)
+        s->out.n = r->out0 + r->nout;
+    return 0;
+}
+
+/* Verify a run's candidate forward against its input bytes. */
+static int verify(ub_detect_scratch *s, const struct run *r, const uint8_t *seg)
+{
+    const uint8_t *in = seg + s->boff[r->c0];
+    size_t inlen = s->boff[r->cend] - s->boff[r->c0];
+    if (r->l0 != (size_t)-1)
+        return ub_check_forward_lossy(&r->hyp, s->lch + r->l0, r->nout, in, inlen);
+    return ub_check_forward(&r->hyp, s->out.v + r->out0, r->nout, in, inlen);
+}
+
+static int put_utf8(ub_detect_scratch *s, size_t *len, uint32_t cp)
+{
+    if (reserve((void **)&s->obuf, &s->obufcap, *len + 4, 1))
+        return -1;
+    *len += (size_t)ub_utf8_encode(cp, s->obuf + *len);
+    return 0;
+}
+
+/* The text written for a run: its repair, with U+FFFD for uncertain gap
+ * characters in mark mode. */
+static int render(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, size_t *len)
+{
+    *len = 0;
+    for (size_t i = 0; i < r->nout; i++) {
+        uint32_t cp = s->out.v[r->out0 + i];
+        if (ctx->lossy == UNBAKE_LOSSY_MARK && r->l0 != (size_t)-1 && s->lch[r->l0 + i].gap) {
+            double p = 0;
+            for (size_t g = 0; g < r->ng; g++)
+                if (s->gaps[r->g0 + g].index == i)
+                    p = s->gaps[r->g0 + g].alt[0].p;
+            if (p * 1000.0 < ctx->min_confidence || ctx->min_confidence >= 1000)
+                cp = 0xFFFD;
+        }
+        if (put_utf8(s, len, cp))
+            return -1;
+    }
+    return 0;
+}
+
+static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r,
+                       const uint8_t *seg, size_t outlen)
+{
+    char desc[160];
+    ub_hyp_describe(&r->hyp, desc, sizeof desc);
+    unbake_gap gaps[64];
+    unbake_alternative alts[64][UB_MAX_ALTS];
+    char texts[64][UB_MAX_ALTS][5];
+    size_t ng = r->ng < 64 ? r->ng : 64;
+    for (size_t g = 0; g < ng; g++) {
+        const ub_gapalt *ga = &s->gaps[r->g0 + g];
+        size_t off = 0;
+        for (size_t i = 0; i < ga->index; i++) {
+            uint8_t u[4];
+            off += (size_t)ub_utf8_encode(s->out.v[r->out0 + i], u);
+        }
+        gaps[g].out_offset = ctx->out_off + off;
+        gaps[g].n_alternatives = (size_t)ga->nalt;
+        gaps[g].alternatives = alts[g];
+        gaps[g].marked = ctx->lossy == UNBAKE_LOSSY_MARK &&
+                         (ga->alt[0].p * 1000.0 < ctx->min_confidence ||
+                          ctx->min_confidence >= 1000);
+        for (int a = 0; a < ga->nalt; a++) {
+            int l = ub_utf8_encode(ga->alt[a].cp, (uint8_t *)texts[g][a]);
+            texts[g][a][l] = 0;
+            alts[g][a].text = texts[g][a];
+            alts[g][a].probability = ga->alt[a].p;
+        }
+    }
+    unbake_report rep = {
+        .in_offset = ctx->in_off + s->boff[r->c0],
+        .in_len = s->boff[r->cend] - s->boff[r->c0],
+        .in = (const char *)seg + s->boff[r->c0],
+        .out_offset = ctx->out_off,
+        .out_len = outlen,
+        .out = (const char *)s->obuf,
+        .hypothesis = desc,
+        .layers = r->hyp.nlayers,
+        .score = r->score,
+        .roundtrip_ok = 1,
+        .n_gaps = ng,
+        .gaps = gaps,
+    };
+    ctx->report(ctx->report_user, &rep);
+}
+
+int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
+{
+    ub_detect_scratch *s = ctx->det;
+    size_t nch;
+    if (decode_segment(s, seg, n, &nch) || find_runs(s, nch))
+        return UNBAKE_ENOMEM;
+    s->out.n = 0;
+    s->nlch = 0;
+    s->ngaps = 0;
+
+    /* evaluate every run, left context from tentative decisions */
+    uint32_t c2 = ctx->c2, c1 = ctx->c1;
+    size_t prev = 0;
+    int nclean = 0;
+    double total = 0;
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        for (size_t j = prev; j < r->c0; j++) {
+            c2 = c1;
+            c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
+        }
+        if (evaluate_run(ctx, s, r, nch, c2, c1))
+            return UNBAKE_ENOMEM;
+        if (r->nout && r->score > 0) {
+            int ok = verify(s, r, seg);
+            if (ok < 0)
+                return UNBAKE_ENOMEM;
+            r->fix = ok;
+        }
+        if (r->fix) {
+            total += r->score < SCORE_CAP ? r->score : SCORE_CAP;
+            const uint32_t *o = s->out.v + r->out0;
+            if (r->nout >= 2)
+                c2 = o[r->nout - 2], c1 = o[r->nout - 1];
+            else if (r->nout == 1)
+                c2 = c1, c1 = o[0];
+            prev = r->cend;
+        } else {
+            nclean += r->certain_clean;
+            prev = r->c0;
+        }
+    }
+    /* a line with clean non-ASCII text needs more evidence */
+    if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)
+        for (size_t k = 0; k < s->nruns; k++)
+            s->runs[k].fix = 0;
+
+    /* write */
+    size_t at = 0;          /* next character to copy */
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (!r->fix)
+            continue;
+        if (ub_emit(ctx, seg + s->boff[at], s->boff[r->c0] - s->boff[at]))
+            return UNBAKE_EWRITE;
+        size_t len;
+        if (render(ctx, s, r, &len))
+            return UNBAKE_ENOMEM;
+        if (ctx->report)
+            report_run(ctx, s, r, seg, len);
+        if (ub_emit(ctx, s->obuf, len))
+            return UNBAKE_EWRITE;
+        ctx->nfixed++;
+        at = r->cend;
+    }
+    if (ub_emit(ctx, seg + s->boff[at], n - s->boff[at]))
+        return UNBAKE_EWRITE;
+    /* the LM context carried into the next segment */
+    for (size_t j = nch > 2 ? nch - 2 : 0; j < nch; j++) {
+        ctx->c2 = ctx->c1;
+        ctx->c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
+    }
+    return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * hyp.h -- hypotheses about how a run of text was baked (internal).
+ *
+ * A hypothesis says how the text we see was produced from the text we
+ * write: the original UTF-8 was decoded with codec[nlayers-1], the result
+ * encoded as UTF-8 and decoded with codec[nlayers-2], ... and finally with
+ * codec[0] (the outermost, most recent mistake).  Lossy hypotheses also say,
+ * for every byte of that last step, what happened to it (dropped, replaced
+ * by '?' or U+FFFD, NBSP turned into a space); those per-character records
+ * are what the forward check replays.
+ */
+#ifndef UB_HYP_H
+#define UB_HYP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UB_MAX_LAYERS 3
+
+typedef enum {
+    UB_HYP_NONE = 0,
+    UB_HYP_UTF8 = 1,        /* UTF-8 read as codec[] (1..3 layers) */
+    UB_HYP_LEGACY = 2       /* text in codec[0] read as ISO-8859-1 */
+} ub_hyp_kind_e;
+
+/* What happened to one byte of the outermost layer. */
+typedef enum {
+    UB_OP_NONE = 0,         /* decoded normally */
+    UB_OP_DROP = 1,         /* dropped (undefined byte, soft hyphen, C1) */
+    UB_OP_QMARK = 2,        /* replaced by '?' */
+    UB_OP_FFFD = 3,         /* replaced by U+FFFD */
+    UB_OP_SPACE = 4,        /* NBSP (0xA0) written as a plain space */
+    UB_OP_NOPS
+} ub_op_e;
+
+/* One character of a lossy reconstruction. */
+typedef struct {
+    uint32_t cp;            /* the character written */
+    uint8_t keep;           /* 1: passed through as is (not decoded) */
+    uint8_t gap;            /* 1: some byte of it was lost (see ops) */
+    uint8_t ops[4];         /* per UTF-8 byte of cp, an ub_op_e */
+} ub_lchar;
+
+typedef struct {
+    ub_hyp_kind_e kind;
+    int nlayers;
+    int8_t codec[UB_MAX_LAYERS];    /* [0] = outermost */
+    uint8_t cesu;           /* bit l: layer l's UTF-8 was CESU-8/modified */
+    uint32_t ops_used;      /* bit per ub_op_e used; 0 = lossless */
+    unsigned nkeep;         /* characters passed through undecoded */
+} ub_hyp;
+
+/* Describe h in words ("utf-8 read as windows-1252, 2 layers"); returns buf. */
+const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,554 @@
+/*
+ * reverse.c -- the reverse transcoder: undo one mis-decoding.
+ *
+ * The lossless direction is a straight encode-then-decode.  The lossy one
+ * is a beam search over characters: where the bytes stop being valid UTF-8,
+ * the lead byte says how many continuation bytes are missing, the loss
+ * model says which bytes they can be, and the language model chooses among
+ * the few characters that result, in context.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "reverse.h"
+#include "utf8.h"
+
+/* ------------------------------------------------------------ lossless */
+
+long ub_reverse_layer(const uint32_t *in, size_t n, int codec, int allow_cesu,
+                      uint8_t *tmp, uint32_t *out, int *cesu)
+{
+    for (size_t i = 0; i < n; i++) {
+        int b = ub_codec_encode(codec, in[i]);
+        if (b < 0)
+            return -1;
+        tmp[i] = (uint8_t)b;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; ) {
+        uint32_t cp;
+        int len = ub_utf8_decode(tmp + i, n - i, &cp);
+        if (!len && allow_cesu) {
+            const uint8_t *b = tmp + i;
+            /* CESU-8: a UTF-16 surrogate pair as two 3-byte sequences */
+            if (n - i >= 6 && b[0] == 0xED && b[1] >= 0xA0 && b[1] <= 0xAF &&
+                ub_utf8_is_cont(b[2]) && b[3] == 0xED && b[4] >= 0xB0 && b[4] <= 0xBF &&
+                ub_utf8_is_cont(b[5])) {
+                uint32_t hi = ((uint32_t)(b[1] & 0x3F) << 6 | (b[2] & 0x3F)) & 0x3FF;
+                uint32_t lo = ((uint32_t)(b[4] & 0x3F) << 6 | (b[5] & 0x3F)) & 0x3FF;
+                cp = 0x10000u + (hi << 10) + lo;
+                len = 6;
+                *cesu = 1;
+            } else if (n - i >= 2 && b[0] == 0xC0 && b[1] == 0x80) {
+                cp = 0;         /* modified UTF-8 (Java) writes NUL so */
+                len = 2;
+                *cesu = 1;
+            }
+        }
+        if (!len)
+            return -1;
+        out[o++] = cp;
+        i += (size_t)len;
+    }
+    return (long)o;
+}
+
+long ub_reverse_legacy(const uint32_t *in, size_t n, int codec, uint32_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] > 0xFF)
+            return -1;
+        out[i] = ub_codec_decode(codec, (uint8_t)in[i]);
+    }
+    return (long)n;
+}
+
+/* ------------------------------------------------------------ lossy */
+
+enum { IT_BYTE, IT_SUB, IT_Q, IT_SP };
+
+struct item {
+    uint8_t kind;
+    uint8_t byte;
+};
+
+/* One way to read one character starting at an item. */
+struct option {
+    uint32_t cp;
+    uint32_t next;          /* item index after it */
+    float cost;
+    uint8_t ops[4];
+    uint8_t keep, gap;
+};
+
+struct hrec {
+    int32_t prev;
+    uint32_t item;          /* item index where the character starts */
+    ub_lchar ch;
+};
+
+struct bstate {
+    double score;
+    uint32_t c2, c1;
+    int32_t hist;
+};
+
+#define BEAM 8
+#define RING 5              /* a character spans at most 4 items */
+#define MAX_OPTS 512
+
+struct ub_beam_scratch {
+    struct item *items;
+    size_t items_cap;
+    struct hrec *hist;
+    size_t hist_len, hist_cap;
+    struct option opts[MAX_OPTS];
+    ub_lchar *chars;
+    size_t chars_cap;
+    ub_gapalt *gaps;
+    size_t gaps_cap;
+};
+
+ub_beam_scratch *ub_beam_scratch_new(void)
+{
+    return calloc(1, sizeof(ub_beam_scratch));
+}
+
+void ub_beam_scratch_free(ub_beam_scratch *s)
+{
+    if (!s)
+        return;
+    free(s->items);
+    free(s->hist);
+    free(s->chars);
+    free(s->gaps);
+    free(s);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+struct lossy_env {
+    const struct item *it;
+    size_t n;
+    int codec;
+    const ub_lossmodel *loss;
+    const uint32_t *in;
+    struct option *opts;
+    int nopts;
+    uint64_t *steps;
+};
+
+static int allowed(const struct lossy_env *e, int op)
+{
+    return e->loss->allow >> op & 1;
+}
+
+static float drop_cost(const struct lossy_env *e, uint8_t b)
+{
+    if (b == 0xAD)
+        return e->loss->cost_drop_shy;
+    if (b == 0xA0)
+        return e->loss->cost_drop_nbsp;
+    return e->loss->cost[UB_OP_DROP];
+}
+
+/* Can byte b have been dropped here? */
+static int droppable(const struct lossy_env *e, uint8_t b)
+{
+    if (!allowed(e, UB_OP_DROP))
+        return 0;
+    if (b == 0xAD)
+        return e->loss->cost_drop_shy >= 0;
+    if (b == 0xA0)
+        return e->loss->cost_drop_nbsp >= 0;
+    return ub_codec_is_lossy(e->codec, b);
+}
+
+/* Bytes an item can stand for as a continuation/first byte; returns count. */
+struct cand {
+    uint8_t byte, op;
+    float cost;
+};
+
+static int item_bytes(const struct lossy_env *e, const struct item *x, int literal_ok,
+                      struct cand *out)
+{
+    int k = 0;
+    switch (x->kind) {
+    case IT_BYTE:
+        out[k++] = (struct cand){ x->byte, UB_OP_NONE, 0 };
+        break;
+    case IT_Q:
+        if (literal_ok)
+            out[k++] = (struct cand){ '?', UB_OP_NONE, 0 };
+        if (allowed(e, UB_OP_QMARK))
+            for (int b = 0x80; b < 0x100; b++)
+                if (ub_codec_is_lossy(e->codec, (uint8_t)b))
+                    out[k++] = (struct cand){ (uint8_t)b, UB_OP_QMARK, e->loss->cost[UB_OP_QMARK] };
+        break;
+    case IT_SUB:
+        if (allowed(e, UB_OP_FFFD))
+            for (int b = 0x80; b < 0x100; b++)
+                if (ub_codec_is_lossy(e->codec, (uint8_t)b))
+                    out[k++] = (struct cand){ (uint8_t)b, UB_OP_FFFD, e->loss->cost[UB_OP_FFFD] };
+        break;
+    case IT_SP:
+        if (literal_ok)
+            out[k++] = (struct cand){ ' ', UB_OP_NONE, 0 };
+        if (allowed(e, UB_OP_SPACE))
+            out[k++] = (struct cand){ 0xA0, UB_OP_SPACE, e->loss->cost[UB_OP_SPACE] };
+        break;
+    }
+    return k;
+}
+
+static int cont_ok(int slot, uint8_t lead, uint8_t b)
+{
+    return slot == 1 ? ub_utf8_second_ok(lead, b) : ub_utf8_is_cont(b);
+}
+
+static void add_option(struct lossy_env *e, const struct option *o)
+{
+    if (e->nopts < MAX_OPTS)
+        e->opts[e->nopts++] = *o;
+}
+
+/*
+ * Fill continuation slots [slot, len) of a sequence whose bytes so far are
+ * in o (o->ops records what happened to each); item index i is next.
+ */
+static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, size_t i,
+                       int inserted, struct option *o)
+{
+    (*e->steps)++;
+    if (slot == len) {
+        uint32_t cp = 0;
+        if (ub_utf8_decode(seq, (size_t)len, &cp) != len)
+            return;
+        o->cp = cp;
+        o->next = (uint32_t)i;
+        add_option(e, o);
+        return;
+    }
+    const struct item *x = i < e->n ? &e->it[i] : NULL;
+    int strict_next = x && x->kind == IT_BYTE && cont_ok(slot, seq[0], x->byte);
+    /* consume the next item */
+    if (x) {
+        struct cand c[40];
+        int nc = item_bytes(e, x, 0, c);
+        for (int k = 0; k < nc; k++) {
+            if (!cont_ok(slot, seq[0], c[k].byte))
+                continue;
+            seq[slot] = c[k].byte;
+            struct option sub = *o;
+            sub.ops[slot] = c[k].op;
+            sub.cost += c[k].cost;
+            sub.gap |= c[k].op == UB_OP_QMARK || c[k].op == UB_OP_FFFD;
+            fill_slots(e, seq, len, slot + 1, i + 1, inserted, &sub);
+        }
+    }
+    /* or assume a byte was dropped here: only where the bytes we have
+     * cannot complete the sequence, so clean sequences never branch */
+    if (inserted < e->loss->max_insert) {
+        int strict_ahead = 0;
+        for (size_t j = i; j < e->n && strict_ahead < len - slot; j++) {
+            if (e->it[j].kind != IT_BYTE || !ub_utf8_is_cont(e->it[j].byte))
+                break;
+            strict_ahead++;
+        }
+        if (strict_ahead >= len - slot && strict_next)
+            return;
+        for (int b = 0x80; b < 0xC0; b++) {
+            if (!cont_ok(slot, seq[0], (uint8_t)b) || !droppable(e, (uint8_t)b))
+                continue;
+            seq[slot] = (uint8_t)b;
+            struct option sub = *o;
+            sub.ops[slot] = UB_OP_DROP;
+            sub.cost += drop_cost(e, (uint8_t)b);
+            sub.gap = 1;
+            fill_slots(e, seq, len, slot + 1, i, inserted + 1, &sub);
+        }
+    }
+}
+
+/* All ways to read one character starting at item p. */
+static void expand(struct lossy_env *e, size_t p)
+{
+    e->nopts = 0;
+    struct cand c[40];
+    int nc = item_bytes(e, &e->it[p], 1, c);
+    for (int k = 0; k < nc; k++) {
+        uint8_t b = c[k].byte;
+        struct option o = { 0 };
+        o.ops[0] = c[k].op;
+        o.cost = c[k].cost;
+        o.gap = c[k].op == UB_OP_QMARK || c[k].op == UB_OP_FFFD;
+        if (b < 0x80) {
+            o.cp = b;
+            o.next = (uint32_t)p + 1;
+            add_option(e, &o);
+            continue;
+        }
+        int len = ub_utf8_seqlen(b);
+        if (len < 2)
+            continue;
+        uint8_t seq[4] = { b };
+        fill_slots(e, seq, len, 1, p + 1, 0, &o);
+    }
+    if (e->nopts == 0 && e->loss->keep_cost >= 0) {
+        struct option o = { 0 };
+        o.cp = e->in[p];
+        o.next = (uint32_t)p + 1;
+        o.cost = e->loss->keep_cost;
+        o.keep = 1;
+        add_option(e, &o);
+    }
+}
+
+static void beam_insert(struct bstate *beam, int *nb, const struct bstate *s)
+{
+    for (int i = 0; i < *nb; i++) {
+        if (beam[i].c1 == s->c1 && beam[i].c2 == s->c2) {
+            if (s->score > beam[i].score)
+                beam[i] = *s;
+            return;
+        }
+    }
+    if (*nb < BEAM) {
+        beam[(*nb)++] = *s;
+        return;
+    }
+    int worst = 0;
+    for (int i = 1; i < BEAM; i++)
+        if (beam[i].score < beam[worst].score)
+            worst = i;
+    if (s->score > beam[worst].score)
+        beam[worst] = *s;
+}
+
+static double junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
+                       size_t nright)
+{
+    double sc = 0;
+    for (size_t i = 0; i < nright && i < 2; i++) {
+        sc += ub_lm_logp(lm, c2, c1, right[i]);
+        c2 = c1;
+        c1 = right[i];
+    }
+    return sc;
+}
+
+/* Posterior of the alternatives for the gap character at output index k. */
+static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lchar *chars,
+                             size_t nchars, size_t k, size_t item, uint32_t l2, uint32_t l1,
+                             const uint32_t *right, size_t nright, ub_gapalt *g)
+{
+    uint32_t c1 = k >= 1 ? chars[k - 1].cp : l1;
+    uint32_t c2 = k >= 2 ? chars[k - 2].cp : k == 1 ? l1 : l2;
+    uint32_t after[2];
+    size_t na = 0;
+    for (size_t j = k + 1; j < nchars && na < 2; j++)
+        after[na++] = chars[j].cp;
+    for (size_t j = 0; j < nright && na < 2; j++)
+        after[na++] = right[j];
+
+    expand(e, item);
+    /* the option chosen decides which item comes next; compare only
+     * alternatives that consume the same items */
+    uint32_t next = 0;
+    for (int i = 0; i < e->nopts; i++)
+        if (e->opts[i].cp == chars[k].cp)
+            next = e->opts[i].next;
+    double sc[UB_MAX_ALTS];
+    g->index = k;
+    g->nalt = 0;
+    for (int i = 0; i < e->nopts; i++) {
+        const struct option *o = &e->opts[i];
+        if (o->next != next || o->keep)
+            continue;
+        int dup = 0;
+        for (int j = 0; j < g->nalt; j++)
+            dup |= g->alt[j].cp == o->cp;
+        if (dup)
+            continue;
+        double s = ub_lm_logp(lm, c2, c1, o->cp) - o->cost;
+        s += junction(lm, c1, o->cp, after, na);
+        int slot = g->nalt < UB_MAX_ALTS ? g->nalt++ : -1;
+        if (slot < 0) {
+            slot = 0;
+            for (int j = 1; j < UB_MAX_ALTS; j++)
+                if (sc[j] < sc[slot])
+                    slot = j;
+            if (s <= sc[slot])
+                continue;
+        }
+        sc[slot] = s;
+        g->alt[slot].cp = o->cp;
+    }
+    double mx = -INFINITY, z = 0;
+    for (int j = 0; j < g->nalt; j++)
+        mx = sc[j] > mx ? sc[j] : mx;
+    for (int j = 0; j < g->nalt; j++)
+        z += exp(sc[j] - mx);
+    for (int j = 0; j < g->nalt; j++)
+        g->alt[j].p = (float)(exp(sc[j] - mx) / z);
+    /* sort by probability, chosen first */
+    for (int a = 0; a < g->nalt; a++)
+        for (int b = a + 1; b < g->nalt; b++) {
+            int swap = g->alt[b].cp == chars[k].cp ||
+                       (g->alt[a].cp != chars[k].cp && g->alt[b].p > g->alt[a].p);
+            if (swap) {
+                ub_alt t = g->alt[a];
+                g->alt[a] = g->alt[b];
+                g->alt[b] = t;
+            }
+        }
+}
+
+int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                     const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                     const uint32_t *right, size_t nright, ub_lossy_result *res,
+                     uint64_t *steps)
+{
+    if (grow((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct item *x = &s->items[i];
+        if (in[i] == 0xFFFD) {
+            x->kind = IT_SUB;
+        } else if (in[i] == '?') {
+            x->kind = IT_Q;
+        } else if (in[i] == ' ') {
+            x->kind = IT_SP;
+        } else {
+            int b = ub_codec_encode(codec, in[i]);
+            if (b < 0)
+                return -1;
+            x->kind = IT_BYTE;
+            x->byte = (uint8_t)b;
+        }
+    }
+    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps };
+    struct bstate ring[RING][BEAM];
+    int nring[RING] = { 0 };
+    s->hist_len = 0;
+    ring[0][0] = (struct bstate){ 0, l2, l1, -1 };
+    nring[0] = 1;
+    for (size_t p = 0; p < n; p++) {
+        int r = (int)(p % RING);
+        if (!nring[r])
+            continue;
+        expand(&e, p);
+        for (int si = 0; si < nring[r]; si++) {
+            const struct bstate *st = &ring[r][si];
+            for (int oi = 0; oi < e.nopts; oi++) {
+                const struct option *o = &e.opts[oi];
+                (*steps)++;
+                if (grow((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
+                    return -1;
+                struct bstate ns;
+                ns.score = st->score + ub_lm_logp(lm, st->c2, st->c1, o->cp) - o->cost;
+                ns.c2 = st->c1;
+                ns.c1 = o->cp;
+                ns.hist = (int32_t)s->hist_len;
+                struct hrec *h = &s->hist[s->hist_len++];
+                h->prev = st->hist;
+                h->item = (uint32_t)p;
+                h->ch.cp = o->cp;
+                h->ch.keep = o->keep;
+                h->ch.gap = o->gap;
+                memcpy(h->ch.ops, o->ops, 4);
+                int q = (int)(o->next % RING);
+                beam_insert(ring[q], &nring[q], &ns);
+            }
+        }
+        nring[r] = 0;
+    }
+    int rn = (int)(n % RING);
+    if (!nring[rn])
+        return -1;
+    int best = -1;
+    double best_sc = -INFINITY;
+    for (int i = 0; i < nring[rn]; i++) {
+        const struct bstate *st = &ring[rn][i];
+        double sc = st->score + junction(lm, st->c2, st->c1, right, nright);
+        if (sc > best_sc) {
+            best_sc = sc;
+            best = i;
+        }
+    }
+    /* walk back the history of the best state */
+    size_t len = 0;
+    for (int32_t h = ring[rn][best].hist; h >= 0; h = s->hist[h].prev)
+        len++;
+    if (grow((void **)&s->chars, &s->chars_cap, len + 1, sizeof *s->chars))
+        return -1;
+    size_t k = len;
+    uint32_t *items_of = NULL;
+    res->ops_used = 0;
+    res->nkeep = 0;
+    res->cost = 0;
+    size_t ngap = 0;
+    for (int32_t h = ring[rn][best].hist; h >= 0; h = s->hist[h].prev) {
+        s->chars[--k] = s->hist[h].ch;
+        ngap += s->hist[h].ch.gap;
+    }
+    if (ngap) {
+        items_of = malloc(len * sizeof *items_of);
+        if (!items_of)
+            return -1;
+        k = len;
+        for (int32_t h = ring[rn][best].hist; h >= 0; h = s->hist[h].prev)
+            items_of[--k] = s->hist[h].item;
+    }
+    double lmsc = 0;
+    uint32_t c2 = l2, c1 = l1;
+    for (size_t i = 0; i < len; i++) {
+        const ub_lchar *ch = &s->chars[i];
+        int nb = ch->keep ? 0 : ch->cp < 0x80 ? 1 : ch->cp < 0x800 ? 2 : ch->cp < 0x10000 ? 3 : 4;
+        for (int j = 0; j < nb; j++)
+            res->ops_used |= 1u << ch->ops[j];
+        res->nkeep += ch->keep;
+        lmsc += ub_lm_logp(lm, c2, c1, ch->cp);
+        c2 = c1;
+        c1 = ch->cp;
+    }
+    lmsc += junction(lm, c2, c1, right, nright);
+    res->ops_used &= ~(1u << UB_OP_NONE);
+    res->chars = s->chars;
+    res->nchars = len;
+    res->lm = lmsc;
+    res->cost = lmsc - best_sc;
+    res->ngaps = 0;
+    res->gaps = NULL;
+    if (ngap) {
+        if (grow((void **)&s->gaps, &s->gaps_cap, ngap, sizeof *s->gaps)) {
+            free(items_of);
+            return -1;
+        }
+        for (size_t i = 0; i < len; i++) {
+            if (!s->chars[i].gap)
+                continue;
+            gap_alternatives(&e, lm, s->chars, len, i, items_of[i], l2, l1, right, nright,
+                             &s->gaps[res->ngaps++]);
+        }
+        res->gaps = s->gaps;
+    }
+    free(items_of);
+    return 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * reverse.h -- the reverse transcoder (internal): undo one mis-decoding.
+ */
+#ifndef UB_REVERSE_H
+#define UB_REVERSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hyp.h"
+#include "model.h"
+
+/*
+ * Undo one lossless layer: encode in[0..n) with codec, decode the bytes as
+ * UTF-8.  With allow_cesu, surrogate pairs written as two 3-byte sequences
+ * (CESU-8) and C0 80 for U+0000 (modified UTF-8) are accepted, and *cesu
+ * is set when they occur.  tmp needs n bytes, out room for n code points.
+ * Returns the number of code points written, or -1 when some character
+ * cannot be encoded or the bytes are not valid UTF-8.
+ */
+long ub_reverse_layer(const uint32_t *in, size_t n, int codec, int allow_cesu,
+                      uint8_t *tmp, uint32_t *out, int *cesu);
+
+/*
+ * Undo "text in codec, read as ISO-8859-1": every character must be below
+ * U+0100; returns n, or -1.
+ */
+long ub_reverse_legacy(const uint32_t *in, size_t n, int codec, uint32_t *out);
+
+/* Which losses a lossy reconstruction may assume, and what each costs. */
+typedef struct {
+    uint32_t allow;                 /* bit per ub_op_e */
+    float cost[UB_OP_NOPS];         /* nats per use */
+    float cost_drop_shy;            /* dropping 0xAD (soft hyphen) */
+    float cost_drop_nbsp;           /* dropping 0xA0 (collapsed NBSP) */
+    float keep_cost;                /* passing one character through
+                                       undecoded; < 0 forbids it */
+    int max_insert;                 /* dropped bytes per character, 0..2 */
+} ub_lossmodel;
+
+/* Scratch memory reused across calls (owned by the context). */
+typedef struct ub_beam_scratch ub_beam_scratch;
+ub_beam_scratch *ub_beam_scratch_new(void);
+void ub_beam_scratch_free(ub_beam_scratch *s);
+
+/* One alternative for a filled gap. */
+typedef struct {
+    uint32_t cp;
+    float p;                        /* posterior among the alternatives */
+} ub_alt;
+
+#define UB_MAX_ALTS 8
+
+typedef struct {
+    size_t index;                   /* index in the output characters */
+    int nalt;
+    ub_alt alt[UB_MAX_ALTS];        /* sorted, alt[0] = the chosen one */
+} ub_gapalt;
+
+/* Result of a lossy reconstruction; arrays live in the scratch. */
+typedef struct {
+    ub_lchar *chars;
+    size_t nchars;
+    ub_gapalt *gaps;
+    size_t ngaps;
+    uint32_t ops_used;
+    unsigned nkeep;
+    double lm;                      /* LM log-probability incl. right context */
+    double cost;                    /* summed loss costs */
+} ub_lossy_result;
+
+/*
+ * Find the most probable text whose decoding with codec, after the losses
+ * lm_loss allows, gives in[0..n).  (l2, l1) are the two characters before
+ * the run; right[0..nright) are the characters after it, scored as the
+ * junction.  *steps is increased by the work done (for bounds tests).
+ * Returns 0 and fills *res, or -1 when no reconstruction exists.
+ */
+int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                     const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                     const uint32_t *right, size_t nright, ub_lossy_result *res,
+                     uint64_t *steps);
+
+#endif

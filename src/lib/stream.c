@@ -1,0 +1,288 @@
+/*
+ * stream.c -- the context, its options, and the streaming filter.
+ *
+ * Input is cut into segments: lines, or -- for lines longer than
+ * UNBAKE_WINDOW bytes -- pieces cut where no run can span the cut (after
+ * an ASCII character that is not a space or '?'), or failing that before a
+ * character that would start a UTF-8 sequence under the common codecs.
+ * Where segments end depends only on the bytes, never on how they were
+ * pushed, so output is identical whatever the chunking, and at most
+ * UNBAKE_WINDOW bytes are ever held back.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "engine.h"
+#include "utf8.h"
+
+unbake_ctx *unbake_ctx_new(void)
+{
+    unbake_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    ctx->lossy = UNBAKE_LOSSY_FILL;
+    ctx->min_confidence = 1000;
+    ctx->max_layers = UB_MAX_LAYERS;
+    ctx->det = ub_detect_scratch_new();
+    if (!ctx->det) {
+        free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+void unbake_ctx_free(unbake_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    ub_detect_scratch_free(ctx->det);
+    free(ctx->buf);
+    free(ctx);
+}
+
+static int opt_range(unbake_option_e opt, int *lo, int *hi)
+{
+    switch (opt) {
+    case UNBAKE_OPT_LOSSY: *lo = 0; *hi = 2; return 0;
+    case UNBAKE_OPT_MIN_CONFIDENCE: *lo = 0; *hi = 1000; return 0;
+    case UNBAKE_OPT_MAX_LAYERS: *lo = 1; *hi = UB_MAX_LAYERS; return 0;
+    case UNBAKE_OPT_STRIP_BOM: *lo = 0; *hi = 1; return 0;
+    case UNBAKE_OPT_BIAS: *lo = -200; *hi = 200; return 0;
+    }
+    return -1;
+}
+
+static int *opt_field(unbake_ctx *ctx, unbake_option_e opt)
+{
+    switch (opt) {
+    case UNBAKE_OPT_LOSSY: return &ctx->lossy;
+    case UNBAKE_OPT_MIN_CONFIDENCE: return &ctx->min_confidence;
+    case UNBAKE_OPT_MAX_LAYERS: return &ctx->max_layers;
+    case UNBAKE_OPT_STRIP_BOM: return &ctx->strip_bom;
+    case UNBAKE_OPT_BIAS: return &ctx->bias;
+    }
+    return NULL;
+}
+
+int unbake_ctx_set(unbake_ctx *ctx, unbake_option_e opt, int value)
+{
+    int lo, hi;
+    if (!ctx || opt_range(opt, &lo, &hi) || value < lo || value > hi)
+        return UNBAKE_EINVAL;
+    if (ctx->state == ST_STREAM)
+        return UNBAKE_ESTATE;
+    *opt_field(ctx, opt) = value;
+    return UNBAKE_OK;
+}
+
+int unbake_ctx_get(const unbake_ctx *ctx, unbake_option_e opt)
+{
+    int lo, hi;
+    if (!ctx || opt_range(opt, &lo, &hi))
+        return UNBAKE_EINVAL;
+    return *opt_field((unbake_ctx *)(uintptr_t)ctx, opt);
+}
+
+int unbake_ctx_set_report(unbake_ctx *ctx, unbake_report_fn fn, void *user)
+{
+    if (!ctx)
+        return UNBAKE_EINVAL;
+    if (ctx->state == ST_STREAM)
+        return UNBAKE_ESTATE;
+    ctx->report = fn;
+    ctx->report_user = user;
+    return UNBAKE_OK;
+}
+
+int ub_emit(unbake_ctx *ctx, const void *data, size_t len)
+{
+    if (!len)
+        return 0;
+    if (ctx->write(ctx->write_user, data, len))
+        return -1;
+    ctx->out_off += len;
+    return 0;
+}
+
+int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user)
+{
+    if (!ctx || !write)
+        return UNBAKE_EINVAL;
+    if (!ctx->lm) {
+        if (ub_lm_builtin_status())
+            return UNBAKE_EDATA;
+        ctx->lm = ub_lm_builtin();
+    }
+    ctx->write = write;
+    ctx->write_user = user;
+    ctx->len = 0;
+    ctx->in_off = 0;
+    ctx->out_off = 0;
+    ctx->nfixed = 0;
+    ctx->at_start = 1;
+    ctx->c2 = ctx->c1 = UB_LM_BOS;
+    ctx->state = ST_STREAM;
+    return UNBAKE_OK;
+}
+
+/* Where to end a segment that starts at b[0] with no newline in the window. */
+static size_t window_cut(const uint8_t *b, size_t n)
+{
+    /* after an ASCII character that no run joins across */
+    for (size_t j = n; j > n / 2; j--) {
+        uint8_t c = b[j - 1];
+        if (c < 0x80 && c != ' ' && c != '?')
+            return j;
+    }
+    /* before a character that starts a UTF-8 sequence under windows-1252
+     * or windows-1251 (the usual mojibake), so a repair is not cut apart */
+    size_t fallback = 0;
+    for (size_t j = n; j > n / 2 && j > n - 4096; j--) {
+        if (ub_utf8_is_cont(b[j]))
+            continue;
+        uint32_t cp;
+        if (!ub_utf8_decode(b + j, n - j, &cp))
+            continue;
+        if (!fallback)
+            fallback = j;
+        int x = ub_codec_encode(UB_CODEC_CP1252, cp), y = ub_codec_encode(UB_CODEC_CP1251, cp);
+        if ((x >= 0xC2 && x <= 0xF4) || (y >= 0xC2 && y <= 0xF4))
+            return j;
+    }
+    if (fallback)
+        return fallback;
+    /* no character boundary at all (invalid bytes): any cut will do */
+    return n;
+}
+
+static int process(unbake_ctx *ctx, int final)
+{
+    size_t pos = 0;
+    if (ctx->at_start) {
+        if (ctx->len < 3 && !final)
+            return UNBAKE_OK;
+        if (ctx->strip_bom && ctx->len >= 3 && !memcmp(ctx->buf, "\xEF\xBB\xBF", 3)) {
+            pos = 3;
+            ctx->in_off = 3;
+        }
+        ctx->at_start = 0;
+    }
+    while (pos < ctx->len) {
+        size_t avail = ctx->len - pos;
+        size_t lim = avail < UNBAKE_WINDOW ? avail : UNBAKE_WINDOW;
+        const uint8_t *nl = memchr(ctx->buf + pos, '\n', lim);
+        size_t seg;
+        if (nl)
+            seg = (size_t)(nl - (ctx->buf + pos)) + 1;
+        else if (avail >= UNBAKE_WINDOW)
+            seg = window_cut(ctx->buf + pos, UNBAKE_WINDOW);
+        else if (final)
+            seg = avail;
+        else
+            break;
+        int rc = ub_detect_segment(ctx, ctx->buf + pos, seg);
+        if (rc)
+            return rc;
+        pos += seg;
+        ctx->in_off += seg;
+    }
+    memmove(ctx->buf, ctx->buf + pos, ctx->len - pos);
+    ctx->len -= pos;
+    return UNBAKE_OK;
+}
+
+int unbake_push(unbake_ctx *ctx, const void *data, size_t len)
+{
+    if (!ctx || (!data && len))
+        return UNBAKE_EINVAL;
+    if (ctx->state != ST_STREAM)
+        return UNBAKE_ESTATE;
+    const uint8_t *p = data;
+    while (len) {
+        /* hold at most one window (plus what is being added) */
+        if (ctx->cap < 2 * UNBAKE_WINDOW) {
+            uint8_t *nb = realloc(ctx->buf, 2 * UNBAKE_WINDOW);
+            if (!nb) {
+                ctx->state = ST_ERROR;
+                return UNBAKE_ENOMEM;
+            }
+            ctx->buf = nb;
+            ctx->cap = 2 * UNBAKE_WINDOW;
+        }
+        size_t take = ctx->cap - ctx->len;
+        if (take > len)
+            take = len;
+        memcpy(ctx->buf + ctx->len, p, take);
+        ctx->len += take;
+        p += take;
+        len -= take;
+        int rc = process(ctx, 0);
+        if (rc) {
+            ctx->state = ST_ERROR;
+            return rc;
+        }
+    }
+    return UNBAKE_OK;
+}
+
+long unbake_finish(unbake_ctx *ctx)
+{
+    if (!ctx)
+        return UNBAKE_EINVAL;
+    if (ctx->state != ST_STREAM)
+        return UNBAKE_ESTATE;
+    int rc = process(ctx, 1);
+    if (rc) {
+        ctx->state = ST_ERROR;
+        return rc;
+    }
+    ctx->state = ST_DONE;
+    return ctx->nfixed;
+}
+
+struct membuf {
+    char *p;
+    size_t n, cap;
+};
+
+static int mem_write(void *user, const char *data, size_t len)
+{
+    struct membuf *m = user;
+    if (m->n + len + 1 > m->cap) {
+        size_t c = m->cap ? m->cap : 4096;
+        while (c < m->n + len + 1)
+            c *= 2;
+        char *q = realloc(m->p, c);
+        if (!q)
+            return -1;
+        m->p = q;
+        m->cap = c;
+    }
+    memcpy(m->p + m->n, data, len);
+    m->n += len;
+    return 0;
+}
+
+long unbake_fix_buffer(unbake_ctx *ctx, const void *in, size_t in_len, char **out,
+                       size_t *out_len)
+{
+    if (!ctx || !out || !out_len || (!in && in_len))
+        return UNBAKE_EINVAL;
+    *out = NULL;
+    *out_len = 0;
+    struct membuf m = { 0 };
+    int rc = unbake_begin(ctx, mem_write, &m);
+    if (!rc)
+        rc = unbake_push(ctx, in, in_len);
+    long n = rc ? rc : unbake_finish(ctx);
+    if (n >= 0 && mem_write(&m, "", 0) == 0 && (m.p || (m.p = malloc(1)))) {
+        m.p[m.n] = 0;
+        *out = m.p;
+        *out_len = m.n;
+        return n;
+    }
+    free(m.p);
+    ctx->state = ST_IDLE;
+    return n == UNBAKE_EWRITE ? UNBAKE_ENOMEM : n < 0 ? n : UNBAKE_ENOMEM;
+}
