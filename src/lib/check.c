@@ -116,8 +116,15 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
     int ok = -1;
     for (size_t i = 0; i < n; i++) {
         const ub_lchar *c = &chars[i];
-        if (c->keep) {
+        if (c->keep == 1) {
             if (put_cp(&b, c->cp))
+                goto done;
+            continue;
+        }
+        if (c->keep == 2) {
+            /* a windows-1252 byte among the UTF-8, read as Latin-1 */
+            int byte = ub_codec_encode(UB_CODEC_CP1252, c->cp);
+            if (byte < 0 || put_cp(&b, ub_codec_decode(UB_CODEC_LATIN1, (uint8_t)byte)))
                 goto done;
             continue;
         }

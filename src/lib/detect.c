@@ -44,14 +44,18 @@
 #define CLEAN_MAX 3
 #define SCORE_CAP 15.0
 #define MAX_LOSSY_CODECS 4
+#define LINE_BONUS 3.0
 
 static const ub_lossmodel default_loss = {
     .allow = 1u << UB_OP_DROP | 1u << UB_OP_QMARK | 1u << UB_OP_FFFD | 1u << UB_OP_SPACE,
     .cost = { [UB_OP_DROP] = 1.5f, [UB_OP_QMARK] = 1.0f, [UB_OP_FFFD] = 0.5f,
-              [UB_OP_SPACE] = 1.0f },
+              [UB_OP_SPACE] = 0.5f },
     .cost_drop_shy = 2.5f,
-    .cost_drop_nbsp = 2.0f,
+    .cost_drop_nbsp = 3.0f,
+    .cost_drop_c1 = 4.0f,
     .keep_cost = 6.0f,
+    .foreign_cost = 0.5f,
+    .legacy_cost = 1.0f,
     .max_insert = 2,
 };
 
@@ -70,6 +74,7 @@ struct run {
     size_t l0;              /* lossy: chars in the lchar arena (nout of them) */
     size_t g0, ng;          /* lossy: gaps in the gap arena */
     size_t cend;            /* characters consumed: c1 or c1t */
+    uint32_t l2, l1;        /* left context it was evaluated with */
 };
 
 struct ub_detect_scratch {
@@ -236,8 +241,17 @@ struct eval {
     double lm_in;           /* log P(run), computed when first needed */
     int have_lm_in;
     double margin;
+    int line_codec;         /* the codec most repairs of the line use, or -1 */
+    double line_bonus;      /* added for it, subtracted for other codecs */
     int found;              /* any hypothesis reversed the run */
 };
+
+static double line_adjust(const struct eval *e, const ub_hyp *h)
+{
+    if (e->line_codec < 0 || h->kind != UB_HYP_UTF8)
+        return 0;
+    return h->codec[0] == e->line_codec ? e->line_bonus : -e->line_bonus;
+}
 
 /* Keep cand as the run's candidate if it scores best so far. */
 static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t nout, double cost)
@@ -252,7 +266,7 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
         e->have_lm_in = 1;
     }
     double lm_out = lm_span(e->ctx->lm, e->l2, e->l1, out, nout, e->right, e->nright);
-    double score = lm_out - e->lm_in - cost - e->margin;
+    double score = lm_out - e->lm_in - cost - e->margin + line_adjust(e, h);
     if (e->r->nout && score <= e->r->score)
         return 0;
     e->r->score = score;
@@ -348,10 +362,22 @@ static int search_legacy(struct eval *e)
 static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
                         size_t nright)
 {
-    ub_codec_mask mask = UB_CODEC_ALL;
-    for (size_t i = 0; i < n && mask; i++)
-        if (t[i] >= 0x80 && t[i] != 0xFFFD)
-            mask &= ub_codec_encodable(t[i]);
+    /* codecs that encode all but a few of the characters: the others pass
+     * through (a clean "…" glued to mojibake, say) */
+    int foreign[UB_NCODECS] = { 0 };
+    size_t nonascii = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < 0x80 || t[i] == 0xFFFD)
+            continue;
+        nonascii++;
+        ub_codec_mask m = ub_codec_encodable(t[i]);
+        for (int c = 0; c < UB_NCODECS; c++)
+            foreign[c] += !(m >> c & 1);
+    }
+    ub_codec_mask mask = 0;
+    for (int c = 0; c < UB_NCODECS; c++)
+        if ((size_t)foreign[c] * 4 <= nonascii && (size_t)foreign[c] < nonascii)
+            mask |= (ub_codec_mask)1 << c;
     if (!mask)
         return 0;
     double lm_in = lm_span(e->ctx->lm, e->l2, e->l1, t, n, right, nright);
@@ -367,7 +393,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (ub_reverse_lossy(s->beam, t, n, c, &default_loss, e->ctx->lm, e->l2, e->l1, right,
                              nright, &res, &e->ctx->steps))
             continue;
-        if (!res.ops_used && !res.nkeep)
+        if (!res.ops_used && !res.nkeep && !res.nlegacy)
             continue;       /* lossless after all: search_utf8 saw it */
         int ascii_only = 1, bad = 0;
         for (size_t i = 0; i < res.nchars; i++) {
@@ -376,12 +402,19 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         }
         if (bad || ascii_only || res.nkeep == res.nchars)
             continue;
-        double score = res.lm - lm_in - res.cost - codec_prior(c) - LOSSY_COST - e->margin;
+        /* what passed through must not be the bulk of it */
+        size_t kept = 0;
+        for (size_t i = 0; i < res.nchars; i++)
+            kept += res.chars[i].keep == 1;
+        if (kept * 2 > res.nchars)
+            continue;
+        ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
+                     .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
+        double score = res.lm - lm_in - res.cost - codec_prior(c) - LOSSY_COST - e->margin +
+                       line_adjust(e, &h);
         e->found = 1;
         if (e->r->nout && score <= e->r->score)
             continue;
-        ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
-                     .ops_used = res.ops_used, .nkeep = res.nkeep };
         /* store the reconstruction */
         struct run *r = e->r;
         if (reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
@@ -470,9 +503,13 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
 }
 
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
-                        uint32_t l2, uint32_t l1)
+                        uint32_t l2, uint32_t l1, int line_codec, double line_bonus)
 {
     struct eval e = { 0 };
+    e.line_codec = line_codec;
+    e.line_bonus = line_bonus;
+    r->l2 = l2;
+    r->l1 = l1;
     e.ctx = ctx;
     e.s = s;
     e.r = r;
@@ -613,34 +650,64 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
     /* evaluate every run, left context from tentative decisions */
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
     size_t prev = 0;
-    int nclean = 0;
-    double total = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         for (size_t j = prev; j < r->c0; j++) {
             c2 = c1;
             c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
         }
-        if (evaluate_run(ctx, s, r, nch, c2, c1))
+        if (evaluate_run(ctx, s, r, nch, c2, c1, -1, 0))
             return UNBAKE_ENOMEM;
+        if (r->nout && r->score > 0) {
+            const uint32_t *o = s->out.v + r->out0;
+            if (r->nout >= 2)
+                c2 = o[r->nout - 2], c1 = o[r->nout - 1];
+            else
+                c2 = c1, c1 = o[0];
+            prev = r->cend;
+        } else {
+            prev = r->c0;
+        }
+    }
+
+    /* the codec most of the line's repairs agree on: repairs of one line
+     * usually share it, so a second pass favours it for every run */
+    double by_codec[UB_NCODECS] = { 0 };
+    for (size_t k = 0; k < s->nruns; k++) {
+        const struct run *r = &s->runs[k];
+        if (r->nout && r->score > 0 && r->hyp.kind == UB_HYP_UTF8)
+            by_codec[r->hyp.codec[0]] += r->score < SCORE_CAP ? r->score : SCORE_CAP;
+    }
+    int line_codec = -1;
+    for (int c = 0; c < UB_NCODECS; c++)
+        if (by_codec[c] > 0 && (line_codec < 0 || by_codec[c] > by_codec[line_codec]))
+            line_codec = c;
+    if (line_codec >= 0) {
+        double bonus = by_codec[line_codec] / 4 < LINE_BONUS ? by_codec[line_codec] / 4 : LINE_BONUS;
+        for (size_t k = 0; k < s->nruns; k++) {
+            struct run *r = &s->runs[k];
+            if (r->nout && r->score > 0 && r->hyp.kind == UB_HYP_UTF8 &&
+                r->hyp.codec[0] == line_codec)
+                continue;
+            if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, line_codec, bonus))
+                return UNBAKE_ENOMEM;
+        }
+    }
+
+    int nclean = 0;
+    double total = 0;
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
         if (r->nout && r->score > 0) {
             int ok = verify(s, r, seg);
             if (ok < 0)
                 return UNBAKE_ENOMEM;
             r->fix = ok;
         }
-        if (r->fix) {
+        if (r->fix)
             total += r->score < SCORE_CAP ? r->score : SCORE_CAP;
-            const uint32_t *o = s->out.v + r->out0;
-            if (r->nout >= 2)
-                c2 = o[r->nout - 2], c1 = o[r->nout - 1];
-            else if (r->nout == 1)
-                c2 = c1, c1 = o[0];
-            prev = r->cend;
-        } else {
+        else
             nclean += r->certain_clean;
-            prev = r->c0;
-        }
     }
     /* a line with clean non-ASCII text needs more evidence */
     if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)

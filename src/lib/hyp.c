@@ -40,6 +40,9 @@ const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size)
             sep = ", ";
         }
     }
+    if (h->nlegacy)
+        ADD("%s%u windows-1252 byte%s among the utf-8", h->ops_used || h->nkeep ? ", " : "; mixed: ",
+            h->nlegacy, h->nlegacy > 1 ? "s" : "");
     if (h->nkeep)
         ADD("%s%u character%s left as is", h->ops_used ? ", " : "; partial: ", h->nkeep,
             h->nkeep > 1 ? "s" : "");

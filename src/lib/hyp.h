@@ -36,7 +36,8 @@ typedef enum {
 /* One character of a lossy reconstruction. */
 typedef struct {
     uint32_t cp;            /* the character written */
-    uint8_t keep;           /* 1: passed through as is (not decoded) */
+    uint8_t keep;           /* 1: passed through as is (not decoded);
+                               2: a C1 control read as windows-1252 */
     uint8_t gap;            /* 1: some byte of it was lost (see ops) */
     uint8_t ops[4];         /* per UTF-8 byte of cp, an ub_op_e */
 } ub_lchar;
@@ -48,6 +49,7 @@ typedef struct {
     uint8_t cesu;           /* bit l: layer l's UTF-8 was CESU-8/modified */
     uint32_t ops_used;      /* bit per ub_op_e used; 0 = lossless */
     unsigned nkeep;         /* characters passed through undecoded */
+    unsigned nlegacy;       /* C1 controls read as windows-1252 */
 } ub_hyp;
 
 /* Describe h in words ("utf-8 read as windows-1252, 2 layers"); returns buf. */

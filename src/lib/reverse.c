@@ -67,7 +67,7 @@ long ub_reverse_legacy(const uint32_t *in, size_t n, int codec, uint32_t *out)
 
 /* ------------------------------------------------------------ lossy */
 
-enum { IT_BYTE, IT_SUB, IT_Q, IT_SP };
+enum { IT_BYTE, IT_SUB, IT_Q, IT_SP, IT_FOREIGN };
 
 struct item {
     uint8_t kind;
@@ -151,6 +151,7 @@ struct lossy_env {
     struct option *opts;
     int nopts;
     uint64_t *steps;
+    int c1_codec;           /* the codec reads all of 0x80..0x9F as C1 */
 };
 
 static int allowed(const struct lossy_env *e, int op)
@@ -164,6 +165,8 @@ static float drop_cost(const struct lossy_env *e, uint8_t b)
         return e->loss->cost_drop_shy;
     if (b == 0xA0)
         return e->loss->cost_drop_nbsp;
+    if (b < 0xA0 && e->c1_codec)
+        return e->loss->cost_drop_c1;
     return e->loss->cost[UB_OP_DROP];
 }
 
@@ -280,7 +283,8 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
             struct option sub = *o;
             sub.ops[slot] = UB_OP_DROP;
             sub.cost += drop_cost(e, (uint8_t)b);
-            sub.gap = 1;
+            /* a dropped NBSP or soft hyphen is restored, not guessed */
+            sub.gap |= b != 0xA0 && b != 0xAD;
             fill_slots(e, seq, len, slot + 1, i, inserted + 1, &sub);
         }
     }
@@ -290,6 +294,30 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
 static void expand(struct lossy_env *e, size_t p)
 {
     e->nopts = 0;
+    if (e->it[p].kind == IT_FOREIGN) {
+        /* a character this codec cannot have produced: not part of the
+         * mojibake, it passes through */
+        struct option o = { 0 };
+        o.cp = e->in[p];
+        o.next = (uint32_t)p + 1;
+        o.cost = e->loss->foreign_cost;
+        o.keep = 1;
+        add_option(e, &o);
+        return;
+    }
+    if (e->codec == UB_CODEC_LATIN1 && e->it[p].kind == IT_BYTE && e->it[p].byte >= 0x80 &&
+        e->it[p].byte < 0xA0 && e->loss->legacy_cost >= 0) {
+        /* text mixing UTF-8 and windows-1252 bytes, all read as Latin-1 */
+        uint32_t cp = ub_codec_decode(UB_CODEC_CP1252, e->it[p].byte);
+        if (!ub_codec_is_lossy(UB_CODEC_CP1252, e->it[p].byte)) {
+            struct option o = { 0 };
+            o.cp = cp;
+            o.next = (uint32_t)p + 1;
+            o.cost = e->loss->legacy_cost;
+            o.keep = 2;
+            add_option(e, &o);
+        }
+    }
     struct cand c[40];
     int nc = item_bytes(e, &e->it[p], 1, c);
     for (int k = 0; k < nc; k++) {
@@ -437,13 +465,13 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
             x->kind = IT_SP;
         } else {
             int b = ub_codec_encode(codec, in[i]);
-            if (b < 0)
-                return -1;
-            x->kind = IT_BYTE;
-            x->byte = (uint8_t)b;
+            x->kind = b < 0 ? IT_FOREIGN : IT_BYTE;
+            x->byte = (uint8_t)(b < 0 ? 0 : b);
         }
     }
-    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps };
+    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps, 1 };
+    for (int b = 0x80; b < 0xA0; b++)
+        e.c1_codec &= ub_codec_is_lossy(codec, (uint8_t)b);
     struct bstate ring[RING][BEAM];
     int nring[RING] = { 0 };
     s->hist_len = 0;
@@ -502,6 +530,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     uint32_t *items_of = NULL;
     res->ops_used = 0;
     res->nkeep = 0;
+    res->nlegacy = 0;
     res->cost = 0;
     size_t ngap = 0;
     for (int32_t h = ring[rn][best].hist; h >= 0; h = s->hist[h].prev) {
@@ -523,7 +552,8 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         int nb = ch->keep ? 0 : ch->cp < 0x80 ? 1 : ch->cp < 0x800 ? 2 : ch->cp < 0x10000 ? 3 : 4;
         for (int j = 0; j < nb; j++)
             res->ops_used |= 1u << ch->ops[j];
-        res->nkeep += ch->keep;
+        res->nkeep += ch->keep == 1;
+        res->nlegacy += ch->keep == 2;
         lmsc += ub_lm_logp(lm, c2, c1, ch->cp);
         c2 = c1;
         c1 = ch->cp;

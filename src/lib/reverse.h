@@ -33,8 +33,13 @@ typedef struct {
     float cost[UB_OP_NOPS];         /* nats per use */
     float cost_drop_shy;            /* dropping 0xAD (soft hyphen) */
     float cost_drop_nbsp;           /* dropping 0xA0 (collapsed NBSP) */
+    float cost_drop_c1;             /* dropping a C1 control of a codec that
+                                       defines all of 0x80..0x9F as C1 */
     float keep_cost;                /* passing one character through
                                        undecoded; < 0 forbids it */
+    float foreign_cost;             /* ... one the codec cannot encode */
+    float legacy_cost;              /* reading a C1 control as the
+                                       windows-1252 character (Latin-1 only) */
     int max_insert;                 /* dropped bytes per character, 0..2 */
 } ub_lossmodel;
 
@@ -64,7 +69,8 @@ typedef struct {
     ub_gapalt *gaps;
     size_t ngaps;
     uint32_t ops_used;
-    unsigned nkeep;
+    unsigned nkeep;                 /* characters passed through */
+    unsigned nlegacy;               /* C1 controls read as windows-1252 */
     double lm;                      /* LM log-probability incl. right context */
     double cost;                    /* summed loss costs */
 } ub_lossy_result;
