@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/uchar.h>
 
 #include "codec.h"
 #include "engine.h"
@@ -176,19 +177,23 @@ static const int *codec_order(void)
     return order;
 }
 
-/* Characters no repair may produce. */
+/* Characters no repair may produce: controls, surrogates, private use,
+ * unassigned code points (ICU's character database: a trie lookup). */
 static int bad_output(uint32_t c)
 {
     if (c < 0x20)
         return c != '\t' && c != '\n' && c != '\r';
     if (c < 0x80)
         return 0;
-    int cls = ub_uclass(c);
-    if (cls >> 4 != UB_SG_SPECIAL)
+    switch (u_charType((UChar32)c)) {
+    case U_UNASSIGNED:
+    case U_CONTROL_CHAR:
+    case U_SURROGATE:
+    case U_PRIVATE_USE_CHAR:
+        return 1;
+    default:
         return 0;
-    int cat = cls & 15;
-    return cat == UB_CG_C1 || cat == UB_CG_SURR || cat == UB_CG_UNASSIGNED ||
-           cat == UB_CG_PRIVATE;
+    }
 }
 
 static int has_bad_output(const uint32_t *t, size_t n)
@@ -359,6 +364,44 @@ static int search_legacy(struct eval *e)
     return 0;
 }
 
+/*
+ * Is there anything that looks like broken UTF-8 under codec c?  At least
+ * one complete multi-byte sequence, or a '?'/U+FFFD next to a lead byte,
+ * or a lone lead byte before a space (NBSP turned into a space).  Clean
+ * text in another script rarely has any, so it never pays for a search.
+ */
+static int lossy_evidence(const uint32_t *t, size_t n, int c)
+{
+    int prev_lead = 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = t[i] == 0xFFFD ? -2 : ub_codec_encode(c, t[i]);
+        if (b < 0) {
+            if (b == -2 && prev_lead)
+                return 1;
+            prev_lead = 0;
+            continue;
+        }
+        if ((b == '?' || b == ' ') && prev_lead)
+            return 1;
+        int len = ub_utf8_seqlen((uint8_t)b);
+        prev_lead = len >= 2;
+        if (len >= 2 && i + (size_t)len <= n) {
+            uint8_t seq[4] = { (uint8_t)b };
+            int k = 1;
+            for (; k < len; k++) {
+                int x = ub_codec_encode(c, t[i + (size_t)k]);
+                if (x < 0)
+                    break;
+                seq[k] = (uint8_t)x;
+            }
+            uint32_t cp;
+            if (k == len && ub_utf8_decode(seq, (size_t)len, &cp) == len)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
                         size_t nright)
 {
@@ -386,7 +429,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     ub_detect_scratch *s = e->s;
     for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
         int c = order[k];
-        if (!(mask >> c & 1))
+        if (!(mask >> c & 1) || !lossy_evidence(t, n, c))
             continue;
         tried++;
         ub_lossy_result res;
@@ -641,6 +684,22 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
 {
     ub_detect_scratch *s = ctx->det;
     size_t nch;
+    if (ub_ascii_prefix(seg, n) == n) {
+        /* nothing to repair in pure ASCII: copy it, keep the LM context */
+        if (ub_emit(ctx, seg, n))
+            return UNBAKE_EWRITE;
+        for (size_t j = n > 2 ? n - 2 : 0; j < n; j++) {
+            ctx->c2 = ctx->c1;
+            ctx->c1 = seg[j];
+        }
+        return 0;
+    }
+    if (!ctx->lm) {
+        /* loaded on first need: pure ASCII never pays for it */
+        if (ub_lm_builtin_status())
+            return UNBAKE_EDATA;
+        ctx->lm = ub_lm_builtin();
+    }
     if (decode_segment(s, seg, n, &nch) || find_runs(s, nch))
         return UNBAKE_ENOMEM;
     s->out.n = 0;

@@ -109,11 +109,6 @@ int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user)
 {
     if (!ctx || !write)
         return UNBAKE_EINVAL;
-    if (!ctx->lm) {
-        if (ub_lm_builtin_status())
-            return UNBAKE_EDATA;
-        ctx->lm = ub_lm_builtin();
-    }
     ctx->write = write;
     ctx->write_user = user;
     ctx->len = 0;
