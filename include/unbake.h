@@ -245,12 +245,14 @@ UNBAKE_API int unbake_push(unbake_ctx *ctx, const void *data, size_t len);
  */
 UNBAKE_API long unbake_finish(unbake_ctx *ctx);
 
-/** The largest amount of input the stream holds back (bytes). Lines longer
- *  than this are processed in pieces split at run boundaries; a single run
- *  longer than UNBAKE_MAX_RUN bytes is decided on its first UNBAKE_MAX_RUN
- *  bytes and continued under the same hypothesis. */
+/**
+ * The largest amount of input the stream holds back, in bytes.  Input is
+ * decided a line at a time; a line longer than this is cut into pieces of
+ * at most this size, after an ASCII character that no run spans where
+ * there is one, else before a character that would start a UTF-8 sequence
+ * under windows-1252 or windows-1251.  Each piece is decided on its own.
+ */
 #define UNBAKE_WINDOW (64u * 1024u)
-#define UNBAKE_MAX_RUN (4u * 1024u)
 
 /* ---------------------------------------------------------------------- */
 /* Codecs                                                                  */

@@ -634,11 +634,16 @@ static int render(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, si
     return 0;
 }
 
+struct repair {
+    uint8_t *p;
+    size_t n, cap;
+    char desc[512];
+    double score;
+    int layers;
+};
 static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r,
-                       const uint8_t *seg, size_t outlen)
+                       const uint8_t *seg, const struct repair *rp)
 {
-    char desc[160];
-    ub_hyp_describe(&r->hyp, desc, sizeof desc);
     unbake_gap gaps[64];
     unbake_alternative alts[64][UB_MAX_ALTS];
     char texts[64][UB_MAX_ALTS][5];
@@ -668,11 +673,11 @@ static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
         .in_len = s->boff[r->cend] - s->boff[r->c0],
         .in = (const char *)seg + s->boff[r->c0],
         .out_offset = ctx->out_off,
-        .out_len = outlen,
-        .out = (const char *)s->obuf,
-        .hypothesis = desc,
-        .layers = r->hyp.nlayers,
-        .score = r->score,
+        .out_len = rp->n,
+        .out = (const char *)rp->p,
+        .hypothesis = rp->desc,
+        .layers = rp->layers,
+        .score = rp->score,
         .roundtrip_ok = 1,
         .n_gaps = ng,
         .gaps = gaps,
@@ -680,34 +685,19 @@ static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
     ctx->report(ctx->report_user, &rep);
 }
 
-int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
+/* Decide every run of seg[0..n) (decoded into s): which to repair. */
+static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
+                  uint32_t c2, uint32_t c1, size_t *nchp)
 {
-    ub_detect_scratch *s = ctx->det;
     size_t nch;
-    if (ub_ascii_prefix(seg, n) == n) {
-        /* nothing to repair in pure ASCII: copy it, keep the LM context */
-        if (ub_emit(ctx, seg, n))
-            return UNBAKE_EWRITE;
-        for (size_t j = n > 2 ? n - 2 : 0; j < n; j++) {
-            ctx->c2 = ctx->c1;
-            ctx->c1 = seg[j];
-        }
-        return 0;
-    }
-    if (!ctx->lm) {
-        /* loaded on first need: pure ASCII never pays for it */
-        if (ub_lm_builtin_status())
-            return UNBAKE_EDATA;
-        ctx->lm = ub_lm_builtin();
-    }
     if (decode_segment(s, seg, n, &nch) || find_runs(s, nch))
         return UNBAKE_ENOMEM;
+    *nchp = nch;
     s->out.n = 0;
     s->nlch = 0;
     s->ngaps = 0;
 
     /* evaluate every run, left context from tentative decisions */
-    uint32_t c2 = ctx->c2, c1 = ctx->c1;
     size_t prev = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
@@ -773,30 +763,136 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         for (size_t k = 0; k < s->nruns; k++)
             s->runs[k].fix = 0;
 
+    return 0;
+}
+
+/* A fixed run's repair may itself read as mojibake (layers lost at
+ * different stages); decide the repaired text again, at most
+ * MAX_REFINE times, and compose the hypotheses. */
+#define MAX_REFINE 2
+
+
+static int rbuf_put(struct repair *b, const void *p, size_t n)
+{
+    if (reserve((void **)&b->p, &b->cap, b->n + n + 1, 1))
+        return -1;
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+    return 0;
+}
+
+static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
+{
+    for (int depth = 0; depth < MAX_REFINE; depth++) {
+        if (ub_ascii_prefix(rp->p, rp->n) == rp->n)
+            return 0;
+        if (!ctx->nested[depth] && !(ctx->nested[depth] = ub_detect_scratch_new()))
+            return UNBAKE_ENOMEM;
+        ub_detect_scratch *s = ctx->nested[depth];
+        size_t nch;
+        int rc = decide(ctx, s, rp->p, rp->n, l2, l1, &nch);
+        if (rc)
+            return rc;
+        struct repair next = { 0 };
+        size_t at = 0, nfix = 0;
+        for (size_t k = 0; k < s->nruns; k++) {
+            struct run *r = &s->runs[k];
+            if (!r->fix)
+                continue;
+            size_t len;
+            if (rbuf_put(&next, rp->p + s->boff[at], s->boff[r->c0] - s->boff[at]) ||
+                render(ctx, s, r, &len) || rbuf_put(&next, s->obuf, len)) {
+                free(next.p);
+                return UNBAKE_ENOMEM;
+            }
+            if (!nfix++) {
+                char d[160];
+                size_t dl = strlen(rp->desc);
+                snprintf(rp->desc + dl, sizeof rp->desc - dl, "; then %s",
+                         ub_hyp_describe(&r->hyp, d, sizeof d));
+                rp->layers += r->hyp.nlayers;
+            }
+            rp->score += r->score;
+            at = r->cend;
+        }
+        if (!nfix)
+            return 0;
+        if (rbuf_put(&next, rp->p + s->boff[at], rp->n - s->boff[at])) {
+            free(next.p);
+            return UNBAKE_ENOMEM;
+        }
+        free(rp->p);
+        rp->p = next.p;
+        rp->n = next.n;
+        rp->cap = next.cap;
+    }
+    return 0;
+}
+
+int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
+{
+    ub_detect_scratch *s = ctx->det;
+    size_t nch;
+    if (ub_ascii_prefix(seg, n) == n) {
+        /* nothing to repair in pure ASCII: copy it, keep the LM context */
+        if (ub_emit(ctx, seg, n))
+            return UNBAKE_EWRITE;
+        for (size_t j = n > 2 ? n - 2 : 0; j < n; j++) {
+            ctx->c2 = ctx->c1;
+            ctx->c1 = seg[j];
+        }
+        return 0;
+    }
+    if (!ctx->lm) {
+        /* loaded on first need: pure ASCII never pays for it */
+        if (ub_lm_builtin_status())
+            return UNBAKE_EDATA;
+        ctx->lm = ub_lm_builtin();
+    }
+    int rc = decide(ctx, s, seg, n, ctx->c2, ctx->c1, &nch);
+    if (rc)
+        return rc;
+
     /* write */
     size_t at = 0;          /* next character to copy */
+    struct repair rp = { 0 };
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         if (!r->fix)
             continue;
         if (ub_emit(ctx, seg + s->boff[at], s->boff[r->c0] - s->boff[at]))
-            return UNBAKE_EWRITE;
+            goto write_error;
         size_t len;
-        if (render(ctx, s, r, &len))
-            return UNBAKE_ENOMEM;
+        rp.n = 0;
+        if (render(ctx, s, r, &len) || rbuf_put(&rp, s->obuf, len))
+            goto nomem;
+        ub_hyp_describe(&r->hyp, rp.desc, sizeof rp.desc);
+        rp.score = r->score;
+        rp.layers = r->hyp.nlayers;
+        if ((rc = refine(ctx, &rp, r->l2, r->l1)))
+            goto out;
         if (ctx->report)
-            report_run(ctx, s, r, seg, len);
-        if (ub_emit(ctx, s->obuf, len))
-            return UNBAKE_EWRITE;
+            report_run(ctx, s, r, seg, &rp);
+        if (ub_emit(ctx, rp.p, rp.n))
+            goto write_error;
         ctx->nfixed++;
         at = r->cend;
     }
     if (ub_emit(ctx, seg + s->boff[at], n - s->boff[at]))
-        return UNBAKE_EWRITE;
+        goto write_error;
     /* the LM context carried into the next segment */
     for (size_t j = nch > 2 ? nch - 2 : 0; j < nch; j++) {
         ctx->c2 = ctx->c1;
         ctx->c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
     }
-    return 0;
+    rc = 0;
+    goto out;
+write_error:
+    rc = UNBAKE_EWRITE;
+    goto out;
+nomem:
+    rc = UNBAKE_ENOMEM;
+out:
+    free(rp.p);
+    return rc;
 }

@@ -55,6 +55,7 @@ struct unbake_ctx {
 
     const ub_lm *lm;
     ub_detect_scratch *det;
+    ub_detect_scratch *nested[2];   /* for refining repairs */
 };
 
 enum { ST_IDLE = 0, ST_STREAM, ST_DONE, ST_ERROR };

@@ -37,6 +37,8 @@ void unbake_ctx_free(unbake_ctx *ctx)
     if (!ctx)
         return;
     ub_detect_scratch_free(ctx->det);
+    ub_detect_scratch_free(ctx->nested[0]);
+    ub_detect_scratch_free(ctx->nested[1]);
     free(ctx->buf);
     free(ctx);
 }
