@@ -46,6 +46,8 @@
 #define SCORE_CAP 15.0
 #define MAX_LOSSY_CODECS 4
 #define LINE_BONUS 3.0
+#define WEAK_LOGP (-9.0)   /* mean log P per character for weak evidence */
+#define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 
 static const ub_lossmodel default_loss = {
     .allow = 1u << UB_OP_DROP | 1u << UB_OP_QMARK | 1u << UB_OP_FFFD | 1u << UB_OP_SPACE,
@@ -76,6 +78,7 @@ struct run {
     size_t g0, ng;          /* lossy: gaps in the gap arena */
     size_t cend;            /* characters consumed: c1 or c1t */
     uint32_t l2, l1;        /* left context it was evaluated with */
+    float by_codec[UB_NCODECS]; /* best score per outermost codec */
 };
 
 struct ub_detect_scratch {
@@ -272,6 +275,8 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
     }
     double lm_out = lm_span(e->ctx->lm, e->l2, e->l1, out, nout, e->right, e->nright);
     double score = lm_out - e->lm_in - cost - e->margin + line_adjust(e, h);
+    if (h->kind == UB_HYP_UTF8 && score > e->r->by_codec[h->codec[0]])
+        e->r->by_codec[h->codec[0]] = (float)score;
     if (e->r->nout && score <= e->r->score)
         return 0;
     e->r->score = score;
@@ -365,24 +370,25 @@ static int search_legacy(struct eval *e)
 }
 
 /*
- * Is there anything that looks like broken UTF-8 under codec c?  At least
- * one complete multi-byte sequence, or a '?'/U+FFFD next to a lead byte,
- * or a lone lead byte before a space (NBSP turned into a space).  Clean
- * text in another script rarely has any, so it never pays for a search.
+ * Is there anything that looks like broken UTF-8 under codec c?  Strong
+ * evidence (2): a complete multi-byte sequence.  Weak evidence (1): a
+ * '?'/U+FFFD or a space (NBSP turned into a space) after a lead byte.
+ * Clean text in another script rarely has either, so it never pays for a
+ * search.
  */
 static int lossy_evidence(const uint32_t *t, size_t n, int c)
 {
-    int prev_lead = 0;
+    int prev_lead = 0, weak = 0;
     for (size_t i = 0; i < n; i++) {
         int b = t[i] == 0xFFFD ? -2 : ub_codec_encode(c, t[i]);
         if (b < 0) {
             if (b == -2 && prev_lead)
-                return 1;
+                weak = 1;
             prev_lead = 0;
             continue;
         }
         if ((b == '?' || b == ' ') && prev_lead)
-            return 1;
+            weak = 1;
         int len = ub_utf8_seqlen((uint8_t)b);
         prev_lead = len >= 2;
         if (len >= 2 && i + (size_t)len <= n) {
@@ -396,10 +402,10 @@ static int lossy_evidence(const uint32_t *t, size_t n, int c)
             }
             uint32_t cp;
             if (k == len && ub_utf8_decode(seq, (size_t)len, &cp) == len)
-                return 1;
+                return 2;
         }
     }
-    return 0;
+    return weak;
 }
 
 static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
@@ -424,12 +430,15 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     if (!mask)
         return 0;
     double lm_in = lm_span(e->ctx->lm, e->l2, e->l1, t, n, right, nright);
+    /* weak evidence counts only where the text as it is reads badly */
+    int weak_ok = ub_lm_score(e->ctx->lm, e->l2, e->l1, t, n) <= WEAK_LOGP * (double)n;
     const int *order = codec_order();
     int tried = 0;
     ub_detect_scratch *s = e->s;
     for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
         int c = order[k];
-        if (!(mask >> c & 1) || !lossy_evidence(t, n, c))
+        int ev = mask >> c & 1 ? lossy_evidence(t, n, c) : 0;
+        if (ev < 2 && !(ev == 1 && weak_ok))
             continue;
         tried++;
         ub_lossy_result res;
@@ -455,6 +464,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                      .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
         double score = res.lm - lm_in - res.cost - codec_prior(c) - LOSSY_COST - e->margin +
                        line_adjust(e, &h);
+        if (score > e->r->by_codec[c])
+            e->r->by_codec[c] = (float)score;
         e->found = 1;
         if (e->r->nout && score <= e->r->score)
             continue;
@@ -570,11 +581,13 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->out0 = s->out.n;
     r->nout = 0;
     r->score = -INFINITY;
+    for (int c = 0; c < UB_NCODECS; c++)
+        r->by_codec[c] = 0;
 
     ub_hyp h = { .kind = UB_HYP_UTF8 };
     if (search_utf8(&e, e.in, e.n, 0, &h, 0) < 0 || search_legacy(&e) < 0)
         return -1;
-    if (ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score <= 0)) {
+    if (ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
         /* the lossy search may also take a trailing space or '?' */
         size_t nt = r->c1t - r->c0;
         uint32_t rt[2];
@@ -719,13 +732,13 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         }
     }
 
-    /* the codec most of the line's repairs agree on: repairs of one line
-     * usually share it, so a second pass favours it for every run */
+    /* the codec that explains the line best as a whole: repairs of one
+     * line usually share it, so a second pass favours it for every run */
     double by_codec[UB_NCODECS] = { 0 };
     for (size_t k = 0; k < s->nruns; k++) {
         const struct run *r = &s->runs[k];
-        if (r->nout && r->score > 0 && r->hyp.kind == UB_HYP_UTF8)
-            by_codec[r->hyp.codec[0]] += r->score < SCORE_CAP ? r->score : SCORE_CAP;
+        for (int c = 0; c < UB_NCODECS; c++)
+            by_codec[c] += r->by_codec[c] < SCORE_CAP ? r->by_codec[c] : SCORE_CAP;
     }
     int line_codec = -1;
     for (int c = 0; c < UB_NCODECS; c++)

@@ -50,6 +50,7 @@ struct unbake_ctx {
     uint64_t out_off;       /* output bytes written so far */
     long nfixed;
     int at_start;           /* nothing consumed yet (BOM handling) */
+    int pushed;             /* unbake_push() was called: options frozen */
     uint32_t c2, c1;        /* last two characters written: LM context */
     uint64_t steps;         /* work counter, for bounds tests */
 

@@ -252,7 +252,7 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
     int strict_next = x && x->kind == IT_BYTE && cont_ok(slot, seq[0], x->byte);
     /* consume the next item */
     if (x) {
-        struct cand c[40];
+        struct cand c[257];
         int nc = item_bytes(e, x, 0, c);
         for (int k = 0; k < nc; k++) {
             if (!cont_ok(slot, seq[0], c[k].byte))
@@ -318,7 +318,7 @@ static void expand(struct lossy_env *e, size_t p)
             add_option(e, &o);
         }
     }
-    struct cand c[40];
+    struct cand c[257];
     int nc = item_bytes(e, &e->it[p], 1, c);
     for (int k = 0; k < nc; k++) {
         uint8_t b = c[k].byte;

@@ -72,7 +72,7 @@ int unbake_ctx_set(unbake_ctx *ctx, unbake_option_e opt, int value)
     int lo, hi;
     if (!ctx || opt_range(opt, &lo, &hi) || value < lo || value > hi)
         return UNBAKE_EINVAL;
-    if (ctx->state == ST_STREAM)
+    if (ctx->state == ST_STREAM && ctx->pushed)
         return UNBAKE_ESTATE;
     *opt_field(ctx, opt) = value;
     return UNBAKE_OK;
@@ -90,7 +90,7 @@ int unbake_ctx_set_report(unbake_ctx *ctx, unbake_report_fn fn, void *user)
 {
     if (!ctx)
         return UNBAKE_EINVAL;
-    if (ctx->state == ST_STREAM)
+    if (ctx->state == ST_STREAM && ctx->pushed)
         return UNBAKE_ESTATE;
     ctx->report = fn;
     ctx->report_user = user;
@@ -118,6 +118,7 @@ int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user)
     ctx->out_off = 0;
     ctx->nfixed = 0;
     ctx->at_start = 1;
+    ctx->pushed = 0;
     ctx->c2 = ctx->c1 = UB_LM_BOS;
     ctx->state = ST_STREAM;
     return UNBAKE_OK;
@@ -195,6 +196,7 @@ int unbake_push(unbake_ctx *ctx, const void *data, size_t len)
         return UNBAKE_EINVAL;
     if (ctx->state != ST_STREAM)
         return UNBAKE_ESTATE;
+    ctx->pushed = 1;
     const uint8_t *p = data;
     while (len) {
         /* hold at most one window (plus what is being added) */
@@ -264,10 +266,12 @@ static int mem_write(void *user, const char *data, size_t len)
 long unbake_fix_buffer(unbake_ctx *ctx, const void *in, size_t in_len, char **out,
                        size_t *out_len)
 {
+    if (out)
+        *out = NULL;
+    if (out_len)
+        *out_len = 0;
     if (!ctx || !out || !out_len || (!in && in_len))
         return UNBAKE_EINVAL;
-    *out = NULL;
-    *out_len = 0;
     struct membuf m = { 0 };
     int rc = unbake_begin(ctx, mem_write, &m);
     if (!rc)
