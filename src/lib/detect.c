@@ -45,7 +45,7 @@
 #define CLEAN_MAX 3
 #define SCORE_CAP 15.0
 #define MAX_LOSSY_CODECS 4
-#define LINE_BONUS 3.0
+#define LINE_BONUS 6.0
 #define WEAK_LOGP (-9.0)   /* mean log P per character for weak evidence */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 
@@ -378,33 +378,43 @@ static int search_legacy(struct eval *e)
  */
 static int lossy_evidence(const uint32_t *t, size_t n, int c)
 {
-    int prev_lead = 0, weak = 0;
+    int need = 0, weak = 0;     /* continuation bytes still expected */
+    size_t good = 0, broken = 0;
+    uint8_t seq[4];
+    int have = 0;
     for (size_t i = 0; i < n; i++) {
         int b = t[i] == 0xFFFD ? -2 : ub_codec_encode(c, t[i]);
-        if (b < 0) {
-            if (b == -2 && prev_lead)
-                weak = 1;
-            prev_lead = 0;
+        if (need && (b == -2 || b == '?' || b == ' ')) {
+            weak = 1;           /* a marker where a byte should be */
+            need = 0;
             continue;
         }
-        if ((b == '?' || b == ' ') && prev_lead)
-            weak = 1;
-        int len = ub_utf8_seqlen((uint8_t)b);
-        prev_lead = len >= 2;
-        if (len >= 2 && i + (size_t)len <= n) {
-            uint8_t seq[4] = { (uint8_t)b };
-            int k = 1;
-            for (; k < len; k++) {
-                int x = ub_codec_encode(c, t[i + (size_t)k]);
-                if (x < 0)
-                    break;
-                seq[k] = (uint8_t)x;
-            }
-            uint32_t cp;
-            if (k == len && ub_utf8_decode(seq, (size_t)len, &cp) == len)
-                return 2;
+        if (b < 0) {
+            broken += need > 0;
+            need = 0;
+            continue;
         }
+        if (need && ub_utf8_is_cont((uint8_t)b)) {
+            seq[have++] = (uint8_t)b;
+            if (--need == 0) {
+                uint32_t cp;
+                if (ub_utf8_decode(seq, (size_t)have, &cp) == have)
+                    good++;
+                else
+                    broken++;
+            }
+            continue;
+        }
+        broken += need > 0 || ub_utf8_is_cont((uint8_t)b) || (b >= 0x80 && !ub_utf8_seqlen((uint8_t)b));
+        int len = ub_utf8_seqlen((uint8_t)b);
+        need = len >= 2 ? len - 1 : 0;
+        have = 1;
+        seq[0] = (uint8_t)b;
     }
+    broken += need > 0;
+    /* damage is sparse in real mojibake: most sequences survive */
+    if (good && good >= broken)
+        return 2;
     return weak;
 }
 
@@ -442,7 +452,14 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             continue;
         tried++;
         ub_lossy_result res;
-        if (ub_reverse_lossy(s->beam, t, n, c, &default_loss, e->ctx->lm, e->l2, e->l1, right,
+        /* weak evidence (a lead byte before a space or '?') supports
+         * restoring NBSP and substitutions, not guessing dropped bytes */
+        ub_lossmodel loss = default_loss;
+        if (ev < 2) {
+            loss.restore_only = 1;
+            loss.max_insert = 1;
+        }
+        if (ub_reverse_lossy(s->beam, t, n, c, &loss, e->ctx->lm, e->l2, e->l1, right,
                              nright, &res, &e->ctx->steps))
             continue;
         if (!res.ops_used && !res.nkeep && !res.nlegacy)

@@ -179,7 +179,7 @@ static int droppable(const struct lossy_env *e, uint8_t b)
         return e->loss->cost_drop_shy >= 0;
     if (b == 0xA0)
         return e->loss->cost_drop_nbsp >= 0;
-    return ub_codec_is_lossy(e->codec, b);
+    return !e->loss->restore_only && ub_codec_is_lossy(e->codec, b);
 }
 
 /* Bytes an item can stand for as a continuation/first byte; returns count. */

@@ -41,6 +41,7 @@ typedef struct {
     float legacy_cost;              /* reading a C1 control as the
                                        windows-1252 character (Latin-1 only) */
     int max_insert;                 /* dropped bytes per character, 0..2 */
+    int restore_only;               /* drops limited to NBSP and soft hyphen */
 } ub_lossmodel;
 
 /* Scratch memory reused across calls (owned by the context). */
