@@ -44,7 +44,7 @@
 #define CLEAN_LINE 4.0
 #define CLEAN_MAX 3
 #define SCORE_CAP 15.0
-#define MAX_LOSSY_CODECS 4
+#define MAX_LOSSY_CODECS 3
 #define LINE_BONUS 6.0
 #define WEAK_LOGP (-9.0)   /* mean log P per character for weak evidence */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
@@ -376,7 +376,7 @@ static int search_legacy(struct eval *e)
  * Clean text in another script rarely has either, so it never pays for a
  * search.
  */
-static int lossy_evidence(const uint32_t *t, size_t n, int c)
+static int lossy_evidence(const uint32_t *t, size_t n, int c, size_t *goodp)
 {
     int need = 0, weak = 0;     /* continuation bytes still expected */
     size_t good = 0, broken = 0;
@@ -412,6 +412,7 @@ static int lossy_evidence(const uint32_t *t, size_t n, int c)
         seq[0] = (uint8_t)b;
     }
     broken += need > 0;
+    *goodp = good;
     /* damage is sparse in real mojibake: most sequences survive */
     if (good && good >= broken)
         return 2;
@@ -442,20 +443,29 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     double lm_in = lm_span(e->ctx->lm, e->l2, e->l1, t, n, right, nright);
     /* weak evidence counts only where the text as it is reads badly */
     int weak_ok = ub_lm_score(e->ctx->lm, e->l2, e->l1, t, n) <= WEAK_LOGP * (double)n;
+    /* codecs under which the most sequences survive; the others would
+     * only repair less of the run */
+    int ev[UB_NCODECS];
+    size_t good[UB_NCODECS], best_good = 0;
+    for (int c = 0; c < UB_NCODECS; c++) {
+        good[c] = 0;
+        ev[c] = mask >> c & 1 ? lossy_evidence(t, n, c, &good[c]) : 0;
+        if (ev[c] == 2 && good[c] > best_good)
+            best_good = good[c];
+    }
     const int *order = codec_order();
     int tried = 0;
     ub_detect_scratch *s = e->s;
     for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
         int c = order[k];
-        int ev = mask >> c & 1 ? lossy_evidence(t, n, c) : 0;
-        if (ev < 2 && !(ev == 1 && weak_ok))
+        if (ev[c] == 2 ? good[c] * 10 < best_good * 9 : !(ev[c] == 1 && weak_ok))
             continue;
         tried++;
         ub_lossy_result res;
         /* weak evidence (a lead byte before a space or '?') supports
          * restoring NBSP and substitutions, not guessing dropped bytes */
         ub_lossmodel loss = default_loss;
-        if (ev < 2) {
+        if (ev[c] < 2) {
             loss.restore_only = 1;
             loss.max_insert = 1;
         }
