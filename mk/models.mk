@@ -1,0 +1,34 @@
+# models.mk -- the character language model (see docs/model.md).
+#
+#   make models       install the corpus packages, extract text, train,
+#                     write models/unbake.lm (via models/unbake.lm.new)
+#   make models-eval  held-out bits per character, per language
+#
+# The trainer is deterministic: the same packages give the same bytes.
+
+LM_TRAIN_FLAGS := --cap 5M --cap-he 800k --min-char 3 --prune3 3 --prune2 1
+LM_SRC := src/gen/train_lm.c src/lib/model.c src/lib/uclass.c
+LM_CORPUS := $(B)/corpus
+
+.PHONY: models models-eval corpora
+
+# -ffp-contract=off: no fused multiply-add, so the trained bytes do not
+# depend on the CPU's FMA support.
+$(B)/gen/train_lm: $(LM_SRC) src/lib/model.h src/lib/uclass.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -ffp-contract=off -std=c11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(WARN) \
+	    -o $@ $(LM_SRC) -lunistring -lm
+
+corpora:
+	bash scripts/corpora.sh $(LM_CORPUS)
+
+models: $(B)/gen/train_lm corpora
+	$(B)/gen/train_lm $(LM_TRAIN_FLAGS) $(LM_CORPUS) models/unbake.lm.new
+	mv models/unbake.lm.new models/unbake.lm
+
+models-eval: $(B)/gen/train_lm
+	@test -d $(LM_CORPUS)/heldout || bash scripts/corpora.sh $(LM_CORPUS)
+	$(B)/gen/train_lm --eval models/unbake.lm $(LM_CORPUS)/heldout
+
+# .incbin is invisible to -MMD: rebuild the blob object when the model changes.
+$(B)/src/lib/model_blob.o: models/unbake.lm

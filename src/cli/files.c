@@ -1,0 +1,329 @@
+/*
+ * files.c -- reading input, writing output, and the streaming filter.
+ *
+ * The filter reads 64 KiB at a time and pushes each chunk through the
+ * incremental API, so memory stays constant whatever the input size.  The
+ * output goes through our own buffered writer on the file descriptor (not
+ * stdio) so that a write error carries its errno to the message.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------ output */
+
+void ub_sink_init(struct ub_sink *s, int fd, const char *name)
+{
+    s->fd = fd;
+    s->err = 0;
+    s->name = name;
+    s->written = 0;
+    s->len = 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int ub_sink_flush(struct ub_sink *s)
+{
+    if (s->err)
+        return -1;
+    if (s->len && write_all(s->fd, s->buf, s->len) < 0) {
+        s->err = errno;
+        return -1;
+    }
+    s->len = 0;
+    return 0;
+}
+
+int ub_sink_write(void *user, const char *data, size_t len)
+{
+    struct ub_sink *s = user;
+    if (s->err)
+        return -1;
+    s->written += len;
+    if (s->len + len <= sizeof s->buf) {
+        memcpy(s->buf + s->len, data, len);
+        s->len += len;
+        return 0;
+    }
+    if (ub_sink_flush(s) < 0)
+        return -1;
+    if (len >= sizeof s->buf) {
+        if (write_all(s->fd, data, len) < 0) {
+            s->err = errno;
+            return -1;
+        }
+        return 0;
+    }
+    memcpy(s->buf, data, len);
+    s->len = len;
+    return 0;
+}
+
+int ub_null_write(void *user, const char *data, size_t len)
+{
+    (void)user;
+    (void)data;
+    (void)len;
+    return 0;
+}
+
+/* ------------------------------------------------------------ input */
+
+static ssize_t read_some(int fd, void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, len);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+ssize_t ub_read_full(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read_some(fd, (char *)buf + got, len - got);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+/* ------------------------------------------------------------ repair */
+
+unbake_ctx *ub_ctx_new(const struct ub_opts *o)
+{
+    unbake_ctx *ctx = unbake_ctx_new();
+    if (!ctx)
+        return NULL;
+    const struct { unbake_option_e opt; int val; } set[] = {
+        { UNBAKE_OPT_LOSSY, o->lib.lossy },
+        { UNBAKE_OPT_MIN_CONFIDENCE, o->lib.min_confidence },
+        { UNBAKE_OPT_MAX_LAYERS, o->lib.max_layers },
+        { UNBAKE_OPT_STRIP_BOM, o->lib.strip_bom },
+        { UNBAKE_OPT_BIAS, o->lib.bias },
+    };
+    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
+        if (set[i].val == UB_UNSET)
+            continue;
+        int r = unbake_ctx_set(ctx, set[i].opt, set[i].val);
+        if (r < 0) {
+            ub_msg(1, "cannot set option %d to %d: %s", (int)set[i].opt, set[i].val,
+                   unbake_strerror(r));
+            unbake_ctx_free(ctx);
+            return NULL;
+        }
+    }
+    return ctx;
+}
+
+/* "FILE:LINE:COL" for a report, into buf. */
+static void where(struct ub_stream *st, uint64_t off, char *buf, size_t size)
+{
+    uint64_t line, col;
+    if (ub_lines_at(&st->lines, off, &line, &col) == 0)
+        snprintf(buf, size, "%s:%llu:%llu", st->name, (unsigned long long)line,
+                 (unsigned long long)col);
+    else
+        snprintf(buf, size, "%s:@%llu", st->name, (unsigned long long)off);
+}
+
+static void explain(struct ub_stream *st, const unbake_report *r)
+{
+    char loc[4200];
+    where(st, r->in_offset, loc, sizeof loc);
+    /* One report's lines stay together when workers share stderr. */
+    flockfile(stderr);
+    char *in = ub_quote(r->in, r->in_len, (size_t)-1);
+    char *out = ub_quote(r->out, r->out_len, (size_t)-1);
+    fprintf(stderr, "unbake: %s: \"%s\" -> \"%s\": %s, score %.1f, round-trip %s\n",
+            loc, in ? in : "?", out ? out : "?", r->hypothesis, r->score,
+            r->roundtrip_ok ? "ok" : "FAILED");
+    free(in);
+    free(out);
+    for (size_t g = 0; g < r->n_gaps; g++) {
+        const unbake_gap *gap = &r->gaps[g];
+        fprintf(stderr, "unbake: %s: gap %zu (output byte %llu): %s", loc, g + 1,
+                (unsigned long long)gap->out_offset, gap->marked ? "marked U+FFFD;" : "filled;");
+        for (size_t a = 0; a < gap->n_alternatives && a < 5; a++) {
+            const unbake_alternative *alt = &gap->alternatives[a];
+            char *t = ub_quote(alt->text, strlen(alt->text), 64);
+            fprintf(stderr, "%s \"%s\" %.3f", a ? "," : "", t ? t : "?", alt->probability);
+            free(t);
+        }
+        if (gap->n_alternatives > 5)
+            fprintf(stderr, ", ... (%zu in all)", gap->n_alternatives);
+        fputc('\n', stderr);
+    }
+    funlockfile(stderr);
+}
+
+void ub_stream_report(void *user, const unbake_report *r)
+{
+    struct ub_stream *st = user;
+    st->runs++;
+    st->bytes_changed += r->in_len;
+    if (st->tally)
+        ub_tally_add(st->tally, r->hypothesis, 1);
+    if (st->explain)
+        explain(st, r);
+    if (st->on_report)
+        st->on_report(st, r);
+}
+
+long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
+               unbake_write_fn write, void *wuser, int *write_failed)
+{
+    int track = st->explain || st->on_report || st->on_end;
+    uint64_t off = 0;
+    char *buf = malloc(UB_CHUNK);
+    long rc = -1;
+    int r;
+    *write_failed = 0;
+    if (!buf) {
+        ub_msg(1, "%s: %s", st->name, strerror(ENOMEM));
+        return -1;
+    }
+    ub_lines_init(&st->lines);
+    st->runs = 0;
+    st->bytes_changed = 0;
+    if ((r = unbake_ctx_set_report(ctx, ub_stream_report, st)) < 0 ||
+        (r = unbake_begin(ctx, write, wuser)) < 0)
+        goto lib_error;
+    for (;;) {
+        ssize_t n = read_some(fd, buf, UB_CHUNK);
+        if (n < 0) {
+            ub_msg(1, "%s: read error: %s", st->name, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if (track && ub_lines_add(&st->lines, buf, (size_t)n) < 0) {
+            ub_msg(1, "%s: %s", st->name, strerror(ENOMEM));
+            goto out;
+        }
+        if (st->on_input)
+            st->on_input(st, (const unsigned char *)buf, (size_t)n, off);
+        off += (uint64_t)n;
+        if ((r = unbake_push(ctx, buf, (size_t)n)) < 0)
+            goto lib_error;
+        /* Slow input (a terminal, a pipe that trickles): do not sit on
+         * what was already repaired. */
+        if ((size_t)n < UB_CHUNK && write == ub_sink_write &&
+            ub_sink_flush(wuser) < 0) {
+            *write_failed = 1;
+            goto out;
+        }
+    }
+    long runs = unbake_finish(ctx);
+    if (runs < 0) {
+        r = (int)runs;
+        goto lib_error;
+    }
+    rc = runs;
+    if (st->on_end)
+        st->on_end(st);
+    goto out;
+
+lib_error:
+    if (r == UNBAKE_EWRITE)
+        *write_failed = 1;
+    else
+        ub_msg(1, "%s: repair failed: %s", st->name, unbake_strerror(r));
+out:
+    unbake_ctx_set_report(ctx, NULL, NULL);
+    ub_lines_free(&st->lines);
+    free(buf);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the filter */
+
+int ub_filter_main(const struct ub_opts *o)
+{
+    static const char *const stdin_only[] = { "-" };
+    const char *const *files = o->n_files ? o->files : stdin_only;
+    size_t n_files = o->n_files ? o->n_files : 1;
+    struct ub_sink *out = malloc(sizeof *out);
+    unbake_ctx *ctx = ub_ctx_new(o);
+    int rc = UB_EXIT_OK;
+    struct stat out_st;
+    int out_is_reg = 0;
+
+    if (!out || !ctx) {
+        ub_msg(1, "cannot start: %s", ctx ? strerror(ENOMEM) : "cannot create a context");
+        rc = UB_EXIT_FAIL;
+        goto done;
+    }
+    ub_sink_init(out, STDOUT_FILENO, "standard output");
+    if (fstat(STDOUT_FILENO, &out_st) == 0 && S_ISREG(out_st.st_mode))
+        out_is_reg = 1;
+
+    for (size_t i = 0; i < n_files; i++) {
+        const char *path = files[i];
+        int is_stdin = strcmp(path, "-") == 0;
+        struct ub_stream st;
+        memset(&st, 0, sizeof st);
+        st.opts = o;
+        st.name = ub_display_name(path);
+        st.explain = o->explain;
+
+        int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            ub_msg(1, "%s: cannot open: %s", st.name, strerror(errno));
+            rc = UB_EXIT_FAIL;
+            continue;
+        }
+        struct stat in_st;
+        if (out_is_reg && fstat(fd, &in_st) == 0 && S_ISREG(in_st.st_mode) &&
+            in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+            ub_msg(1, "%s: input file is output file", st.name);
+            rc = UB_EXIT_FAIL;
+            if (!is_stdin)
+                close(fd);
+            continue;
+        }
+        int write_failed;
+        long runs = ub_fix_fd(ctx, fd, &st, ub_sink_write, out, &write_failed);
+        if (!is_stdin)
+            close(fd);
+        if (write_failed)
+            break;
+        if (runs < 0)
+            rc = UB_EXIT_FAIL;
+        else if (runs > 0)
+            ub_msg(3, "%s: %ld run%s repaired", st.name, runs, runs == 1 ? "" : "s");
+    }
+    if (ub_sink_flush(out) < 0 || out->err) {
+        ub_msg(1, "%s: write error: %s", out->name, strerror(out->err));
+        rc = UB_EXIT_FAIL;
+    }
+done:
+    unbake_ctx_free(ctx);
+    free(out);
+    return rc;
+}

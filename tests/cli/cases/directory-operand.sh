@@ -1,0 +1,3 @@
+# A directory is not a file to filter.
+mkdir d
+unbake d

@@ -1,0 +1,2 @@
+# -h is --help.
+unbake -h | head -n 1

@@ -1,0 +1,2 @@
+# --help prints usage on stdout and exits 0.
+unbake --help

@@ -1,0 +1,2 @@
+# -q silences errors; the exit status still tells.
+unbake -q missing.txt

@@ -1,0 +1,2 @@
+# A flag given a value.
+unbake --explain=yes

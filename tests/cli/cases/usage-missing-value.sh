@@ -1,0 +1,2 @@
+# A value option at the end of the line.
+unbake --lossy

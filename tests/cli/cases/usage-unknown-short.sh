@@ -1,0 +1,2 @@
+# Unknown short option inside a cluster.
+unbake -qZ

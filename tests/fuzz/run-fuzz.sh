@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# run-fuzz.sh -- run libFuzzer targets for a set time each (used by `make fuzz`).
+#
+# Usage: bash tests/fuzz/run-fuzz.sh FUZZ_BUILD_DIR SECONDS MAX_LEN NAME...
+#
+# Each target FUZZ_BUILD_DIR/fuzz/NAME-fuzzer starts from its seed corpus
+# fixtures/fuzz/NAME/ (read only) plus FUZZ_BUILD_DIR/corpus/NAME/ (where
+# new inputs are kept between runs).  Crash, leak, timeout and out-of-memory
+# reproducers land in FUZZ_BUILD_DIR/artifacts/NAME-*; copy the ones worth
+# keeping into fixtures/fuzz/NAME/ as regression seeds.  Prints a table of
+# executions per target; the exit status is 0 only if no target failed.
+
+set -u
+FB=$1
+secs=$2
+maxlen=$3
+shift 3
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root" || exit 2
+
+mkdir -p "$FB/artifacts" "$FB/logs"
+bad=0
+summary=()
+for name in "$@"; do
+    bin=$FB/fuzz/$name-fuzzer
+    corpus=$FB/corpus/$name
+    mkdir -p "$corpus"
+    seeds=()
+    [ -d "fixtures/fuzz/$name" ] && seeds=("fixtures/fuzz/$name")
+    log=$FB/logs/$name.log
+    echo "== $name: ${secs}s"
+    # -timeout: one input taking 30 s is a finding (the work per run must
+    # stay linear); -rss_limit_mb: so is memory beyond 1 GB under ASan.
+    "$bin" -max_total_time="$secs" -max_len="$maxlen" -timeout=30 -rss_limit_mb=1024 \
+        -print_final_stats=1 -artifact_prefix="$FB/artifacts/$name-" \
+        "$corpus" "${seeds[@]}" >"$log" 2>&1
+    rc=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1)
+    if [ "$rc" -ne 0 ]; then
+        bad=1
+        grep -E 'ERROR|fuzz invariant|SUMMARY|Test unit written' "$log" | head -n 20
+        status="FAILED (exit $rc, see $log)"
+    else
+        status=ok
+    fi
+    summary+=("$(printf '%-10s %12s execs %8s/s  %-10s %s' "$name" "${execs:-?}" "${speed:-?}" "${cov:-}" "$status")")
+done
+echo
+echo "target          executions     speed  coverage   result"
+printf '%s\n' "${summary[@]}"
+exit $bad

@@ -1,0 +1,891 @@
+/*
+ * test_api.c -- the public API contract of include/unbake.h.
+ *
+ * Versions, error strings, contexts and options, the whole-buffer and the
+ * incremental API, reports and the write callback; then property tests
+ * over inputs made by a fixed-seed PRNG: clean UTF-8 of many scripts comes
+ * back identical, random bytes never crash, valid UTF-8 stays valid, and
+ * the streaming output never depends on the chunking.
+ *
+ * On failure the helpers print the input (escaped) before failing, so a
+ * failure can be replayed with the CLI.
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "unbake.h"
+#include "tools/testkit.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+static void print_input(const char *what, const void *in, size_t n)
+{
+    fprintf(stderr, "    %s (%zu bytes): ", what, n);
+    tk_show(stderr, in, n, 400);
+    fprintf(stderr, "\n");
+}
+
+/* fix_buffer that must succeed; returns the output (caller frees). */
+static char *fix_ok(unbake_ctx *ctx, const void *in, size_t n, size_t *out_n, long *changed)
+{
+    char *out = (char *)1;
+    size_t on = 12345;
+    long r = unbake_fix_buffer(ctx, in, n, &out, &on);
+    if (r < 0 || !out) {
+        print_input("input", in, n);
+        fail_msg("unbake_fix_buffer returned %ld (%s)", r, unbake_strerror((int)r));
+    }
+    if (out[on] != '\0') {
+        print_input("input", in, n);
+        fail_msg("output is not NUL-terminated");
+    }
+    if (changed)
+        *changed = r;
+    *out_n = on;
+    return out;
+}
+
+/* The output must be exactly want. */
+static void expect_fix(unbake_ctx *ctx, const void *in, size_t n, const void *want, size_t wn,
+                       const char *why)
+{
+    size_t on;
+    char *out = fix_ok(ctx, in, n, &on, NULL);
+    if (!tk_eq(out, on, want, wn)) {
+        fprintf(stderr, "    %s\n", why);
+        print_input("input", in, n);
+        print_input("expected", want, wn);
+        print_input("got", out, on);
+        free(out);
+        fail_msg("%s", why);
+    }
+    free(out);
+}
+
+static void expect_same(unbake_ctx *ctx, const void *in, size_t n, const char *why)
+{
+    expect_fix(ctx, in, n, in, n, why);
+}
+
+static int collect(void *user, const char *data, size_t len)
+{
+    tk_add(user, data, len);
+    return 0;
+}
+
+/* Stream in through ctx in chunks drawn from rng (1 .. max bytes). */
+static long stream_chunks(unbake_ctx *ctx, const void *in, size_t n, uint64_t *rng, uint32_t max,
+                          struct tk_buf *out)
+{
+    const char *s = in;
+    tk_set(out, "", 0);
+    int r = unbake_begin(ctx, collect, out);
+    if (r)
+        return r;
+    for (size_t i = 0; i < n;) {
+        size_t k = 1 + tk_below(rng, max);
+        if (k > n - i)
+            k = n - i;
+        r = unbake_push(ctx, s + i, k);
+        if (r)
+            return r;
+        i += k;
+    }
+    return unbake_finish(ctx);
+}
+
+static int ctx_setup(void **state)
+{
+    unbake_ctx *ctx = unbake_ctx_new();
+    if (!ctx)
+        return -1;
+    *state = ctx;
+    return 0;
+}
+
+static int ctx_teardown(void **state)
+{
+    unbake_ctx_free(*state);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Version and errors                                                  */
+/* ------------------------------------------------------------------ */
+
+static void test_version(void **state)
+{
+    (void)state;
+    assert_int_equal(unbake_version(), UNBAKE_VERSION_NUMBER);
+    assert_int_equal(UNBAKE_VERSION_NUMBER,
+                     UNBAKE_VERSION_MAJOR * 10000 + UNBAKE_VERSION_MINOR * 100 + UNBAKE_VERSION_PATCH);
+    assert_non_null(unbake_version_string());
+    assert_string_equal(unbake_version_string(), UNBAKE_VERSION_STRING);
+    unsigned ma, mi, pa;
+    char tail;
+    assert_int_equal(sscanf(unbake_version_string(), "%u.%u.%u%c", &ma, &mi, &pa, &tail), 3);
+    assert_int_equal(ma, UNBAKE_VERSION_MAJOR);
+    assert_int_equal(mi, UNBAKE_VERSION_MINOR);
+    assert_int_equal(pa, UNBAKE_VERSION_PATCH);
+    assert_true(UNBAKE_VERSION_MINOR < 100 && UNBAKE_VERSION_PATCH < 100);
+}
+
+static void test_strerror(void **state)
+{
+    (void)state;
+    static const int codes[] = { UNBAKE_OK, UNBAKE_ENOMEM, UNBAKE_EINVAL, UNBAKE_ESTATE,
+                                 UNBAKE_ECODEC, UNBAKE_EWRITE, UNBAKE_EDATA };
+    const char *unknown = unbake_strerror(-9999);
+    assert_non_null(unknown);
+    assert_string_equal(unknown, "unknown error");
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *s = unbake_strerror(codes[i]);
+        assert_non_null(s);
+        assert_true(strlen(s) > 0);
+        if (!strcmp(s, unknown))
+            fail_msg("code %d has no description", codes[i]);
+        /* Each code its own text. */
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(s, unbake_strerror(codes[j])))
+                fail_msg("codes %d and %d share the text \"%s\"", codes[i], codes[j], s);
+    }
+    static const int bad[] = { 1, 2, 100, -7, -8, -100, INT_MIN, INT_MAX };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(unbake_strerror(bad[i]), "unknown error");
+    /* Frozen values. */
+    assert_int_equal(UNBAKE_ENOMEM, -1);
+    assert_int_equal(UNBAKE_EINVAL, -2);
+    assert_int_equal(UNBAKE_ESTATE, -3);
+    assert_int_equal(UNBAKE_ECODEC, -4);
+    assert_int_equal(UNBAKE_EWRITE, -5);
+    assert_int_equal(UNBAKE_EDATA, -6);
+}
+
+static void test_codecs(void **state)
+{
+    (void)state;
+    int n = unbake_codec_count();
+    /* At least the single-byte codecs of issue 2. */
+    assert_true(n >= 30);
+    static const char *const want[] = { "windows-1252", "windows-1251", "iso-8859-1", "iso-8859-16",
+                                        "macintosh", "ibm437", "ibm850", "ibm866", "koi8-r", "koi8-u" };
+    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+        int found = 0;
+        for (int i = 0; i < n; i++) {
+            const char *name = unbake_codec_name(i);
+            assert_non_null(name);
+            found |= !strcmp(name, want[w]);
+        }
+        if (!found)
+            fail_msg("codec %s not listed", want[w]);
+    }
+    assert_null(unbake_codec_name(-1));
+    assert_null(unbake_codec_name(n));
+    assert_null(unbake_codec_name(INT_MAX));
+}
+
+/* ------------------------------------------------------------------ */
+/* Contexts and options                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_ctx_lifecycle(void **state)
+{
+    (void)state;
+    unbake_ctx_free(NULL);
+    for (int i = 0; i < 50; i++) {
+        unbake_ctx *a = unbake_ctx_new(), *b = unbake_ctx_new();
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_ptr_not_equal(a, b);
+        unbake_ctx_free(a);
+        unbake_ctx_free(b);
+    }
+}
+
+static void test_option_defaults(void **state)
+{
+    unbake_ctx *ctx = *state;
+    assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_LOSSY), UNBAKE_LOSSY_FILL);
+    assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_MIN_CONFIDENCE), 1000);
+    assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_MAX_LAYERS), 3);
+    assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_STRIP_BOM), 0);
+    assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_BIAS), 0);
+}
+
+static void test_option_ranges(void **state)
+{
+    unbake_ctx *ctx = *state;
+    static const struct {
+        unbake_option_e opt;
+        int lo, hi;
+    } opts[] = {
+        { UNBAKE_OPT_LOSSY, 0, 2 },
+        { UNBAKE_OPT_MIN_CONFIDENCE, 0, 1000 },
+        { UNBAKE_OPT_MAX_LAYERS, 1, 3 },
+        { UNBAKE_OPT_STRIP_BOM, 0, 1 },
+        { UNBAKE_OPT_BIAS, -200, 200 },
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        unbake_option_e o = opts[i].opt;
+        int def = unbake_ctx_get(ctx, o);
+        for (int v = opts[i].lo; v <= opts[i].hi; v += (opts[i].hi - opts[i].lo > 10 ? 37 : 1)) {
+            assert_int_equal(unbake_ctx_set(ctx, o, v), UNBAKE_OK);
+            assert_int_equal(unbake_ctx_get(ctx, o), v);
+        }
+        assert_int_equal(unbake_ctx_set(ctx, o, opts[i].hi), UNBAKE_OK);
+        assert_int_equal(unbake_ctx_get(ctx, o), opts[i].hi);
+        assert_int_equal(unbake_ctx_set(ctx, o, opts[i].lo), UNBAKE_OK);
+        /* Out of range: refused, value kept. */
+        const int bad[] = { opts[i].lo - 1, opts[i].hi + 1, INT_MIN, INT_MAX };
+        for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+            if (unbake_ctx_set(ctx, o, bad[b]) != UNBAKE_EINVAL)
+                fail_msg("option %d accepted out-of-range value %d", (int)o, bad[b]);
+            assert_int_equal(unbake_ctx_get(ctx, o), opts[i].lo);
+        }
+        assert_int_equal(unbake_ctx_set(ctx, o, def), UNBAKE_OK);
+    }
+    /* Unknown options. */
+    static const int unknown[] = { 0, 6, 7, -1, 1000, INT_MAX };
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        assert_int_equal(unbake_ctx_set(ctx, (unbake_option_e)unknown[i], 0), UNBAKE_EINVAL);
+        assert_int_equal(unbake_ctx_get(ctx, (unbake_option_e)unknown[i]), UNBAKE_EINVAL);
+    }
+    /* Options of separate contexts are independent. */
+    unbake_ctx *other = unbake_ctx_new();
+    assert_non_null(other);
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MAX_LAYERS, 1), UNBAKE_OK);
+    assert_int_equal(unbake_ctx_get(other, UNBAKE_OPT_MAX_LAYERS), 3);
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MAX_LAYERS, 3), UNBAKE_OK);
+    unbake_ctx_free(other);
+}
+
+static void dummy_report(void *user, const unbake_report *r)
+{
+    (void)r;
+    ++*(int *)user;
+}
+
+static void test_stream_state(void **state)
+{
+    unbake_ctx *ctx = *state;
+    struct tk_buf out = { 0 };
+    int reports = 0;
+
+    /* Out of order. */
+    assert_int_equal(unbake_push(ctx, "abc", 3), UNBAKE_ESTATE);
+    assert_int_equal(unbake_finish(ctx), UNBAKE_ESTATE);
+    assert_int_equal(unbake_begin(ctx, NULL, NULL), UNBAKE_EINVAL);
+
+    /* Options may change after begin, until the first push. */
+    assert_int_equal(unbake_begin(ctx, collect, &out), UNBAKE_OK);
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MAX_LAYERS, 2), UNBAKE_OK);
+    assert_int_equal(unbake_push(ctx, "abc ", 4), UNBAKE_OK);
+    /* While streaming: ESTATE, and nothing changes. */
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MAX_LAYERS, 1), UNBAKE_ESTATE);
+    assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_MAX_LAYERS), 2);
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_LOSSY, UNBAKE_LOSSY_MARK), UNBAKE_ESTATE);
+    assert_int_equal(unbake_ctx_set_report(ctx, dummy_report, &reports), UNBAKE_ESTATE);
+    assert_int_equal(unbake_push(ctx, "def", 3), UNBAKE_OK);
+    assert_int_equal(unbake_push(ctx, "", 0), UNBAKE_OK);
+    assert_true(unbake_finish(ctx) >= 0);
+    assert_true(tk_eq(out.p, out.n, "abc def", 7));
+    /* Finished: push and finish are out of order again, options free. */
+    assert_int_equal(unbake_push(ctx, "x", 1), UNBAKE_ESTATE);
+    assert_int_equal(unbake_finish(ctx), UNBAKE_ESTATE);
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MAX_LAYERS, 3), UNBAKE_OK);
+    assert_int_equal(unbake_ctx_set_report(ctx, dummy_report, &reports), UNBAKE_OK);
+    assert_int_equal(unbake_ctx_set_report(ctx, NULL, NULL), UNBAKE_OK);
+
+    /* begin discards an unfinished stream. */
+    assert_int_equal(unbake_begin(ctx, collect, &out), UNBAKE_OK);
+    out.n = 0;
+    assert_int_equal(unbake_push(ctx, "lost", 4), UNBAKE_OK);
+    struct tk_buf out2 = { 0 };
+    tk_set(&out2, "", 0);
+    assert_int_equal(unbake_begin(ctx, collect, &out2), UNBAKE_OK);
+    assert_int_equal(unbake_push(ctx, "kept", 4), UNBAKE_OK);
+    assert_true(unbake_finish(ctx) >= 0);
+    assert_true(tk_eq(out2.p, out2.n, "kept", 4));
+
+    /* fix_buffer resets a stream in progress. */
+    assert_int_equal(unbake_begin(ctx, collect, &out), UNBAKE_OK);
+    assert_int_equal(unbake_push(ctx, "zzz", 3), UNBAKE_OK);
+    expect_same(ctx, "plain", 5, "fix_buffer after an unfinished stream");
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MAX_LAYERS, 3), UNBAKE_OK);
+    tk_free(&out);
+    tk_free(&out2);
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole buffers                                                       */
+/* ------------------------------------------------------------------ */
+
+static void test_empty(void **state)
+{
+    unbake_ctx *ctx = *state;
+    char *out = NULL;
+    size_t on = 99;
+    assert_int_equal(unbake_fix_buffer(ctx, "", 0, &out, &on), 0);
+    assert_non_null(out);
+    assert_int_equal(on, 0);
+    assert_int_equal(out[0], '\0');
+    free(out);
+
+    /* An empty stream writes nothing and changes nothing. */
+    struct tk_buf b = { 0 };
+    tk_set(&b, "", 0);
+    assert_int_equal(unbake_begin(ctx, collect, &b), UNBAKE_OK);
+    assert_int_equal(unbake_finish(ctx), 0);
+    assert_int_equal(b.n, 0);
+    tk_free(&b);
+
+    /* A NULL buffer with a length is an invalid argument. */
+    out = (char *)1;
+    long r = unbake_fix_buffer(ctx, NULL, 5, &out, &on);
+    assert_int_equal(r, UNBAKE_EINVAL);
+    assert_null(out);
+}
+
+/* Invalid UTF-8 of every kind, alone and among text. */
+static const struct {
+    const char *what;
+    const char *bytes;
+    size_t n;
+} invalid[] = {
+#define S(what, lit) { what, lit, sizeof lit - 1 }
+    S("overlong '/'", "\xC0\xAF"),
+    S("overlong NUL", "\xC0\x80"),
+    S("overlong 3-byte", "\xE0\x80\xAF"),
+    S("overlong 4-byte", "\xF0\x80\x80\xAF"),
+    S("high surrogate", "\xED\xA0\x80"),
+    S("low surrogate", "\xED\xBF\xBF"),
+    S("CESU-8 pair", "\xED\xA0\xBD\xED\xB8\x8D"),
+    S("beyond U+10FFFF", "\xF4\x90\x80\x80"),
+    S("F5 lead", "\xF5\x80\x80\x80"),
+    S("FE FF bytes", "\xFE\xFF"),
+    S("truncated 2-byte", "\xC3"),
+    S("truncated 3-byte", "\xE2\x82"),
+    S("truncated 4-byte", "\xF0\x9F\x98"),
+    S("lone continuation", "\x80"),
+    S("continuation run", "\x80\x81\xBF"),
+    S("NUL", "\0"),
+    S("NULs", "\0\0\0"),
+#undef S
+};
+
+static void test_invalid_utf8(void **state)
+{
+    unbake_ctx *ctx = *state;
+    struct tk_buf in = { 0 };
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        /* Alone, after ASCII, before ASCII, and between words. */
+        tk_set(&in, invalid[i].bytes, invalid[i].n);
+        expect_same(ctx, in.p, in.n, invalid[i].what);
+        tk_set(&in, "text ", 5);
+        tk_add(&in, invalid[i].bytes, invalid[i].n);
+        expect_same(ctx, in.p, in.n, invalid[i].what);
+        tk_set(&in, invalid[i].bytes, invalid[i].n);
+        tk_add(&in, " text", 5);
+        expect_same(ctx, in.p, in.n, invalid[i].what);
+        tk_set(&in, "d\xC3\xA9j\xC3\xA0 ", 7);
+        tk_add(&in, invalid[i].bytes, invalid[i].n);
+        tk_add(&in, " vu\n", 4);
+        expect_same(ctx, in.p, in.n, invalid[i].what);
+    }
+    tk_free(&in);
+}
+
+/* Invalid bytes next to mojibake: the mojibake is fixed, the bytes kept. */
+static void test_invalid_next_to_mojibake(void **state)
+{
+    unbake_ctx *ctx = *state;
+    const char *moji = "Fran\xC3\x83\xC2\xA7" "ais, l'\xC3\x83\xC2\xA9t\xC3\x83\xC2\xA9 est d\xC3\x83\xC2\xA9j\xC3\x83\xC2\xA0 l\xC3\x83\xC2\xA0. ";
+    const char *fixed = "Fran\xC3\xA7" "ais, l'\xC3\xA9t\xC3\xA9 est d\xC3\xA9j\xC3\xA0 l\xC3\xA0. ";
+    struct tk_buf in = { 0 }, want = { 0 };
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        tk_set(&in, moji, strlen(moji));
+        tk_add(&in, invalid[i].bytes, invalid[i].n);
+        tk_add(&in, "\n", 1);
+        tk_set(&want, fixed, strlen(fixed));
+        tk_add(&want, invalid[i].bytes, invalid[i].n);
+        tk_add(&want, "\n", 1);
+        expect_fix(ctx, in.p, in.n, want.p, want.n, invalid[i].what);
+    }
+    tk_free(&in);
+    tk_free(&want);
+}
+
+static void test_clean_samples(void **state)
+{
+    unbake_ctx *ctx = *state;
+    /* Clean text that looks a little like mojibake, or is unusual. */
+    static const char *const clean[] = {
+        "plain ASCII\n",
+        "\xEF\xBB\xBF" "BOM then text\n",
+        "CONCEI\xC3\x87\xC3\x83O E A\xC3\x87\xC3\x83O S\xC3\x83O PALAVRAS MAI\xC3\x9A" "SCULAS\n",
+        "\xC3\x80 L'\xC3\x89" "COLE, \xC3\x87" "A VA, NO\xC3\x8BL, \xC3\x8ELE\n",
+        "\xE2\x88\x80x \xE2\x88\x88 \xE2\x84\x9D: x\xC2\xB2 \xE2\x89\xA5 0, \xC2\xB1\xE2\x88\x9E, \xE2\x82\xAC 5, \xC2\xA3 3, \xC2\xA5 9\n",
+        "\xE2\x94\x8C\xE2\x94\x80\xE2\x94\x90\n\xE2\x94\x82 \xE2\x94\x82\n\xE2\x94\x94\xE2\x94\x80\xE2\x94\x98\n",
+        "Mixed: \xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0, \xCE\x91\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1, \xE6\x9D\xB1\xE4\xBA\xAC, \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D\n",
+        "\xC3\x83 is A with a tilde, \xC2\xA9 is copyright\n",
+        "emoji \xF0\x9F\x98\x80\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD \xE2\x9D\xA4\xEF\xB8\x8F\n",
+        "\xC2\xA0\xC2\xA0 indented with NBSP\n",
+    };
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++)
+        expect_same(ctx, clean[i], strlen(clean[i]), "clean text must come back unchanged");
+}
+
+/* ------------------------------------------------------------------ */
+/* Reports                                                             */
+/* ------------------------------------------------------------------ */
+
+struct rec {
+    uint64_t in_off, out_off;
+    size_t in_len, out_len;
+    struct tk_buf in, out;
+    int layers, roundtrip_ok;
+    double score;
+    size_t n_gaps;
+    int gaps_ok;
+    int hyp_ok;
+};
+
+struct recs {
+    struct rec v[64];
+    int n;
+};
+
+static void record(void *user, const unbake_report *r)
+{
+    struct recs *rs = user;
+    if (rs->n == 64)
+        return;
+    struct rec *x = &rs->v[rs->n++];
+    memset(x, 0, sizeof *x);
+    x->in_off = r->in_offset;
+    x->out_off = r->out_offset;
+    x->in_len = r->in_len;
+    x->out_len = r->out_len;
+    tk_set(&x->in, r->in, r->in_len);
+    tk_set(&x->out, r->out, r->out_len);
+    x->layers = r->layers;
+    x->roundtrip_ok = r->roundtrip_ok;
+    x->score = r->score;
+    x->n_gaps = r->n_gaps;
+    x->hyp_ok = r->hypothesis && strlen(r->hypothesis) > 0;
+    x->gaps_ok = 1;
+    for (size_t g = 0; g < r->n_gaps; g++) {
+        const unbake_gap *gp = &r->gaps[g];
+        if (gp->out_offset < r->out_offset || gp->out_offset > r->out_offset + r->out_len ||
+            gp->n_alternatives < 1 || !gp->alternatives || !gp->alternatives[0].text)
+            x->gaps_ok = 0;
+    }
+}
+
+static void free_recs(struct recs *rs)
+{
+    for (int i = 0; i < rs->n; i++) {
+        tk_free(&rs->v[i].in);
+        tk_free(&rs->v[i].out);
+    }
+    rs->n = 0;
+}
+
+/* Every report indexes the real input and output; between reports the
+ * input is copied unchanged. */
+static void check_reports(const struct recs *rs, long changed, const char *in, size_t n,
+                          const char *out, size_t on)
+{
+    assert_int_equal(rs->n, changed);
+    uint64_t in_end = 0, out_end = 0;
+    for (int i = 0; i < rs->n; i++) {
+        const struct rec *x = &rs->v[i];
+        assert_true(x->in_off >= in_end);
+        assert_true(x->out_off >= out_end);
+        assert_true(x->in_off + x->in_len <= n);
+        assert_true(x->out_off + x->out_len <= on);
+        assert_memory_equal(in + x->in_off, x->in.p, x->in_len);
+        assert_memory_equal(out + x->out_off, x->out.p, x->out_len);
+        /* The unchanged stretch before this run. */
+        assert_int_equal(x->in_off - in_end, x->out_off - out_end);
+        assert_memory_equal(in + in_end, out + out_end, (size_t)(x->in_off - in_end));
+        assert_true(x->layers >= 1 && x->layers <= 3);
+        assert_int_equal(x->roundtrip_ok, 1);
+        assert_true(x->score > 0);
+        assert_true(x->hyp_ok);
+        assert_true(x->gaps_ok);
+        in_end = x->in_off + x->in_len;
+        out_end = x->out_off + x->out_len;
+    }
+    assert_int_equal(n - in_end, on - out_end);
+    assert_memory_equal(in + in_end, out + out_end, (size_t)(n - in_end));
+}
+
+static const char report_in[] =
+    "Plain ASCII line.\n"
+    "Fran\xC3\x83\xC2\xA7" "ais, l'\xC3\x83\xC2\xA9t\xC3\x83\xC2\xA9 et na\xC3\x83\xC2\xAF" "ve.\n"
+    "Caf\xC3\xA9 d\xC3\xA9j\xC3\xA0 vu \xE2\x80\x94 clean.\n"
+    "\xD0\xA0\xC2\xA0\xD0\xA1\xD1\x93\xD0\xA1\xD0\x83\xD0\xA1\xD0\x83\xD0\xA0\xD1\x94\xD0\xA0\xD1\x91\xD0\xA0\xE2\x84\x96 "
+    "\xD0\xA1\xD0\x8F\xD0\xA0\xC2\xB7\xD0\xA1\xE2\x80\xB9\xD0\xA0\xD1\x94 end\n";
+static const char report_want[] =
+    "Plain ASCII line.\n"
+    "Fran\xC3\xA7" "ais, l'\xC3\xA9t\xC3\xA9 et na\xC3\xAF" "ve.\n"
+    "Caf\xC3\xA9 d\xC3\xA9j\xC3\xA0 vu \xE2\x80\x94 clean.\n"
+    "\xD0\xA0\xD1\x83\xD1\x81\xD1\x81\xD0\xBA\xD0\xB8\xD0\xB9 \xD1\x8F\xD0\xB7\xD1\x8B\xD0\xBA end\n";
+
+static void test_reports_buffer(void **state)
+{
+    unbake_ctx *ctx = *state;
+    struct recs rs = { .n = 0 };
+    assert_int_equal(unbake_ctx_set_report(ctx, record, &rs), UNBAKE_OK);
+    size_t on;
+    long changed;
+    char *out = fix_ok(ctx, report_in, sizeof report_in - 1, &on, &changed);
+    if (!tk_eq(out, on, report_want, sizeof report_want - 1)) {
+        print_input("input", report_in, sizeof report_in - 1);
+        print_input("got", out, on);
+        fail_msg("cp1252 and cp1251 mojibake beside clean text not repaired");
+    }
+    assert_true(changed >= 2);
+    check_reports(&rs, changed, report_in, sizeof report_in - 1, out, on);
+    for (int i = 0; i < rs.n; i++)
+        assert_int_equal(rs.v[i].n_gaps, 0);   /* all lossless */
+    free(out);
+    free_recs(&rs);
+
+    /* Clean input: no report at all. */
+    out = fix_ok(ctx, report_want, sizeof report_want - 1, &on, &changed);
+    assert_int_equal(changed, 0);
+    assert_int_equal(rs.n, 0);
+    free(out);
+
+    /* Removed: no more calls. */
+    assert_int_equal(unbake_ctx_set_report(ctx, NULL, NULL), UNBAKE_OK);
+    out = fix_ok(ctx, report_in, sizeof report_in - 1, &on, &changed);
+    assert_int_equal(rs.n, 0);
+    free(out);
+}
+
+static void test_reports_stream(void **state)
+{
+    unbake_ctx *ctx = *state;
+    struct recs rs = { .n = 0 };
+    struct tk_buf in = { 0 }, out = { 0 };
+    /* The text three times: offsets must count from the stream's start. */
+    for (int i = 0; i < 3; i++)
+        tk_add(&in, report_in, sizeof report_in - 1);
+    assert_int_equal(unbake_ctx_set_report(ctx, record, &rs), UNBAKE_OK);
+    for (uint32_t max = 1; max <= 4096; max *= 8) {
+        uint64_t rng = 42 + max;
+        long changed = stream_chunks(ctx, in.p, in.n, &rng, max, &out);
+        assert_true(changed >= 6);
+        check_reports(&rs, changed, in.p, in.n, out.p, out.n);
+        free_recs(&rs);
+    }
+    assert_int_equal(unbake_ctx_set_report(ctx, NULL, NULL), UNBAKE_OK);
+    tk_free(&in);
+    tk_free(&out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Write callback failure                                              */
+/* ------------------------------------------------------------------ */
+
+static int refuse(void *user, const char *data, size_t len)
+{
+    (void)data;
+    (void)len;
+    ++*(int *)user;
+    return 1;
+}
+
+static void test_write_failure(void **state)
+{
+    unbake_ctx *ctx = *state;
+    /* More than the window, so output must be written during push. */
+    size_t n = 3 * UNBAKE_WINDOW;
+    char *in = malloc(n);
+    assert_non_null(in);
+    for (size_t i = 0; i < n; i++)
+        in[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+    int calls = 0;
+    assert_int_equal(unbake_begin(ctx, refuse, &calls), UNBAKE_OK);
+    int r = UNBAKE_OK;
+    size_t pushed = 0;
+    while (pushed < n && r == UNBAKE_OK) {
+        size_t k = n - pushed < 4096 ? n - pushed : 4096;
+        r = unbake_push(ctx, in + pushed, k);
+        pushed += k;
+    }
+    /* At most UNBAKE_WINDOW bytes are held back, so push itself had to
+     * write, and fail. */
+    assert_int_equal(r, UNBAKE_EWRITE);
+    assert_true(calls >= 1);
+
+    /* Small input: the failure comes from finish. */
+    calls = 0;
+    assert_int_equal(unbake_begin(ctx, refuse, &calls), UNBAKE_OK);
+    r = unbake_push(ctx, "short\n", 6);
+    long f = r == UNBAKE_OK ? unbake_finish(ctx) : r;
+    assert_int_equal(f, UNBAKE_EWRITE);
+
+    /* The context recovers with begin. */
+    struct tk_buf out = { 0 };
+    tk_set(&out, "", 0);
+    assert_int_equal(unbake_begin(ctx, collect, &out), UNBAKE_OK);
+    assert_int_equal(unbake_push(ctx, in, n), UNBAKE_OK);
+    assert_true(unbake_finish(ctx) >= 0);
+    assert_true(tk_eq(out.p, out.n, in, n));
+    tk_free(&out);
+    free(in);
+}
+
+/* The stream holds back at most UNBAKE_WINDOW bytes of input. */
+static void test_window_bound(void **state)
+{
+    unbake_ctx *ctx = *state;
+    size_t n = 4 * UNBAKE_WINDOW + 1234;
+    char *in = malloc(n);
+    assert_non_null(in);
+    /* Clean text, so output length == input length; long lines too. */
+    for (size_t i = 0; i < n; i++)
+        in[i] = i % 100000 == 99999 ? '\n' : (char)('a' + i % 26);
+    for (int pass = 0; pass < 2; pass++) {
+        struct tk_buf out = { 0 };
+        tk_set(&out, "", 0);
+        assert_int_equal(unbake_begin(ctx, collect, &out), UNBAKE_OK);
+        size_t step = pass ? 1000 : 65536;
+        for (size_t i = 0; i < n; i += step) {
+            size_t k = n - i < step ? n - i : step;
+            assert_int_equal(unbake_push(ctx, in + i, k), UNBAKE_OK);
+            if (i + k - out.n > UNBAKE_WINDOW)
+                fail_msg("%zu bytes pushed, %zu written: more than UNBAKE_WINDOW held back", i + k, out.n);
+        }
+        assert_true(unbake_finish(ctx) >= 0);
+        assert_true(tk_eq(out.p, out.n, in, n));
+        tk_free(&out);
+    }
+    free(in);
+}
+
+static void test_strip_bom(void **state)
+{
+    unbake_ctx *ctx = *state;
+    static const char bom_text[] = "\xEF\xBB\xBFtext \xC3\xA9t\xC3\xA9\n";
+    expect_same(ctx, bom_text, sizeof bom_text - 1, "a UTF-8 BOM is kept by default");
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_STRIP_BOM, 1), UNBAKE_OK);
+    expect_fix(ctx, bom_text, sizeof bom_text - 1, bom_text + 3, sizeof bom_text - 4,
+               "UNBAKE_OPT_STRIP_BOM drops a leading BOM");
+    /* Only a leading one. */
+    static const char inner[] = "a\xEF\xBB\xBF" "b";
+    expect_same(ctx, inner, sizeof inner - 1, "a BOM inside the text is not stripped");
+}
+
+/* ------------------------------------------------------------------ */
+/* Properties                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Letters of a script: ranges of code points that are letters in use. */
+struct script {
+    const char *name;
+    uint32_t lo, hi;          /* letters */
+    int spaced;               /* words separated by spaces */
+};
+
+static const struct script scripts[] = {
+    { "latin-accented", 0xC0, 0xFF, 1 },   /* handled specially */
+    { "latin-ext-a", 0x100, 0x17F, 1 },
+    { "greek", 0x3B1, 0x3C9, 1 },
+    { "cyrillic", 0x430, 0x44F, 1 },
+    { "hebrew", 0x5D0, 0x5EA, 1 },
+    { "arabic", 0x627, 0x64A, 1 },
+    { "devanagari", 0x915, 0x939, 1 },
+    { "thai", 0xE01, 0xE2E, 0 },
+    { "hiragana", 0x3041, 0x3093, 0 },
+    { "katakana", 0x30A1, 0x30F3, 0 },
+    { "cjk", 0x4E00, 0x4FFF, 0 },
+    { "hangul", 0xAC00, 0xAFFF, 1 },
+    { "math", 0x2200, 0x22FF, 1 },
+    { "box", 0x2500, 0x257F, 0 },
+    { "arrows", 0x2190, 0x21FF, 1 },
+    { "emoji", 0x1F600, 0x1F64F, 1 },
+};
+enum { NSCRIPTS = sizeof scripts / sizeof scripts[0] };
+
+/*
+ * A random clean text: words of a few scripts, separated by spaces and
+ * punctuation.  Latin words are ASCII with at most one accented letter
+ * (never two non-ASCII letters side by side, as in real European text).
+ */
+static void random_clean(uint64_t *rng, struct tk_buf *b)
+{
+    b->n = 0;
+    tk_add(b, "", 0);
+    int nwords = 1 + (int)tk_below(rng, 40);
+    int s1 = (int)tk_below(rng, NSCRIPTS), s2 = (int)tk_below(rng, NSCRIPTS);
+    for (int w = 0; w < nwords; w++) {
+        const struct script *s = &scripts[tk_below(rng, 3) ? s1 : s2];
+        int len = 1 + (int)tk_below(rng, 8);
+        int accent_at = (int)tk_below(rng, (uint32_t)len * 2);
+        if (s == &scripts[0] || s == &scripts[1]) {
+            for (int i = 0; i < len; i++) {
+                if (i == accent_at) {
+                    uint32_t cp = s->lo + tk_below(rng, s->hi - s->lo + 1);
+                    if (cp == 0xD7 || cp == 0xF7)   /* not letters */
+                        cp = 0xE9;
+                    tk_put_utf8(b, cp);
+                } else {
+                    tk_put_utf8(b, 'a' + tk_below(rng, 26));
+                }
+            }
+        } else if (s->lo == 0xE01) {
+            /* Thai syllables: a consonant, then mostly a vowel sign or a
+             * tone mark (random consonant strings are not Thai, and read
+             * as TIS-620 they are mostly valid UTF-8). */
+            for (int i = 0; i < len; i++) {
+                tk_put_utf8(b, s->lo + tk_below(rng, s->hi - s->lo + 1));
+                static const uint32_t marks[] = { 0xE30, 0xE32, 0xE34, 0xE35, 0xE36, 0xE37,
+                                                  0xE38, 0xE39, 0xE48, 0xE49, 0xE4A, 0xE4B };
+                if (tk_below(rng, 10) < 7)
+                    tk_put_utf8(b, marks[tk_below(rng, sizeof marks / sizeof marks[0])]);
+            }
+        } else {
+            for (int i = 0; i < len; i++)
+                tk_put_utf8(b, s->lo + tk_below(rng, s->hi - s->lo + 1));
+        }
+        static const char *const seps[] = { " ", " ", " ", ", ", ". ", "\n", " - ", "; " };
+        const char *sep = s->spaced || tk_below(rng, 4) == 0 ? seps[tk_below(rng, 8)] : "";
+        tk_add(b, sep, strlen(sep));
+    }
+}
+
+static void test_property_clean(void **state)
+{
+    unbake_ctx *ctx = *state;
+    uint64_t rng = 0x636c65616eull;
+    struct tk_buf b = { 0 };
+    for (int i = 0; i < 3000; i++) {
+        random_clean(&rng, &b);
+        expect_same(ctx, b.p, b.n, "random clean text changed");
+    }
+    tk_free(&b);
+}
+
+/* Random bytes, biased toward what matters: ASCII, UTF-8 lead and
+ * continuation bytes, whole characters and mojibake of them. */
+static void random_bytes(uint64_t *rng, struct tk_buf *b)
+{
+    static const char *const pieces[] = {
+        "\xC3\x83\xC2\xA9", "\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2", "\xD0\xA0\xD1\x9F", "\xC3\xA9",
+        "\xE2\x80\x94", "\xF0\x9F\x98\x80", "\xC2\xA0", "\xEF\xBF\xBD", "\xEF\xBB\xBF", "\xE6\xB5\xA3",
+        "\xC3\x82", "\xC2", "\xE2\x80", "?", "\r\n",
+    };
+    b->n = 0;
+    tk_add(b, "", 0);
+    int n = (int)tk_below(rng, 300);
+    for (int i = 0; i < n; i++) {
+        uint32_t kind = tk_below(rng, 10);
+        unsigned char c;
+        if (kind < 4) {
+            c = (unsigned char)(' ' + tk_below(rng, 95));
+            tk_add(b, &c, 1);
+        } else if (kind < 6) {
+            c = (unsigned char)(0x80 + tk_below(rng, 128));
+            tk_add(b, &c, 1);
+        } else if (kind < 9) {
+            const char *p = pieces[tk_below(rng, sizeof pieces / sizeof pieces[0])];
+            tk_add(b, p, strlen(p));
+        } else {
+            c = (unsigned char)tk_below(rng, 256);
+            tk_add(b, &c, 1);
+        }
+    }
+}
+
+static void test_property_random_bytes(void **state)
+{
+    unbake_ctx *ctx = *state;
+    uint64_t rng = 0x7261776279746573ull;
+    struct tk_buf b = { 0 }, s = { 0 };
+    for (int i = 0; i < 3000; i++) {
+        random_bytes(&rng, &b);
+        size_t on;
+        char *out = fix_ok(ctx, b.p, b.n, &on, NULL);
+        if (tk_utf8_valid(b.p, b.n) && !tk_utf8_valid(out, on)) {
+            print_input("input", b.p, b.n);
+            print_input("got", out, on);
+            fail_msg("valid UTF-8 in, invalid UTF-8 out");
+        }
+        /* The same through the stream, in small chunks. */
+        long r = stream_chunks(ctx, b.p, b.n, &rng, 1 + tk_below(&rng, 16), &s);
+        if (r < 0 || !tk_eq(s.p, s.n, out, on)) {
+            print_input("input", b.p, b.n);
+            print_input("fix_buffer", out, on);
+            print_input("streamed", s.p, s.n);
+            fail_msg("streaming differs from fix_buffer (%ld)", r);
+        }
+        free(out);
+    }
+    tk_free(&b);
+    tk_free(&s);
+}
+
+static void test_property_idempotent(void **state)
+{
+    unbake_ctx *ctx = *state;
+    uint64_t rng = 0x6964656d706f74ull;
+    struct tk_buf b = { 0 };
+    for (int i = 0; i < 2000; i++) {
+        random_bytes(&rng, &b);
+        if (!tk_utf8_valid(b.p, b.n))
+            continue;
+        size_t on, on2;
+        char *out = fix_ok(ctx, b.p, b.n, &on, NULL);
+        char *out2 = fix_ok(ctx, out, on, &on2, NULL);
+        if (!tk_eq(out, on, out2, on2)) {
+            print_input("input", b.p, b.n);
+            print_input("fix(x)", out, on);
+            print_input("fix(fix(x))", out2, on2);
+            fail_msg("fix(fix(x)) != fix(x)");
+        }
+        free(out);
+        free(out2);
+    }
+    tk_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_codecs),
+        cmocka_unit_test(test_ctx_lifecycle),
+        cmocka_unit_test_setup_teardown(test_option_defaults, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_option_ranges, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_stream_state, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_empty, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_utf8, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_next_to_mojibake, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_clean_samples, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_reports_buffer, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_reports_stream, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_window_bound, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_strip_bom, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_property_clean, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_property_random_bytes, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_property_idempotent, ctx_setup, ctx_teardown),
+    };
+    return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+}
