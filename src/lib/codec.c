@@ -66,13 +66,10 @@ int ub_codec_find(const char *name)
 
 #define RSLOTS 4096u        /* power of two, > 2 x distinct code points */
 
-struct rslot {
-    uint32_t cp;            /* 0 = empty (0 is ASCII and never stored) */
-    ub_codec_mask mask;
-    uint8_t byte[UB_NCODECS];
-};
+/* cp 0 marks an empty slot (0 is ASCII and never stored) */
+typedef ub_codec_row rslot;
 
-static struct rslot rmap[RSLOTS];
+static rslot rmap[RSLOTS];
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
 
 static uint32_t slot_of(uint32_t cp)
@@ -93,14 +90,23 @@ static void rmap_build(void)
                 continue;
             rmap[s].cp = cp;
             rmap[s].mask |= (ub_codec_mask)1 << id;
+            if (b >= 0xC2 && b <= 0xF4)
+                rmap[s].lead |= (ub_codec_mask)1 << id;
+            if (b < 0xC0)
+                rmap[s].cont |= (ub_codec_mask)1 << id;
             rmap[s].byte[id] = (uint8_t)b;
         }
     }
 }
 
-static const struct rslot *lookup(uint32_t cp)
+static int rmap_ready;
+
+static const rslot *lookup(uint32_t cp)
 {
-    pthread_once(&rmap_once, rmap_build);
+    if (!__atomic_load_n(&rmap_ready, __ATOMIC_ACQUIRE)) {
+        pthread_once(&rmap_once, rmap_build);
+        __atomic_store_n(&rmap_ready, 1, __ATOMIC_RELEASE);
+    }
     uint32_t s = slot_of(cp);
     while (rmap[s].cp) {
         if (rmap[s].cp == cp)
@@ -114,14 +120,32 @@ ub_codec_mask ub_codec_encodable(uint32_t cp)
 {
     if (cp < 0x80)
         return UB_CODEC_ALL;
-    const struct rslot *r = lookup(cp);
+    const rslot *r = lookup(cp);
     return r ? r->mask : 0;
+}
+
+const ub_codec_row *ub_codec_row_of(uint32_t cp)
+{
+    return lookup(cp);
+}
+
+void ub_codec_roles(uint32_t cp, ub_codec_mask *enc, ub_codec_mask *lead, ub_codec_mask *cont)
+{
+    if (cp < 0x80) {
+        *enc = UB_CODEC_ALL;
+        *lead = *cont = 0;
+        return;
+    }
+    const rslot *r = lookup(cp);
+    *enc = r ? r->mask : 0;
+    *lead = r ? r->lead : 0;
+    *cont = r ? r->cont : 0;
 }
 
 int ub_codec_encode(int id, uint32_t cp)
 {
     if (cp < 0x80)
         return (int)cp;
-    const struct rslot *r = lookup(cp);
+    const rslot *r = lookup(cp);
     return r && (r->mask >> id & 1) ? r->byte[id] : -1;
 }

@@ -57,6 +57,22 @@ static inline int ub_codec_is_lossy(int id, uint8_t b)
 /* The codecs that can encode cp (ASCII: all of them). */
 ub_codec_mask ub_codec_encodable(uint32_t cp);
 
+/* Everything the codecs say about one non-ASCII code point. */
+typedef struct {
+    uint32_t cp;
+    ub_codec_mask mask;     /* codecs that encode it */
+    ub_codec_mask lead;     /* ... as a UTF-8 lead byte (C2..F4) */
+    ub_codec_mask cont;     /* ... as a continuation byte (80..BF) */
+    uint8_t byte[UB_NCODECS];
+} ub_codec_row;
+
+/* The row of cp (>= 0x80), or NULL when no codec encodes it. */
+const ub_codec_row *ub_codec_row_of(uint32_t cp);
+
+/* For cp: the codecs that encode it, those that encode it as a UTF-8 lead
+ * byte (C2..F4), and those that encode it as a continuation (80..BF). */
+void ub_codec_roles(uint32_t cp, ub_codec_mask *enc, ub_codec_mask *lead, ub_codec_mask *cont);
+
 /* The byte codec id encodes cp to, or -1 if it cannot. */
 int ub_codec_encode(int id, uint32_t cp);
 

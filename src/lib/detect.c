@@ -96,6 +96,8 @@ struct ub_detect_scratch {
     ub_gapalt *gaps;
     size_t ngaps, gapcap;
     ub_beam_scratch *beam;
+    const ub_codec_row **rows;  /* per character of a run, for the lossy search */
+    size_t rowcap;
     uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
     size_t obufcap;
 };
@@ -154,6 +156,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->lch);
     free(s->gaps);
     free(s->obuf);
+    free(s->rows);
     ub_beam_scratch_free(s->beam);
     free(s);
 }
@@ -252,6 +255,7 @@ struct eval {
     int line_codec;         /* the codec most repairs of the line use, or -1 */
     double line_bonus;      /* added for it, subtracted for other codecs */
     int found;              /* any hypothesis reversed the run */
+    ub_codec_mask maybe;    /* codecs that read some of it as UTF-8 */
 };
 
 static double line_adjust(const struct eval *e, const ub_hyp *h)
@@ -376,14 +380,21 @@ static int search_legacy(struct eval *e)
  * Clean text in another script rarely has either, so it never pays for a
  * search.
  */
-static int lossy_evidence(const uint32_t *t, size_t n, int c, size_t *goodp)
+static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, size_t n, int c,
+                          size_t *goodp)
 {
     int need = 0, weak = 0;     /* continuation bytes still expected */
     size_t good = 0, broken = 0;
     uint8_t seq[4];
     int have = 0;
     for (size_t i = 0; i < n; i++) {
-        int b = t[i] == 0xFFFD ? -2 : ub_codec_encode(c, t[i]);
+        int b;
+        if (t[i] < 0x80)
+            b = (int)t[i];
+        else if (t[i] == 0xFFFD)
+            b = -2;
+        else
+            b = rows[i] && (rows[i]->mask >> c & 1) ? rows[i]->byte[c] : -1;
         if (need && (b == -2 || b == '?' || b == ' ')) {
             weak = 1;           /* a marker where a byte should be */
             need = 0;
@@ -424,42 +435,55 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
 {
     /* codecs that encode all but a few of the characters: the others pass
      * through (a clean "…" glued to mojibake, say) */
+    ub_detect_scratch *s = e->s;
+    if (reserve((void **)&s->rows, &s->rowcap, n, sizeof *s->rows))
+        return -1;
+    const ub_codec_row **rows = s->rows;
     int foreign[UB_NCODECS] = { 0 };
     size_t nonascii = 0;
     for (size_t i = 0; i < n; i++) {
+        rows[i] = NULL;
         if (t[i] < 0x80 || t[i] == 0xFFFD)
             continue;
         nonascii++;
-        ub_codec_mask m = ub_codec_encodable(t[i]);
-        for (int c = 0; c < UB_NCODECS; c++)
-            foreign[c] += !(m >> c & 1);
+        rows[i] = ub_codec_row_of(t[i]);
+        ub_codec_mask m = rows[i] ? rows[i]->mask : 0;
+        for (ub_codec_mask f = ~m & e->maybe; f; f &= f - 1)
+            foreign[__builtin_ctz(f)]++;
     }
     ub_codec_mask mask = 0;
     for (int c = 0; c < UB_NCODECS; c++)
         if ((size_t)foreign[c] * 4 <= nonascii && (size_t)foreign[c] < nonascii)
             mask |= (ub_codec_mask)1 << c;
+    mask &= e->maybe;
     if (!mask)
         return 0;
-    double lm_in = lm_span(e->ctx->lm, e->l2, e->l1, t, n, right, nright);
-    /* weak evidence counts only where the text as it is reads badly */
-    int weak_ok = ub_lm_score(e->ctx->lm, e->l2, e->l1, t, n) <= WEAK_LOGP * (double)n;
     /* codecs under which the most sequences survive; the others would
      * only repair less of the run */
     int ev[UB_NCODECS];
     size_t good[UB_NCODECS], best_good = 0;
     for (int c = 0; c < UB_NCODECS; c++) {
         good[c] = 0;
-        ev[c] = mask >> c & 1 ? lossy_evidence(t, n, c, &good[c]) : 0;
+        ev[c] = mask >> c & 1 ? lossy_evidence(t, rows, n, c, &good[c]) : 0;
         if (ev[c] == 2 && good[c] > best_good)
             best_good = good[c];
     }
     const int *order = codec_order();
-    int tried = 0;
-    ub_detect_scratch *s = e->s;
+    int tried = 0, weak_ok = -1;
+    double lm_in = 0;
     for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
         int c = order[k];
-        if (ev[c] == 2 ? good[c] * 10 < best_good * 9 : !(ev[c] == 1 && weak_ok))
+        if (!ev[c] || (ev[c] == 2 && good[c] * 10 < best_good * 9))
             continue;
+        if (ev[c] == 1) {
+            /* weak evidence counts only where the text as it is reads badly */
+            if (weak_ok < 0)
+                weak_ok = ub_lm_score(e->ctx->lm, e->l2, e->l1, t, n) <= WEAK_LOGP * (double)n;
+            if (!weak_ok)
+                continue;
+        }
+        if (!tried)
+            lm_in = lm_span(e->ctx->lm, e->l2, e->l1, t, n, right, nright);
         tried++;
         ub_lossy_result res;
         /* weak evidence (a lead byte before a space or '?') supports
@@ -583,6 +607,32 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
     return 0;
 }
 
+/*
+ * Cheap test before any search: can some codec read these characters as
+ * UTF-8 at all?  That takes a character encoded as a lead byte followed by
+ * one encoded as a continuation byte (or a marker where one was lost), or
+ * a C1 control (legacy text read as Latin-1).  Most clean non-ASCII text
+ * fails it at once.
+ */
+static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n)
+{
+    ub_codec_mask enc, lead, cont, prev_lead = 0, maybe = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = t[i];
+        if (c >= 0x80 && c < 0xA0)
+            return UB_CODEC_ALL;
+        if (c == 0xFFFD || c == '?' || c == ' ') {
+            maybe |= prev_lead;
+            prev_lead = 0;
+            continue;
+        }
+        ub_codec_roles(c, &enc, &lead, &cont);
+        maybe |= prev_lead & cont;
+        prev_lead = lead;
+    }
+    return maybe;
+}
+
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
                         uint32_t l2, uint32_t l1, int line_codec, double line_bonus)
 {
@@ -611,6 +661,11 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     for (int c = 0; c < UB_NCODECS; c++)
         r->by_codec[c] = 0;
 
+    e.maybe = could_be_mojibake(s->cp + r->c0, r->c1t - r->c0);
+    if (!e.maybe) {
+        r->certain_clean = 1;
+        return 0;
+    }
     ub_hyp h = { .kind = UB_HYP_UTF8 };
     if (search_utf8(&e, e.in, e.n, 0, &h, 0) < 0 || search_legacy(&e) < 0)
         return -1;
@@ -625,11 +680,13 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
             return -1;
     }
     r->certain_clean = !e.found;
-    if (getenv("UNBAKE_DEBUG") && r->nout) {
+#ifdef UB_DEBUG
+    if (ctx->debug && r->nout) {
         char d[160];
         fprintf(stderr, "run %zu+%zu: score %.2f lm_in %.2f %s\n", r->c0, r->c1 - r->c0, r->score,
                 e.lm_in, ub_hyp_describe(&r->hyp, d, sizeof d));
     }
+#endif
     if (r->nout)
         s->out.n = r->out0 + r->nout;
     return 0;

@@ -53,6 +53,7 @@ struct unbake_ctx {
     int pushed;             /* unbake_push() was called: options frozen */
     uint32_t c2, c1;        /* last two characters written: LM context */
     uint64_t steps;         /* work counter, for bounds tests */
+    int debug;              /* UNBAKE_DEBUG set: scores on stderr */
 
     const ub_lm *lm;
     ub_detect_scratch *det;
