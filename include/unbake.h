@@ -255,10 +255,31 @@ UNBAKE_API long unbake_finish(unbake_ctx *ctx);
 #define UNBAKE_WINDOW (64u * 1024u)
 
 /* ---------------------------------------------------------------------- */
-/* Codecs                                                                  */
+/* Source encoding and codecs                                              */
 /* ---------------------------------------------------------------------- */
 
-/** @return the number of codecs the detector knows. */
+/**
+ * Set the encoding of the input.  NULL or "auto" (the default): UTF-8,
+ * UTF-16 and UTF-32 are recognised by their byte order marks or NUL
+ * patterns, a stream that is mostly not UTF-8 is identified with uchardet
+ * and transcoded, and isolated legacy bytes inside UTF-8 are decoded run by
+ * run.  Any other name forces that encoding: a codec of
+ * unbake_codec_name() or any converter name ICU knows.  The output is
+ * UTF-8 either way; report offsets count bytes of the UTF-8 text.
+ * @return UNBAKE_OK, UNBAKE_ECODEC for an unknown name, UNBAKE_ENOMEM, or
+ *         UNBAKE_ESTATE while a stream is in progress.
+ */
+UNBAKE_API int unbake_ctx_set_from(unbake_ctx *ctx, const char *codec);
+
+/**
+ * What the input stage decided for the current (or last) stream, e.g.
+ * "utf-8", "utf-16le (BOM)", "windows-1251 (uchardet)", "gbk (forced)".
+ * @return a string valid until the next call on ctx; never NULL.
+ */
+UNBAKE_API const char *unbake_input_encoding(const unbake_ctx *ctx);
+
+/** @return the number of codecs the detector knows: the single-byte ones,
+ *          then the multibyte (CJK) ones. */
 UNBAKE_API int unbake_codec_count(void);
 
 /**

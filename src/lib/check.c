@@ -11,6 +11,7 @@
 
 #include "codec.h"
 #include "engine.h"
+#include "mbcs.h"
 #include "utf8.h"
 
 typedef struct {
@@ -157,6 +158,76 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
             if (r)
                 goto done;
         }
+    }
+    ok = b.n == inlen && memcmp(b.v, in, inlen) == 0;
+done:
+    free(b.v);
+    return ok;
+}
+
+int ub_check_forward_mbcs(struct ub_mbcs_cache *cache, const ub_hyp *h, const uint32_t *out,
+                          size_t nout, const uint8_t *in, size_t inlen)
+{
+    bytes b = { 0 }, r = { 0 };
+    uint32_t *text = NULL;
+    int ok = -1;
+    if (encode_text(&b, out, nout, 0))
+        goto done;
+    text = malloc((b.n ? b.n : 1) * sizeof *text);
+    if (!text)
+        goto done;
+    size_t nsub = 0;
+    long m = ub_mbcs_decode(cache, h->codec[0] - UB_NCODECS, b.v, b.n, text, b.n ? b.n : 1, &nsub);
+    if (m < 0)
+        goto done;
+    if (encode_text(&r, text, (size_t)m, 0))
+        goto done;
+    ok = nsub == 0 && r.n == inlen && memcmp(r.v, in, inlen) == 0;
+done:
+    free(text);
+    free(b.v);
+    free(r.v);
+    return ok;
+}
+
+int ub_check_forward_bytes(struct ub_mbcs_cache *cache, const ub_hyp *h, const ub_lchar *chars,
+                           size_t n, const uint8_t *in, size_t inlen)
+{
+    bytes b = { 0 };
+    int ok = -1;
+    int id = h->codec[0];
+    if (id >= UB_NCODECS) {
+        uint32_t *t = malloc((n ? n : 1) * sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            t[i] = chars[i].cp;
+        size_t cap = 4 * n + 4;
+        uint8_t *enc = malloc(cap);
+        long m = enc ? ub_mbcs_encode(cache, id - UB_NCODECS, t, n, enc, cap) : -2;
+        free(t);
+        if (m == -2) {
+            free(enc);
+            goto done;
+        }
+        ok = m >= 0 && (size_t)m == inlen && memcmp(enc, in, inlen) == 0;
+        free(enc);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (chars[i].keep) {
+            if (put_cp(&b, chars[i].cp))
+                goto done;
+            continue;
+        }
+        int byte = ub_codec_encode(id, chars[i].cp);
+        if (byte < 0) {
+            ok = 0;
+            goto done;
+        }
+        uint8_t c = (uint8_t)byte;
+        if (put(&b, &c, 1))
+            goto done;
     }
     ok = b.n == inlen && memcmp(b.v, in, inlen) == 0;
 done:

@@ -26,6 +26,7 @@
 
 #include "codec.h"
 #include "engine.h"
+#include "mbcs.h"
 #include "uclass.h"
 #include "utf8.h"
 
@@ -70,6 +71,7 @@ struct run {
     size_t c0, c1;          /* characters [c0, c1) of the segment */
     size_t c1t;             /* c1, or c1 + 1 when a trailing ' '/'?' may belong */
     int certain_clean;      /* no hypothesis at all */
+    int bytes;              /* holds bytes that are not UTF-8 */
     int fix;                /* decided: write the candidate */
     double score;
     ub_hyp hyp;
@@ -544,6 +546,147 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     return 0;
 }
 
+/* UTF-8 read as a multibyte codec: encode back with it, decode as UTF-8. */
+static int search_mbcs(struct eval *e)
+{
+    unbake_ctx *ctx = e->ctx;
+    ub_detect_scratch *s = e->s;
+    if (!ctx->mbcs && !(ctx->mbcs = ub_mbcs_cache_new()))
+        return -1;
+    if (reserve((void **)&s->tmp, &s->tmpcap, 4 * e->n + 4, 1) ||
+        ub_u32vec_reserve(&s->lvl[0], 4 * e->n + 4))
+        return -1;
+    for (int id = 0; id < ub_mbcs_count(); id++) {
+        /* incremental: most clean text fails within a few characters */
+        size_t nb = 0, o = 0, done = 0;
+        int ok = 1;
+        for (size_t i = 0; i < e->n && ok; i++) {
+            uint8_t b[4];
+            int len = e->in[i] < 0x80 ? (b[0] = (uint8_t)e->in[i], 1)
+                                      : ub_mbcs_encode_cp(id, e->in[i], b);
+            if (len < 0) {
+                ok = 0;
+                break;
+            }
+            memcpy(s->tmp + nb, b, (size_t)len);
+            nb += (size_t)len;
+            while (done < nb) {
+                uint32_t cp;
+                int l = ub_utf8_decode(s->tmp + done, nb - done, &cp);
+                if (!l) {
+                    /* incomplete is fine until the end; invalid is not */
+                    int need = ub_utf8_seqlen(s->tmp[done]);
+                    if (!need || nb - done >= (size_t)need)
+                        ok = 0;
+                    else
+                        for (size_t k = done + 1; k < nb; k++)
+                            if (!ub_utf8_is_cont(s->tmp[k]))
+                                ok = 0;
+                    break;
+                }
+                s->lvl[0].v[o++] = cp;
+                done += (size_t)l;
+            }
+        }
+        ctx->steps += e->n;
+        if (!ok || done != nb)
+            continue;
+        ub_hyp h = { .kind = UB_HYP_MBCS, .nlayers = 1, .codec = { (int8_t)(UB_NCODECS + id) } };
+        if (offer(e, &h, s->lvl[0].v, o, ub_mbcs_prior(id) / 10.0) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * A run holding bytes that are not UTF-8: legacy text inside a UTF-8
+ * stream.  It must become UTF-8, so the question is only which codec reads
+ * it best: every single-byte codec (all of the run's bytes, or only the
+ * invalid ones, keeping the valid UTF-8 between them) and every multibyte
+ * codec that decodes it without substitutions.
+ */
+static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
+                              const uint8_t *seg, size_t nch)
+{
+    const uint8_t *p = seg + s->boff[r->c0];
+    size_t nbytes = s->boff[r->c1] - s->boff[r->c0];
+    uint32_t right[2];
+    size_t nright = 0;
+    for (size_t j = r->c1; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
+        right[nright++] = s->cp[j];
+    if (reserve((void **)&s->lch, &s->lchcap, s->nlch + 2 * nbytes, sizeof *s->lch) ||
+        ub_u32vec_reserve(&s->out, s->out.n + nbytes) ||
+        ub_u32vec_reserve(&s->lvl[0], nbytes + 1))
+        return -1;
+    ub_lchar *cand = s->lch + s->nlch;      /* scratch for one candidate */
+    ub_lchar *best = cand + nbytes;
+    size_t nbest = 0;
+    double best_sc = -INFINITY;
+    ub_hyp best_h = { 0 };
+    uint32_t *t = s->lvl[0].v;
+    for (int c = 0; c < UB_NCODECS + ub_mbcs_count(); c++) {
+        for (int mixed = 0; mixed < (c < UB_NCODECS ? 2 : 1); mixed++) {
+            size_t n = 0;
+            unsigned nkeep = 0;
+            if (c >= UB_NCODECS) {
+                if (!ctx->mbcs && !(ctx->mbcs = ub_mbcs_cache_new()))
+                    return -1;
+                size_t nsub = 0;
+                long m = ub_mbcs_decode(ctx->mbcs, c - UB_NCODECS, p, nbytes, t, nbytes + 1, &nsub);
+                if (m <= 0 || nsub)
+                    continue;
+                for (long i = 0; i < m; i++)
+                    cand[n++] = (ub_lchar){ .cp = t[i] };
+            } else {
+                for (size_t k = r->c0; k < r->c1; k++) {
+                    if (mixed && s->cp[k] != INVALID_CP) {
+                        cand[n++] = (ub_lchar){ .cp = s->cp[k], .keep = 1 };
+                        nkeep++;
+                        continue;
+                    }
+                    for (uint32_t b = s->boff[k]; b < s->boff[k + 1]; b++)
+                        cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, seg[b]) };
+                }
+                if (mixed && !nkeep)
+                    continue;
+            }
+            int bad = 0;
+            for (size_t i = 0; i < n; i++) {
+                t[i] = cand[i].cp;
+                bad |= bad_output(t[i]);
+            }
+            if (bad)
+                continue;
+            double prior = c < UB_NCODECS ? codec_prior(c) : ub_mbcs_prior(c - UB_NCODECS) / 10.0;
+            double sc = lm_span(ctx->lm, r->l2, r->l1, t, n, right, nright) - prior;
+            ctx->steps += n;
+            if (sc > best_sc) {
+                best_sc = sc;
+                nbest = n;
+                memcpy(best, cand, n * sizeof *cand);
+                best_h = (ub_hyp){ .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
+                                   .nkeep = nkeep };
+            }
+        }
+    }
+    if (!nbest)
+        return 0;
+    /* keep the winner: move it to the front of the free lchar space */
+    memmove(cand, best, nbest * sizeof *best);
+    r->l0 = s->nlch;
+    s->nlch += nbest;
+    r->out0 = s->out.n;
+    r->nout = nbest;
+    for (size_t i = 0; i < nbest; i++)
+        s->out.v[r->out0 + i] = cand[i].cp;
+    s->out.n += nbest;
+    r->hyp = best_h;
+    r->score = best_sc;
+    r->ng = 0;
+    r->cend = r->c1;
+    return 0;
+}
+
 /* ------------------------------------------------------------ segment */
 
 static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size_t *nch)
@@ -570,7 +713,7 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
 
 static int is_run_char(uint32_t c)
 {
-    return c >= 0x80 && c != INVALID_CP;
+    return c >= 0x80;       /* INVALID_CP included */
 }
 
 static int is_joiner(uint32_t c)
@@ -602,6 +745,10 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
         r->c0 = i;
         r->c1 = j;
         r->c1t = j < nch && is_joiner(s->cp[j]) ? j + 1 : j;
+        for (size_t k = i; k < j; k++)
+            r->bytes |= s->cp[k] == INVALID_CP;
+        if (r->bytes)
+            r->c1t = j;
         i = j;
     }
     return 0;
@@ -662,14 +809,17 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         r->by_codec[c] = 0;
 
     e.maybe = could_be_mojibake(s->cp + r->c0, r->c1t - r->c0);
-    if (!e.maybe) {
+    int cjk = e.in[0] >= 0x2E80;    /* what the multibyte codecs produce */
+    if (!e.maybe && !cjk) {
         r->certain_clean = 1;
         return 0;
     }
     ub_hyp h = { .kind = UB_HYP_UTF8 };
-    if (search_utf8(&e, e.in, e.n, 0, &h, 0) < 0 || search_legacy(&e) < 0)
+    if (e.maybe && (search_utf8(&e, e.in, e.n, 0, &h, 0) < 0 || search_legacy(&e) < 0))
         return -1;
-    if (ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
+    if (cjk && search_mbcs(&e) < 0)
+        return -1;
+    if (e.maybe && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
         /* the lossy search may also take a trailing space or '?' */
         size_t nt = r->c1t - r->c0;
         uint32_t rt[2];
@@ -693,10 +843,14 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
 }
 
 /* Verify a run's candidate forward against its input bytes. */
-static int verify(ub_detect_scratch *s, const struct run *r, const uint8_t *seg)
+static int verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, const uint8_t *seg)
 {
     const uint8_t *in = seg + s->boff[r->c0];
     size_t inlen = s->boff[r->cend] - s->boff[r->c0];
+    if (r->hyp.kind == UB_HYP_BYTES)
+        return ub_check_forward_bytes(ctx->mbcs, &r->hyp, s->lch + r->l0, r->nout, in, inlen);
+    if (r->hyp.kind == UB_HYP_MBCS)
+        return ub_check_forward_mbcs(ctx->mbcs, &r->hyp, s->out.v + r->out0, r->nout, in, inlen);
     if (r->l0 != (size_t)-1)
         return ub_check_forward_lossy(&r->hyp, s->lch + r->l0, r->nout, in, inlen);
     return ub_check_forward(&r->hyp, s->out.v + r->out0, r->nout, in, inlen);
@@ -802,9 +956,15 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             c2 = c1;
             c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
         }
-        if (evaluate_run(ctx, s, r, nch, c2, c1, -1, 0))
+        if (r->bytes) {
+            r->l2 = c2;
+            r->l1 = c1;
+            if (evaluate_bytes_run(ctx, s, r, seg, nch))
+                return UNBAKE_ENOMEM;
+        } else if (evaluate_run(ctx, s, r, nch, c2, c1, -1, 0)) {
             return UNBAKE_ENOMEM;
-        if (r->nout && r->score > 0) {
+        }
+        if (r->nout && (r->score > 0 || r->bytes)) {
             const uint32_t *o = s->out.v + r->out0;
             if (r->nout >= 2)
                 c2 = o[r->nout - 2], c1 = o[r->nout - 1];
@@ -832,8 +992,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         double bonus = by_codec[line_codec] / 4 < LINE_BONUS ? by_codec[line_codec] / 4 : LINE_BONUS;
         for (size_t k = 0; k < s->nruns; k++) {
             struct run *r = &s->runs[k];
-            if (r->nout && r->score > 0 && r->hyp.kind == UB_HYP_UTF8 &&
-                r->hyp.codec[0] == line_codec)
+            if (r->bytes || (r->nout && r->score > 0 && r->hyp.kind == UB_HYP_UTF8 &&
+                             r->hyp.codec[0] == line_codec))
                 continue;
             if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, line_codec, bonus))
                 return UNBAKE_ENOMEM;
@@ -844,21 +1004,24 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     double total = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
-        if (r->nout && r->score > 0) {
-            int ok = verify(s, r, seg);
+        if (r->nout && (r->score > 0 || r->bytes)) {
+            int ok = verify(ctx, s, r, seg);
             if (ok < 0)
                 return UNBAKE_ENOMEM;
             r->fix = ok;
         }
+        if (r->bytes)
+            continue;
         if (r->fix)
             total += r->score < SCORE_CAP ? r->score : SCORE_CAP;
         else
             nclean += r->certain_clean;
     }
-    /* a line with clean non-ASCII text needs more evidence */
+    /* a line with clean non-ASCII text needs more evidence; bytes that are
+     * not UTF-8 are converted whatever */
     if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)
         for (size_t k = 0; k < s->nruns; k++)
-            s->runs[k].fix = 0;
+            s->runs[k].fix &= s->runs[k].bytes;
 
     return 0;
 }

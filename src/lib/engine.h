@@ -51,9 +51,14 @@ struct unbake_ctx {
     long nfixed;
     int at_start;           /* nothing consumed yet (BOM handling) */
     int pushed;             /* unbake_push() was called: options frozen */
+    int err;                /* error seen inside the input stage's sink */
     uint32_t c2, c1;        /* last two characters written: LM context */
     uint64_t steps;         /* work counter, for bounds tests */
     int debug;              /* UNBAKE_DEBUG set: scores on stderr */
+
+    char *from;             /* forced source encoding, or NULL for auto */
+    struct ub_input *input; /* the input-decoding stage */
+    struct ub_mbcs_cache *mbcs;
 
     const ub_lm *lm;
     ub_detect_scratch *det;
@@ -84,5 +89,14 @@ int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
 /* The same for a lossy reconstruction (single layer, per-byte losses). */
 int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
                            const uint8_t *in, size_t inlen);
+
+/* UTF-8 read as a multibyte codec: decode the repair's UTF-8 with it. */
+int ub_check_forward_mbcs(struct ub_mbcs_cache *cache, const ub_hyp *h, const uint32_t *out,
+                          size_t nout, const uint8_t *in, size_t inlen);
+
+/* Legacy bytes: encoding the characters (those not kept as UTF-8) with the
+ * codec must give the input bytes. */
+int ub_check_forward_bytes(struct ub_mbcs_cache *cache, const ub_hyp *h, const ub_lchar *chars,
+                           size_t n, const uint8_t *in, size_t inlen);
 
 #endif

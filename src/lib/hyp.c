@@ -5,6 +5,7 @@
 
 #include "codec.h"
 #include "hyp.h"
+#include "mbcs.h"
 
 static const char *const op_words[UB_OP_NOPS] = {
     [UB_OP_DROP] = "bytes dropped",
@@ -12,6 +13,13 @@ static const char *const op_words[UB_OP_NOPS] = {
     [UB_OP_FFFD] = "U+FFFD substituted",
     [UB_OP_SPACE] = "NBSP as space",
 };
+
+const char *ub_hyp_codec_name(int id)
+{
+    if (id >= UB_NCODECS)
+        return ub_mbcs_name(id - UB_NCODECS);
+    return ub_codec_info_of(id)->name;
+}
 
 const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size)
 {
@@ -28,10 +36,20 @@ const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size)
         ADD("%s read as iso-8859-1", ub_codec_info_of(h->codec[0])->name);
         return buf;
     }
+    if (h->kind == UB_HYP_BYTES) {
+        ADD("%s bytes, not utf-8", ub_hyp_codec_name(h->codec[0]));
+        if (h->nkeep)
+            ADD(", among %u utf-8 character%s", h->nkeep, h->nkeep > 1 ? "s" : "");
+        return buf;
+    }
+    if (h->kind == UB_HYP_MBCS) {
+        ADD("utf-8 read as %s, 1 layer", ub_hyp_codec_name(h->codec[0]));
+        return buf;
+    }
     ADD("utf-8%s read as ", h->cesu ? " (cesu-8)" : "");
     /* innermost mistake first, as it happened */
     for (int l = h->nlayers - 1; l >= 0; l--)
-        ADD("%s%s", ub_codec_info_of(h->codec[l])->name, l ? ", then " : "");
+        ADD("%s%s", ub_hyp_codec_name(h->codec[l]), l ? ", then " : "");
     ADD(", %d layer%s", h->nlayers, h->nlayers > 1 ? "s" : "");
     const char *sep = "; lossy: ";
     for (int op = 1; op < UB_OP_NOPS; op++) {

@@ -20,8 +20,13 @@
 typedef enum {
     UB_HYP_NONE = 0,
     UB_HYP_UTF8 = 1,        /* UTF-8 read as codec[] (1..3 layers) */
-    UB_HYP_LEGACY = 2       /* text in codec[0] read as ISO-8859-1 */
+    UB_HYP_LEGACY = 2,      /* text in codec[0] read as ISO-8859-1 */
+    UB_HYP_MBCS = 3,        /* UTF-8 read as the multibyte codec[0] */
+    UB_HYP_BYTES = 4        /* not UTF-8 at all: bytes in codec[0] */
 } ub_hyp_kind_e;
+
+/* Codec ids in a hypothesis: 0 .. UB_NCODECS-1 are the single-byte codecs
+ * of codec.h, UB_NCODECS + k the multibyte codec k of mbcs.h. */
 
 /* What happened to one byte of the outermost layer. */
 typedef enum {
@@ -45,12 +50,15 @@ typedef struct {
 typedef struct {
     ub_hyp_kind_e kind;
     int nlayers;
-    int8_t codec[UB_MAX_LAYERS];    /* [0] = outermost */
+    int8_t codec[UB_MAX_LAYERS];    /* [0] = outermost; see above */
     uint8_t cesu;           /* bit l: layer l's UTF-8 was CESU-8/modified */
     uint32_t ops_used;      /* bit per ub_op_e used; 0 = lossless */
     unsigned nkeep;         /* characters passed through undecoded */
     unsigned nlegacy;       /* C1 controls read as windows-1252 */
 } ub_hyp;
+
+/* The name of a hypothesis codec id. */
+const char *ub_hyp_codec_name(int id);
 
 /* Describe h in words ("utf-8 read as windows-1252, 2 layers"); returns buf. */
 const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size);

@@ -40,7 +40,7 @@ static const struct def defs[] = {
     { "gb18030", "gb18030", 25, 0, 1, "gb-18030 windows-54936 54936 ibm-1392" },
     { "big5", "windows-950-2000", 20, 0, 0,
       "cp950 ms950 windows-950 950 big-5 csbig5 x-big5 cn-big5 big5-eten" },
-    { "big5-hkscs", "ibm-5471_P100-2006", 30, 0, 0,
+    { "big5-hkscs", "ibm-1375_P100-2008", 30, 0, 0,
       "big5hkscs hkscs ms950_hkscs big5-hk x-ms950-hkscs" },
     { "shift_jis", "ibm-943_P15A-2003", 15, 0, 0,
       "sjis shiftjis ms_kanji csshiftjis cp932 ms932 windows-31j windows-932 932 "

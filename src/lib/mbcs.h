@@ -4,9 +4,10 @@
  * These are the codecs of issue 4: the usual wrong decoders of East Asian
  * software, each pinned to the ICU converter that reproduces what real
  * software does with it.  ICU's own alias table is NOT used to resolve
- * these names, because it sends several common names to IBM variants that
- * no browser or Windows program uses ("cp932" -> ibm-942, "cp949" ->
- * ibm-949, "cp950" -> ibm-950, "windows-936" -> ibm-1386).
+ * these names, because it sends common names to converters that no
+ * browser or Windows program uses: "cp949" -> ibm-949 and "cp950" ->
+ * ibm-950 (IBM's tables), "euc-kr" -> ibm-970 (strict KS X 1001, where
+ * browsers and Windows decode the label as cp949).
  *
  *   id  name         ICU converter         why
  *   --  -----------  --------------------  ---------------------------------
@@ -18,8 +19,10 @@
  *                                          place, which UTF-8 never gives)
  *    2  big5         windows-950-2000      Microsoft cp950, what Windows and
  *                                          most Big5 text uses
- *    3  big5-hkscs   ibm-5471_P100-2006    MS950_HKSCS: Big5 + HKSCS, close
- *                                          to the WHATWG "big5" decoder
+ *    3  big5-hkscs   ibm-1375_P100-2008    Big5-HKSCS:2008 with its
+ *                                          supplementary-plane characters,
+ *                                          as the WHATWG "big5" decoder and
+ *                                          Python's big5hkscs give them
  *    4  shift_jis    ibm-943_P15A-2003     = windows-31j (Microsoft cp932,
  *                                          0x5C is '\', NEC/IBM rows)
  *    5  euc-jp       euc-jp-2007           EUC-JP with JIS X 0212; C1 bytes

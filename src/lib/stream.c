@@ -14,6 +14,8 @@
 
 #include "codec.h"
 #include "engine.h"
+#include "input.h"
+#include "mbcs.h"
 #include "utf8.h"
 
 unbake_ctx *unbake_ctx_new(void)
@@ -39,6 +41,9 @@ void unbake_ctx_free(unbake_ctx *ctx)
 {
     if (!ctx)
         return;
+    ub_input_free(ctx->input);
+    ub_mbcs_cache_free(ctx->mbcs);
+    free(ctx->from);
     ub_detect_scratch_free(ctx->det);
     ub_detect_scratch_free(ctx->nested[0]);
     ub_detect_scratch_free(ctx->nested[1]);
@@ -100,6 +105,37 @@ int unbake_ctx_set_report(unbake_ctx *ctx, unbake_report_fn fn, void *user)
     return UNBAKE_OK;
 }
 
+int unbake_ctx_set_from(unbake_ctx *ctx, const char *codec)
+{
+    if (!ctx)
+        return UNBAKE_EINVAL;
+    if (ctx->state == ST_STREAM && ctx->pushed)
+        return UNBAKE_ESTATE;
+    if (codec && !strcmp(codec, "auto"))
+        codec = NULL;
+    ub_input *in;
+    int rc = ub_input_new(&in, codec);
+    if (rc)
+        return rc;
+    char *copy = NULL;
+    if (codec && !(copy = strdup(codec))) {
+        ub_input_free(in);
+        return UNBAKE_ENOMEM;
+    }
+    ub_input_free(ctx->input);
+    free(ctx->from);
+    ctx->input = in;
+    ctx->from = copy;
+    return UNBAKE_OK;
+}
+
+const char *unbake_input_encoding(const unbake_ctx *ctx)
+{
+    if (!ctx || !ctx->input)
+        return "undecided";
+    return ub_input_detected(ctx->input);
+}
+
 int ub_emit(unbake_ctx *ctx, const void *data, size_t len)
 {
     if (!len)
@@ -114,6 +150,13 @@ int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user)
 {
     if (!ctx || !write)
         return UNBAKE_EINVAL;
+    if (!ctx->input) {
+        int rc = ub_input_new(&ctx->input, ctx->from);
+        if (rc)
+            return rc;
+    } else {
+        ub_input_reset(ctx->input);
+    }
     ctx->write = write;
     ctx->write_user = user;
     ctx->len = 0;
@@ -193,21 +236,17 @@ static int process(unbake_ctx *ctx, int final)
     return UNBAKE_OK;
 }
 
-int unbake_push(unbake_ctx *ctx, const void *data, size_t len)
+/* The input stage's sink: UTF-8 arrives here, is buffered and decided. */
+static int accept(void *user, const uint8_t *p, size_t len)
 {
-    if (!ctx || (!data && len))
-        return UNBAKE_EINVAL;
-    if (ctx->state != ST_STREAM)
-        return UNBAKE_ESTATE;
-    ctx->pushed = 1;
-    const uint8_t *p = data;
+    unbake_ctx *ctx = user;
     while (len) {
         /* hold at most one window (plus what is being added) */
         if (ctx->cap < 2 * UNBAKE_WINDOW) {
             uint8_t *nb = realloc(ctx->buf, 2 * UNBAKE_WINDOW);
             if (!nb) {
-                ctx->state = ST_ERROR;
-                return UNBAKE_ENOMEM;
+                ctx->err = UNBAKE_ENOMEM;
+                return -1;
             }
             ctx->buf = nb;
             ctx->cap = 2 * UNBAKE_WINDOW;
@@ -221,9 +260,25 @@ int unbake_push(unbake_ctx *ctx, const void *data, size_t len)
         len -= take;
         int rc = process(ctx, 0);
         if (rc) {
-            ctx->state = ST_ERROR;
-            return rc;
+            ctx->err = rc;
+            return -1;
         }
+    }
+    return 0;
+}
+
+int unbake_push(unbake_ctx *ctx, const void *data, size_t len)
+{
+    if (!ctx || (!data && len))
+        return UNBAKE_EINVAL;
+    if (ctx->state != ST_STREAM)
+        return UNBAKE_ESTATE;
+    ctx->pushed = 1;
+    ctx->err = 0;
+    int rc = ub_input_push(ctx->input, data, len, 0, accept, ctx);
+    if (rc) {
+        ctx->state = ST_ERROR;
+        return ctx->err ? ctx->err : rc;
     }
     return UNBAKE_OK;
 }
@@ -234,10 +289,13 @@ long unbake_finish(unbake_ctx *ctx)
         return UNBAKE_EINVAL;
     if (ctx->state != ST_STREAM)
         return UNBAKE_ESTATE;
-    int rc = process(ctx, 1);
+    ctx->err = 0;
+    int rc = ub_input_push(ctx->input, NULL, 0, 1, accept, ctx);
+    if (!rc)
+        rc = process(ctx, 1);
     if (rc) {
         ctx->state = ST_ERROR;
-        return rc;
+        return ctx->err ? ctx->err : rc;
     }
     ctx->state = ST_DONE;
     return ctx->nfixed;

@@ -2,6 +2,7 @@
  * unbake.c -- version, errors and the codec list of the public API.
  */
 #include "codec.h"
+#include "mbcs.h"
 #include "unbake.h"
 
 unsigned unbake_version(void)
@@ -30,11 +31,13 @@ const char *unbake_strerror(int code)
 
 int unbake_codec_count(void)
 {
-    return UB_NCODECS;
+    return UB_NCODECS + ub_mbcs_count();
 }
 
 const char *unbake_codec_name(int index)
 {
+    if (index >= UB_NCODECS)
+        return ub_mbcs_name(index - UB_NCODECS);
     const ub_codec_info *i = ub_codec_info_of(index);
     return i ? i->name : NULL;
 }
