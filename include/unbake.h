@@ -288,6 +288,19 @@ UNBAKE_API int unbake_codec_count(void);
  */
 UNBAKE_API const char *unbake_codec_name(int index);
 
+/* ---------------------------------------------------------------------- */
+/* Unstable API: may change in any release                                 */
+/* ---------------------------------------------------------------------- */
+
+#ifdef UNBAKE_STATIC_LINKING_ONLY
+/**
+ * Work counter: the number of elementary steps (characters examined,
+ * candidates expanded) the detector has taken since unbake_ctx_new().  For
+ * tests that bound the work per input byte without timing anything.
+ */
+UNBAKE_API unsigned long long unbake_ctx_steps(const unbake_ctx *ctx);
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,7 @@
  * of the per-loss costs.  CLEAN_LINE: per clean non-ASCII run on the same
  * line (at most CLEAN_MAX of them count). */
 #define MARGIN 3.0
+#define IN_FLOOR (-12.0)    /* lowest log P of a character as it is */
 #define LAYER_COST 2.0
 #define CESU_COST 1.0
 #define LEGACY_COST 1.5
@@ -220,19 +221,33 @@ static int has_nonascii(const uint32_t *t, size_t n)
     return 0;
 }
 
-/* log P(t | l2 l1) plus the junction with the two characters after it. */
+/*
+ * log P(t | l2 l1) plus the junction with the two characters after it.
+ * With floor, no character counts below it: the text as it is may be odd
+ * in ways the model never saw (symbols, names, fancy lettering) and still
+ * be clean, while a repair has to read as text the model knows.  This
+ * asymmetry is what keeps "NESTLÉ®" from becoming "NESTLɮ".
+ */
+static double lm_span_floor(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
+                            size_t n, const uint32_t *right, size_t nright, double floor)
+{
+    double sc = 0;
+    uint32_t c2 = l2, c1 = l1;
+    for (size_t i = 0; i < n + nright && i < n + 2; i++) {
+        uint32_t c = i < n ? t[i] : right[i - n];
+        double lp = ub_lm_logp(lm, c2, c1, c);
+        /* controls and unassigned code points are never clean text */
+        sc += lp > floor || bad_output(c) ? lp : floor;
+        c2 = c1;
+        c1 = c;
+    }
+    return sc;
+}
+
 static double lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t, size_t n,
                       const uint32_t *right, size_t nright)
 {
-    double sc = ub_lm_score(lm, l2, l1, t, n);
-    uint32_t c2 = n >= 2 ? t[n - 2] : n == 1 ? l1 : l2;
-    uint32_t c1 = n >= 1 ? t[n - 1] : l1;
-    for (size_t i = 0; i < nright && i < 2; i++) {
-        sc += ub_lm_logp(lm, c2, c1, right[i]);
-        c2 = c1;
-        c1 = right[i];
-    }
-    return sc;
+    return lm_span_floor(lm, l2, l1, t, n, right, nright, -INFINITY);
 }
 
 static double codec_prior(int c)
@@ -276,7 +291,8 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
         return 0;
     e->found = 1;
     if (!e->have_lm_in) {
-        e->lm_in = lm_span(e->ctx->lm, e->l2, e->l1, e->in, e->n, e->right, e->nright);
+        e->lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, e->in, e->n, e->right, e->nright,
+                                 IN_FLOOR);
         e->have_lm_in = 1;
     }
     double lm_out = lm_span(e->ctx->lm, e->l2, e->l1, out, nout, e->right, e->nright);
@@ -485,7 +501,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 continue;
         }
         if (!tried)
-            lm_in = lm_span(e->ctx->lm, e->l2, e->l1, t, n, right, nright);
+            lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, t, n, right, nright, IN_FLOOR);
         tried++;
         ub_lossy_result res;
         /* weak evidence (a lead byte before a space or '?') supports

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "codec.h"
+#define UNBAKE_STATIC_LINKING_ONLY
 #include "engine.h"
 #include "input.h"
 #include "mbcs.h"
@@ -127,6 +128,11 @@ int unbake_ctx_set_from(unbake_ctx *ctx, const char *codec)
     ctx->input = in;
     ctx->from = copy;
     return UNBAKE_OK;
+}
+
+unsigned long long unbake_ctx_steps(const unbake_ctx *ctx)
+{
+    return ctx ? ctx->steps : 0;
 }
 
 const char *unbake_input_encoding(const unbake_ctx *ctx)
