@@ -373,7 +373,7 @@ static int texty(uint32_t c)
 
 static int looks_utf32(const uint8_t *s, size_t n, int be)
 {
-    size_t units = n / 4, text = 0;
+    size_t units = n / 4, text = 0, space = 0;
     if (units < 2)
         return 0;
     for (size_t i = 0; i < units; i++) {
@@ -383,8 +383,10 @@ static int looks_utf32(const uint8_t *s, size_t n, int be)
         if (!u || u > 0x10FFFF || (u >= 0xD800 && u < 0xE000))
             return 0;
         text += (size_t)texty(u);
+        space += u == ' ' || u == '\n' || u == '\t' || u == 0x3000;
     }
-    return text * 20 >= units * 19;
+    /* ASCII pairs padded with two NULs read as CJK: demand some spacing */
+    return space && text * 20 >= units * 19;
 }
 
 static int looks_utf16(const uint8_t *s, size_t n, int be, int final, int valid_utf8)
@@ -416,10 +418,14 @@ static int looks_utf16(const uint8_t *s, size_t n, int be, int final, int valid_
         chars++;
         text += (size_t)texty(u);
     }
-    if (chars < 2 || zhi < 2 || zlo * 4 > zhi || text * 20 < chars * 19)
+    if (chars < 2 || zhi < 2 || text * 20 < chars * 19)
         return 0;
+    /* invalid UTF-8 anyway: the text test decides (NULs on the other
+     * parity are no evidence here: U+4E00 "一" has a zero low byte) */
     if (!valid_utf8)
-        return zhi * 64 >= units;
+        return zhi * 256 >= units;
+    if (zlo * 4 > zhi)
+        return 0;
     /* Valid UTF-8 (ASCII with NULs, Cyrillic UTF-16 is that too): ASCII
      * byte pairs read as UTF-16 make CJK, so demand what real UTF-16 of an
      * alphabetic script shows: one or two high bytes (0x00 and the

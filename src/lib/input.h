@@ -29,17 +29,19 @@
  *     FE FF / FF FE UTF-16BE/LE, transcoded with the BOM dropped (it was
  *     the encoding's signature, not text).
  *  2. UTF-32 without BOM: every 4-byte unit of the sample a scalar value,
- *     none of them U+0000, and at least 95% of them ordinary text (letters
- *     of the common scripts, punctuation, whitespace; see texty()).
- *  3. UTF-16 without BOM, by NUL pattern: the NUL bytes sit almost all on
- *     one parity (NULs on the other parity at most a quarter as many: CJK
- *     characters like U+4E00 have a zero low byte), no U+0000 unit, no
- *     unpaired surrogate, at least 95% of the units ordinary text, and NUL
- *     high bytes in at least 1 unit in 8 -- or 1 in 64 when the sample is
- *     not valid UTF-8 anyway (CJK text in UTF-16 has few ASCII units).
- *     A sample that is valid UTF-8 (ASCII with NULs; Cyrillic UTF-16LE is
- *     valid UTF-8 too) must also have one or two distinct high bytes in
- *     90% of its units, as alphabetic text in UTF-16 has.
+ *     none of them U+0000, at least 95% of them ordinary text (letters of
+ *     the common scripts, punctuation, whitespace; see texty()) and at
+ *     least one space, tab or newline among them.
+ *  3. UTF-16 without BOM, by NUL pattern: at least two units with a NUL
+ *     high byte, no U+0000 unit, no unpaired surrogate, at least 95% of
+ *     the units ordinary text, and NUL high bytes in at least 1 unit in
+ *     256 when the sample is not valid UTF-8 anyway (CJK text in UTF-16
+ *     has few ASCII units; with none at all, NUL patterns cannot tell and
+ *     it is not detected).  A sample that IS valid UTF-8 (ASCII with NULs;
+ *     Cyrillic UTF-16LE is valid UTF-8 too) must also have NUL high bytes
+ *     in 1 unit in 8, NULs on the other parity at most a quarter as many,
+ *     and one or two distinct high bytes in 90% of its units, as the
+ *     UTF-16 of an alphabetic script has.
  *     UTF-8 text with a few NULs fails every one of these: its NULs fall
  *     on both parities and are far too rare, and its byte pairs read as
  *     UTF-16 are not text.

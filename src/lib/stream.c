@@ -220,6 +220,19 @@ static int process(unbake_ctx *ctx, int final)
     }
     while (pos < ctx->len) {
         size_t avail = ctx->len - pos;
+        /* whole lines of ASCII go straight through, as one write */
+        size_t a = ub_ascii_prefix(ctx->buf + pos, avail);
+        const uint8_t *last = a ? memrchr(ctx->buf + pos, '\n', a) : NULL;
+        if (last) {
+            size_t n = (size_t)(last - (ctx->buf + pos)) + 1;
+            if (ub_emit(ctx, ctx->buf + pos, n))
+                return UNBAKE_EWRITE;
+            ctx->c2 = n >= 2 ? ctx->buf[pos + n - 2] : ctx->c1;
+            ctx->c1 = '\n';
+            pos += n;
+            ctx->in_off += n;
+            continue;
+        }
         size_t lim = avail < UNBAKE_WINDOW ? avail : UNBAKE_WINDOW;
         const uint8_t *nl = memchr(ctx->buf + pos, '\n', lim);
         size_t seg;
