@@ -47,6 +47,7 @@
 #define CLEAN_MAX 3
 #define SCORE_CAP 15.0
 #define MAX_LOSSY_CODECS 3
+#define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
 #define WEAK_LOGP (-9.0)   /* mean log P per character for weak evidence */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
@@ -70,7 +71,9 @@ static const ub_lossmodel default_loss = {
 
 struct run {
     size_t c0, c1;          /* characters [c0, c1) of the segment */
-    size_t c1t;             /* c1, or c1 + 1 when a trailing ' '/'?' may belong */
+    size_t c1t;             /* end of the span a lossy repair may take:
+                               following runs joined across a space or '?',
+                               and a trailing space or '?' */
     int certain_clean;      /* no hypothesis at all */
     int bytes;              /* holds bytes that are not UTF-8 */
     int fix;                /* decided: write the candidate */
@@ -79,9 +82,18 @@ struct run {
     size_t out0, nout;      /* candidate in the out arena */
     size_t l0;              /* lossy: chars in the lchar arena (nout of them) */
     size_t g0, ng;          /* lossy: gaps in the gap arena */
-    size_t cend;            /* characters consumed: c1 or c1t */
+    size_t cend;            /* characters the repair replaces: c1 .. c1t */
     uint32_t l2, l1;        /* left context it was evaluated with */
-    float by_codec[UB_NCODECS]; /* best score per outermost codec */
+    size_t k0, nk;          /* its candidates in the cand arena */
+};
+
+/* A lossless candidate kept for the line-level decision. */
+struct cand {
+    uint32_t key;           /* the hypothesis: kind, layers, codecs, cesu */
+    float score;
+    float cost;             /* its prior part, which counts once per line */
+    size_t out0, nout;      /* its text in the out arena */
+    ub_hyp hyp;
 };
 
 struct ub_detect_scratch {
@@ -98,6 +110,8 @@ struct ub_detect_scratch {
     size_t nlch, lchcap;
     ub_gapalt *gaps;
     size_t ngaps, gapcap;
+    struct cand *cands;     /* every convincing candidate of every run */
+    size_t ncands, candcap;
     ub_beam_scratch *beam;
     const ub_codec_row **rows;  /* per character of a run, for the lossy search */
     size_t rowcap;
@@ -160,6 +174,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->gaps);
     free(s->obuf);
     free(s->rows);
+    free(s->cands);
     ub_beam_scratch_free(s->beam);
     free(s);
 }
@@ -269,17 +284,16 @@ struct eval {
     double lm_in;           /* log P(run), computed when first needed */
     int have_lm_in;
     double margin;
-    int line_codec;         /* the codec most repairs of the line use, or -1 */
-    double line_bonus;      /* added for it, subtracted for other codecs */
     int found;              /* any hypothesis reversed the run */
     ub_codec_mask maybe;    /* codecs that read some of it as UTF-8 */
 };
 
-static double line_adjust(const struct eval *e, const ub_hyp *h)
+static uint32_t hyp_key(const ub_hyp *h)
 {
-    if (e->line_codec < 0 || h->kind != UB_HYP_UTF8)
-        return 0;
-    return h->codec[0] == e->line_codec ? e->line_bonus : -e->line_bonus;
+    uint32_t k = (uint32_t)h->kind << 28 | (uint32_t)h->nlayers << 26 | (uint32_t)h->cesu << 23;
+    for (int l = 0; l < h->nlayers; l++)
+        k |= (uint32_t)(h->codec[l] & 0x7F) << (7 * l);
+    return k;
 }
 
 /* Keep cand as the run's candidate if it scores best so far. */
@@ -296,20 +310,30 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
         e->have_lm_in = 1;
     }
     double lm_out = lm_span(e->ctx->lm, e->l2, e->l1, out, nout, e->right, e->nright);
-    double score = lm_out - e->lm_in - cost - e->margin + line_adjust(e, h);
-    if (h->kind == UB_HYP_UTF8 && score > e->r->by_codec[h->codec[0]])
-        e->r->by_codec[h->codec[0]] = (float)score;
-    if (e->r->nout && score <= e->r->score)
+    double score = lm_out - e->lm_in - cost - e->margin;
+    int best = !e->r->nout || score > e->r->score;
+    if (!best && score <= LINE_FLOOR)
+        return 0;
+    ub_detect_scratch *s = e->s;
+    size_t at = s->out.n;
+    if (ub_u32vec_reserve(&s->out, at + nout) ||
+        reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands))
+        return -1;
+    memcpy(s->out.v + at, out, nout * sizeof *out);
+    s->out.n += nout;
+    if (score > LINE_FLOOR) {
+        s->cands[s->ncands++] = (struct cand){ hyp_key(h), (float)score, (float)cost, at, nout, *h };
+        e->r->nk++;
+    }
+    if (!best)
         return 0;
     e->r->score = score;
     e->r->hyp = *h;
+    e->r->out0 = at;
     e->r->nout = nout;
     e->r->ng = 0;
     e->r->l0 = (size_t)-1;
     e->r->cend = e->r->c1;
-    if (ub_u32vec_reserve(&e->s->out, e->r->out0 + nout))
-        return -1;
-    memcpy(e->s->out.v + e->r->out0, out, nout * sizeof *out);
     return 0;
 }
 
@@ -531,10 +555,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             continue;
         ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
                      .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
-        double score = res.lm - lm_in - res.cost - codec_prior(c) - LOSSY_COST - e->margin +
-                       line_adjust(e, &h);
-        if (score > e->r->by_codec[c])
-            e->r->by_codec[c] = (float)score;
+        double score = res.lm - lm_in - res.cost - codec_prior(c) - LOSSY_COST - e->margin;
         e->found = 1;
         if (e->r->nout && score <= e->r->score)
             continue;
@@ -542,8 +563,10 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         struct run *r = e->r;
         if (reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
             reserve((void **)&s->gaps, &s->gapcap, s->ngaps + res.ngaps, sizeof *s->gaps) ||
-            ub_u32vec_reserve(&s->out, r->out0 + res.nchars))
+            ub_u32vec_reserve(&s->out, s->out.n + res.nchars))
             return -1;
+        r->out0 = s->out.n;
+        s->out.n += res.nchars;
         r->score = score;
         r->hyp = h;
         r->nout = res.nchars;
@@ -746,13 +769,20 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
             continue;
         }
         size_t j = i + 1;
+        while (j < nch && is_run_char(s->cp[j]))
+            j++;
+        /* the span a lossy repair may take: across single spaces or '?'
+         * into the following runs (NBSP turned into a space, substituted
+         * bytes), and one trailing space or '?' */
+        size_t x = j;
         for (;;) {
-            if (j < nch && is_run_char(s->cp[j]))
-                j++;
-            else if (j + 1 < nch && is_joiner(s->cp[j]) && is_run_char(s->cp[j + 1]))
-                j += 2;
-            else
+            if (x + 1 < nch && is_joiner(s->cp[x]) && is_run_char(s->cp[x + 1])) {
+                x += 2;
+                while (x < nch && is_run_char(s->cp[x]))
+                    x++;
+            } else {
                 break;
+            }
         }
         if (reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
             return -1;
@@ -760,9 +790,12 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
         memset(r, 0, sizeof *r);
         r->c0 = i;
         r->c1 = j;
-        r->c1t = j < nch && is_joiner(s->cp[j]) ? j + 1 : j;
+        r->c1t = x < nch && is_joiner(s->cp[x]) ? x + 1 : x;
         for (size_t k = i; k < j; k++)
             r->bytes |= s->cp[k] == INVALID_CP;
+        for (size_t k = j; k < r->c1t && !r->bytes; k++)
+            if (s->cp[k] == INVALID_CP)
+                r->c1t = k;
         if (r->bytes)
             r->c1t = j;
         i = j;
@@ -797,11 +830,9 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n)
 }
 
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
-                        uint32_t l2, uint32_t l1, int line_codec, double line_bonus)
+                        uint32_t l2, uint32_t l1)
 {
     struct eval e = { 0 };
-    e.line_codec = line_codec;
-    e.line_bonus = line_bonus;
     r->l2 = l2;
     r->l1 = l1;
     e.ctx = ctx;
@@ -821,8 +852,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->out0 = s->out.n;
     r->nout = 0;
     r->score = -INFINITY;
-    for (int c = 0; c < UB_NCODECS; c++)
-        r->by_codec[c] = 0;
+    r->k0 = s->ncands;
+    r->nk = 0;
 
     e.maybe = could_be_mojibake(s->cp + r->c0, r->c1t - r->c0);
     int cjk = e.in[0] >= 0x2E80;    /* what the multibyte codecs produce */
@@ -853,8 +884,6 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 e.lm_in, ub_hyp_describe(&r->hyp, d, sizeof d));
     }
 #endif
-    if (r->nout)
-        s->out.n = r->out0 + r->nout;
     return 0;
 }
 
@@ -963,6 +992,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->out.n = 0;
     s->nlch = 0;
     s->ngaps = 0;
+    s->ncands = 0;
 
     /* evaluate every run, left context from tentative decisions */
     size_t prev = 0;
@@ -977,7 +1007,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             r->l1 = c1;
             if (evaluate_bytes_run(ctx, s, r, seg, nch))
                 return UNBAKE_ENOMEM;
-        } else if (evaluate_run(ctx, s, r, nch, c2, c1, -1, 0)) {
+        } else if (evaluate_run(ctx, s, r, nch, c2, c1)) {
             return UNBAKE_ENOMEM;
         }
         if (r->nout && (r->score > 0 || r->bytes)) {
@@ -992,27 +1022,57 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         }
     }
 
-    /* the codec that explains the line best as a whole: repairs of one
-     * line usually share it, so a second pass favours it for every run */
-    double by_codec[UB_NCODECS] = { 0 };
+    /* The hypothesis that explains the line best as a whole: the runs of
+     * one line were usually baked the same way, so each run takes the
+     * line's hypothesis where it has it and its own best is not far
+     * better; the rest of the line's support lifts short runs that
+     * could not decide alone ("е" or "о"?). */
+    struct { uint32_t key; double total; float cost; } keys[64];
+    int nkeys = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         const struct run *r = &s->runs[k];
-        for (int c = 0; c < UB_NCODECS; c++)
-            by_codec[c] += r->by_codec[c] < SCORE_CAP ? r->by_codec[c] : SCORE_CAP;
+        for (size_t i = r->k0; i < r->k0 + r->nk; i++) {
+            const struct cand *c = &s->cands[i];
+            int j = 0;
+            while (j < nkeys && keys[j].key != c->key)
+                j++;
+            if (j == nkeys) {
+                if (nkeys == 64)
+                    continue;
+                keys[nkeys].key = c->key;
+                keys[nkeys].total = 0;
+                keys[nkeys].cost = c->cost;
+                nkeys++;
+            }
+            /* its prior counts once for the line, not per run */
+            keys[j].total += c->score + c->cost;
+        }
     }
-    int line_codec = -1;
-    for (int c = 0; c < UB_NCODECS; c++)
-        if (by_codec[c] > 0 && (line_codec < 0 || by_codec[c] > by_codec[line_codec]))
-            line_codec = c;
-    if (line_codec >= 0) {
-        double bonus = by_codec[line_codec] / 4 < LINE_BONUS ? by_codec[line_codec] / 4 : LINE_BONUS;
-        for (size_t k = 0; k < s->nruns; k++) {
-            struct run *r = &s->runs[k];
-            if (r->bytes || (r->nout && r->score > 0 && r->hyp.kind == UB_HYP_UTF8 &&
-                             r->hyp.codec[0] == line_codec))
+    int line = -1;
+    for (int j = 0; j < nkeys; j++) {
+        keys[j].total -= keys[j].cost;
+        if (keys[j].total > 0 && (line < 0 || keys[j].total > keys[line].total))
+            line = j;
+    }
+    for (size_t k = 0; line >= 0 && k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (r->bytes)
+            continue;
+        for (size_t i = r->k0; i < r->k0 + r->nk; i++) {
+            const struct cand *c = &s->cands[i];
+            if (c->key != keys[line].key)
                 continue;
-            if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, line_codec, bonus))
-                return UNBAKE_ENOMEM;
+            double others = keys[line].total + keys[line].cost - (c->score + c->cost);
+            double sc = c->score + (others / 4 < LINE_BONUS ? others / 4 : LINE_BONUS);
+            if (sc > 0 && (!r->nout || r->score < sc)) {
+                r->score = sc;
+                r->hyp = c->hyp;
+                r->out0 = c->out0;
+                r->nout = c->nout;
+                r->ng = 0;
+                r->l0 = (size_t)-1;
+                r->cend = r->c1;
+            }
         }
     }
 
@@ -1038,6 +1098,15 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)
         for (size_t k = 0; k < s->nruns; k++)
             s->runs[k].fix &= s->runs[k].bytes;
+    /* a lossy repair may have taken the runs after it */
+    size_t end = 0;
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (r->c0 < end)
+            r->fix = 0;
+        else if (r->fix)
+            end = r->cend;
+    }
 
     return 0;
 }
