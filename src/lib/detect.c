@@ -85,6 +85,7 @@ struct run {
     size_t cend;            /* characters the repair replaces: c1 .. c1t */
     uint32_t l2, l1;        /* left context it was evaluated with */
     size_t k0, nk;          /* its candidates in the cand arena */
+    int tent;               /* tentatively repaired (context for others) */
 };
 
 /* A lossless candidate kept for the line-level decision. */
@@ -829,6 +830,32 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n)
     return maybe;
 }
 
+/*
+ * The two characters after position from, where runs from index k on that
+ * are tentatively repaired count with their repair.
+ */
+static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from, size_t k,
+                            uint32_t out[2])
+{
+    size_t n = 0, j = from;
+    while (n < 2 && j < nch) {
+        while (k < s->nruns && s->runs[k].c0 < j)
+            k++;
+        if (k < s->nruns && s->runs[k].c0 == j && s->runs[k].tent) {
+            const struct run *r = &s->runs[k];
+            for (size_t i = 0; i < r->nout && n < 2; i++)
+                out[n++] = s->out.v[r->out0 + i];
+            j = r->cend;
+            k++;
+            continue;
+        }
+        if (s->cp[j] == INVALID_CP)
+            break;
+        out[n++] = s->cp[j++];
+    }
+    return n;
+}
+
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
                         uint32_t l2, uint32_t l1)
 {
@@ -842,10 +869,9 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.n = r->c1 - r->c0;
     e.l2 = l2;
     e.l1 = l1;
+    size_t k = (size_t)(r - s->runs);
     uint32_t right[2];
-    size_t nright = 0;
-    for (size_t j = r->c1; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
-        right[nright++] = s->cp[j];
+    size_t nright = context_after(s, nch, r->c1, k + 1, right);
     e.right = right;
     e.nright = nright;
     e.margin = MARGIN + ctx->bias / 10.0;
@@ -870,9 +896,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         /* the lossy search may also take a trailing space or '?' */
         size_t nt = r->c1t - r->c0;
         uint32_t rt[2];
-        size_t nrt = 0;
-        for (size_t j = r->c1t; j < nch && nrt < 2 && s->cp[j] != INVALID_CP; j++)
-            rt[nrt++] = s->cp[j];
+        size_t nrt = context_after(s, nch, r->c1t, k + 1, rt);
         if (search_lossy(&e, e.in, nt, rt, nrt) < 0)
             return -1;
     }
@@ -1010,7 +1034,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         } else if (evaluate_run(ctx, s, r, nch, c2, c1)) {
             return UNBAKE_ENOMEM;
         }
-        if (r->nout && (r->score > 0 || r->bytes)) {
+        r->tent = r->nout && (r->score > 0 || r->bytes);
+        if (r->tent) {
             const uint32_t *o = s->out.v + r->out0;
             if (r->nout >= 2)
                 c2 = o[r->nout - 2], c1 = o[r->nout - 1];
@@ -1020,6 +1045,18 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         } else {
             prev = r->c0;
         }
+    }
+
+    /* runs followed closely by a repaired run: decide them again with the
+     * repaired text as their right context */
+    for (size_t k = 0; k + 1 < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        const struct run *next = &s->runs[k + 1];
+        if (r->bytes || !next->tent || next->c0 > r->c1 + 2)
+            continue;
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
+            return UNBAKE_ENOMEM;
+        r->tent = r->nout && r->score > 0;
     }
 
     /* The hypothesis that explains the line best as a whole: the runs of
