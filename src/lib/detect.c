@@ -576,7 +576,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         r->ng = res.ngaps;
         r->cend = r->c0 + n;
         memcpy(s->lch + s->nlch, res.chars, res.nchars * sizeof *res.chars);
-        memcpy(s->gaps + s->ngaps, res.gaps, res.ngaps * sizeof *res.gaps);
+        if (res.ngaps)
+            memcpy(s->gaps + s->ngaps, res.gaps, res.ngaps * sizeof *res.gaps);
         for (size_t i = 0; i < res.nchars; i++)
             s->out.v[r->out0 + i] = res.chars[i].cp;
         /* arenas grow per candidate; the winner is the last one stored */
