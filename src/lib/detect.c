@@ -38,7 +38,7 @@
  * of the per-loss costs.  CLEAN_LINE: per clean non-ASCII run on the same
  * line (at most CLEAN_MAX of them count). */
 #define MARGIN 3.0
-#define IN_FLOOR (-12.0)    /* lowest log P of a character as it is */
+#define IN_FLOOR (-13.0)    /* lowest log P of a character as it is */
 #define LAYER_COST 2.0
 #define CESU_COST 1.0
 #define LEGACY_COST 1.5
@@ -521,7 +521,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (ev[c] == 1) {
             /* weak evidence counts only where the text as it is reads badly */
             if (weak_ok < 0)
-                weak_ok = ub_lm_score(e->ctx->lm, e->l2, e->l1, t, n) <= WEAK_LOGP * (double)n;
+                weak_ok = ub_lm_score(e->ctx->lm, e->l2, e->l1, e->in, e->n) <=
+                          WEAK_LOGP * (double)e->n;
             if (!weak_ok)
                 continue;
         }
