@@ -47,6 +47,7 @@
 #define CLEAN_MAX 3
 #define SCORE_CAP 15.0
 #define MAX_LOSSY_CODECS 3
+#define MAX_JOIN 32         /* characters a lossy span may take past its run */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
 #define WEAK_LOGP (-9.0)   /* mean log P per character for weak evidence */
@@ -778,14 +779,11 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
          * into the following runs (NBSP turned into a space, substituted
          * bytes), and one trailing space or '?' */
         size_t x = j;
-        for (;;) {
-            if (x + 1 < nch && is_joiner(s->cp[x]) && is_run_char(s->cp[x + 1])) {
-                x += 2;
-                while (x < nch && is_run_char(s->cp[x]))
-                    x++;
-            } else {
-                break;
-            }
+        while (x + 1 < nch && x < j + MAX_JOIN && is_joiner(s->cp[x]) &&
+               is_run_char(s->cp[x + 1])) {
+            x += 2;
+            while (x < nch && x < j + MAX_JOIN && is_run_char(s->cp[x]))
+                x++;
         }
         if (reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
             return -1;
@@ -1024,6 +1022,11 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     size_t prev = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
+        if (r->c0 < prev) {
+            /* taken by the lossy repair before it */
+            r->certain_clean = 0;
+            continue;
+        }
         for (size_t j = prev; j < r->c0; j++) {
             c2 = c1;
             c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];

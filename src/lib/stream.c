@@ -188,7 +188,7 @@ static size_t window_cut(const uint8_t *b, size_t n)
     /* before a character that starts a UTF-8 sequence under windows-1252
      * or windows-1251 (the usual mojibake), so a repair is not cut apart */
     size_t fallback = 0;
-    for (size_t j = n; j > n / 2 && j > n - 4096; j--) {
+    for (size_t j = n - 1; j > n / 2 && j > n - 4096; j--) {
         if (ub_utf8_is_cont(b[j]))
             continue;
         uint32_t cp;
