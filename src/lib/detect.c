@@ -50,7 +50,7 @@
 #define MAX_JOIN 32         /* characters a lossy span may take past its run */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
-#define WEAK_LOGP (-9.0)   /* mean log P per character for weak evidence */
+#define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 
 static const ub_lossmodel default_loss = {
