@@ -16,7 +16,7 @@
  *   SOURCE    clean UTF-8 text files whose lines are the material; lines
  *             are also made from the built-in word lists below, for all of
  *             the output without sources and for part of it when the
- *             sources are small
+ *             sources are under 32 KiB
  *
  * The same arguments always give the same bytes (a fixed-seed PRNG), so
  * runs on different days compare.  Mis-decoding uses glibc's iconv tables;
@@ -192,14 +192,15 @@ static int load_source(const char *path)
 }
 
 /*
- * One clean line into o (at most cap bytes).  A small source (under 1 MiB)
- * gives only its share of the lines, the word lists the rest, so that a
- * few dozen hand-picked lines do not make up the whole 64 MiB.
+ * One clean line into o (at most cap bytes).  Sources of 32 KiB or more
+ * give every line; smaller ones only their share (1/1024 per 32 bytes),
+ * the word lists the rest, so that a few hand-picked lines do not make up
+ * the whole output.
  */
 static size_t clean_line(char *o, size_t cap, int ascii_only)
 {
     size_t pool = ascii_only ? n_src_ascii : n_src;
-    size_t share = src_bytes >= (1u << 20) ? 1024 : (size_t)(src_bytes >> 10);
+    size_t share = src_bytes >= (32u << 10) ? 1024 : (size_t)(src_bytes >> 5);
     if (pool && below(1024) < share) {
         size_t k = ascii_only ? src_ascii[below(n_src_ascii)] : below(n_src);
         size_t n = src_len[k] < cap ? src_len[k] : cap;

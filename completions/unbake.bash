@@ -24,6 +24,7 @@ _unbake()
         --lossy) COMPREPLY=($(compgen -W 'fill mark keep' -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W 'text json sarif' -- "$cur")); return ;;
         --max-layers) COMPREPLY=($(compgen -W '1 2 3' -- "$cur")); return ;;
+        --from) COMPREPLY=($(compgen -W "auto $(unbake --list-codecs 2>/dev/null)" -- "$cur")); return ;;
         --via) COMPREPLY=($(compgen -W "$(unbake roundtrip --list-codecs 2>/dev/null)" -- "$cur")); return ;;
         -j|--jobs|--min-confidence|--bias|--include|--exclude|--jsonl) return ;;
     esac
@@ -31,6 +32,7 @@ _unbake()
         --lossy=*) COMPREPLY=($(compgen -W 'fill mark keep' -- "${cur#*=}")); return ;;
         --format=*) COMPREPLY=($(compgen -W 'text json sarif' -- "${cur#*=}")); return ;;
         --max-layers=*) COMPREPLY=($(compgen -W '1 2 3' -- "${cur#*=}")); return ;;
+        --from=*) COMPREPLY=($(compgen -W "auto $(unbake --list-codecs 2>/dev/null)" -- "${cur#*=}")); return ;;
         --via=*) COMPREPLY=($(compgen -W "$(unbake roundtrip --list-codecs 2>/dev/null)" -- "${cur#*=}")); return ;;
     esac
 
@@ -38,9 +40,9 @@ _unbake()
         local opts
         case $cmd in
             check) opts='--format= --include= --exclude= --follow-symlinks --lossy= --min-confidence=
-                         --max-layers= --bias= --quiet --verbose --help --version' ;;
+                         --max-layers= --bias= --from= --quiet --verbose --help --version' ;;
             roundtrip) opts='--via= --list-codecs --quiet --verbose --help --version' ;;
-            *) opts='--explain --lossy= --min-confidence= --max-layers= --bias= --strip-bom
+            *) opts='--explain --lossy= --min-confidence= --max-layers= --bias= --strip-bom --from=
                      --list-codecs --jsonl= --in-place --recursive --include= --exclude= --jobs=
                      --dry-run --diff --backup --backup= --touch --force --follow-symlinks --names
                      --progress --no-progress --quiet --verbose --help --version' ;;

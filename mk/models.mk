@@ -6,7 +6,8 @@
 #
 # The trainer is deterministic: the same packages give the same bytes.
 
-LM_TRAIN_FLAGS := --cap 5M --cap-he 800k --min-char 3 --prune3 3 --prune2 1
+LM_TRAIN_FLAGS := --cap 5M --cap-he-words 800k --cap-zh-words 500k --cap-sk-words 500k \
+                  --min-char 3 --load 0.85 --prune3 30 --prune2 15 --prune3-other 5 --prune2-other 2.5
 LM_SRC := src/gen/train_lm.c src/lib/model.c src/lib/uclass.c
 LM_CORPUS := $(B)/corpus
 

@@ -31,7 +31,21 @@ SOURCES=(
   fortunes-ru:ru fortunes-bg:bg fortunes-de:de fortunes-it:it fortunes-es:es
   fortunes-cs:cs fortunes-pl:pl fortunes:en fortunes-br:pt fortunes-zh:zh-CN
   gnome-user-docs:en
-  hunspell-he:he-words python3-jieba:zh-words
+  gimp-help-en:en gimp-help-de:de gimp-help-fr:fr gimp-help-es:es gimp-help-it:it
+  gimp-help-nl:nl gimp-help-pt-br:pt gimp-help-sv:sv gimp-help-ca:ca gimp-help-cs:cs
+  gimp-help-da:da gimp-help-fi:fi gimp-help-hu:hu gimp-help-ro:ro gimp-help-sl:sl
+  gimp-help-nn:nb
+  debian-faq-de:de debian-faq-fr:fr debian-faq-it:it debian-faq-ja:ja debian-faq-ko:ko
+  debian-faq-nl:nl debian-faq-pt:pt debian-faq-ru:ru debian-faq-zh-cn:zh-CN
+  maint-guide-zh-tw:zh-TW maint-guide-ca:ca maint-guide-de:de maint-guide-es:es
+  maint-guide-fr:fr maint-guide-it:it maint-guide-ja:ja maint-guide-ru:ru maint-guide-vi:vi
+  developers-reference:en developers-reference-de:de developers-reference-fr:fr
+  developers-reference-it:it developers-reference-ja:ja developers-reference-ru:ru
+  debian-reference-id:id harden-doc:en
+  fortunes-debian-hints:en fortunes-mario:pt fortunes-bofh-excuses:en fortune-anarchism:en
+  fortunes-ga:ga fortunes-eo:eo
+  hunspell-he:he-words hunspell-th:th-words hunspell-hi:hi-words hunspell-sk:sk-words
+  python3-jieba:zh-words
   unicode-data:emoji
 )
 TOOLS=(mandoc python3)

@@ -50,7 +50,7 @@ LANG_ALIASES = {
     "pt_br": "pt", "pt-br": "pt", "nb_no": "nb", "nn": "nb",
 }
 KNOWN = set("""en de fr es it pt pl cs sk hu ro nl sv da fi nb id tr vi lt lv
-hr sl ca eu gl et ru uk bg sr mk el ja ko ar fa he hi mr gu pa kn ta te th""".split()) | {"zh-CN", "zh-TW"}
+hr sl ca eu gl et ga eo ru uk bg sr mk el ja ko ar fa he hi mr gu pa kn ta te th""".split()) | {"zh-CN", "zh-TW"}
 
 
 def norm_lang(code):
@@ -115,8 +115,9 @@ SCRIPT_OF = {
     "pa": "[\u0a00-\u0a7f]", "kn": "[\u0c80-\u0cff]", "ta": "[\u0b80-\u0bff]",
     "te": "[\u0c00-\u0c7f]", "th": "[\u0e00-\u0e7f]",
 }
-SCRIPT_OF["he-words"] = SCRIPT_OF["he"]
-SCRIPT_OF["zh-words"] = SCRIPT_OF["zh-CN"]
+for _w, _l in (("he-words", "he"), ("zh-words", "zh-CN"),
+               ("th-words", "th"), ("hi-words", "hi")):
+    SCRIPT_OF[_w] = SCRIPT_OF[_l]
 SCRIPT_RE = {k: re.compile(v) for k, v in SCRIPT_OF.items()}
 
 
@@ -352,23 +353,26 @@ def hunspell_docs(path, lang):
     return docs
 
 
-def jieba_docs(path):
-    """Pseudo-text from jieba's word list (word, frequency, tag per line):
-    words drawn by frequency with a fixed seed, 8-20 words to a clause,
+def word_freq_docs(path, sep, seed):
+    """Pseudo-text from a Chinese word list with frequencies (word, then
+    frequency, separated by `sep`, as in jieba's dict.txt):
+    words drawn by frequency with a fixed seed, 4-12 words to a clause,
     clauses ended by a Chinese comma or full stop.  It brings everyday
     vocabulary the technical manuals lack; it is no running text, so it is
-    kept apart (language "zh-words") and capped separately."""
+    kept apart (language "zh-words") and capped separately.  (Rime's
+    traditional-character essay.txt was tried the same way and made
+    Simplified gap filling worse: it promotes traditional variants.)"""
     words, weights = [], []
     for line in read_bytes(path).decode("utf-8").split("\n"):
-        f = line.split(" ")
-        if len(f) >= 2 and f[1].isdigit() and re.fullmatch(f"[{CJK}]+", f[0]):
+        f = line.split(sep)
+        if len(f) >= 2 and f[1].strip().isdigit() and re.fullmatch(f"[{CJK}]+", f[0]):
             words.append(f[0])
             weights.append(int(f[1]))
     cum, total = [], 0
     for w in weights:
         total += w
         cum.append(total)
-    rng = random.Random(20240602)
+    rng = random.Random(seed)
     docs = []
     for d in range(1200):
         lines = []
@@ -410,10 +414,10 @@ def documents(pkg, default_lang):
             continue
         if pkg == "python3-jieba":
             if path.endswith("/jieba/dict.txt"):
-                for docid, lines in jieba_docs(path):
+                for docid, lines in word_freq_docs(path, " ", 20240602):
                     yield default_lang, docid, lines
             continue
-        if pkg.startswith("fortunes"):
+        if pkg.startswith("fortune"):
             # (X.u8 twins are symlinks to X, skipped by package_files)
             if "/games/fortunes/" in path and not path.endswith(".dat"):
                 for docid, lines in fortune_docs(path, lang):

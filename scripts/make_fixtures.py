@@ -11,7 +11,8 @@ option lists, or that hold characters tests should not have to round-trip
 (NBSP, zero-width and bidi controls, BOM), are skipped.  SOURCES.md records
 package, version, document and license for every file.
 
-tricky.txt is not generated: it is written by hand (see SOURCES.md).
+tricky.txt and he.txt are not generated: they are written by hand (see
+SOURCES.md).
 """
 import os
 import re
@@ -25,6 +26,28 @@ RS = "\x1e"
 MIN, MAX = 1500, 4000
 BAD_CHARS = re.compile("[\u00a0\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\u00ad]")
 CODEY = re.compile(r"[<>{}\[\]|\\_=#$@^~*/]|--|\.\w+\(|https?:|www\.|\w\.\w+/")
+
+
+HEADER = """# Clean text fixtures
+
+Natural running text for round-trip tests: garble it through a codec, repair
+it, expect the same bytes; repairing it as it is must change nothing.  Each
+`<lang>.txt` was picked by `scripts/make_fixtures.py` from documents that
+`scripts/corpora.sh` put in the HELD-OUT split, so the language model never
+trained on them.  Lines holding NBSP, zero-width or bidi controls, BOM or
+soft hyphens were skipped; text is NFC, LF line ends, final newline.
+
+"""
+
+FOOTER = """
+Written for unbake (not from a Debian package, never trained on; same
+license as unbake):
+
+| file | what |
+|---|---|
+| tricky.txt | clean lines that look odd: ALL-CAPS Portuguese, French, German, Greek and Vietnamese; currency (€ £ $ ¥ ₩ R$), math (− ≤ ∈ ℝ ∑ √ ½ ²), arrows, typographic quotes, box drawing (light and double), mixed scripts on one line, Turkish dotted/dotless i, emoji with VS16 |
+| he.txt | Hebrew prose: Debian ships no Hebrew running text (only word lists), so this was written by hand |
+"""
 
 
 def prose(line, lang):
@@ -91,7 +114,7 @@ def pick(docs, lang):
     chosen, size = [], 0
     for pkg, doc, lines in sorted(docs, key=lambda d: (rank(d[0]), d[1])):
         run = [l for l in lines if prose(l, lang)]
-        if len("\n".join(run).encode()) < (30 if lang == "emoji" else 300):
+        if len("\n".join(run).encode()) < (30 if lang == "emoji" else 200):
             continue
         take = []
         for l in run:
@@ -102,7 +125,7 @@ def pick(docs, lang):
             size += n
         if take:
             chosen.append((pkg, doc, take))
-        if size >= MIN or len(chosen) == (12 if lang == "emoji" else 3):
+        if size >= MIN or len(chosen) == (12 if lang == "emoji" else 6):
             break
     return chosen, size
 
@@ -123,10 +146,12 @@ def main():
         for pkg, doc, lines in chosen:
             rows.append((lang, pkg, versions.get(pkg, "?"), doc, license_of(pkg)))
         print(f"make_fixtures: {lang}: {size} bytes", file=sys.stderr)
-    with open(os.path.join(out, "SOURCES.generated.md"), "w", encoding="utf-8") as f:
+    with open(os.path.join(out, "SOURCES.md"), "w", encoding="utf-8") as f:
+        f.write(HEADER)
         f.write("| file | package | version | document | license |\n|---|---|---|---|---|\n")
         for lang, pkg, ver, doc, lic in rows:
             f.write(f"| {lang}.txt | {pkg} | {ver} | `{doc}` | {lic} |\n")
+        f.write(FOOTER)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ typedef enum {
     OPT_IN_PLACE, OPT_RECURSIVE, OPT_INCLUDE, OPT_EXCLUDE, OPT_JOBS,
     OPT_PROGRESS, OPT_NO_PROGRESS, OPT_DRY_RUN, OPT_DIFF, OPT_BACKUP,
     OPT_TOUCH, OPT_FORCE, OPT_FOLLOW, OPT_NAMES, OPT_JSONL, OPT_FORMAT,
-    OPT_VIA
+    OPT_VIA, OPT_FROM
 } opt_id_e;
 
 enum { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -59,6 +59,7 @@ static const struct optdef optdefs[] = {
     { "min-confidence",  0,   ARG_REQUIRED, OPT_MIN_CONF,    IN_TUNING },
     { "max-layers",      0,   ARG_REQUIRED, OPT_MAX_LAYERS,  IN_TUNING },
     { "strip-bom",       0,   ARG_NONE,     OPT_STRIP_BOM,   IN_FILTER | IN_ENV },
+    { "from",            0,   ARG_REQUIRED, OPT_FROM,        IN_TUNING },
     { "bias",            0,   ARG_REQUIRED, OPT_BIAS,        IN_TUNING },
     { "list-codecs",     0,   ARG_NONE,     OPT_LIST_CODECS, IN_FILTER | IN_ROUNDTRIP },
     { "in-place",        'i', ARG_NONE,     OPT_IN_PLACE,    IN_FILTER },
@@ -80,8 +81,6 @@ static const struct optdef optdefs[] = {
     { "via",             0,   ARG_REQUIRED, OPT_VIA,         IN_ROUNDTRIP },
 };
 #define N_OPTDEFS (sizeof optdefs / sizeof optdefs[0])
-
-static const char *const cmd_names[] = { "unbake", "unbake check", "unbake roundtrip" };
 
 void ub_usage_hint(void)
 {
@@ -241,6 +240,13 @@ static int apply(struct ub_opts *o, const struct optdef *d, const char *val, int
         }
         break;
     case OPT_VIA: o->via = val; break;
+    case OPT_FROM:
+        if (!*val) {
+            complain(env, "invalid --from '%s' (expected a codec name)", val);
+            return -1;
+        }
+        o->from = val;
+        break;
     }
     return 0;
 }
@@ -417,7 +423,6 @@ void ub_args_free(struct ub_opts *o)
 
 void ub_usage(ub_cmd_e cmd)
 {
-    (void)cmd_names;
     if (cmd == UB_CMD_CHECK) {
         fputs(
 "Usage: unbake check [OPTION]... [PATH]...\n"
@@ -429,7 +434,8 @@ void ub_usage(ub_cmd_e cmd)
 "  --include=GLOB      in directories, check only files matching GLOB\n"
 "  --exclude=GLOB      skip files and directories matching GLOB\n"
 "  --follow-symlinks   check the targets of symbolic links\n"
-"  --lossy=MODE, --min-confidence=P, --max-layers=N, --bias=X  as for unbake\n"
+"  --lossy=MODE, --min-confidence=P, --max-layers=N, --bias=X, --from=CODEC\n"
+"                      as for unbake\n"
 "  -q, --quiet / -v, --verbose   less / more messages on stderr\n"
 "  -h, --help / -V, --version\n"
 "\n"
@@ -470,6 +476,8 @@ void ub_usage(ub_cmd_e cmd)
 "  --max-layers=N      undo at most N mis-decodings, 1..3 (default 3)\n"
 "  --bias=X            nats, -20..20: positive repairs less (default 0)\n"
 "  --strip-bom         drop a leading UTF-8 byte order mark\n"
+"  --from=CODEC        the input is in CODEC (default auto: UTF-8, UTF-16/32\n"
+"                      by BOM or NULs, legacy bytes detected); output is UTF-8\n"
 "  --list-codecs       list the codecs the detector knows\n"
 "  --jsonl=FIELD       input is JSON Lines: repair only the string FIELD of\n"
 "                      each record, leave every other byte as it is\n"

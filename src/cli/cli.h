@@ -68,6 +68,7 @@ struct ub_opts {
     int help, version, list_codecs;
     int explain;
     struct ub_libopts lib;
+    const char *from;       /* --from=CODEC, NULL: auto */
 
     /* files and trees (issue 5) */
     int in_place, recursive, dry_run, diff, touch, force, follow_symlinks, names;

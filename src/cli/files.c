@@ -118,8 +118,10 @@ ssize_t ub_read_full(int fd, void *buf, size_t len)
 unbake_ctx *ub_ctx_new(const struct ub_opts *o)
 {
     unbake_ctx *ctx = unbake_ctx_new();
-    if (!ctx)
+    if (!ctx) {
+        ub_msg(1, "%s", strerror(ENOMEM));
         return NULL;
+    }
     const struct { unbake_option_e opt; int val; } set[] = {
         { UNBAKE_OPT_LOSSY, o->lib.lossy },
         { UNBAKE_OPT_MIN_CONFIDENCE, o->lib.min_confidence },
@@ -134,6 +136,14 @@ unbake_ctx *ub_ctx_new(const struct ub_opts *o)
         if (r < 0) {
             ub_msg(1, "cannot set option %d to %d: %s", (int)set[i].opt, set[i].val,
                    unbake_strerror(r));
+            unbake_ctx_free(ctx);
+            return NULL;
+        }
+    }
+    if (o->from) {
+        int r = unbake_ctx_set_from(ctx, o->from);
+        if (r < 0) {
+            ub_msg(1, "--from=%s: %s", o->from, unbake_strerror(r));
             unbake_ctx_free(ctx);
             return NULL;
         }
@@ -245,6 +255,12 @@ long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
         goto lib_error;
     }
     rc = runs;
+    if (st->explain) {
+        /* Say how the input was read when it was not plain UTF-8. */
+        const char *enc = unbake_input_encoding(ctx);
+        if (strcmp(enc, "utf-8") != 0)
+            fprintf(stderr, "unbake: %s: read as %s\n", st->name, enc);
+    }
     if (st->on_end)
         st->on_end(st);
     goto out;
@@ -275,7 +291,8 @@ int ub_filter_main(const struct ub_opts *o)
     int out_is_reg = 0;
 
     if (!out || !ctx) {
-        ub_msg(1, "cannot start: %s", ctx ? strerror(ENOMEM) : "cannot create a context");
+        if (!out)
+            ub_msg(1, "%s", strerror(ENOMEM));
         rc = UB_EXIT_FAIL;
         goto done;
     }

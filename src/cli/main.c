@@ -75,6 +75,13 @@ int main(int argc, char **argv)
         bad = "--explain cannot be combined with --diff";
     else if (o.cmd == UB_CMD_ROUNDTRIP && !o.via && !o.list_codecs)
         bad = "roundtrip needs --via=CODEC";
+    if (!bad && o.from) {
+        /* Check the name once here rather than in every worker. */
+        unbake_ctx *probe = unbake_ctx_new();
+        if (probe && unbake_ctx_set_from(probe, o.from) == UNBAKE_ECODEC)
+            bad = "unknown --from codec (see 'unbake --list-codecs')";
+        unbake_ctx_free(probe);
+    }
     if (bad) {
         fprintf(stderr, "unbake: %s\n", bad);
         ub_usage_hint();

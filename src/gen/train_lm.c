@@ -247,21 +247,24 @@ static double disc(const discounts *D, uint64_t n)
 /* ------------------------------------------------------------- tables */
 
 typedef struct {
-    uint32_t *slot;
-    uint32_t cap;
+    ub_lm_bucket_t *bk;
+    uint32_t nb;   /* buckets of UB_LM_BUCKET slots */
     uint32_t seed;
-    size_t used, shadowed;
+    size_t used, shadowed, spilled;
 } table;
+
+static double table_load = 0.8;
 
 static void table_init(table *t, size_t n, uint32_t seed)
 {
-    /* load factor 0.8; odd sizes are fine, the slot is scaled, not masked */
-    size_t cap = n + n / 4 + 8;
-    if (cap > 0xFFFFFFF0u) die("table too large");
-    t->cap = (uint32_t)cap;
+    /* n / (slots * load) buckets; the bucket is scaled, not masked, so any
+     * count works */
+    size_t nb = (size_t)((double)n / (UB_LM_BUCKET * table_load)) + 1;
+    if (nb > 0x0FFFFFFFu) die("table too large");
+    t->nb = (uint32_t)nb;
     t->seed = seed;
-    t->slot = xcalloc(cap, sizeof *t->slot);
-    t->used = t->shadowed = 0;
+    t->bk = xcalloc(nb, sizeof *t->bk);
+    t->used = t->shadowed = t->spilled = 0;
 }
 
 static int quant(double v)
@@ -270,20 +273,32 @@ static int quant(double v)
     return q < 0 ? 0 : q > 4095 ? 4095 : (int)q;
 }
 
-/* Insert key with quantized value q.  A key whose fingerprint already sits
- * in its probe run would be shadowed at query time; it is dropped (the
- * query then backs off, which is still a proper estimate). */
+/* Insert key with quantized value q: into its home bucket, or the next one
+ * with room.  A key whose fingerprint already sits on its path would be
+ * shadowed at query time; it is dropped (the query then backs off, which is
+ * still a proper estimate). */
 static void table_put(table *t, uint64_t key, int q)
 {
     uint64_t h = ub_lm_mix(key, t->seed);
     uint32_t fp = ub_lm_fp(h);
-    uint32_t i = ub_lm_slot(h, t->cap);
-    while (t->slot[i] != 0) {
-        if ((t->slot[i] >> 12) == fp) { t->shadowed++; return; }
-        if (++i == t->cap) i = 0;
+    uint32_t i = ub_lm_bucket(h, t->nb);
+    for (;;) {
+        ub_lm_bucket_t *b = t->bk + i;
+        for (unsigned k = 0; k < UB_LM_BUCKET; k++)
+            if (b->fp[k] != 0 && (b->fp[k] >> 4) == fp) {
+                t->shadowed++;
+                return;
+            }
+        for (unsigned k = 0; k < UB_LM_BUCKET; k++)
+            if (b->fp[k] == 0) {
+                b->fp[k] = fp << 4 | (uint32_t)q >> 8;
+                b->lo[k] = (uint8_t)(q & 255);
+                t->used++;
+                return;
+            }
+        t->spilled++;
+        if (++i == t->nb) i = 0;
     }
-    t->slot[i] = fp << 12 | (uint32_t)q;
-    t->used++;
 }
 
 /* ------------------------------------------------------------- output */
@@ -293,9 +308,9 @@ typedef struct {
     size_t n, cap;
 } blob;
 
-static size_t blob_add(blob *b, const void *data, size_t n)
+static size_t blob_add_aligned(blob *b, const void *data, size_t n, size_t align)
 {
-    while (b->n % 8) {
+    while (b->n % align) {
         if (b->n == b->cap) b->p = xrealloc(b->p, b->cap = b->cap * 2 + 64);
         b->p[b->n++] = 0;
     }
@@ -309,7 +324,40 @@ static size_t blob_add(blob *b, const void *data, size_t n)
     return off;
 }
 
+static size_t blob_add(blob *b, const void *data, size_t n)
+{
+    return blob_add_aligned(b, data, n, 8);
+}
+
 /* --------------------------------------------------------------- eval */
+
+/* Is key in a bucketed table of the blob?  (eval only: which level of the
+ * model priced a character) */
+static int has_key(const ub_lm_bucket_t *t, uint32_t nb, uint64_t key, uint32_t seed)
+{
+    uint64_t h = ub_lm_mix(key, seed);
+    uint32_t fp = ub_lm_fp(h), i = ub_lm_bucket(h, nb);
+    for (uint32_t step = 0; step < nb; step++, i = i + 1 == nb ? 0 : i + 1) {
+        const ub_lm_bucket_t *b = t + i;
+        int empty = 0;
+        for (unsigned k = 0; k < UB_LM_BUCKET; k++) {
+            if (b->fp[k] != 0 && (b->fp[k] >> 4) == fp) return 1;
+            empty |= b->fp[k] == 0;
+        }
+        if (empty) return 0;
+    }
+    return 0;
+}
+
+static uint32_t blob_id(const uint8_t *base, uint32_t cp)
+{
+    const ub_lm_header *h = (const ub_lm_header *)(const void *)base;
+    cp = ub_lm_normalize(cp);
+    if (cp <= 0xFFFF) return ((const uint16_t *)(const void *)(base + h->off_bmp))[cp];
+    const uint16_t *idx = (const uint16_t *)(const void *)(base + h->off_astral_idx);
+    const uint16_t *blk = (const uint16_t *)(const void *)(base + h->off_astral_blk);
+    return blk[(size_t)idx[(cp - 0x10000) >> 8] * 256 + (cp & 0xFF)];
+}
 
 static int eval(const char *model_path, const char *dir)
 {
@@ -321,20 +369,20 @@ static int eval(const char *model_path, const char *dir)
     ub_lm *lm = ub_lm_open(al, len);
     if (!lm) die("%s: not a valid model", model_path);
     /* OOV = not in the vocabulary (scored through its class token). */
-    const ub_lm_header *mh = al;
-    const uint16_t *bmp = (const uint16_t *)((const uint8_t *)al + mh->off_bmp);
-    const uint32_t *acp = (const uint32_t *)((const uint8_t *)al + mh->off_astral_cp);
     size_t nl;
     char **langs = list_langs(dir, &nl);
-    printf("%-7s %10s %8s %7s\n", "lang", "chars", "bits/ch", "oov%");
-    double tot_bits = 0, tot_n = 0;
+    const uint8_t *base = al;
+    const ub_lm_header *mh = al;
+    const ub_lm_bucket_t *bi = (const ub_lm_bucket_t *)(const void *)(base + mh->off_bi);
+    printf("%-7s %10s %8s %7s %7s %8s\n", "lang", "chars", "bits/ch", "oov%", "novel%", "novel-b");
+    double tot_bits = 0, tot_n = 0, nov_bits = 0, nov_n = 0;
     for (size_t k = 0; k < nl; k++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.txt", dir, langs[k]);
         size_t n;
         const unsigned char *s = (const unsigned char *)read_file(path, &n);
-        size_t i = 0, chars = 0, oov = 0;
-        double nats = 0;
+        size_t i = 0, chars = 0, oov = 0, novel = 0;
+        double nats = 0, novel_nats = 0;
         uint32_t c2 = UB_LM_BOS, c1 = UB_LM_BOS;
         int at_line_start = 1;
         while (i < n) {
@@ -345,28 +393,34 @@ static int eval(const char *model_path, const char *dir)
             }
             uint32_t c = utf8_next(s, n, &i);
             at_line_start = c == '\n';
-            nats -= ub_lm_logp(lm, c2, c1, c);
+            float lp = ub_lm_logp(lm, c2, c1, c);
+            nats -= lp;
             chars++;
-            uint32_t nc = ub_lm_normalize(c);
-            if (nc <= 0xFFFF) {
-                oov += bmp[nc] == 0;
-            } else {
-                int found = 0;
-                for (uint32_t a = 0; a < mh->n_astral && !found; a++) found = acp[a] == nc;
-                oov += !found;
+            /* a bigram the tables do not hold: priced by the class level */
+            if (c1 != UB_LM_BOS && !(c == '\n' && c1 == '\r') &&
+                !has_key(bi, mh->bi_nb, ub_lm_key2b(blob_id(base, c1), blob_id(base, c)),
+                         mh->seed + 2)) {
+                novel++;
+                novel_nats -= lp;
             }
+            oov += !ub_lm_known(lm, c);
             c2 = c1;
             c1 = c;
         }
         free((void *)(uintptr_t)s);
         double bpc = chars ? nats / (double)chars / log(2.0) : 0;
-        printf("%-7s %10zu %8.3f %7.3f\n", langs[k], chars, bpc,
-               chars ? 100.0 * (double)oov / (double)chars : 0.0);
+        printf("%-7s %10zu %8.3f %7.3f %7.3f %8.2f\n", langs[k], chars, bpc,
+               chars ? 100.0 * (double)oov / (double)chars : 0.0,
+               chars ? 100.0 * (double)novel / (double)chars : 0.0,
+               novel ? novel_nats / (double)novel / log(2.0) : 0.0);
         tot_bits += nats / log(2.0);
         tot_n += (double)chars;
+        nov_bits += novel_nats / log(2.0);
+        nov_n += (double)novel;
         free(langs[k]);
     }
-    printf("%-7s %10.0f %8.3f\n", "all", tot_n, tot_n > 0 ? tot_bits / tot_n : 0);
+    printf("%-7s %10.0f %8.3f %7s %7.3f %8.2f\n", "all", tot_n, tot_n > 0 ? tot_bits / tot_n : 0,
+           "", tot_n > 0 ? 100.0 * nov_n / tot_n : 0.0, nov_n > 0 ? nov_bits / nov_n : 0.0);
     free(langs);
     ub_lm_close(lm);
     free(al);
@@ -381,7 +435,23 @@ typedef struct {
     int ncaps;
     uint64_t min_char;
     double prune3, prune2;
+    double prune3_other, prune2_other; /* the same for the scripts of many characters */
+    double cls_d;      /* absolute discount of the class bigram */
 } options;
+
+/* Pruning is by class of the predicted character.  Latin, Greek and
+ * Cyrillic (with digits, punctuation, symbols) have few letters, so their
+ * n-grams are many observations each and a strict threshold costs them
+ * almost nothing (0.01 bits/char in de/en/fr/ru from --prune3 6 to 20);
+ * the scripts of thousands of characters (Han above all) lose much more,
+ * and gap filling in Chinese lives on their n-grams. */
+static int alphabetic(int cls)
+{
+    int g = ub_uclass_group(cls);
+    return g == UB_SG_ASCII || g == UB_SG_LATIN_ASCII || g == UB_SG_LATIN_EXT ||
+           g == UB_SG_LATIN1_SYM || g == UB_SG_COMMON || g == UB_SG_GREEK ||
+           g == UB_SG_CYRILLIC || g == UB_SG_SPECIAL;
+}
 
 static size_t cap_for(const options *o, const char *lang)
 {
@@ -420,7 +490,8 @@ static int train(const options *opt, const char *corpus, const char *out_path)
     size_t prov_cap = plen + 8192, prov_n = 0;
     char *prov = xmalloc(prov_cap);
     prov_n += (size_t)snprintf(prov, prov_cap,
-        "unbake character LM v%u (modified Kneser-Ney trigram + class backoff), "
+        "unbake character LM v%u (interpolated modified Kneser-Ney trigram, backing off "
+        "to a class-conditioned KN unigram), "
         "trained by src/gen/train_lm.c from Debian packages:", UB_LM_VERSION);
     for (char *line = strtok(pkgs, "\n"); line; line = strtok(NULL, "\n"))
         prov_n += (size_t)snprintf(prov + prov_n, prov_cap - prov_n, " %s;", line);
@@ -443,8 +514,10 @@ static int train(const options *opt, const char *corpus, const char *out_path)
     }
     free(langs);
     prov_n += (size_t)snprintf(prov + prov_n, prov_cap - prov_n,
-                               "; options: min-char=%llu prune3=%g prune2=%g",
-                               (unsigned long long)opt->min_char, opt->prune3, opt->prune2);
+                               "; options: min-char=%llu prune3=%g prune2=%g prune3-other=%g "
+                               "prune2-other=%g cls-d=%g load=%g",
+                               (unsigned long long)opt->min_char, opt->prune3, opt->prune2,
+                               opt->prune3_other, opt->prune2_other, opt->cls_d, table_load);
 
     /* ---- vocabulary */
     uint64_t *ccount = xcalloc(0x110000, sizeof *ccount);
@@ -459,45 +532,50 @@ static int train(const options *opt, const char *corpus, const char *out_path)
         minc++;
     }
     uint32_t n_ids = UB_LM_ID_CHAR0 + nvoc;
-    uint16_t *bmp = xcalloc(65536, sizeof *bmp);
-    uint32_t *astral_cp = NULL;
-    uint16_t *astral_id = NULL;
-    uint32_t n_astral = 0;
-    uint32_t *id_cp = xcalloc(n_ids, sizeof *id_cp);
-    uint8_t *id_cls = xcalloc(n_ids, 1);
+    /* every code point -> id: vocabulary id, or the token of its class */
     uint32_t *cp_id = xcalloc(0x110000, sizeof *cp_id);
+    uint8_t *id_cls = xcalloc(n_ids, 1);
+    uint64_t members[UB_LM_NCLS] = {0}, invoc[UB_LM_NCLS] = {0};
     {
         uint32_t id = UB_LM_ID_CHAR0;
-        for (uint32_t c = 1; c < 0x110000; c++) {
-            if (ccount[c] >= minc) {
-                id_cp[id] = c;
-                id_cls[id] = (uint8_t)ub_uclass(c);
-                cp_id[c] = id;
-                if (c <= 0xFFFF) {
-                    bmp[c] = (uint16_t)id;
-                } else {
-                    astral_cp = xrealloc(astral_cp, (n_astral + 1) * sizeof *astral_cp);
-                    astral_id = xrealloc(astral_id, (n_astral + 1) * sizeof *astral_id);
-                    astral_cp[n_astral] = c;
-                    astral_id[n_astral++] = (uint16_t)id;
-                }
-                id++;
+        for (uint32_t c = 0; c < 0x110000; c++) {
+            int k = ub_uclass(c);
+            members[k]++;
+            if (c != 0 && ccount[c] >= minc) {
+                id_cls[id] = (uint8_t)k;
+                cp_id[c] = id++;
+                invoc[k]++;
             } else {
-                cp_id[c] = UB_LM_ID_CLASS0 + (uint32_t)ub_uclass(c);
+                cp_id[c] = UB_LM_ID_CLASS0 + (uint32_t)k;
             }
         }
         for (uint32_t k = 0; k < UB_LM_NCLS; k++) id_cls[UB_LM_ID_CLASS0 + k] = (uint8_t)k;
     }
+    uint16_t *bmp = xmalloc(65536 * sizeof *bmp);
+    for (uint32_t c = 0; c < 65536; c++) bmp[c] = (uint16_t)cp_id[c];
+    /* astral planes: blocks of 256 code points, identical blocks shared */
+    uint16_t *astral_idx = xmalloc(UB_LM_ASTRAL_BLOCKS * sizeof *astral_idx);
+    uint16_t *astral_blk = NULL;
+    uint32_t n_astral_blk = 0;
+    for (uint32_t blk = 0; blk < UB_LM_ASTRAL_BLOCKS; blk++) {
+        uint16_t cur[256];
+        for (uint32_t j = 0; j < 256; j++) cur[j] = (uint16_t)cp_id[0x10000 + blk * 256 + j];
+        uint32_t found = n_astral_blk;
+        for (uint32_t x = 0; x < n_astral_blk; x++)
+            if (memcmp(astral_blk + (size_t)x * 256, cur, sizeof cur) == 0) {
+                found = x;
+                break;
+            }
+        if (found == n_astral_blk) {
+            astral_blk = xrealloc(astral_blk, (size_t)(n_astral_blk + 1) * sizeof cur);
+            memcpy(astral_blk + (size_t)n_astral_blk * 256, cur, sizeof cur);
+            n_astral_blk++;
+        }
+        astral_idx[blk] = (uint16_t)found;
+    }
     fprintf(stderr, "train_lm: %zu chars, vocabulary %u (count >= %llu)\n", t.n, nvoc,
             (unsigned long long)minc);
 
-    /* ---- unseen code points per class, for the OOV share */
-    uint64_t members[UB_LM_NCLS] = {0}, invoc[UB_LM_NCLS] = {0};
-    for (uint32_t c = 0; c < 0x110000; c++) {
-        int k = ub_uclass(c);
-        members[k]++;
-        if (c && ccount[c] >= minc) invoc[k]++;
-    }
     free(ccount);
 
     /* ---- trigram keys (a,b,c) over ids; BOS = 0 */
@@ -549,63 +627,74 @@ static int train(const options *opt, const char *corpus, const char *out_path)
     bg = xrealloc(bg, nb * sizeof *bg);
     fprintf(stderr, "train_lm: %zu distinct bigrams\n", nb);
 
-    /* ---- class bigram P(k | class of previous) with absolute discounting */
+    /* ---- class bigram P(k | class of previous).  This level only prices
+     * bigrams the model never saw, so it is estimated from bigram *types*
+     * (Kneser-Ney's argument one level down): how many distinct pairs lead
+     * from class j to class k, not how often.  Raw counts made a symbol
+     * after a letter (Windows®, 30°) cost as much as mojibake, since such
+     * pairs are rare in tokens but common among novel pairs.  Absolute
+     * discounting, backing off to the class unigram of types.  BOS has few
+     * types of its own (one per document), so row 256 is the row of the
+     * newline class: text that starts is like a line that starts. */
     double *ccnt = xcalloc(257 * 256, sizeof *ccnt);
     double kuni[256] = {0}, kuni_n = 0;
     for (size_t i = 0; i < nb; i++) {
         uint32_t b = bg[i].key >> 16, c = bg[i].key & 0xFFFF;
-        uint32_t row = b == 0 ? 256 : id_cls[b];
-        ccnt[row * 256 + id_cls[c]] += (double)bg[i].raw;
-        kuni[id_cls[c]] += (double)bg[i].raw;
-        kuni_n += (double)bg[i].raw;
+        if (b == 0) continue;
+        ccnt[id_cls[b] * 256 + id_cls[c]] += 1.0;
+        kuni[id_cls[c]] += 1.0;
+        kuni_n += 1.0;
     }
     float *cls_lp = xcalloc(257 * 256, sizeof *cls_lp);
+    const uint32_t nl_row = (uint32_t)ub_uclass('\n');
     for (uint32_t r = 0; r < 257; r++) {
-        double tot = 0, types = 0;
+        uint32_t src = r == 256 ? nl_row : r;
+        const double D = opt->cls_d;
+        double tot = 0, freed = 0; /* count mass the discount frees */
         for (int k = 0; k < 256; k++) {
-            tot += ccnt[r * 256 + k];
-            types += ccnt[r * 256 + k] > 0;
+            tot += ccnt[src * 256 + k];
+            freed += fmin(ccnt[src * 256 + k], D);
         }
-        const double D = 0.75;
         for (int k = 0; k < 256; k++) {
             /* class unigram with a small floor for classes never seen */
             double pu = (kuni[k] + 0.01) / (kuni_n + 0.01 * 256);
-            double p = tot > 0 ? (fmax(ccnt[r * 256 + k] - D, 0) + D * types * pu) / tot : pu;
+            double p = tot > 0 ? (fmax(ccnt[src * 256 + k] - D, 0) + freed * pu) / tot : pu;
             cls_lp[r * 256 + k] = (float)log(p);
         }
     }
     free(ccnt);
 
-    /* ---- P(id | class): Witten-Bell over KN continuation counts */
+    /* ---- P(id | class): KN continuation counts (distinct left contexts)
+     * inside the class.  The class token stands for every member outside
+     * the vocabulary; its share is what those rare characters were seen
+     * doing, plus one pseudo-context when the class has such members, so an
+     * unseen character gets only its class's unseen mass (small for Latin
+     * letters, where nearly every letter in use is in the vocabulary). */
     double *cont = xcalloc(n_ids, sizeof *cont);
     for (size_t i = 0; i < nb; i++) cont[bg[i].key & 0xFFFF] += 1.0;
-    double kN[256] = {0}, kT[256] = {0};
-    for (uint32_t id = UB_LM_ID_CLASS0; id < n_ids; id++) {
-        kN[id_cls[id]] += cont[id];
-        kT[id_cls[id]] += cont[id] > 0;
-    }
-    float *id_lpin = xcalloc(n_ids, sizeof *id_lpin);
+    double kN[256] = {0};
+    for (uint32_t k = 0; k < 256; k++)
+        if (members[k] > invoc[k]) cont[UB_LM_ID_CLASS0 + k] += 1.0;
+    for (uint32_t id = UB_LM_ID_CLASS0; id < n_ids; id++) kN[id_cls[id]] += cont[id];
+    ub_lm_idinfo *info = xcalloc(n_ids, sizeof *info);
     for (uint32_t id = UB_LM_ID_CLASS0; id < n_ids; id++) {
         int k = id_cls[id];
-        double beta = kN[k] > 0 ? kT[k] / (kN[k] + kT[k]) : 1.0;
-        double p = kN[k] > 0 ? (1 - beta) * cont[id] / kN[k] : 0.0;
-        if (id < UB_LM_ID_CHAR0) p += beta; /* the class token takes the unseen mass */
-        id_lpin[id] = (float)log(p > 1e-25 ? p : 1e-25);
+        double p = kN[k] > 0 ? cont[id] / kN[k] : 0.0;
+        info[id].lpin = (float)log(p > 1e-25 ? p : 1e-25);
+        info[id].cls = (uint32_t)k;
     }
     free(cont);
-    float oov_lp[256];
-    for (int k = 0; k < 256; k++) {
+    for (uint32_t k = 0; k < 256; k++) {
         double m = (double)members[k] - (double)invoc[k];
-        oov_lp[k] = (float)-log(m > 1 ? m : 1);
+        info[UB_LM_ID_CLASS0 + k].loov = (float)-log(m > 1 ? m : 1);
     }
-#define P1(b, c) exp((double)cls_lp[((b) == 0 ? 256u : id_cls[b]) * 256 + id_cls[c]] + id_lpin[c])
+#define P1(b, c) exp((double)cls_lp[((b) == 0 ? 256u : id_cls[b]) * 256 + id_cls[c]] + info[c].lpin)
 
     /* ---- bigram level: modified KN over KN counts, prune, renormalise */
     uint64_t nn[5] = {0};
     for (size_t i = 0; i < nb; i++)
         if (bg[i].kn <= 4) nn[bg[i].kn]++;
     discounts D2 = modified_kn(nn);
-    float *id_lgam2 = xcalloc(n_ids, sizeof *id_lgam2);
     uint8_t *bkeep = xcalloc(nb, 1);
     size_t nb_keep = 0;
     for (size_t i = 0; i < nb;) {
@@ -625,7 +714,8 @@ static int train(const options *opt, const char *corpus, const char *out_path)
             double p1 = P1(b, c);
             double p2 = (bg[x].kn - disc(&D2, bg[x].kn)) / tot + gam * p1;
             bg[x].p2 = p2;
-            if ((double)bg[x].raw * (log(p2) - log(gam * p1)) >= opt->prune2) {
+            double th = alphabetic(id_cls[c]) ? opt->prune2 : opt->prune2_other;
+            if ((double)bg[x].raw * (log(p2) - log(gam * p1)) >= th) {
                 bkeep[x] = 1;
                 nb_keep++;
                 kept_p2 += p2;
@@ -636,7 +726,7 @@ static int train(const options *opt, const char *corpus, const char *out_path)
         double lg = log(num / den);
         if (lg < -24) lg = -24;
         if (lg > 7.9) lg = 7.9;
-        id_lgam2[b] = (float)lg;
+        info[b].lgam2 = (float)lg;
         for (size_t x = i; x < j; x++)
             if (!bkeep[x]) bg[x].p2 = exp(lg) * P1(b, bg[x].key & 0xFFFF);
         i = j;
@@ -685,7 +775,8 @@ static int train(const options *opt, const char *corpus, const char *out_path)
             double p2 = bg[bp].p2;
             double p3 = (tcount[x] - disc(&D3, tcount[x])) / tot + gam * p2;
             tp3[x] = p3;
-            if ((double)tcount[x] * (log(p3) - log(gam * p2)) >= opt->prune3) {
+            double th = alphabetic(id_cls[keys[x] & 0xFFFF]) ? opt->prune3 : opt->prune3_other;
+            if ((double)tcount[x] * (log(p3) - log(gam * p2)) >= th) {
                 tkeep[x] = 1;
                 nt_keep++;
                 kept_p3 += p3;
@@ -728,8 +819,11 @@ static int train(const options *opt, const char *corpus, const char *out_path)
     for (size_t i = 0; i < nb; i++)
         if (bkeep[i])
             table_put(&bi, ub_lm_key2b(bg[i].key >> 16, bg[i].key & 0xFFFF), quant(-log(bg[i].p2)));
-    fprintf(stderr, "train_lm: tables tri %u ctx %u bi %u slots, shadowed %zu/%zu/%zu\n",
-            tri.cap, ctx.cap, bi.cap, tri.shadowed, ctx.shadowed, bi.shadowed);
+    fprintf(stderr,
+            "train_lm: tables tri %u ctx %u bi %u buckets, shadowed %zu/%zu/%zu, "
+            "spilled %zu/%zu/%zu\n",
+            tri.nb, ctx.nb, bi.nb, tri.shadowed, ctx.shadowed, bi.shadowed, tri.spilled,
+            ctx.spilled, bi.spilled);
 
     /* ---- blob */
     blob out = {0};
@@ -739,22 +833,19 @@ static int train(const options *opt, const char *corpus, const char *out_path)
     h.magic = UB_LM_MAGIC;
     h.version = UB_LM_VERSION;
     h.n_ids = n_ids;
-    h.n_astral = n_astral;
-    h.tri_cap = tri.cap;
-    h.ctx_cap = ctx.cap;
-    h.bi_cap = bi.cap;
+    h.n_astral_blk = n_astral_blk;
+    h.tri_nb = tri.nb;
+    h.ctx_nb = ctx.nb;
+    h.bi_nb = bi.nb;
     h.seed = seed;
     h.off_bmp = blob_add(&out, bmp, 65536 * sizeof *bmp);
-    h.off_astral_cp = blob_add(&out, astral_cp, n_astral * sizeof *astral_cp);
-    h.off_astral_id = blob_add(&out, astral_id, n_astral * sizeof *astral_id);
-    h.off_id_cls = blob_add(&out, id_cls, n_ids);
-    h.off_id_lpin = blob_add(&out, id_lpin, n_ids * sizeof *id_lpin);
-    h.off_id_lgam2 = blob_add(&out, id_lgam2, n_ids * sizeof *id_lgam2);
+    h.off_astral_idx = blob_add(&out, astral_idx, UB_LM_ASTRAL_BLOCKS * sizeof *astral_idx);
+    h.off_astral_blk = blob_add(&out, astral_blk, (size_t)n_astral_blk * 256 * sizeof *astral_blk);
+    h.off_id = blob_add(&out, info, n_ids * sizeof *info);
     h.off_cls_lp = blob_add(&out, cls_lp, 257 * 256 * sizeof *cls_lp);
-    h.off_oov_lp = blob_add(&out, oov_lp, sizeof oov_lp);
-    h.off_tri = blob_add(&out, tri.slot, (size_t)tri.cap * 4);
-    h.off_ctx = blob_add(&out, ctx.slot, (size_t)ctx.cap * 4);
-    h.off_bi = blob_add(&out, bi.slot, (size_t)bi.cap * 4);
+    h.off_tri = blob_add_aligned(&out, tri.bk, (size_t)tri.nb * sizeof *tri.bk, 64);
+    h.off_ctx = blob_add_aligned(&out, ctx.bk, (size_t)ctx.nb * sizeof *ctx.bk, 64);
+    h.off_bi = blob_add_aligned(&out, bi.bk, (size_t)bi.nb * sizeof *bi.bk, 64);
     h.prov_len = prov_n + 1;
     h.off_prov = blob_add(&out, prov, prov_n + 1);
     blob_add(&out, NULL, 0); /* pad the end to 8 bytes */
@@ -770,9 +861,9 @@ static int train(const options *opt, const char *corpus, const char *out_path)
     printf("%s\n", prov);
 
     free(out.p);
-    free(tri.slot);
-    free(ctx.slot);
-    free(bi.slot);
+    free(tri.bk);
+    free(ctx.bk);
+    free(bi.bk);
     free(ctx_key);
     free(ctx_lg);
     free(tp3);
@@ -781,21 +872,19 @@ static int train(const options *opt, const char *corpus, const char *out_path)
     free(bg);
     free(keys);
     free(tcount);
-    free(id_lpin);
-    free(id_lgam2);
+    free(info);
     free(cls_lp);
-    free(id_cp);
     free(id_cls);
     free(bmp);
-    free(astral_cp);
-    free(astral_id);
+    free(astral_idx);
+    free(astral_blk);
     free(prov);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    options opt = {5000000, {{"", 0}}, 0, 3, 1.0, 0.5};
+    options opt = {5000000, {{"", 0}}, 0, 3, 1.0, 0.5, -1, -1, 0.75};
     int i = 1;
     if (argc == 4 && strcmp(argv[1], "--eval") == 0) return eval(argv[2], argv[3]);
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -813,10 +902,21 @@ int main(int argc, char **argv)
             opt.prune3 = strtod(argv[++i], NULL);
         } else if (strcmp(a, "--prune2") == 0) {
             opt.prune2 = strtod(argv[++i], NULL);
+        } else if (strcmp(a, "--prune3-other") == 0) {
+            opt.prune3_other = strtod(argv[++i], NULL);
+        } else if (strcmp(a, "--prune2-other") == 0) {
+            opt.prune2_other = strtod(argv[++i], NULL);
+        } else if (strcmp(a, "--load") == 0) {
+            table_load = strtod(argv[++i], NULL);
+            if (!(table_load >= 0.3 && table_load <= 0.9)) die("--load must be 0.3..0.9");
+        } else if (strcmp(a, "--cls-d") == 0) {
+            opt.cls_d = strtod(argv[++i], NULL);
         } else {
             die("unknown option %s", a);
         }
     }
+    if (opt.prune3_other < 0) opt.prune3_other = opt.prune3;
+    if (opt.prune2_other < 0) opt.prune2_other = opt.prune2;
     if (argc - i != 2)
         die("usage: train_lm [--cap N] [--cap-LANG N] [--min-char N] [--prune3 K] "
             "[--prune2 K] CORPUS_DIR OUT.lm | --eval MODEL DIR");

@@ -13,6 +13,7 @@
 #include "codec.h"
 #include "input.h"
 #include "mbcs.h"
+#include "model.h"
 #include "unbake.h"
 #include "utf8.h"
 
@@ -111,6 +112,8 @@ static int resolve(const char *name, int *mode, int *sbcs, char *icu, size_t icu
                    char *canon, size_t canonsize)
 {
     int id;
+    if (!*name)
+        return UNBAKE_ECODEC;       /* ICU would open its default converter */
     if (name_is(name, "utf-8") || name_is(name, "utf8")) {
         *mode = M_PASS;
         copy_lower(canon, canonsize, "utf-8");
@@ -295,21 +298,27 @@ static int feed_icu(ub_input *in, const uint8_t *p, size_t n, int final, ub_inpu
             return err == U_MEMORY_ALLOCATION_ERROR ? UNBAKE_ENOMEM : UNBAKE_EINVAL;
         for (const UChar *u = buf; u < t; u++) {
             uint32_t x = *u;
+            /* a pair may be cut by the end of buf; ICU never writes a lone
+             * surrogate, but if it did it would become U+FFFD, counted */
             if (in->hi) {
                 uint32_t h = in->hi;
                 in->hi = 0;
                 if (x >= 0xDC00 && x < 0xE000) {
                     x = 0x10000 + ((h - 0xD800) << 10) + (x - 0xDC00);
-                } else if (put_cp(in, 0xFFFD, sink, user)) {
-                    return UNBAKE_EWRITE;   /* (ICU never splits a pair) */
+                } else {
+                    in->nrepl++;
+                    if (put_cp(in, 0xFFFD, sink, user))
+                        return UNBAKE_EWRITE;
                 }
             }
             if (x >= 0xD800 && x < 0xDC00) {
                 in->hi = x;
                 continue;
             }
-            if (x >= 0xDC00 && x < 0xE000)
+            if (x >= 0xDC00 && x < 0xE000) {
+                in->nrepl++;
                 x = 0xFFFD;
+            }
             if (put_cp(in, x, sink, user))
                 return UNBAKE_EWRITE;
         }
@@ -344,38 +353,82 @@ static int feed(ub_input *in, const uint8_t *p, size_t n, int final, ub_input_si
     default:
         return UNBAKE_ESTATE;
     }
-    if (!rc && (final || in->nout >= OUTBUF / 2))
-        rc = flush_out(in, sink, user);
-    return rc;
+    /* everything decoded goes out now: a slow pipe is never held back */
+    return rc ? rc : flush_out(in, sink, user);
 }
 
 /* ------------------------------------------------------------ detection */
 
-/* Ordinary text: whitespace, and the letters and punctuation of the common
- * scripts.  Controls, C1, private use, specials and rare blocks are not. */
+/* Ordinary text: whitespace, letters of the common scripts, punctuation and
+ * symbols (box drawing, arrows, math), CJK, emoji.  Controls, C1,
+ * surrogates, private use, specials and the rarer blocks are not. */
 static int texty(uint32_t c)
 {
     if (c == '\t' || c == '\n' || c == '\r' || c == '\f')
         return 1;
     if (c < 0x20 || (c >= 0x7F && c < 0xA0))
         return 0;
-    return c < 0x250 ||                          /* Latin */
-           (c >= 0x370 && c < 0x700) ||          /* Greek .. Arabic */
+    return c < 0x590 ||                          /* Latin, IPA, Greek, Cyrillic */
+           (c >= 0x590 && c < 0x700) ||          /* Hebrew, Arabic */
            (c >= 0x900 && c < 0xE80) ||          /* Indic, Thai, Lao */
-           (c >= 0x1E00 && c < 0x2070) ||        /* Latin/Greek ext., punctuation */
-           (c >= 0x20A0 && c < 0x2200) ||        /* currency, letterlike, arrows */
-           (c >= 0x3000 && c < 0x3100) ||        /* CJK punctuation, kana */
-           (c >= 0x3400 && c < 0x4DC0) || (c >= 0x4E00 && c < 0xA000) ||
+           (c >= 0x10A0 && c < 0x1100) ||        /* Georgian */
+           (c >= 0x1E00 && c < 0x2C00) ||        /* Latin/Greek ext., symbols */
+           (c >= 0x2E00 && c < 0x2E80) ||        /* supplemental punctuation */
+           (c >= 0x3000 && c < 0xA000) ||        /* CJK, kana, Hangul jamo */
            (c >= 0xAC00 && c < 0xD7A4) ||        /* Hangul */
-           (c >= 0xFF00 && c < 0xFFF0) ||        /* fullwidth forms */
-           (c >= 0x1F300 && c < 0x1FB00);        /* emoji */
+           (c >= 0xF900 && c < 0xFB00) ||        /* CJK compatibility */
+           (c >= 0xFE30 && c < 0xFE50) || (c >= 0xFF00 && c < 0xFFF0) ||
+           (c >= 0x1F000 && c < 0x1FB00) ||      /* emoji, symbols */
+           (c >= 0x20000 && c < 0x30000);        /* CJK extensions */
+}
+
+/*
+ * The language model's verdict on a candidate reading: mean log-probability
+ * per character of its first PLAUSIBLE_SAMPLE characters.  Real text in any
+ * script scores about -2 to -4.5 nats a character; bytes read in the wrong
+ * Unicode form (ASCII pairs as CJK, legacy text as UTF-16) score -12 to
+ * -32.  Without a usable model the structural tests alone decide.
+ */
+#define PLAUSIBLE_SAMPLE 4096
+#define PLAUSIBLE_MIN (-9.0)
+
+struct plaus {
+    const ub_lm *lm;
+    uint32_t c2, c1;
+    double sum;
+    size_t n;
+};
+
+static void plaus_init(struct plaus *p)
+{
+    p->lm = ub_lm_builtin_status() ? NULL : ub_lm_builtin();
+    p->c2 = p->c1 = UB_LM_BOS;
+    p->sum = 0;
+    p->n = 0;
+}
+
+static void plaus_add(struct plaus *p, uint32_t c)
+{
+    if (!p->lm || p->n >= PLAUSIBLE_SAMPLE)
+        return;
+    p->sum += ub_lm_logp(p->lm, p->c2, p->c1, c);
+    p->n++;
+    p->c2 = p->c1;
+    p->c1 = c;
+}
+
+static int plaus_ok(const struct plaus *p)
+{
+    return !p->lm || (p->n && p->sum >= PLAUSIBLE_MIN * (double)p->n);
 }
 
 static int looks_utf32(const uint8_t *s, size_t n, int be)
 {
     size_t units = n / 4, text = 0, space = 0;
+    struct plaus pl;
     if (units < 2)
         return 0;
+    plaus_init(&pl);
     for (size_t i = 0; i < units; i++) {
         const uint8_t *b = s + 4 * i;
         uint32_t u = be ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
@@ -384,15 +437,18 @@ static int looks_utf32(const uint8_t *s, size_t n, int be)
             return 0;
         text += (size_t)texty(u);
         space += u == ' ' || u == '\n' || u == '\t' || u == 0x3000;
+        plaus_add(&pl, u);
     }
     /* ASCII pairs padded with two NULs read as CJK: demand some spacing */
-    return space && text * 20 >= units * 19;
+    return space && text * 20 >= units * 19 && plaus_ok(&pl);
 }
 
 static int looks_utf16(const uint8_t *s, size_t n, int be, int final, int valid_utf8)
 {
     size_t units = n / 2, zhi = 0, zlo = 0, chars = 0, text = 0;
     size_t hist[256] = { 0 };
+    struct plaus pl;
+    plaus_init(&pl);
     for (size_t i = 0; i < units; i++) {
         uint32_t hi = s[2 * i + !be], lo = s[2 * i + be];
         uint32_t u = hi << 8 | lo;
@@ -417,29 +473,32 @@ static int looks_utf16(const uint8_t *s, size_t n, int be, int final, int valid_
         }
         chars++;
         text += (size_t)texty(u);
+        plaus_add(&pl, u);
     }
     if (chars < 2 || zhi < 2 || text * 20 < chars * 19)
         return 0;
-    /* invalid UTF-8 anyway: the text test decides (NULs on the other
-     * parity are no evidence here: U+4E00 "一" has a zero low byte) */
-    if (!valid_utf8)
-        return zhi * 256 >= units;
-    if (zlo * 4 > zhi)
-        return 0;
-    /* Valid UTF-8 (ASCII with NULs, Cyrillic UTF-16 is that too): ASCII
-     * byte pairs read as UTF-16 make CJK, so demand what real UTF-16 of an
-     * alphabetic script shows: one or two high bytes (0x00 and the
-     * script's block) in at least 90% of the units. */
-    size_t top1 = 0, top2 = 0;
-    for (int b = 0; b < 256; b++) {
-        if (hist[b] > top1) {
-            top2 = top1;
-            top1 = hist[b];
-        } else if (hist[b] > top2) {
-            top2 = hist[b];
+    if (valid_utf8) {
+        /* Could be UTF-8 with NULs: demand what the UTF-16 of alphabetic
+         * text shows (CJK and Latin-1 letters make a sample invalid UTF-8):
+         * NULs almost all on one parity (U+4E00 "一" has a zero low byte,
+         * so only such a sample is held to this), and one or two high
+         * bytes -- 0x00 and the script's block -- in 90% of the units. */
+        size_t top1 = 0, top2 = 0;
+        for (int b = 0; b < 256; b++) {
+            if (hist[b] > top1) {
+                top2 = top1;
+                top1 = hist[b];
+            } else if (hist[b] > top2) {
+                top2 = hist[b];
+            }
         }
+        if (zlo * 4 > zhi || zhi * 8 < units || (top1 + top2) * 10 < units * 9)
+            return 0;
     }
-    return zhi * 8 >= units && (top1 + top2) * 10 >= units * 9;
+    /* without a model, only the plain cases: many ASCII units */
+    if (!pl.lm && (zlo * 4 > zhi || zhi * 16 < units))
+        return 0;
+    return zhi * 256 >= units && plaus_ok(&pl);
 }
 
 struct u8stat {
@@ -500,20 +559,23 @@ static void utf8_stats(const uint8_t *s, size_t n, int final, struct u8stat *st)
     }
 }
 
-/* Decode a sample with a candidate: undecodable sequences plus C1 controls
- * produced (text does not contain them).  -1 if it cannot be opened. */
-static long badness(int mode, int sbcs, const char *icu, const uint8_t *s, size_t n, int final,
-                    size_t *nsub)
+/*
+ * Decode a sample with a candidate and score the reading: the language
+ * model's log-probability per character (U+FFFD and C1 controls score as
+ * the unlikely characters they are).  Sets *nsub to the undecodable
+ * sequences.  Returns 0, or -1 if the converter cannot be opened.
+ */
+static int evaluate(int mode, int sbcs, const char *icu, const uint8_t *s, size_t n, int final,
+                    size_t *nsub, double *score)
 {
-    size_t sub = 0, c1 = 0;
+    struct plaus pl;
+    size_t sub = 0;
+    plaus_init(&pl);
     if (mode == M_SBCS) {
         for (size_t i = 0; i < n; i++) {
-            if (s[i] < 0x80)
-                continue;
-            int x;
-            uint32_t cp = sbcs_decode(sbcs, s[i], &x);
+            int x = 0;
+            plaus_add(&pl, s[i] < 0x80 ? s[i] : sbcs_decode(sbcs, s[i], &x));
             sub += (size_t)x;
-            c1 += cp >= 0x80 && cp < 0xA0;
         }
     } else {
         UConverter *cnv = open_cnv(icu, &sub);
@@ -521,57 +583,60 @@ static long badness(int mode, int sbcs, const char *icu, const uint8_t *s, size_
             return -1;
         UChar buf[2048];
         const char *p = (const char *)s, *end = p + n;
+        uint32_t hi = 0;
         for (;;) {
             UErrorCode err = U_ZERO_ERROR;
             UChar *t = buf;
             ucnv_toUnicode(cnv, &t, buf + 2048, &p, end, NULL, (UBool)final, &err);
-            for (const UChar *u = buf; u < t; u++)
-                c1 += *u >= 0x80 && *u < 0xA0;
+            for (const UChar *u = buf; u < t; u++) {
+                uint32_t c = *u;
+                if (c >= 0xD800 && c < 0xDC00) {
+                    hi = c;
+                    continue;
+                }
+                if (hi && c >= 0xDC00 && c < 0xE000)
+                    c = 0x10000 + ((hi - 0xD800) << 10) + (c - 0xDC00);
+                hi = 0;
+                plaus_add(&pl, c);
+            }
             if (err != U_BUFFER_OVERFLOW_ERROR)
                 break;
         }
         ucnv_close(cnv);
     }
     *nsub = sub;
-    return (long)(sub + c1);
+    *score = pl.n ? pl.sum / (double)pl.n : 0;
+    return 0;
 }
 
-/* uchardet's answer -> what real software decodes it as (1-2 candidates). */
+/* uchardet's answer -> what real software decodes it as: up to three
+ * candidates, the language model picks. */
 static const struct {
-    const char *ud, *use[2];
+    const char *ud, *use[3];
 } ud_map[] = {
-    { "ISO-8859-1", { "windows-1252", NULL } },
-    { "ISO-8859-9", { "windows-1254", NULL } },
-    { "ISO-8859-7", { "iso-8859-7", "windows-1253" } },
-    { "ISO-8859-8", { "windows-1255", "iso-8859-8" } },
-    { "ISO-8859-13", { "iso-8859-13", "windows-1257" } },
-    { "GB18030", { "gb18030", "gbk" } },
-    { "BIG5", { "big5", "big5-hkscs" } },
-    { "UHC", { "euc-kr", NULL } },
-    { "EUC-KR", { "euc-kr", NULL } },
-    { "TIS-620", { "windows-874-2000", NULL } },
-    { "ISO-8859-11", { "windows-874-2000", NULL } },
-    { "MAC-CYRILLIC", { "x-mac-cyrillic", NULL } },
-    { "MAC-CENTRALEUROPE", { "x-mac-centraleurroman", NULL } },
-    { "IBM852", { "ibm-852", NULL } },
-    { "IBM855", { "ibm-855", NULL } },
-    { "EUC-TW", { "euc-tw-2014", NULL } },
+    { "ISO-8859-1", { "windows-1252", NULL, NULL } },
+    { "WINDOWS-1252", { "windows-1252", "iso-8859-15", NULL } },
+    { "ISO-8859-15", { "iso-8859-15", "windows-1252", NULL } },
+    { "ISO-8859-2", { "iso-8859-2", "windows-1250", NULL } },
+    { "WINDOWS-1250", { "windows-1250", "iso-8859-2", NULL } },
+    { "ISO-8859-9", { "windows-1254", NULL, NULL } },
+    { "ISO-8859-7", { "iso-8859-7", "windows-1253", NULL } },
+    { "WINDOWS-1253", { "windows-1253", "iso-8859-7", NULL } },
+    { "ISO-8859-8", { "windows-1255", "iso-8859-8", NULL } },
+    { "ISO-8859-13", { "iso-8859-13", "windows-1257", NULL } },
+    { "KOI8-R", { "koi8-r", "koi8-u", NULL } },
+    { "GB18030", { "gb18030", "gbk", NULL } },
+    { "BIG5", { "big5", "big5-hkscs", NULL } },
+    { "UHC", { "euc-kr", NULL, NULL } },
+    { "EUC-KR", { "euc-kr", NULL, NULL } },
+    { "TIS-620", { "windows-874-2000", NULL, NULL } },
+    { "ISO-8859-11", { "windows-874-2000", NULL, NULL } },
+    { "MAC-CYRILLIC", { "x-mac-cyrillic", NULL, NULL } },
+    { "MAC-CENTRALEUROPE", { "x-mac-centraleurroman", NULL, NULL } },
+    { "IBM852", { "ibm-852", NULL, NULL } },
+    { "IBM855", { "ibm-855", NULL, NULL } },
+    { "EUC-TW", { "euc-tw-2014", NULL, NULL } },
 };
-
-/* Greek: 0xA2 is Ά in windows-1253 but ’ in ISO-8859-7, and 0xB6 the
- * other way round (¶ / Ά).  Count the readings that look wrong. */
-static size_t greek_penalty(const char *canon, const uint8_t *s, size_t n)
-{
-    size_t pen = 0;
-    int cp1253 = !strcmp(canon, "windows-1253"), iso7 = !strcmp(canon, "iso-8859-7");
-    for (size_t i = 0; i < n; i++) {
-        if (cp1253 && s[i] == 0xB6)
-            pen++;
-        if (iso7 && s[i] == 0xA2 && i + 1 < n && s[i + 1] >= 0xC1)
-            pen++;
-    }
-    return pen;
-}
 
 /* Ask uchardet; on a checked answer switch to transcoding.  Returns 0 or a
  * negative code; passing through is not an error. */
@@ -596,29 +661,26 @@ static int decide_legacy(ub_input *in, int final, const struct u8stat *st)
         in->mode = M_PASS;
         return 0;
     }
-    const char *cands[2] = { said, NULL };
+    const char *cands[3] = { said, NULL, NULL };
     for (size_t i = 0; i < sizeof ud_map / sizeof ud_map[0]; i++)
-        if (name_is(said, ud_map[i].ud)) {
-            cands[0] = ud_map[i].use[0];
-            cands[1] = ud_map[i].use[1];
-        }
-    long best = -1;
+        if (name_is(said, ud_map[i].ud))
+            memcpy(cands, ud_map[i].use, sizeof cands);
+    int found = 0;
+    double best = 0;
     size_t best_sub = 0;
     int bmode = 0, bsbcs = 0;
     char bicu[64] = "", bcanon[64] = "";
-    for (int k = 0; k < 2 && cands[k]; k++) {
+    for (int k = 0; k < 3 && cands[k]; k++) {
         int mode, sbcs = 0;
         char icu[64] = "", canon[64];
-        if (resolve(cands[k], &mode, &sbcs, icu, sizeof icu, canon, sizeof canon) ||
-            mode == M_PASS)
-            continue;
         size_t sub;
-        long bad = badness(mode, sbcs, icu, in->look, in->nlook, final, &sub);
-        if (bad < 0)
+        double score;
+        if (resolve(cands[k], &mode, &sbcs, icu, sizeof icu, canon, sizeof canon) ||
+            mode == M_PASS || evaluate(mode, sbcs, icu, in->look, in->nlook, final, &sub, &score))
             continue;
-        bad += (long)greek_penalty(canon, in->look, in->nlook);
-        if (best < 0 || bad < best) {
-            best = bad;
+        if (!found || score > best) {
+            found = 1;
+            best = score;
             best_sub = sub;
             bmode = mode;
             bsbcs = sbcs;
@@ -626,10 +688,10 @@ static int decide_legacy(ub_input *in, int final, const struct u8stat *st)
             snprintf(bcanon, sizeof bcanon, "%s", canon);
         }
     }
-    if (best < 0 || best_sub * 50 > st->invalid) {
+    if (!found || best_sub * 50 > st->invalid) {
         snprintf(in->detected, sizeof in->detected,
                  "utf-8 (%zu invalid bytes left to the detector; uchardet said %s, %s)",
-                 st->invalid, said, best < 0 ? "unsupported" : "which does not decode them");
+                 st->invalid, said, !found ? "unsupported" : "which does not decode them");
         snprintf(in->codec, sizeof in->codec, "utf-8");
         in->mode = M_PASS;
         return 0;
@@ -685,6 +747,11 @@ static int decide_bom(ub_input *in, int final)
     return rc < 0 ? rc : 1;
 }
 
+/* Fewer invalid bytes than this are too little for uchardet to name a
+ * charset reliably (a stray byte in ASCII text reads as anything): they
+ * are left to the detector, which decides each run in its context. */
+#define MIN_LEGACY_INVALID 8
+
 /* Decide on the whole lookahead. */
 static int decide(ub_input *in, int final)
 {
@@ -717,6 +784,11 @@ static int decide(ub_input *in, int final)
                  "utf-8 (mixed: %zu invalid bytes left to the detector)", st.invalid);
         return 0;
     }
+    if (st.invalid < MIN_LEGACY_INVALID) {
+        snprintf(in->detected, sizeof in->detected,
+                 "utf-8 (%zu invalid bytes left to the detector)", st.invalid);
+        return 0;
+    }
     return decide_legacy(in, final, &st);
 }
 
@@ -734,11 +806,12 @@ int ub_input_push(ub_input *in, const uint8_t *p, size_t n, int final, ub_input_
         size_t take = UB_INPUT_LOOKAHEAD - in->nlook;
         if (take > n)
             take = n;
-        if (take)
+        if (take) {
             memcpy(in->look + in->nlook, p, take);
-        in->nlook += take;
-        p += take;
-        n -= take;
+            in->nlook += take;
+            p += take;
+            n -= take;
+        }
         int all = final && !n;      /* the lookahead is the whole input */
         rc = decide_bom(in, all);
         if (rc == 0 && (in->nlook == UB_INPUT_LOOKAHEAD || all))

@@ -51,14 +51,14 @@
  * check rejects such a repair rather than writing it.  ub_mbcs_encode_alts()
  * lists every sequence for the lossy search.
  *
- * What real decoders do with bytes they cannot decode (checked against
- * Python 3, ICU 72, glibc iconv, and for Windows from Microsoft's bestfit
- * tables and Wine's MultiByteToWideChar):
+ * What real decoders do with bytes they cannot decode (run with Python 3,
+ * ICU 72 and glibc iconv; browsers from the WHATWG Encoding Standard;
+ * Windows from Microsoft's bestfit tables and Wine's MultiByteToWideChar):
  *
  *   decoder              unmapped pair     lead + ASCII byte  lone lead at end
  *   -------------------  ----------------  -----------------  ----------------
- *   ICU, Java, browsers  one U+FFFD for    U+FFFD, the ASCII  U+FFFD
- *   (WHATWG), node       both bytes        byte is kept
+ *   ICU, browsers        one U+FFFD for    U+FFFD, the ASCII  U+FFFD
+ *                        both bytes        byte is kept
  *   Python 'replace'     U+FFFD for the    U+FFFD, the ASCII  U+FFFD
  *                        lead only; the    byte is kept
  *                        trail is decoded

@@ -1,29 +1,30 @@
 /*
  * model.c -- query the character language model (format in model.h).
  *
- * A query is at most three hash probes (trigram, trigram context, bigram)
- * plus array reads; nothing is allocated.  The blob is validated once when
- * opened, so the probes can trust every offset and know each table has an
- * empty slot to stop at.
+ * A query is at most three bucket reads (trigram, trigram context, bigram),
+ * each one 64-byte cache line, plus three code point -> id reads and the
+ * per-id records; nothing is allocated and no Unicode library is called
+ * (the class of every code point is in the blob).  The blob is validated
+ * once when opened, so queries can trust every offset and id.
  */
 #include "model.h"
-#include "uclass.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+_Static_assert(sizeof(ub_lm_bucket_t) == 64, "a bucket is one cache line");
 
 struct ub_lm {
-    const uint8_t *base;
     const ub_lm_header *h;
-    const uint16_t *bmp;
-    const uint32_t *astral_cp;
-    const uint16_t *astral_id;
-    const uint8_t *id_cls;
-    const float *id_lpin, *id_lgam2, *cls_lp, *oov_lp;
-    const uint32_t *tri, *ctx, *bi;
+    const uint16_t *bmp, *astral_idx, *astral_blk;
+    const ub_lm_idinfo *id;
+    const float *cls_lp;
+    const ub_lm_bucket_t *tri, *ctx, *bi;
     const char *prov;
-    uint32_t n_ids;
 };
 
 uint64_t ub_lm_checksum(const void *p, size_t n)
@@ -46,80 +47,82 @@ uint64_t ub_lm_checksum(const void *p, size_t n)
     return ub_lm_mix(acc, 7);
 }
 
-/* A section [off, off + size) lies inside the blob and is 8-byte aligned. */
-static int section_ok(uint64_t off, uint64_t size, uint64_t len)
+/* A section [off, off + size) lies inside the blob and is aligned. */
+static int section_ok(uint64_t off, uint64_t size, uint64_t len, uint64_t align)
 {
-    return off % 8 == 0 && off >= sizeof(ub_lm_header) && off <= len && size <= len - off;
+    return off % align == 0 && off >= sizeof(ub_lm_header) && off <= len && size <= len - off;
 }
 
-static int table_ok(const uint32_t *t, uint32_t cap)
-{
-    /* At least a sixth empty, so every probe ends quickly. */
-    size_t empty = 0;
-    for (size_t i = 0; i < cap; i++) empty += t[i] == 0;
-    return empty >= cap / 6 && empty > 0;
-}
-
-static int floats_ok(const float *f, size_t n, float lo, float hi)
+static int floats_ok(const float *f, size_t n, size_t stride, float lo, float hi)
 {
     for (size_t i = 0; i < n; i++)
-        if (!(f[i] >= lo && f[i] <= hi)) return 0; /* also rejects NaN */
+        if (!(f[i * stride] >= lo && f[i * stride] <= hi)) return 0; /* also rejects NaN */
     return 1;
 }
 
-static int init(ub_lm *lm, const void *blob, size_t len)
+/*
+ * Check the header and that every section lies inside the blob; with
+ * `full`, also the checksum of the body, the ids in the code point maps and
+ * the range of every stored log.  The built-in blob is part of the library
+ * (as trustworthy as its code), so it gets the cheap check only; external
+ * blobs get everything.  Queries never loop on table contents, so even an
+ * unchecked table cannot hang them.
+ */
+static int init(ub_lm *lm, const void *blob, size_t len, int full)
 {
     if (blob == NULL || len < sizeof(ub_lm_header) || ((uintptr_t)blob & 7) != 0) return -1;
     const ub_lm_header *h = blob;
     if (h->magic != UB_LM_MAGIC || h->version != UB_LM_VERSION || h->total_len != len) return -1;
-    if (ub_lm_checksum((const uint8_t *)blob + sizeof *h, len - sizeof *h) != h->checksum)
+    if (full && ub_lm_checksum((const uint8_t *)blob + sizeof *h, len - sizeof *h) != h->checksum)
         return -1;
     uint32_t n = h->n_ids;
-    if (n <= UB_LM_ID_CHAR0 || n > 65536 || h->n_astral > n) return -1;
-    if (h->tri_cap < 8 || h->ctx_cap < 8 || h->bi_cap < 8) return -1;
-    if (!section_ok(h->off_bmp, 65536 * 2, len) ||
-        !section_ok(h->off_astral_cp, (uint64_t)h->n_astral * 4, len) ||
-        !section_ok(h->off_astral_id, (uint64_t)h->n_astral * 2, len) ||
-        !section_ok(h->off_id_cls, n, len) || !section_ok(h->off_id_lpin, (uint64_t)n * 4, len) ||
-        !section_ok(h->off_id_lgam2, (uint64_t)n * 4, len) ||
-        !section_ok(h->off_cls_lp, 257 * 256 * 4, len) ||
-        !section_ok(h->off_oov_lp, 256 * 4, len) ||
-        !section_ok(h->off_tri, (uint64_t)h->tri_cap * 4, len) ||
-        !section_ok(h->off_ctx, (uint64_t)h->ctx_cap * 4, len) ||
-        !section_ok(h->off_bi, (uint64_t)h->bi_cap * 4, len) ||
-        !section_ok(h->off_prov, h->prov_len, len) || h->prov_len == 0)
+    if (n <= UB_LM_ID_CHAR0 || n > 65536 || h->n_astral_blk == 0 ||
+        h->n_astral_blk > UB_LM_ASTRAL_BLOCKS)
+        return -1;
+    if (h->tri_nb == 0 || h->ctx_nb == 0 || h->bi_nb == 0) return -1;
+    const uint64_t B = sizeof(ub_lm_bucket_t);
+    if (!section_ok(h->off_bmp, 65536 * 2, len, 8) ||
+        !section_ok(h->off_astral_idx, UB_LM_ASTRAL_BLOCKS * 2, len, 8) ||
+        !section_ok(h->off_astral_blk, (uint64_t)h->n_astral_blk * 256 * 2, len, 8) ||
+        !section_ok(h->off_id, (uint64_t)n * sizeof(ub_lm_idinfo), len, 8) ||
+        !section_ok(h->off_cls_lp, 257 * 256 * 4, len, 8) ||
+        !section_ok(h->off_tri, (uint64_t)h->tri_nb * B, len, 64) ||
+        !section_ok(h->off_ctx, (uint64_t)h->ctx_nb * B, len, 64) ||
+        !section_ok(h->off_bi, (uint64_t)h->bi_nb * B, len, 64) ||
+        !section_ok(h->off_prov, h->prov_len, len, 8) || h->prov_len == 0)
         return -1;
     const uint8_t *b = blob;
-    lm->base = b;
     lm->h = h;
-    lm->n_ids = n;
     lm->bmp = (const uint16_t *)(const void *)(b + h->off_bmp);
-    lm->astral_cp = (const uint32_t *)(const void *)(b + h->off_astral_cp);
-    lm->astral_id = (const uint16_t *)(const void *)(b + h->off_astral_id);
-    lm->id_cls = b + h->off_id_cls;
-    lm->id_lpin = (const float *)(const void *)(b + h->off_id_lpin);
-    lm->id_lgam2 = (const float *)(const void *)(b + h->off_id_lgam2);
+    lm->astral_idx = (const uint16_t *)(const void *)(b + h->off_astral_idx);
+    lm->astral_blk = (const uint16_t *)(const void *)(b + h->off_astral_blk);
+    lm->id = (const ub_lm_idinfo *)(const void *)(b + h->off_id);
     lm->cls_lp = (const float *)(const void *)(b + h->off_cls_lp);
-    lm->oov_lp = (const float *)(const void *)(b + h->off_oov_lp);
-    lm->tri = (const uint32_t *)(const void *)(b + h->off_tri);
-    lm->ctx = (const uint32_t *)(const void *)(b + h->off_ctx);
-    lm->bi = (const uint32_t *)(const void *)(b + h->off_bi);
+    lm->tri = (const ub_lm_bucket_t *)(const void *)(b + h->off_tri);
+    lm->ctx = (const ub_lm_bucket_t *)(const void *)(b + h->off_ctx);
+    lm->bi = (const ub_lm_bucket_t *)(const void *)(b + h->off_bi);
     lm->prov = (const char *)(b + h->off_prov);
-
     if (lm->prov[h->prov_len - 1] != '\0') return -1;
+    if (!full) return 0;
+
+    /* ids in the maps: every code point maps somewhere valid, not to BOS */
     for (uint32_t i = 0; i < 65536; i++)
-        if (lm->bmp[i] >= n || (lm->bmp[i] != 0 && lm->bmp[i] < UB_LM_ID_CHAR0)) return -1;
-    for (uint32_t i = 0; i < h->n_astral; i++) {
-        if (lm->astral_cp[i] <= 0xFFFF || lm->astral_cp[i] > 0x10FFFF) return -1;
-        if (i > 0 && lm->astral_cp[i] <= lm->astral_cp[i - 1]) return -1;
-        if (lm->astral_id[i] >= n || lm->astral_id[i] < UB_LM_ID_CHAR0) return -1;
+        if (lm->bmp[i] == 0 || lm->bmp[i] >= n) return -1;
+    for (uint32_t i = 0; i < UB_LM_ASTRAL_BLOCKS; i++)
+        if (lm->astral_idx[i] >= h->n_astral_blk) return -1;
+    for (uint64_t i = 0; i < (uint64_t)h->n_astral_blk * 256; i++)
+        if (lm->astral_blk[i] == 0 || lm->astral_blk[i] >= n) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = lm->id[i].cls;
+        if (k >= UB_LM_NCLS) return -1;
+        /* a class token is of its own class */
+        if (i >= UB_LM_ID_CLASS0 && i < UB_LM_ID_CHAR0 && k != i - UB_LM_ID_CLASS0) return -1;
     }
-    /* Class ids fit UB_LM_NCLS by type (uint8); the logs must be sane. */
-    if (!floats_ok(lm->id_lpin, n, -60.0f, 0.0f) || !floats_ok(lm->id_lgam2, n, -60.0f, 30.0f) ||
-        !floats_ok(lm->cls_lp, 257 * 256, -60.0f, 0.0f) || !floats_ok(lm->oov_lp, 256, -60.0f, 0.0f))
-        return -1;
-    if (!table_ok(lm->tri, h->tri_cap) || !table_ok(lm->ctx, h->ctx_cap) ||
-        !table_ok(lm->bi, h->bi_cap))
+    const size_t stride = sizeof(ub_lm_idinfo) / sizeof(float);
+    if (!floats_ok(&lm->id[0].lpin, n, stride, -60.0f, 0.0f) ||
+        !floats_ok(&lm->id[0].lgam2, n, stride, -60.0f, 30.0f) ||
+        !floats_ok(&lm->id[0].loov, n, stride, -60.0f, 0.0f) ||
+        !floats_ok(lm->cls_lp, 257 * 256, 1, -60.0f, 0.0f))
         return -1;
     return 0;
 }
@@ -128,7 +131,7 @@ ub_lm *ub_lm_open(const void *blob, size_t len)
 {
     ub_lm *lm = calloc(1, sizeof *lm);
     if (lm == NULL) return NULL;
-    if (init(lm, blob, len) != 0) {
+    if (init(lm, blob, len, 1) != 0) {
         free(lm);
         return NULL;
     }
@@ -154,7 +157,7 @@ static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 static void builtin_init(void)
 {
     size_t len = (size_t)(ub_lm_blob_end - ub_lm_blob_start);
-    builtin_state = init(&builtin, ub_lm_blob_start, len) == 0 ? 1 : -1;
+    builtin_state = init(&builtin, ub_lm_blob_start, len, 0) == 0 ? 1 : -1;
 }
 
 const ub_lm *ub_lm_builtin(void)
@@ -170,81 +173,100 @@ int ub_lm_builtin_status(void)
 
 /* ---------------------------------------------------------------- queries */
 
-/* Id of a normalized code point: its vocabulary id, or the token of its
- * class with *oov set to log(1 / unseen members of the class). */
-static uint32_t lookup(const ub_lm *lm, uint32_t cp, float *oov)
+/* Id of a normalized code point (<= 0x10FFFF): its vocabulary id or the
+ * token of its class. */
+static inline uint32_t lookup(const ub_lm *lm, uint32_t cp)
 {
-    uint32_t id = 0;
-    if (cp <= 0xFFFF) {
-        id = lm->bmp[cp];
-    } else {
-        size_t lo = 0, hi = lm->h->n_astral;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (lm->astral_cp[mid] < cp) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo < lm->h->n_astral && lm->astral_cp[lo] == cp) id = lm->astral_id[lo];
-    }
-    if (id != 0) {
-        *oov = 0.0f;
-        return id;
-    }
-    int k = ub_uclass(cp);
-    *oov = lm->oov_lp[k];
-    return UB_LM_ID_CLASS0 + (uint32_t)k;
+    if (cp <= 0xFFFF) return lm->bmp[cp];
+    uint32_t blk = lm->astral_idx[(cp - 0x10000) >> 8];
+    return lm->astral_blk[(size_t)blk * 256 + (cp & 0xFF)];
 }
 
-static uint32_t context_id(const ub_lm *lm, uint32_t cp)
+static inline uint32_t context_id(const ub_lm *lm, uint32_t cp)
 {
-    float unused;
-    if (cp == UB_LM_BOS) return 0;
-    return lookup(lm, ub_lm_normalize(cp), &unused);
+    return cp == UB_LM_BOS ? 0 : lookup(lm, ub_lm_normalize(cp));
 }
 
-/* Value of key in a table, or -1 if absent. */
-static int probe(const uint32_t *t, uint32_t cap, uint64_t key, uint32_t seed)
+/* Slots of a bucket whose fingerprint is fp, and slots that are empty, as
+ * bit masks. */
+static inline void scan(const ub_lm_bucket_t *b, uint32_t fp, unsigned *hit, unsigned *empty)
+{
+    unsigned hm = 0, em = 0;
+#if defined(__SSE2__)
+    const __m128i f = _mm_set1_epi32((int)fp), z = _mm_setzero_si128();
+    for (unsigned k = 0; k < UB_LM_BUCKET / 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b->fp + 4 * k));
+        hm |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_srli_epi32(v, 4), f)))
+              << (4 * k);
+        em |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, z))) << (4 * k);
+    }
+#else
+    for (unsigned k = 0; k < UB_LM_BUCKET; k++) {
+        hm |= (unsigned)((b->fp[k] >> 4) == fp) << k;
+        em |= (unsigned)(b->fp[k] == 0) << k;
+    }
+#endif
+    *hit = hm;
+    *empty = em;
+}
+
+/* Value of key in a table of nb buckets, or -1 if absent.  At most nb
+ * buckets are read, whatever the table holds. */
+static int probe(const ub_lm_bucket_t *t, uint32_t nb, uint64_t key, uint32_t seed)
 {
     uint64_t h = ub_lm_mix(key, seed);
     uint32_t fp = ub_lm_fp(h);
-    uint32_t i = ub_lm_slot(h, cap);
-    for (;;) {
-        uint32_t e = t[i];
-        if (e == 0) return -1;
-        if ((e >> 12) == fp) return (int)(e & 0xFFF);
-        if (++i == cap) i = 0;
+    uint32_t i = ub_lm_bucket(h, nb);
+    for (uint32_t step = 0; step < nb; step++) {
+        const ub_lm_bucket_t *b = t + i;
+        unsigned hit, empty;
+        scan(b, fp, &hit, &empty);
+        if (hit) {
+            unsigned k = (unsigned)__builtin_ctz(hit);
+            return (int)((b->fp[k] & 0xF) << 8 | b->lo[k]);
+        }
+        if (empty) return -1;
+        if (++i == nb) i = 0;
     }
+    return -1;
 }
 
 float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
 {
     if (c == '\n' && c1 == '\r') return 0.0f; /* CRLF is one newline */
-    float extra;
     uint32_t n = ub_lm_normalize(c);
-    uint32_t id = lookup(lm, n, &extra);
+    uint32_t id = lookup(lm, n);
+    const ub_lm_idinfo *ci = &lm->id[id];
+    float extra = ci->loov;
     if (n == '0') extra -= 2.302585093f; /* one digit of ten */
     uint32_t i1 = context_id(lm, c1);
     uint32_t i2 = i1 == 0 ? 0 : context_id(lm, c2);
     const ub_lm_header *h = lm->h;
     float lp;
-    int q = probe(lm->tri, h->tri_cap, ub_lm_key3(i2, i1, id), h->seed);
+    int q = probe(lm->tri, h->tri_nb, ub_lm_key3(i2, i1, id), h->seed);
     if (q >= 0) {
         lp = -(float)q / UB_LM_QSCALE;
     } else {
-        q = probe(lm->ctx, h->ctx_cap, ub_lm_key2c(i2, i1), h->seed + 1);
+        q = probe(lm->ctx, h->ctx_nb, ub_lm_key2c(i2, i1), h->seed + 1);
         lp = q >= 0 ? UB_LM_GAM_OFF - (float)q / UB_LM_QSCALE : 0.0f;
-        q = probe(lm->bi, h->bi_cap, ub_lm_key2b(i1, id), h->seed + 2);
+        q = probe(lm->bi, h->bi_nb, ub_lm_key2b(i1, id), h->seed + 2);
         if (q >= 0) {
             lp -= (float)q / UB_LM_QSCALE;
         } else {
-            uint32_t row = i1 == 0 ? 256u : lm->id_cls[i1];
-            lp += lm->id_lgam2[i1] + lm->cls_lp[row * 256 + lm->id_cls[id]] + lm->id_lpin[id];
+            const ub_lm_idinfo *pi = &lm->id[i1];
+            uint32_t row = i1 == 0 ? 256u : pi->cls;
+            lp += pi->lgam2 + lm->cls_lp[row * 256 + ci->cls] + ci->lpin;
         }
     }
     lp += extra;
     if (lp > 0.0f) lp = 0.0f;
     if (!(lp >= UB_LM_LOGP_MIN)) lp = UB_LM_LOGP_MIN;
     return lp;
+}
+
+int ub_lm_known(const ub_lm *lm, uint32_t cp)
+{
+    return lookup(lm, ub_lm_normalize(cp)) >= UB_LM_ID_CHAR0;
 }
 
 double ub_lm_score(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *s, size_t n)

@@ -2,8 +2,9 @@
  * model.h -- the character language model (internal to libunbake).
  *
  * An interpolated modified-Kneser-Ney character trigram model whose lowest
- * level is a class bigram (see uclass.h) times the frequency of the
- * character inside its class.  The detector compares log P(text as it is)
+ * level is a class-conditioned KN unigram: a class bigram estimated from
+ * bigram types (see uclass.h) times the character's continuation count
+ * share inside its class.  The detector compares log P(text as it is)
  * with log P(candidate repair); the lossy recovery picks the most probable
  * character for a gap.  The model is trained on clean text from Debian
  * packages by src/gen/train_lm.c (see docs/model.md) and embedded in the
@@ -21,7 +22,8 @@
  *  - Code point 0 (UB_LM_BOS) in a context slot means "start of text"; an
  *    older context slot before a BOS is ignored.
  *  - Characters the model never saw (or saw too rarely) are scored through
- *    their class: P(class token | context) / (members of the class unseen).
+ *    their class: P(class token | context) / (members of the class outside
+ *    the vocabulary).
  */
 #ifndef UB_MODEL_H
 #define UB_MODEL_H
@@ -35,8 +37,9 @@ typedef struct ub_lm ub_lm;
 #define UB_LM_BOS 0u
 
 /**
- * The model embedded in the library.  The first call validates the blob
- * (a checksum and bounds checks, a few milliseconds); later calls are free.
+ * The model embedded in the library.  The first call checks the blob's
+ * header and section bounds (well under a millisecond; the blob is part of
+ * the binary, so its body is not checksummed); later calls are free.
  * @return the model, never NULL once ub_lm_builtin_status() == 0; NULL if
  *         the embedded blob is corrupt.
  */
@@ -81,6 +84,13 @@ double ub_lm_score(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *s,
  *          language), NUL-terminated, owned by the model. */
 const char *ub_lm_provenance(const ub_lm *lm);
 
+/**
+ * @return nonzero if the model has cp in its vocabulary (it saw the
+ *         character often enough in training to estimate it on its own);
+ *         0 if cp is scored through its class token.
+ */
+int ub_lm_known(const ub_lm *lm, uint32_t cp);
+
 /** Lowest value ub_lm_logp() returns. */
 #define UB_LM_LOGP_MIN (-40.0f)
 
@@ -103,51 +113,75 @@ static inline uint32_t ub_lm_normalize(uint32_t cp)
 }
 
 /*
- * Blob layout (little-endian; every section 8-byte aligned).  All offsets
- * are from the start of the blob.
+ * Blob layout, version 2 (little-endian; every section 8-byte aligned, the
+ * hash tables 64-byte aligned).  All offsets are from the start of the blob.
  *
  *   ub_lm_header
- *   bmp_map     uint16[65536]   BMP code point -> id, 0 = not in vocabulary
- *   astral_cp   uint32[n_astral] sorted code points above U+FFFF ...
- *   astral_id   uint16[n_astral] ... and their ids
- *   id_cls      uint8[n_ids]    class of every id
- *   id_lpin     float[n_ids]    log P(id | its class)
- *   id_lgam2    float[n_ids]    log backoff weight of the bigram context id
- *   cls_lp      float[257*256]  log P(class | class of previous id); row
- *                               256 is "previous is BOS"
- *   oov_lp      float[256]      -log(number of unseen code points in class)
- *   tri         uint32[tri_cap] (id2,id1,id) -> log P3, hashed
- *   ctx         uint32[ctx_cap] (id2,id1) -> log backoff weight, hashed
- *   bi          uint32[bi_cap]  (id1,id) -> log P2, hashed
+ *   map_bmp     uint16[65536]   BMP code point -> id (never 0: a code point
+ *                               outside the vocabulary maps to its class token)
+ *   astral_idx  uint16[4096]    (cp - 0x10000) >> 8 -> block number ...
+ *   astral_blk  uint16[n_astral_blk * 256]  ... and the ids of its 256 cps
+ *   id_info     ub_lm_idinfo[n_ids]
+ *   cls_lp      float[257*256]  log P(class | class of previous id), by
+ *                               type counts; row 256 is "previous is BOS"
+ *   tri         ub_lm_bucket_t[tri_nb]  (id2,id1,id) -> log P3, hashed
+ *   ctx         ub_lm_bucket_t[ctx_nb]  (id2,id1) -> log backoff weight
+ *   bi          ub_lm_bucket_t[bi_nb]   (id1,id) -> log P2
  *   provenance  char[], NUL-terminated
  *
- * Ids: 0 is BOS, 1 + k is "a rare character of class k" (k < 256), then
- * the vocabulary characters in code point order.
+ * Ids: 0 is BOS, 1 + k is "a character of class k outside the vocabulary"
+ * (k < 256), then the vocabulary characters in code point order.  The class
+ * of every code point is thus fixed when the model is trained: queries make
+ * no libunistring call.
  *
- * A hash slot is 0 (empty) or fingerprint << 12 | q with a nonzero 20-bit
- * fingerprint and a 12-bit quantized value; slots come from the top bits of
- * a 64-bit mix of the key scaled to the table size, linear probing,
- * load factor <= 0.8.  Values:
+ * A hash table is an array of buckets of 12 slots, one 64-byte cache line
+ * each.  Slot k holds a nonzero 28-bit fingerprint of its key and a 12-bit
+ * quantized value: fp[k] = fingerprint << 4 | value >> 8, lo[k] = value &
+ * 255; fp[k] == 0 is an empty slot.  A key lives in the bucket chosen by
+ * the top bits of a 64-bit mix of the key (scaled to the number of buckets)
+ * or, when that bucket is full, in the next one with room, so a lookup
+ * stops at the first bucket that has an empty slot: a miss almost always
+ * reads one cache line.  28 bits keep false hits (an absent key whose
+ * fingerprint matches a stored one) to about one in 30 million lookups; the
+ * trainer drops a key whose fingerprint is already on its path.  Values:
  * log P = -q / 128; log backoff = (UB_LM_GAM_OFF * 128 - q) / 128.
  */
 #define UB_LM_MAGIC 0x4d4c4255u /* "UBLM" */
-#define UB_LM_VERSION 1u
+#define UB_LM_VERSION 2u
 #define UB_LM_NCLS 256u
 #define UB_LM_ID_CLASS0 1u
 #define UB_LM_ID_CHAR0 (1u + UB_LM_NCLS)
 #define UB_LM_QSCALE 128.0f
 #define UB_LM_GAM_OFF 8.0f
+#define UB_LM_BUCKET 12u
+#define UB_LM_ASTRAL_BLOCKS 4096u
 
 typedef struct {
     uint32_t magic, version;
     uint64_t total_len;    /* bytes, including this header */
     uint64_t checksum;     /* ub_lm_checksum() of bytes [sizeof header, total_len) */
-    uint32_t n_ids, n_astral;
-    uint32_t tri_cap, ctx_cap, bi_cap, seed; /* slots per table */
-    uint64_t off_bmp, off_astral_cp, off_astral_id, off_id_cls, off_id_lpin, off_id_lgam2,
-        off_cls_lp, off_oov_lp, off_tri, off_ctx, off_bi, off_prov;
+    uint32_t n_ids, n_astral_blk;
+    uint32_t tri_nb, ctx_nb, bi_nb, seed; /* buckets per table; hash seed */
+    uint64_t off_bmp, off_astral_idx, off_astral_blk, off_id, off_cls_lp, off_tri, off_ctx,
+        off_bi, off_prov;
     uint64_t prov_len;     /* including the NUL */
 } ub_lm_header;
+
+/** One bucket of a hash table (64 bytes). */
+typedef struct {
+    uint32_t fp[UB_LM_BUCKET];
+    uint8_t lo[UB_LM_BUCKET];
+    uint8_t pad[64 - 5 * UB_LM_BUCKET];
+} ub_lm_bucket_t;
+
+/** What the model keeps per id (16 bytes, one read per character). */
+typedef struct {
+    float lpin;   /* log P(id | its class): the in-class KN unigram */
+    float lgam2;  /* log backoff weight of the bigram context id */
+    float loov;   /* class tokens: -log(code points of the class outside the
+                     vocabulary); 0 for vocabulary characters */
+    uint32_t cls; /* class (uclass.h), < 256 */
+} ub_lm_idinfo;
 
 /** Checksum of the blob body (64-bit words, then the tail bytes). */
 uint64_t ub_lm_checksum(const void *p, size_t n);
@@ -178,15 +212,15 @@ static inline uint64_t ub_lm_key2b(uint32_t b, uint32_t c)
     return ((uint64_t)b << 16) | c | (3ull << 48);
 }
 
-/** Fingerprint (nonzero, 20 bits) and start slot of a hashed key. */
+/** Fingerprint (nonzero, 28 bits) and home bucket of a hashed key. */
 static inline uint32_t ub_lm_fp(uint64_t h)
 {
-    uint32_t fp = (uint32_t)(h >> 4) & 0xFFFFFu;
+    uint32_t fp = (uint32_t)h & 0xFFFFFFFu;
     return fp ? fp : 1u;
 }
-static inline uint32_t ub_lm_slot(uint64_t h, uint32_t cap)
+static inline uint32_t ub_lm_bucket(uint64_t h, uint32_t nb)
 {
-    return (uint32_t)(((h >> 32) * cap) >> 32);
+    return (uint32_t)(((h >> 32) * nb) >> 32);
 }
 
 #endif /* UB_MODEL_H */

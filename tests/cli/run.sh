@@ -13,6 +13,8 @@
 #   NAME.sh.stdout.glob   stdout as a bash glob ('*' also spans lines)
 #   NAME.sh.stderr.exact  stderr, byte for byte
 #   NAME.sh.stderr.glob   stderr as a bash glob
+# In .glob files '*', '?', '[' and '\' are special: write \*, \?, \[, \\
+# for the characters themselves.
 # A case with no .stderr.* file must leave stderr empty.
 # The last line printed is "N passed, N failed"; the exit status is 1 if any
 # case failed.

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(rc >= 0);
     FUZZ_ASSERT(out != NULL);
     FUZZ_ASSERT(out[out_len] == '\0');
-    fuzz_check_output(data, n, out, out_len, rc, &rs, o.strip_bom);
+    fuzz_check_output(data, n, out, out_len, rc, &rs, o.strip_bom, unbake_input_encoding(ctx));
 
     /* The context is reusable and deterministic. */
     size_t first_runs = rs.n;

@@ -1,11 +1,12 @@
 /*
  * fuzz_diff.c -- differential: the streaming API with random chunk sizes
  * (1 byte .. 64 KiB) must give exactly what unbake_fix_buffer() gives: the
- * same bytes, the same count and the same reported runs.
+ * same bytes, the same count, the same reported runs and the same input
+ * encoding decision.
  *
- * With bit 22 of the seed set, the text is repeated (newlines turned into
- * spaces when bit 23 is set too) until it is longer than two windows, so
- * that segments cut inside long lines are compared as well.
+ * With bits 21 and 22 of the seed set, the text is repeated (newlines
+ * turned into spaces when bit 23 is set too) until it is longer than two
+ * windows, so that segments cut inside long lines are compared as well.
  */
 #include "fuzz_common.h"
 
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     const uint8_t *text = data;
     uint8_t *big = NULL;
-    if ((o.seed >> 22 & 1) && n > 0) {
+    if ((o.seed >> 21 & 3) == 3 && n > 0) {
         size_t want = 2 * UNBAKE_WINDOW + 1 + o.seed % 4096;
         big = malloc(want);
         FUZZ_ASSERT(big != NULL);
@@ -53,7 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t out_len = 0;
     long rc = unbake_fix_buffer(ctx, text, n, &out, &out_len);
     FUZZ_ASSERT(rc >= 0);
-    fuzz_check_output(text, n, out, out_len, rc, &ra, o.strip_bom);
+    fuzz_check_output(text, n, out, out_len, rc, &ra, o.strip_bom, unbake_input_encoding(ctx));
+    char enc[128];
+    snprintf(enc, sizeof enc, "%s", unbake_input_encoding(ctx));
 
     /* Streaming, twice with different chunkings. */
     for (int round = 0; round < 2; round++) {
@@ -80,6 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_ASSERT(0);
         }
         same_reports(&ra, &rb);
+        if (strcmp(enc, unbake_input_encoding(ctx)) != 0)
+            fprintf(stderr, "input stage: buffer \"%s\", stream \"%s\"\n", enc,
+                    unbake_input_encoding(ctx));
+        FUZZ_ASSERT(strcmp(enc, unbake_input_encoding(ctx)) == 0);
         free(sink.p);
         fuzz_reports_free(&rb);
         if (n > 20000)

@@ -5,8 +5,8 @@
  * Modes (low bits of the seed): a sink that fails part-way (push/finish
  * must then return UNBAKE_EWRITE and the stream must refuse more input
  * until restarted), and a restart in the middle of a stream (the earlier,
- * unfinished stream must leave no trace).  Calls out of order must return
- * UNBAKE_ESTATE.
+ * unfinished stream must leave no trace).  Calls out of order, and option
+ * changes after the first push, must return UNBAKE_ESTATE.
  */
 #include "fuzz_common.h"
 
@@ -68,11 +68,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sink.failed = 0;
         fuzz_reports_free(&rs);
     } else if (mode == 2) {
-        /* An abandoned stream, then a fresh one. */
+        /* An abandoned stream, then a fresh one.  Options may change
+         * until the first push, not after it. */
         FUZZ_ASSERT(unbake_begin(ctx, fuzz_sink_write, &sink) == UNBAKE_OK);
+        FUZZ_ASSERT(unbake_ctx_set(ctx, UNBAKE_OPT_LOSSY, o.lossy) == UNBAKE_OK);
+        FUZZ_ASSERT(unbake_push(ctx, data, n / 2) == UNBAKE_OK);
         FUZZ_ASSERT(unbake_ctx_set(ctx, UNBAKE_OPT_LOSSY, o.lossy) == UNBAKE_ESTATE);
         FUZZ_ASSERT(unbake_ctx_set_report(ctx, fuzz_on_report, &rs) == UNBAKE_ESTATE);
-        FUZZ_ASSERT(push_chunks(ctx, data, n / 2, &seed) == UNBAKE_OK);
+        FUZZ_ASSERT(push_chunks(ctx, data + n / 2, n - n / 2, &seed) == UNBAKE_OK);
         sink.n = 0;
         fuzz_reports_free(&rs);
     }
@@ -81,7 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(push_chunks(ctx, data, n, &seed) == UNBAKE_OK);
     long nfixed = unbake_finish(ctx);
     FUZZ_ASSERT(nfixed >= 0);
-    fuzz_check_output(data, n, sink.p ? sink.p : "", sink.n, nfixed, &rs, o.strip_bom);
+    fuzz_check_output(data, n, sink.p ? sink.p : "", sink.n, nfixed, &rs, o.strip_bom,
+                      unbake_input_encoding(ctx));
 
     /* After finish the stream is closed. */
     FUZZ_ASSERT(unbake_push(ctx, data, n) == UNBAKE_ESTATE);

@@ -9,6 +9,10 @@
 # reproducers land in FUZZ_BUILD_DIR/artifacts/NAME-*; copy the ones worth
 # keeping into fixtures/fuzz/NAME/ as regression seeds.  Prints a table of
 # executions per target; the exit status is 0 only if no target failed.
+#
+# Environment: FUZZ_FLAGS  extra libFuzzer flags, e.g. "-fork=1
+#              -ignore_crashes=1" to go on past crashes (each one is still
+#              written to the artifacts directory).
 
 set -u
 FB=$1
@@ -28,20 +32,24 @@ for name in "$@"; do
     seeds=()
     [ -d "fixtures/fuzz/$name" ] && seeds=("fixtures/fuzz/$name")
     log=$FB/logs/$name.log
+    touch "$log.start"
     echo "== $name: ${secs}s"
     # -timeout: one input taking 30 s is a finding (the work per run must
     # stay linear); -rss_limit_mb: so is memory beyond 1 GB under ASan.
     "$bin" -max_total_time="$secs" -max_len="$maxlen" -timeout=30 -rss_limit_mb=1024 \
-        -print_final_stats=1 -artifact_prefix="$FB/artifacts/$name-" \
+        -print_final_stats=1 -artifact_prefix="$FB/artifacts/$name-" ${FUZZ_FLAGS:-} \
         "$corpus" "${seeds[@]}" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    # fork mode prints no final stats: take the last "#N:" status line
+    [ -z "$execs" ] && execs=$(sed -n 's/^#\([0-9][0-9]*\):.*/\1/p' "$log" | tail -n 1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1)
-    if [ "$rc" -ne 0 ]; then
+    crashes=$(find "$FB/artifacts" -name "$name-*" -newer "$log.start" 2>/dev/null | wc -l)
+    if [ "$rc" -ne 0 ] || [ "$crashes" -gt 0 ]; then
         bad=1
         grep -E 'ERROR|fuzz invariant|SUMMARY|Test unit written' "$log" | head -n 20
-        status="FAILED (exit $rc, see $log)"
+        status="FAILED (exit $rc, $crashes artifacts, see $log)"
     else
         status=ok
     fi

@@ -347,6 +347,32 @@ static inline int tk_read_file(const char *path, struct tk_buf *b)
     return bad ? -1 : 0;
 }
 
+/* Replace the contents of path with data[0..n): write path.tmp, then
+ * rename it over path, so that a failed write leaves path as it was.
+ * Returns 0, or -1 with errno set. */
+static inline int tk_replace_file(const char *path, const void *data, size_t n)
+{
+    size_t pl = strlen(path);
+    char *tmp = tk_xrealloc(NULL, pl + 5);
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    FILE *f = fopen(tmp, "wb");
+    int bad = !f;
+    if (f) {
+        bad = n && fwrite(data, 1, n, f) != n;
+        bad |= fclose(f) != 0;
+    }
+    if (!bad && rename(tmp, path) == 0) {
+        free(tmp);
+        return 0;
+    }
+    int e = errno;
+    remove(tmp);
+    free(tmp);
+    errno = e;
+    return -1;
+}
+
 static inline int tk_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

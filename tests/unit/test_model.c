@@ -2,8 +2,10 @@
  * test_model.c -- the character language model and the character classes.
  *
  * Checks real outcomes of the built-in model: clean text beats its mojibake,
+ * rare but real characters are priced above characters only repairs make,
  * every code point gets a finite probability, distributions sum to one,
- * and malformed blobs are refused.
+ * the class baked into the blob is the class of uclass.c, and malformed
+ * blobs are refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,6 +135,112 @@ static void test_symbols_and_emoji(void **state)
     assert_better("great job 👍", "great job ðŸ‘\xc2\x8d", 10.0);
 }
 
+/* log P of the last character of `ctx_then_char` after the ones before it */
+static float last(const char *s)
+{
+    uint32_t u[64];
+    size_t n = u32(s, u, 64);
+    uint32_t c2 = n >= 3 ? u[n - 3] : UB_LM_BOS, c1 = n >= 2 ? u[n - 2] : UB_LM_BOS;
+    return ub_lm_logp(lm, c2, c1, u[n - 1]);
+}
+
+#define assert_above(s, lo) assert_range_at(s, lo, 0.0f, __LINE__)
+#define assert_below(s, hi) assert_range_at(s, UB_LM_LOGP_MIN, hi, __LINE__)
+static void assert_range_at(const char *s, float lo, float hi, int line)
+{
+    float lp = last(s);
+    if (!(lp >= lo && lp <= hi)) {
+        print_error("line %d: last character of \"%s\": log P %.2f, wanted %.1f..%.1f\n", line, s,
+                    lp, lo, hi);
+        fail();
+    }
+}
+
+/* The detector's calibration needs (docs/model.md): symbols and letters
+ * that real text uses stay affordable even after a pair never seen in
+ * training, while letters that only a mis-decoding produces (IPA, archaic,
+ * a foreign script in the middle of a word) stay below them. */
+static void test_calibration(void **state)
+{
+    (void)state;
+    /* real symbols and letters after unseen pairs: not near the floor */
+    assert_above("Windows®", -17.0f);
+    assert_true(last("Windows®") > last("Windowsɮ") + 3.0f);
+    assert_above("3 x°", -15.0f);
+    assert_above("IL2Rγ", -15.0f);
+    assert_above("etc…", -15.0f);
+    assert_above("Rī", -13.0f);
+    assert_above("gaņ", -15.0f);
+    assert_above("aş", -10.0f);
+    assert_above("kį", -10.0f);
+    assert_above("LÉ", -10.0f);
+    assert_above("10\xc2\xa0", -10.0f); /* NBSP after a number */
+    assert_above("20°", -8.0f);
+    assert_above("don’", -10.0f);
+    /* letters only repairs make: below the real ones in the same place */
+    static const char *const rare[] = {"aɮ", "aʩ", "aʅ", "aɿ", "aѰ", "aſ", "aՅ"};
+    for (size_t i = 0; i < sizeof rare / sizeof rare[0]; i++) {
+        assert_below(rare[i], -16.0f);
+        assert_true(last(rare[i]) < last("a®") - 3.0f);
+    }
+    assert_true(last("NESTLɮ") < last("NESTLÉ") - 8.0f);
+    /* context still counts: a script change inside Chinese, a capital
+     * inside a word, a C1 control anywhere */
+    assert_below("中文д", -15.0f);
+    assert_above("中文的", -4.0f);
+    assert_below("abQ", -10.0f);
+    assert_above("cat", -3.0f);
+    assert_below("ab\xc2\x85", -25.0f);
+    /* the vocabulary */
+    assert_true(ub_lm_known(lm, 'e'));
+    assert_true(ub_lm_known(lm, 0x4E2D));  /* 中 */
+    assert_true(ub_lm_known(lm, 0x0E20));  /* Thai ภ */
+    assert_true(ub_lm_known(lm, 0x094D));  /* Devanagari virama */
+    assert_true(ub_lm_known(lm, 0x012B));  /* Latvian ī */
+    assert_false(ub_lm_known(lm, 0x026E)); /* IPA ɮ */
+    assert_false(ub_lm_known(lm, 0xE000)); /* private use */
+    assert_false(ub_lm_known(lm, 0x85));   /* C1 */
+}
+
+/* The detector's run-versus-repair question (detect.c): the text as it is,
+ * each character floored at -12, against the repair, unfloored, both with
+ * their left context and the two characters after them.  Positive: the
+ * repair reads better before the codec prior. */
+static double gain(const char *left, const char *run, const char *repair, const char *right)
+{
+    uint32_t l[64], a[64], b[64], r[64];
+    size_t nl = u32(left, l, 64), na = u32(run, a, 64), nb = u32(repair, b, 64),
+           nr = u32(right, r, 64);
+    double sc[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        const uint32_t *t = k ? b : a;
+        size_t n = k ? nb : na;
+        uint32_t c2 = nl >= 2 ? l[nl - 2] : UB_LM_BOS, c1 = nl >= 1 ? l[nl - 1] : UB_LM_BOS;
+        for (size_t i = 0; i < n + 2 && i < n + nr; i++) {
+            uint32_t c = i < n ? t[i] : r[i - n];
+            double lp = ub_lm_logp(lm, c2, c1, c);
+            sc[k] += k == 0 && lp < -12.0 ? -12.0 : lp;
+            c2 = c1;
+            c1 = c;
+        }
+    }
+    return sc[1] - sc[0];
+}
+
+static void test_separations(void **state)
+{
+    (void)state;
+    assert_true(gain("un caf", "Ã©", "é", " noir") > 15.0);
+    assert_true(gain("Gr", "Ã¼ÃŸe", "üße", " aus") > 30.0);
+    assert_true(gain("don", "â€™", "’", "t") > 30.0);
+    assert_true(gain("pi", "√π", "ù", " presto") > 20.0);
+    /* clean but odd text must not gain from a "repair" */
+    assert_true(gain("NESTL", "É®", "ɮ", " cereal") < 0.0);
+    assert_true(gain("IL2R", "γ", "Î³", " chain") < -5.0);
+    /* the repair of the lossy sort: the right character wins its gap */
+    assert_true(last("用于") > last("用亏") + 5.0f);
+}
+
 static void test_digits_and_newlines(void **state)
 {
     (void)state;
@@ -229,6 +337,34 @@ static void test_reject_bad_blobs(void **state)
     free(copy);
 }
 
+/* The class of every code point is baked into the blob's maps when the
+ * model is trained; it must be what uclass.c says (a vocabulary character's
+ * id carries its class, any other code point maps to its class token). */
+static void test_baked_classes(void **state)
+{
+    (void)state;
+    const uint8_t *base = ub_lm_blob_start;
+    const ub_lm_header *h = (const ub_lm_header *)(const void *)base;
+    const uint16_t *bmp = (const uint16_t *)(const void *)(base + h->off_bmp);
+    const uint16_t *aidx = (const uint16_t *)(const void *)(base + h->off_astral_idx);
+    const uint16_t *ablk = (const uint16_t *)(const void *)(base + h->off_astral_blk);
+    const ub_lm_idinfo *info = (const ub_lm_idinfo *)(const void *)(base + h->off_id);
+    size_t known = 0;
+    for (uint32_t c = 0; c <= 0x10FFFF; c++) {
+        uint32_t id = c <= 0xFFFF ? bmp[c] : ablk[(size_t)aidx[(c - 0x10000) >> 8] * 256 + (c & 0xFF)];
+        int k = ub_uclass(c);
+        if (id == 0 || id >= h->n_ids || (int)info[id].cls != k ||
+            (id < UB_LM_ID_CHAR0 && id != UB_LM_ID_CLASS0 + (uint32_t)k))
+            fail_msg("U+%04X: id %u of class %u, uclass says %d", c, id,
+                     id < h->n_ids ? info[id].cls : 999u, k);
+        known += id >= UB_LM_ID_CHAR0;
+        /* queries fold digits, TAB/VT/FF and CR first (model.h) */
+        if (ub_lm_normalize(c) == c) assert_int_equal(ub_lm_known(lm, c), id >= UB_LM_ID_CHAR0);
+    }
+    /* each vocabulary id is one code point */
+    assert_int_equal(known, h->n_ids - UB_LM_ID_CHAR0);
+}
+
 static void test_uclass(void **state)
 {
     (void)state;
@@ -272,10 +408,13 @@ int main(void)
         cmocka_unit_test(test_mojibake_latin),
         cmocka_unit_test(test_mojibake_scripts),
         cmocka_unit_test(test_symbols_and_emoji),
+        cmocka_unit_test(test_calibration),
+        cmocka_unit_test(test_separations),
         cmocka_unit_test(test_digits_and_newlines),
         cmocka_unit_test(test_all_code_points),
         cmocka_unit_test(test_open_and_determinism),
         cmocka_unit_test(test_reject_bad_blobs),
+        cmocka_unit_test(test_baked_classes),
         cmocka_unit_test(test_uclass),
     };
     return cmocka_run_group_tests_name("model", tests, setup, NULL);
