@@ -47,7 +47,7 @@
 #define CLEAN_MAX 3
 #define SCORE_CAP 15.0
 #define MAX_LOSSY_CODECS 3
-#define MAX_JOIN 32         /* characters a lossy span may take past its run */
+#define MAX_JOIN 64         /* characters a lossy span may take past its run */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
 #define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
@@ -779,11 +779,13 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
          * into the following runs (NBSP turned into a space, substituted
          * bytes), and one trailing space or '?' */
         size_t x = j;
-        while (x + 1 < nch && x < j + MAX_JOIN && is_joiner(s->cp[x]) &&
-               is_run_char(s->cp[x + 1])) {
-            x += 2;
-            while (x < nch && x < j + MAX_JOIN && is_run_char(s->cp[x]))
-                x++;
+        while (x + 1 < nch && is_joiner(s->cp[x]) && is_run_char(s->cp[x + 1])) {
+            size_t y = x + 1;
+            while (y < nch && is_run_char(s->cp[y]))
+                y++;
+            if (y - j > MAX_JOIN)
+                break;      /* whole runs only, within the bound */
+            x = y;
         }
         if (reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
             return -1;
