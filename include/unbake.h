@@ -180,7 +180,10 @@ typedef struct {
     const char *hypothesis;/**< e.g. "utf-8 read as windows-1252, 2 layers" */
     int layers;            /**< number of mis-decodings undone, >= 1 */
     double score;          /**< log-odds (nats) of the fix against the text
-                                as it was; > 0 for every fix written */
+                                as it was; > 0 for every fix written.  For
+                                bytes that were not UTF-8 (which must be
+                                converted) the margin of the chosen codec
+                                over the next best one, >= 0 */
     int roundtrip_ok;      /**< 1: the forward check reproduced the input
                                 byte for byte (always 1 for written fixes) */
     size_t n_gaps;         /**< lossy fills, 0 for a lossless repair */

@@ -664,7 +664,7 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
     ub_lchar *cand = s->lch + s->nlch;      /* scratch for one candidate */
     ub_lchar *best = cand + nbytes;
     size_t nbest = 0;
-    double best_sc = -INFINITY;
+    double best_sc = -INFINITY, second_sc = -INFINITY;
     ub_hyp best_h = { 0 };
     uint32_t *t = s->lvl[0].v;
     for (int c = 0; c < UB_NCODECS + ub_mbcs_count(); c++) {
@@ -704,11 +704,14 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
             double sc = lm_span(ctx->lm, r->l2, r->l1, t, n, right, nright) - prior;
             ctx->steps += n;
             if (sc > best_sc) {
+                second_sc = best_sc;
                 best_sc = sc;
                 nbest = n;
                 memcpy(best, cand, n * sizeof *cand);
                 best_h = (ub_hyp){ .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
                                    .nkeep = nkeep };
+            } else if (sc > second_sc) {
+                second_sc = sc;
             }
         }
     }
@@ -724,7 +727,9 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
         s->out.v[r->out0 + i] = cand[i].cp;
     s->out.n += nbest;
     r->hyp = best_h;
-    r->score = best_sc;
+    /* the score of a decoding that must happen: its margin over the next
+     * best codec */
+    r->score = isinf(second_sc) ? SCORE_CAP : best_sc - second_sc;
     r->ng = 0;
     r->cend = r->c1;
     return 0;
@@ -962,6 +967,8 @@ struct repair {
     char desc[512];
     double score;
     int layers;
+    int refined;            /* decided again: the first pass's gaps no
+                               longer describe the text */
 };
 static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r,
                        const uint8_t *seg, const struct repair *rp)
@@ -969,7 +976,7 @@ static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
     unbake_gap gaps[64];
     unbake_alternative alts[64][UB_MAX_ALTS];
     char texts[64][UB_MAX_ALTS][5];
-    size_t ng = r->ng < 64 ? r->ng : 64;
+    size_t ng = rp->refined ? 0 : r->ng < 64 ? r->ng : 64;
     for (size_t g = 0; g < ng; g++) {
         const ub_gapalt *ga = &s->gaps[r->g0 + g];
         size_t off = 0;
@@ -1172,7 +1179,7 @@ static int rbuf_put(struct repair *b, const void *p, size_t n)
 
 static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
 {
-    for (int depth = 0; depth < MAX_REFINE; depth++) {
+    for (int depth = 0; depth < MAX_REFINE && rp->layers < ctx->max_layers; depth++) {
         if (ub_ascii_prefix(rp->p, rp->n) == rp->n)
             return 0;
         if (!ctx->nested[depth] && !(ctx->nested[depth] = ub_detect_scratch_new()))
@@ -1184,6 +1191,12 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
             return rc;
         struct repair next = { 0 };
         size_t at = 0, nfix = 0;
+        int layers = 0;
+        for (size_t k = 0; k < s->nruns; k++)
+            if (s->runs[k].fix && s->runs[k].hyp.nlayers > layers)
+                layers = s->runs[k].hyp.nlayers;
+        if (rp->layers + layers > ctx->max_layers)
+            return 0;       /* it would undo more layers than allowed */
         for (size_t k = 0; k < s->nruns; k++) {
             struct run *r = &s->runs[k];
             if (!r->fix)
@@ -1199,7 +1212,8 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
                 size_t dl = strlen(rp->desc);
                 snprintf(rp->desc + dl, sizeof rp->desc - dl, "; then %s",
                          ub_hyp_describe(&r->hyp, d, sizeof d));
-                rp->layers += r->hyp.nlayers;
+                rp->layers += layers;
+                rp->refined = 1;
             }
             rp->score += r->score;
             at = r->cend;
@@ -1258,6 +1272,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         ub_hyp_describe(&r->hyp, rp.desc, sizeof rp.desc);
         rp.score = r->score;
         rp.layers = r->hyp.nlayers;
+        rp.refined = 0;
         if ((rc = refine(ctx, &rp, r->l2, r->l1)))
             goto out;
         if (ctx->report)

@@ -142,7 +142,7 @@ static inline uint32_t ub_lm_normalize(uint32_t cp)
  * or, when that bucket is full, in the next one with room, so a lookup
  * stops at the first bucket that has an empty slot: a miss almost always
  * reads one cache line.  28 bits keep false hits (an absent key whose
- * fingerprint matches a stored one) to about one in 30 million lookups; the
+ * fingerprint matches a stored one) to about one in 25 million lookups; the
  * trainer drops a key whose fingerprint is already on its path.  Values:
  * log P = -q / 128; log backoff = (UB_LM_GAM_OFF * 128 - q) / 128.
  */

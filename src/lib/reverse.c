@@ -338,7 +338,8 @@ static void expand(struct lossy_env *e, size_t p)
         uint8_t seq[4] = { b };
         fill_slots(e, seq, len, 1, p + 1, 0, &o);
     }
-    if (e->nopts == 0 && e->loss->keep_cost >= 0) {
+    /* the character may also stay as it is (clean text inside the span) */
+    if (e->loss->keep_cost >= 0) {
         struct option o = { 0 };
         o.cp = e->in[p];
         o.next = (uint32_t)p + 1;

@@ -250,8 +250,10 @@ static int process(unbake_ctx *ctx, int final)
         pos += seg;
         ctx->in_off += seg;
     }
-    memmove(ctx->buf, ctx->buf + pos, ctx->len - pos);
-    ctx->len -= pos;
+    if (pos) {
+        memmove(ctx->buf, ctx->buf + pos, ctx->len - pos);
+        ctx->len -= pos;
+    }
     return UNBAKE_OK;
 }
 

@@ -9,9 +9,11 @@
  * (ZWJ, VS16) and box drawing have classes of their own.
  *
  * Classes come from libunistring's unictype.h (script, general category,
- * Extended_Pictographic).  The language model stores the class of every
- * character in its vocabulary, so only unseen characters depend on the
- * libunistring version linked at run time.
+ * Extended_Pictographic).  The language model bakes the class of every
+ * code point into its blob when it is trained (model.h), so its queries
+ * never call ub_uclass() and do not depend on the libunistring version
+ * linked at run time.  ub_uclass() itself costs a few libunistring lookups;
+ * it is meant for the trainer, tests and tools, not for inner loops.
  */
 #ifndef UB_UCLASS_H
 #define UB_UCLASS_H
