@@ -288,6 +288,7 @@ struct eval {
     double margin;
     int found;              /* any hypothesis reversed the run */
     ub_codec_mask maybe;    /* codecs that read some of it as UTF-8 */
+    int weak_ok;            /* weak evidence may count (the lead reads badly) */
 };
 
 static uint32_t hyp_key(const ub_hyp *h)
@@ -513,20 +514,13 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             best_good = good[c];
     }
     const int *order = codec_order();
-    int tried = 0, weak_ok = -1;
+    int tried = 0;
     double lm_in = 0;
     for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
         int c = order[k];
-        if (!ev[c] || (ev[c] == 2 && good[c] * 10 < best_good * 9))
+        if (!ev[c] || (ev[c] == 2 && good[c] * 10 < best_good * 9) || (ev[c] == 1 && !e->weak_ok))
             continue;
-        if (ev[c] == 1) {
-            /* weak evidence counts only where the text as it is reads badly */
-            if (weak_ok < 0)
-                weak_ok = ub_lm_score(e->ctx->lm, e->l2, e->l1, e->in, e->n) <=
-                          WEAK_LOGP * (double)e->n;
-            if (!weak_ok)
-                continue;
-        }
+
         if (!tried)
             lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, t, n, right, nright, IN_FLOOR);
         tried++;
@@ -818,22 +812,39 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
  * a C1 control (legacy text read as Latin-1).  Most clean non-ASCII text
  * fails it at once.
  */
-static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n)
+static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mask *weakp,
+                                       size_t *weak_at)
 {
-    ub_codec_mask enc, lead, cont, prev_lead = 0, maybe = 0;
+    ub_codec_mask enc, lead, cont, prev_lead = 0, weak = 0;
+    *weak_at = 0;
+    uint32_t leads[UB_NCODECS] = { 0 }, pairs[UB_NCODECS] = { 0 };
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
-        if (c >= 0x80 && c < 0xA0)
+        if (c >= 0x80 && c < 0xA0) {
+            *weakp = 0;
             return UB_CODEC_ALL;
+        }
         if (c == 0xFFFD || c == '?' || c == ' ') {
-            maybe |= prev_lead;
+            if (prev_lead && !weak)
+                *weak_at = i - 1;
+            weak |= prev_lead;
             prev_lead = 0;
             continue;
         }
         ub_codec_roles(c, &enc, &lead, &cont);
-        maybe |= prev_lead & cont;
+        for (ub_codec_mask m = prev_lead & cont; m; m &= m - 1)
+            pairs[__builtin_ctz(m)]++;
+        for (ub_codec_mask m = lead; m; m &= m - 1)
+            leads[__builtin_ctz(m)]++;
         prev_lead = lead;
     }
+    /* mojibake of UTF-8 has most lead bytes followed by a continuation;
+     * clean text in another script has them by accident at most */
+    ub_codec_mask maybe = 0;
+    for (int k = 0; k < UB_NCODECS; k++)
+        if (pairs[k] && 2 * pairs[k] >= leads[k])
+            maybe |= (ub_codec_mask)1 << k;
+    *weakp = weak & ~maybe;
     return maybe;
 }
 
@@ -888,7 +899,17 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->k0 = s->ncands;
     r->nk = 0;
 
-    e.maybe = could_be_mojibake(s->cp + r->c0, r->c1t - r->c0);
+    ub_codec_mask weak;
+    size_t w;
+    e.maybe = could_be_mojibake(s->cp + r->c0, r->c1t - r->c0, &weak, &w);
+    /* weak evidence counts only where the lead character reads badly */
+    if (weak) {
+        uint32_t c1 = w ? e.in[w - 1] : l1, c2 = w >= 2 ? e.in[w - 2] : w == 1 ? l1 : l2;
+        if (ub_lm_logp(ctx->lm, c2, c1, e.in[w]) <= WEAK_LOGP) {
+            e.maybe |= weak;
+            e.weak_ok = 1;
+        }
+    }
     int cjk = e.in[0] >= 0x2E80;    /* what the multibyte codecs produce */
     if (!e.maybe && !cjk) {
         r->certain_clean = 1;
