@@ -96,6 +96,8 @@ struct cand {
     float cost;             /* its prior part, which counts once per line */
     size_t out0, nout;      /* its text in the out arena */
     ub_hyp hyp;
+    size_t l0, g0, ng;      /* lossy: characters and gaps; l0 = -1 if none */
+    size_t cend;            /* characters it replaces end here */
 };
 
 struct ub_detect_scratch {
@@ -325,7 +327,8 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
     memcpy(s->out.v + at, out, nout * sizeof *out);
     s->out.n += nout;
     if (score > LINE_FLOOR) {
-        s->cands[s->ncands++] = (struct cand){ hyp_key(h), (float)score, (float)cost, at, nout, *h };
+        s->cands[s->ncands++] = (struct cand){ hyp_key(h), (float)score, (float)cost, at, nout,
+                                               *h, (size_t)-1, 0, 0, e->r->c1 };
         e->r->nk++;
     }
     if (!best)
@@ -552,31 +555,41 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             continue;
         ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
                      .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
-        double score = res.lm - lm_in - res.cost - codec_prior(c) - LOSSY_COST - e->margin;
+        double cost = res.cost + codec_prior(c) + LOSSY_COST;
+        double score = res.lm - lm_in - cost - e->margin;
         e->found = 1;
-        if (e->r->nout && score <= e->r->score)
+        int best = !e->r->nout || score > e->r->score;
+        if (!best && score <= LINE_FLOOR)
             continue;
         /* store the reconstruction */
         struct run *r = e->r;
         if (reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
             reserve((void **)&s->gaps, &s->gapcap, s->ngaps + res.ngaps, sizeof *s->gaps) ||
+            reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
             ub_u32vec_reserve(&s->out, s->out.n + res.nchars))
             return -1;
-        r->out0 = s->out.n;
-        s->out.n += res.nchars;
-        r->score = score;
-        r->hyp = h;
-        r->nout = res.nchars;
-        r->l0 = s->nlch;
-        r->g0 = s->ngaps;
-        r->ng = res.ngaps;
-        r->cend = r->c0 + n;
+        struct cand kc = { hyp_key(&h), (float)score, (float)cost, s->out.n, res.nchars, h,
+                           s->nlch, s->ngaps, res.ngaps, r->c0 + n };
         memcpy(s->lch + s->nlch, res.chars, res.nchars * sizeof *res.chars);
         if (res.ngaps)
             memcpy(s->gaps + s->ngaps, res.gaps, res.ngaps * sizeof *res.gaps);
         for (size_t i = 0; i < res.nchars; i++)
-            s->out.v[r->out0 + i] = res.chars[i].cp;
-        /* arenas grow per candidate; the winner is the last one stored */
+            s->out.v[s->out.n + i] = res.chars[i].cp;
+        s->out.n += res.nchars;
+        if (score > LINE_FLOOR) {
+            s->cands[s->ncands++] = kc;
+            r->nk++;
+        }
+        if (best) {
+            r->score = score;
+            r->hyp = h;
+            r->out0 = kc.out0;
+            r->nout = kc.nout;
+            r->l0 = kc.l0;
+            r->g0 = kc.g0;
+            r->ng = kc.ng;
+            r->cend = kc.cend;
+        }
         s->nlch += res.nchars;
         s->ngaps += res.ngaps;
     }
@@ -1141,9 +1154,10 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 r->hyp = c->hyp;
                 r->out0 = c->out0;
                 r->nout = c->nout;
-                r->ng = 0;
-                r->l0 = (size_t)-1;
-                r->cend = r->c1;
+                r->l0 = c->l0;
+                r->g0 = c->g0;
+                r->ng = c->ng;
+                r->cend = c->cend;
             }
         }
     }
