@@ -88,6 +88,17 @@ int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
             text[i] = (uint32_t)byte;
         }
     } else {
+        if (h->inner_legacy) {
+            /* the original was windows-1252 text read as ISO-8859-1 */
+            for (size_t i = 0; i < ntext; i++) {
+                int byte = ub_codec_encode(UB_CODEC_CP1252, text[i]);
+                if (byte < 0) {
+                    ok = 0;
+                    goto done;
+                }
+                text[i] = (uint32_t)byte;
+            }
+        }
         /* innermost layer first: original -> bytes -> wrong decode */
         for (int l = h->nlayers - 1; l >= 0; l--) {
             if (encode_text(&b, text, ntext, h->cesu >> l & 1))

@@ -42,6 +42,7 @@
 #define LAYER_COST 2.0
 #define CESU_COST 1.0
 #define LEGACY_COST 1.5
+#define INNER_LEGACY_COST 3.0  /* ... under a layer of UTF-8 mojibake */
 #define LOSSY_COST 2.0
 #define CLEAN_LINE 4.0
 #define CLEAN_MAX 3
@@ -343,6 +344,34 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
     return 0;
 }
 
+/*
+ * A layer's result holding C1 controls may be text that was windows-1252
+ * read as ISO-8859-1 before it was baked ("\x84Handwerk" as UTF-8, then
+ * read as Latin-1): offer it with the controls read as windows-1252.
+ */
+static int offer_inner_legacy(struct eval *e, ub_hyp *h, const uint32_t *out, size_t n,
+                              double cost)
+{
+    int c1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] > 0xFF)
+            return 0;
+        c1 |= out[i] >= 0x80 && out[i] < 0xA0;
+    }
+    if (!c1)
+        return 0;
+    uint32_t *t = malloc(n * sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        t[i] = ub_codec_decode(UB_CODEC_CP1252, (uint8_t)out[i]);
+    h->inner_legacy = 1;
+    int rc = offer(e, h, t, n, cost + LEGACY_COST + INNER_LEGACY_COST);
+    h->inner_legacy = 0;
+    free(t);
+    return rc;
+}
+
 static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, ub_hyp *h,
                        double cost)
 {
@@ -388,6 +417,8 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
             h->cesu &= (uint8_t)~(1u << depth);
         double c2 = cost + codec_prior(c) + (depth ? LAYER_COST : 0) + (cesu ? CESU_COST : 0);
         if (offer(e, h, out, (size_t)m, c2) < 0)
+            return -1;
+        if (offer_inner_legacy(e, h, out, (size_t)m, c2) < 0)
             return -1;
         if (depth + 1 < e->ctx->max_layers && has_nonascii(out, (size_t)m))
             if (search_utf8(e, out, (size_t)m, depth + 1, h, c2) < 0)

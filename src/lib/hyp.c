@@ -46,6 +46,8 @@ const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size)
         ADD("utf-8 read as %s, 1 layer", ub_hyp_codec_name(h->codec[0]));
         return buf;
     }
+    if (h->inner_legacy)
+        ADD("windows-1252 read as iso-8859-1, then ");
     ADD("utf-8%s read as ", h->cesu ? " (cesu-8)" : "");
     /* innermost mistake first, as it happened */
     for (int l = h->nlayers - 1; l >= 0; l--)

@@ -52,6 +52,8 @@ typedef struct {
     int nlayers;
     int8_t codec[UB_MAX_LAYERS];    /* [0] = outermost; see above */
     uint8_t cesu;           /* bit l: layer l's UTF-8 was CESU-8/modified */
+    uint8_t inner_legacy;   /* 1: the original itself was windows-1252 text
+                               read as ISO-8859-1 before it was baked */
     uint32_t ops_used;      /* bit per ub_op_e used; 0 = lossless */
     unsigned nkeep;         /* characters passed through undecoded */
     unsigned nlegacy;       /* C1 controls read as windows-1252 */

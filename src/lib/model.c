@@ -210,17 +210,27 @@ static inline void scan(const ub_lm_bucket_t *b, uint32_t fp, unsigned *hit, uns
     *empty = em;
 }
 
-/* Value of key in a table of nb buckets, or -1 if absent.  At most nb
- * buckets are read, whatever the table holds. */
-static int probe(const ub_lm_bucket_t *t, uint32_t nb, uint64_t key, uint32_t seed)
+/* A key's hash, fingerprint and home bucket. */
+typedef struct {
+    uint32_t fp, bucket;
+} slot_ref;
+
+static inline slot_ref ref_of(uint64_t key, uint32_t seed, uint32_t nb)
 {
     uint64_t h = ub_lm_mix(key, seed);
-    uint32_t fp = ub_lm_fp(h);
-    uint32_t i = ub_lm_bucket(h, nb);
+    slot_ref r = {ub_lm_fp(h), ub_lm_bucket(h, nb)};
+    return r;
+}
+
+/* Value of a key in a table of nb buckets, or -1 if absent.  At most nb
+ * buckets are read, whatever the table holds. */
+static int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
+{
+    uint32_t i = r.bucket;
     for (uint32_t step = 0; step < nb; step++) {
         const ub_lm_bucket_t *b = t + i;
         unsigned hit, empty;
-        scan(b, fp, &hit, &empty);
+        scan(b, r.fp, &hit, &empty);
         if (hit) {
             unsigned k = (unsigned)__builtin_ctz(hit);
             return (int)((b->fp[k] & 0xF) << 8 | b->lo[k]);
@@ -236,20 +246,27 @@ float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
     if (c == '\n' && c1 == '\r') return 0.0f; /* CRLF is one newline */
     uint32_t n = ub_lm_normalize(c);
     uint32_t id = lookup(lm, n);
-    const ub_lm_idinfo *ci = &lm->id[id];
-    float extra = ci->loov;
-    if (n == '0') extra -= 2.302585093f; /* one digit of ten */
     uint32_t i1 = context_id(lm, c1);
     uint32_t i2 = i1 == 0 ? 0 : context_id(lm, c2);
     const ub_lm_header *h = lm->h;
+    slot_ref r3 = ref_of(ub_lm_key3(i2, i1, id), h->seed, h->tri_nb);
+    const ub_lm_idinfo *ci = &lm->id[id];
+    float extra = ci->loov;
+    if (n == '0') extra -= 2.302585093f; /* one digit of ten */
     float lp;
-    int q = probe(lm->tri, h->tri_nb, ub_lm_key3(i2, i1, id), h->seed);
+    int q = probe(lm->tri, h->tri_nb, r3);
     if (q >= 0) {
         lp = -(float)q / UB_LM_QSCALE;
     } else {
-        q = probe(lm->ctx, h->ctx_nb, ub_lm_key2c(i2, i1), h->seed + 1);
+        /* a miss needs the other two tables: ask the memory for both
+         * buckets at once, so their cache misses overlap */
+        slot_ref rc = ref_of(ub_lm_key2c(i2, i1), h->seed + 1, h->ctx_nb);
+        slot_ref rb = ref_of(ub_lm_key2b(i1, id), h->seed + 2, h->bi_nb);
+        __builtin_prefetch(lm->ctx + rc.bucket);
+        __builtin_prefetch(lm->bi + rb.bucket);
+        q = probe(lm->ctx, h->ctx_nb, rc);
         lp = q >= 0 ? UB_LM_GAM_OFF - (float)q / UB_LM_QSCALE : 0.0f;
-        q = probe(lm->bi, h->bi_nb, ub_lm_key2b(i1, id), h->seed + 2);
+        q = probe(lm->bi, h->bi_nb, rb);
         if (q >= 0) {
             lp -= (float)q / UB_LM_QSCALE;
         } else {
