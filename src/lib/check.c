@@ -125,7 +125,9 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
                            const uint8_t *in, size_t inlen)
 {
     bytes b = { 0 };
+    uint32_t *text = NULL;
     int ok = -1;
+    int inner = h->codec[h->nlayers - 1];
     for (size_t i = 0; i < n; i++) {
         const ub_lchar *c = &chars[i];
         if (c->keep == 1) {
@@ -146,7 +148,7 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
             int r = 0;
             switch (c->ops[j]) {
             case UB_OP_NONE:
-                r = put_cp(&b, ub_codec_decode(h->codec[0], u[j]));
+                r = put_cp(&b, ub_codec_decode(inner, u[j]));
                 break;
             case UB_OP_DROP:
                 break;
@@ -170,8 +172,21 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
                 goto done;
         }
     }
+    /* lossless outer layers, innermost first */
+    for (int l = h->nlayers - 2; l >= 0; l--) {
+        uint32_t *t2 = realloc(text, (b.n ? b.n : 1) * sizeof *t2);
+        if (!t2)
+            goto done;
+        text = t2;
+        for (size_t i = 0; i < b.n; i++)
+            text[i] = ub_codec_decode(h->codec[l], b.v[i]);
+        size_t nt = b.n;
+        if (encode_text(&b, text, nt, 0))
+            goto done;
+    }
     ok = b.n == inlen && memcmp(b.v, in, inlen) == 0;
 done:
+    free(text);
     free(b.v);
     return ok;
 }

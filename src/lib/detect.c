@@ -509,8 +509,14 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
     return weak;
 }
 
+/*
+ * Lossy reconstructions of t[0..n).  Without an outer layer t is the run
+ * itself; with one (outer >= 0) t is the run decoded losslessly through it
+ * (the losses happened at the inner layer), and orig[0..norig) is the run
+ * as it is, for scoring.
+ */
 static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
-                        size_t nright)
+                        size_t nright, int outer, const uint32_t *orig, size_t norig)
 {
     /* codecs that encode all but a few of the characters: the others pass
      * through (a clean "…" glued to mojibake, say) */
@@ -556,7 +562,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             continue;
 
         if (!tried)
-            lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, t, n, right, nright, IN_FLOOR);
+            lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright, IN_FLOOR);
         tried++;
         ub_lossy_result res;
         /* weak evidence (a lead byte before a space or '?') supports
@@ -587,6 +593,12 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
                      .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
         double cost = res.cost + codec_prior(c) + LOSSY_COST;
+        if (outer >= 0) {
+            h.nlayers = 2;
+            h.codec[0] = (int8_t)outer;
+            h.codec[1] = (int8_t)c;
+            cost += codec_prior(outer) + LAYER_COST;
+        }
         double score = res.lm - lm_in - cost - e->margin;
         e->found = 1;
         int best = !e->r->nout || score > e->r->score;
@@ -600,7 +612,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             ub_u32vec_reserve(&s->out, s->out.n + res.nchars))
             return -1;
         struct cand kc = { hyp_key(&h), (float)score, (float)cost, s->out.n, res.nchars, h,
-                           s->nlch, s->ngaps, res.ngaps, r->c0 + n };
+                           s->nlch, s->ngaps, res.ngaps, r->c0 + norig };
         memcpy(s->lch + s->nlch, res.chars, res.nchars * sizeof *res.chars);
         if (res.ngaps)
             memcpy(s->gaps + s->ngaps, res.gaps, res.ngaps * sizeof *res.gaps);
@@ -964,13 +976,55 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         return -1;
     if (cjk && search_mbcs(&e) < 0)
         return -1;
-    if (e.maybe && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
+    /* a lossless repair that still reads as mojibake, or markers of lost
+     * bytes in the span, leave room for a lossy one */
+    int lossy_room = !r->nout || r->score < LOSSY_SKIP;
+    for (size_t j = r->c1; !lossy_room && j < r->c1t; j++)
+        lossy_room = s->cp[j] == '?' || s->cp[j] == 0xFFFD;
+    if (!lossy_room) {
+        ub_codec_mask w2;
+        size_t wat;
+        lossy_room = could_be_mojibake(s->out.v + r->out0, r->nout, &w2, &wat) != 0;
+    }
+    if (e.maybe && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
         /* the lossy search may also take a trailing space or '?' */
         size_t nt = r->c1t - r->c0;
         uint32_t rt[2];
         size_t nrt = context_after(s, nch, r->c1t, k + 1, rt);
-        if (search_lossy(&e, e.in, nt, rt, nrt) < 0)
+        if (search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt) < 0)
             return -1;
+        /* losses at the inner layer under a lossless outer one (text read
+         * as Latin-1 or windows-1252 once more after it lost bytes) */
+        {
+            static const int outers[] = { UB_CODEC_LATIN1, UB_CODEC_CP1252 };
+            if (ub_u32vec_reserve(&s->lvl[1], nt) || reserve((void **)&s->tmp, &s->tmpcap, nt, 1))
+                return -1;
+            for (size_t o = 0; o < sizeof outers / sizeof *outers; o++) {
+                int cesu = 0;
+                long m = ub_reverse_layer(e.in, nt, outers[o], 0, s->tmp, s->lvl[1].v, &cesu);
+                if (m <= 0 || !has_nonascii(s->lvl[1].v, (size_t)m))
+                    continue;
+                ub_codec_mask w2;
+                size_t wat;
+                ub_codec_mask saved = e.maybe;
+                int saved_weak = e.weak_ok;
+                const uint32_t *t1 = s->lvl[1].v;
+                e.maybe = could_be_mojibake(t1, (size_t)m, &w2, &wat);
+                if (w2) {
+                    uint32_t p1 = wat ? t1[wat - 1] : l1;
+                    uint32_t p2 = wat >= 2 ? t1[wat - 2] : wat == 1 ? l1 : l2;
+                    e.weak_ok = ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP;
+                    if (e.weak_ok)
+                        e.maybe |= w2;
+                }
+                int rc = e.maybe ? search_lossy(&e, t1, (size_t)m, rt, nrt, outers[o], e.in, nt)
+                                 : 0;
+                e.maybe = saved;
+                e.weak_ok = saved_weak;
+                if (rc < 0)
+                    return -1;
+            }
+        }
     }
     r->certain_clean = !e.found;
 #ifdef UB_DEBUG

@@ -193,13 +193,17 @@ static inline void scan(const ub_lm_bucket_t *b, uint32_t fp, unsigned *hit, uns
 {
     unsigned hm = 0, em = 0;
 #if defined(__SSE2__)
+    /* three vectors of four slots; the bucket is 64-byte aligned */
     const __m128i f = _mm_set1_epi32((int)fp), z = _mm_setzero_si128();
-    for (unsigned k = 0; k < UB_LM_BUCKET / 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b->fp + 4 * k));
-        hm |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_srli_epi32(v, 4), f)))
-              << (4 * k);
-        em |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, z))) << (4 * k);
-    }
+    const __m128i *v = (const __m128i *)(const void *)b->fp;
+    __m128i v0 = _mm_load_si128(v), v1 = _mm_load_si128(v + 1), v2 = _mm_load_si128(v + 2);
+#define UB_MASK(x) ((unsigned)_mm_movemask_ps(_mm_castsi128_ps(x)))
+    hm = UB_MASK(_mm_cmpeq_epi32(_mm_srli_epi32(v0, 4), f)) |
+         UB_MASK(_mm_cmpeq_epi32(_mm_srli_epi32(v1, 4), f)) << 4 |
+         UB_MASK(_mm_cmpeq_epi32(_mm_srli_epi32(v2, 4), f)) << 8;
+    em = UB_MASK(_mm_cmpeq_epi32(v0, z)) | UB_MASK(_mm_cmpeq_epi32(v1, z)) << 4 |
+         UB_MASK(_mm_cmpeq_epi32(v2, z)) << 8;
+#undef UB_MASK
 #else
     for (unsigned k = 0; k < UB_LM_BUCKET; k++) {
         hm |= (unsigned)((b->fp[k] >> 4) == fp) << k;
