@@ -976,16 +976,11 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         return -1;
     if (cjk && search_mbcs(&e) < 0)
         return -1;
-    /* a lossless repair that still reads as mojibake, or markers of lost
-     * bytes in the span, leave room for a lossy one */
+    /* markers of lost bytes after the run leave room for a lossy repair
+     * even after a good lossless one */
     int lossy_room = !r->nout || r->score < LOSSY_SKIP;
     for (size_t j = r->c1; !lossy_room && j < r->c1t; j++)
         lossy_room = s->cp[j] == '?' || s->cp[j] == 0xFFFD;
-    if (!lossy_room) {
-        ub_codec_mask w2;
-        size_t wat;
-        lossy_room = could_be_mojibake(s->out.v + r->out0, r->nout, &w2, &wat) != 0;
-    }
     if (e.maybe && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
         /* the lossy search may also take a trailing space or '?' */
         size_t nt = r->c1t - r->c0;
