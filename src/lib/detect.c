@@ -52,6 +52,7 @@
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
 #define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
+#define MBCS_LOGP (-9.0)   /* mean log P per character to try multibyte codecs */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 
 static const ub_lossmodel default_loss = {
@@ -966,7 +967,14 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
             e.weak_ok = 1;
         }
     }
-    int cjk = e.in[0] >= 0x2E80;    /* what the multibyte codecs produce */
+    /* what the multibyte codecs produce from UTF-8 is CJK text that reads
+     * badly (rare characters in odd order); clean CJK text need not pay for
+     * their tables */
+    uint32_t f = e.in[0];
+    int cjk = ((f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
+               (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF)) &&
+              ub_lm_score(ctx->lm, l2, l1, e.in, e.n < 8 ? e.n : 8) <=
+                  MBCS_LOGP * (double)(e.n < 8 ? e.n : 8);
     if (!e.maybe && !cjk) {
         r->certain_clean = 1;
         return 0;
