@@ -53,6 +53,7 @@
 #define LINE_BONUS 6.0
 #define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
 #define MBCS_LOGP (-9.0)   /* mean log P per character to try multibyte codecs */
+#define WEAK_COST 2.0      /* a lossy repair on weak evidence only */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 
 static const ub_lossmodel default_loss = {
@@ -476,7 +477,12 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         else
             b = rows[i] && (rows[i]->mask >> c & 1) ? rows[i]->byte[c] : -1;
         if (need && (b == -2 || b == '?' || b == ' ')) {
-            weak = 1;           /* a marker where a byte should be */
+            /* a marker where a byte should be: U+FFFD says a decoder lost
+             * it, '?' or a space only may */
+            if (b == -2)
+                good++;
+            else
+                weak = 1;
             need = 0;
             continue;
         }
@@ -593,7 +599,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             continue;
         ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
                      .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
-        double cost = res.cost + codec_prior(c) + LOSSY_COST;
+        double cost = res.cost + codec_prior(c) + LOSSY_COST + (ev[c] < 2 ? WEAK_COST : 0);
         if (outer >= 0) {
             h.nlayers = 2;
             h.codec[0] = (int8_t)outer;
@@ -881,7 +887,13 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
             *weakp = 0;
             return UB_CODEC_ALL;
         }
-        if (c == 0xFFFD || c == '?' || c == ' ') {
+        if (c == 0xFFFD) {
+            for (ub_codec_mask m = prev_lead; m; m &= m - 1)
+                pairs[__builtin_ctz(m)]++;
+            prev_lead = 0;
+            continue;
+        }
+        if (c == '?' || c == ' ') {
             if (prev_lead && !weak)
                 *weak_at = i - 1;
             weak |= prev_lead;
