@@ -17,6 +17,7 @@ packages=(
     jq                # test scripts read JSON Lines
     valgrind          # memory checks in CI
     clang             # libFuzzer targets
+    libclang-rt-dev   # libFuzzer and the sanitizer runtimes (only recommended by clang)
     libc-bin          # iconv(1), used to build test cases
     diffutils         # diff(1) in the CLI tests
     parallel          # GNU parallel: the scale-out recipes in docs/scale.md

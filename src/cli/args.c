@@ -426,8 +426,9 @@ void ub_usage(ub_cmd_e cmd)
     if (cmd == UB_CMD_CHECK) {
         fputs(
 "Usage: unbake check [OPTION]... [PATH]...\n"
-"Report mojibake and invalid UTF-8 in files, directories (recursively) or\n"
-"standard input, one finding per line:\n"
+"Report what unbake would change in files, directories (recursively) or\n"
+"standard input -- mojibake, legacy bytes, files that are not UTF-8 --\n"
+"one finding per line:\n"
 "  FILE:LINE:COL: HYPOTHESIS: SNIPPET -> FIX\n"
 "\n"
 "  --format=FMT        text (default), json (one object per line) or sarif\n"
@@ -463,8 +464,8 @@ void ub_usage(ub_cmd_e cmd)
 "       unbake roundtrip --via=CODEC [FILE]...\n"
 "Repair mojibake: text whose UTF-8 bytes were decoded with the wrong codec.\n"
 "Writes the repaired FILEs (or standard input; '-' is standard input) to\n"
-"standard output.  Clean UTF-8, and bytes that are not UTF-8, pass through\n"
-"unchanged.\n"
+"standard output, always as UTF-8.  Clean UTF-8 passes through unchanged;\n"
+"UTF-16/32, legacy files and legacy bytes inside UTF-8 are converted.\n"
 "\n"
 "Repair:\n"
 "  --explain           describe each repair on stderr\n"

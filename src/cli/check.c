@@ -1,12 +1,14 @@
 /*
  * check.c -- `unbake check`: report mojibake and invalid UTF-8, change nothing.
  *
- * Findings come from two places: the library's reports (runs it would
- * repair) and our own scan for bytes that are not UTF-8, which the library
- * passes through.  The scan runs on each chunk before the library sees it,
- * so its findings are queued and released in offset order, just before the
- * first report past them (or at the end); an invalid span that a report
- * covers is the library's to describe and is dropped.
+ * Findings come from three places, in this order for a file: the input
+ * stage (an input that is not UTF-8 at all -- UTF-16/32, a legacy
+ * encoding -- is one finding at 1:1, since the filter would convert all of
+ * it), the library's reports (runs it would repair, legacy bytes inside
+ * UTF-8 included), and the bytes that are not UTF-8 and that no report
+ * covers (the filter would leave them as they are), found in the text as
+ * lines.c rebuilds it.  Positions are in the UTF-8 text the library read,
+ * which for UTF-8 input is the input itself.
  *
  * Formats: text (FILE:LINE:COL: HYPOTHESIS: SNIPPET -> FIX), json (one
  * object per line, so a clean tree prints nothing) and sarif (one SARIF
@@ -24,10 +26,10 @@
 #include "cli.h"
 
 #define SNIPPET 60
-#define MAX_PENDING 4096
+#define HEAD 24
 
 struct span {
-    uint64_t off;
+    uint64_t off, line, col;
     size_t len;
     unsigned char bytes[16];    /* the first bytes, for the snippet */
 };
@@ -39,12 +41,9 @@ struct checker {
     unsigned long findings;
     int write_error;
     json_t *sarif_results;
-    /* invalid UTF-8 scan */
-    unsigned char carry[4];
-    size_t carry_len;
-    uint64_t carry_off;
-    struct span *pending;
-    size_t n_pending;
+    struct span pending;        /* invalid bytes not yet printed (len 0: none) */
+    unsigned char head[HEAD];   /* the input's first bytes, for "encoding" */
+    size_t nhead;
 };
 
 /* ------------------------------------------------------------ output */
@@ -67,11 +66,14 @@ static char *percent_encode(const char *s)
     return out;
 }
 
-static void emit(struct checker *c, uint64_t off, const char *kind, const char *hypothesis,
-                 const char *in, size_t in_len, const char *out, size_t out_len, double score)
+/* One finding.  out NULL: nothing would fix it ("no fix"); fix_label
+ * non-NULL: what the filter would do instead of a fix, unquoted. */
+static void emit(struct checker *c, int have_pos, uint64_t line, uint64_t col, uint64_t off,
+                 const char *kind, const char *hypothesis, const char *in, size_t in_len,
+                 const char *out, size_t out_len, double score, const char *fix_label)
 {
-    uint64_t line = 0, col = 0;
-    int have_pos = ub_lines_at(&c->st->lines, off, &line, &col) == 0;
+    if (!have_pos)
+        line = col = 0;
     char *qin = ub_quote(in, in_len, SNIPPET);
     char *qout = out ? ub_quote(out, out_len, SNIPPET) : NULL;
     c->findings++;
@@ -81,11 +83,12 @@ static void emit(struct checker *c, uint64_t off, const char *kind, const char *
     if (c->o->format == UB_FMT_TEXT) {
         if (have_pos)
             printf("%s:%llu:%llu: %s: \"%s\" -> %s%s%s\n", c->st->name, (unsigned long long)line,
-                   (unsigned long long)col, hypothesis, qin, out ? "\"" : "", out ? qout : "no fix",
-                   out ? "\"" : "");
+                   (unsigned long long)col, hypothesis, qin, out ? "\"" : "",
+                   out ? qout : fix_label ? fix_label : "no fix", out ? "\"" : "");
         else
             printf("%s:@%llu: %s: \"%s\" -> %s%s%s\n", c->st->name, (unsigned long long)off,
-                   hypothesis, qin, out ? "\"" : "", out ? qout : "no fix", out ? "\"" : "");
+                   hypothesis, qin, out ? "\"" : "", out ? qout : fix_label ? fix_label : "no fix",
+                   out ? "\"" : "");
         goto out;
     }
 
@@ -98,6 +101,8 @@ static void emit(struct checker *c, uint64_t off, const char *kind, const char *
             json_object_set_new(j, "fix", json_string(qout));
         if (j && out)
             json_object_set_new(j, "score", json_real(score));
+        if (j && fix_label)     /* a whole file: the text is only its start */
+            json_object_del(j, "length");
         char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
         if (s)
             printf("%s\n", s);
@@ -110,6 +115,8 @@ static void emit(struct checker *c, uint64_t off, const char *kind, const char *
     char msg[512];
     if (out)
         snprintf(msg, sizeof msg, "%s: \"%s\" -> \"%s\"", hypothesis, qin, qout);
+    else if (fix_label)
+        snprintf(msg, sizeof msg, "%s: \"%s\" -> %s", hypothesis, qin, fix_label);
     else
         snprintf(msg, sizeof msg, "%s: \"%s\"", hypothesis, qin);
     char *uri = percent_encode(c->path);
@@ -131,163 +138,75 @@ out:
 
 /* ------------------------------------------------------------ invalid UTF-8 */
 
-static void emit_span(struct checker *c, const struct span *s)
+static void flush_invalid(struct checker *c)
 {
-    emit(c, s->off, "invalid-utf8", "invalid UTF-8", (const char *)s->bytes,
-         s->len < sizeof s->bytes ? s->len : sizeof s->bytes, NULL, 0, 0.0);
+    struct span *s = &c->pending;
+    if (!s->len)
+        return;
+    emit(c, s->line != 0, s->line, s->col, s->off, "invalid-utf8", "invalid UTF-8",
+         (const char *)s->bytes, s->len < sizeof s->bytes ? s->len : sizeof s->bytes, NULL, 0,
+         0.0, NULL);
+    s->len = 0;
 }
 
-/* Release the pending spans that end at or before off. */
-static void release(struct checker *c, uint64_t off)
+/* Bytes that are not UTF-8 arrive one by one, in order: adjacent ones make
+ * one finding. */
+static void on_invalid(struct ub_stream *st, uint64_t off, uint64_t line, uint64_t col,
+                       unsigned char b)
 {
-    size_t k = 0;
-    while (k < c->n_pending && c->pending[k].off + c->pending[k].len <= off)
-        emit_span(c, &c->pending[k++]);
-    memmove(c->pending, c->pending + k, (c->n_pending - k) * sizeof *c->pending);
-    c->n_pending -= k;
-}
-
-static void add_invalid(struct checker *c, uint64_t off, unsigned char b)
-{
-    if (c->n_pending) {
-        struct span *last = &c->pending[c->n_pending - 1];
-        if (last->off + last->len == off) {
-            if (last->len < sizeof last->bytes)
-                last->bytes[last->len] = b;
-            last->len++;
-            return;
-        }
+    struct checker *c = st->user;
+    struct span *s = &c->pending;
+    if (s->len && s->off + s->len == off) {
+        if (s->len < sizeof s->bytes)
+            s->bytes[s->len] = b;
+        s->len++;
+        return;
     }
-    if (c->n_pending == MAX_PENDING) {
-        /* The library holds back at most a window: far older spans cannot
-         * be covered by a report any more. */
-        release(c, off > 2 * UNBAKE_WINDOW ? off - 2 * UNBAKE_WINDOW : 0);
-        if (c->n_pending == MAX_PENDING) {
-            emit_span(c, &c->pending[0]);
-            memmove(c->pending, c->pending + 1, (c->n_pending - 1) * sizeof *c->pending);
-            c->n_pending--;
-        }
-    }
-    struct span *s = &c->pending[c->n_pending++];
+    flush_invalid(c);
     s->off = off;
+    s->line = line;
+    s->col = col;
     s->len = 1;
     s->bytes[0] = b;
 }
 
-/* Length of a complete valid sequence at p (n bytes available): >0 valid,
- * 0 invalid, -1 a valid prefix cut short by the end of the data. */
-static int seq_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    int len;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else
-        return 0;
-    for (int i = 1; i < len; i++) {
-        if ((size_t)i >= n)
-            return -1;
-        unsigned char b = p[i];
-        if (i == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80)
-            return 0;
-    }
-    return len;
-}
-
-static void scan(struct checker *c, const unsigned char *p, size_t n, uint64_t off, int final)
-{
-    size_t i = 0;
-    while (i < n) {
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        int l = seq_len(p + i, n - i);
-        if (l > 0) {
-            i += (size_t)l;
-        } else if (l < 0 && !final) {
-            /* Keep the incomplete tail for the next chunk. */
-            c->carry_len = n - i;
-            memcpy(c->carry, p + i, c->carry_len);
-            c->carry_off = off + i;
-            return;
-        } else {
-            add_invalid(c, off + i, p[i]);
-            i++;
-        }
-    }
-    c->carry_len = 0;
-}
+/* ------------------------------------------------------------ hooks */
 
 static void on_input(struct ub_stream *st, const unsigned char *p, size_t n, uint64_t off)
 {
     struct checker *c = st->user;
-    if (c->carry_len) {
-        /* Finish the sequence cut at the previous chunk's end. */
-        unsigned char tmp[8];
-        size_t k = c->carry_len, take = n < 4 ? n : 4;
-        memcpy(tmp, c->carry, k);
-        memcpy(tmp + k, p, take);
-        int l = seq_len(tmp, k + take);
-        uint64_t coff = c->carry_off;
-        c->carry_len = 0;
-        if (l > 0) {
-            p += (size_t)l - k;
-            n -= (size_t)l - k;
-            off += (uint64_t)l - k;
-        } else if (l < 0 && take == n) {
-            /* Still incomplete: keep accumulating. */
-            memcpy(c->carry, tmp, k + take);
-            c->carry_len = k + take;
-            c->carry_off = coff;
-            return;
-        } else {
-            /* The first carried byte is invalid; rescan the rest with the
-             * new chunk (at most 3 bytes, all >= 0x80). */
-            add_invalid(c, coff, tmp[0]);
-            for (size_t m = 1; m < k; m++)
-                add_invalid(c, coff + m, tmp[m]);
-        }
-    }
-    scan(c, p, n, off, 0);
+    (void)off;
+    size_t k = HEAD - c->nhead < n ? HEAD - c->nhead : n;
+    memcpy(c->head + c->nhead, p, k);
+    c->nhead += k;
+}
+
+/* The input is not UTF-8 at all: the filter would convert every byte. */
+static void on_start(struct ub_stream *st)
+{
+    struct checker *c = st->user;
+    if (!st->transcoded)
+        return;
+    size_t n = 0;
+    while (n < c->nhead && c->head[n] != '\n')
+        n++;
+    char hyp[224];
+    snprintf(hyp, sizeof hyp, "%s, not utf-8", st->encoding);
+    emit(c, 1, 1, 1, 0, "encoding", hyp, (const char *)c->head, n, NULL, 0, 0.0,
+         "converted to UTF-8");
 }
 
 static void on_end(struct ub_stream *st)
 {
-    struct checker *c = st->user;
-    if (c->carry_len) {
-        unsigned char tmp[4];
-        size_t k = c->carry_len;
-        memcpy(tmp, c->carry, k);
-        c->carry_len = 0;
-        scan(c, tmp, k, c->carry_off, 1);
-    }
-    release(c, UINT64_MAX);
+    flush_invalid(st->user);
 }
 
 static void on_report(struct ub_stream *st, const unbake_report *r)
 {
     struct checker *c = st->user;
-    release(c, r->in_offset);
-    /* Spans inside the run are the report's. */
-    size_t k = 0;
-    while (k < c->n_pending && c->pending[k].off < r->in_offset + r->in_len)
-        k++;
-    memmove(c->pending, c->pending + k, (c->n_pending - k) * sizeof *c->pending);
-    c->n_pending -= k;
-    emit(c, r->in_offset, "mojibake", r->hypothesis, r->in, r->in_len, r->out, r->out_len,
-         r->score);
+    flush_invalid(c);
+    emit(c, st->have_pos, st->line, st->col, r->in_offset, "mojibake", r->hypothesis, r->in,
+         r->in_len, r->out, r->out_len, r->score, NULL);
 }
 
 /* ------------------------------------------------------------ files */
@@ -312,7 +231,7 @@ static int check_one(struct checker *c, unbake_ctx *ctx, const char *path, int e
             return -1;
         }
         if (S_ISREG(sb.st_mode) && (pn = pread(fd, probe, sizeof probe, 0)) > 0 &&
-            ub_looks_binary(probe, (size_t)pn)) {
+            ub_looks_binary(c->o, probe, (size_t)pn)) {
             ub_msg(explicit_operand ? 2 : 3, "%s: looks binary; skipped", name);
             close(fd);
             return 0;
@@ -324,12 +243,14 @@ static int check_one(struct checker *c, unbake_ctx *ctx, const char *path, int e
     st.name = name;
     st.on_report = on_report;
     st.on_input = on_input;
+    st.on_start = on_start;
+    st.on_invalid = on_invalid;
+    st.on_end = on_end;
     st.user = c;
     c->st = &st;
     c->path = path;
-    c->carry_len = 0;
-    c->n_pending = 0;
-    st.on_end = on_end;
+    c->pending.len = 0;
+    c->nhead = 0;
     int wf;
     long runs = ub_fix_fd(ctx, fd, &st, ub_null_write, NULL, &wf);
     if (!is_stdin)
@@ -349,10 +270,9 @@ int ub_check_main(const struct ub_opts *o)
 
     memset(&c, 0, sizeof c);
     c.o = o;
-    c.pending = malloc(MAX_PENDING * sizeof *c.pending);
     if (o->format == UB_FMT_SARIF)
         c.sarif_results = json_array();
-    if (!ctx || !c.pending || (o->format == UB_FMT_SARIF && !c.sarif_results)) {
+    if (!ctx || (o->format == UB_FMT_SARIF && !c.sarif_results)) {
         ub_msg(1, "out of memory");
         errors++;
         goto out;
@@ -372,12 +292,14 @@ int ub_check_main(const struct ub_opts *o)
 
     if (o->format == UB_FMT_SARIF) {
         json_t *log = json_pack(
-            "{s:s, s:s, s:[{s:{s:{s:s, s:s, s:[{s:s, s:{s:s}}, {s:s, s:{s:s}}]}}, s:s, s:O}]}",
+            "{s:s, s:s, s:[{s:{s:{s:s, s:s, s:[{s:s, s:{s:s}}, {s:s, s:{s:s}}, {s:s, s:{s:s}}]}}, s:s, s:O}]}",
             "$schema", "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
             "runs", "tool", "driver", "name", "unbake", "version", UNBAKE_VERSION_STRING,
             "rules", "id", "mojibake", "shortDescription", "text",
             "Text whose UTF-8 bytes were decoded with the wrong codec",
             "id", "invalid-utf8", "shortDescription", "text", "Bytes that are not valid UTF-8",
+            "id", "encoding", "shortDescription", "text",
+            "A file in another encoding than UTF-8 (UTF-16, UTF-32 or a legacy one)",
             "columnKind", "unicodeCodePoints", "results", c.sarif_results);
         if (!log || json_dumpf(log, stdout, JSON_INDENT(2)) < 0 || putchar('\n') == EOF)
             c.write_error = 1;
@@ -390,7 +312,6 @@ out:
     }
     json_decref(c.sarif_results);
     ub_jobs_free(&jobs);
-    free(c.pending);
     unbake_ctx_free(ctx);
     if (errors)
         return UB_EXIT_ERROR;

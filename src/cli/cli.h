@@ -112,22 +112,50 @@ const char *ub_display_name(const char *path);
 
 /* ------------------------------------------------------------ lines.c */
 
-/* Maps stream offsets to 1-based LINE and COL (COL counts characters: every
- * byte that is not a UTF-8 continuation byte).  Keeps at most
- * UB_LINES_KEEP bytes of history. */
+/*
+ * LINE:COL of reports.  Report offsets count bytes of the UTF-8 text the
+ * library decided on (the input decoded from UTF-16/32 or a legacy
+ * encoding, or the input itself when it is UTF-8), not bytes of the input;
+ * that text is rebuilt from the output, where each repaired run's text
+ * (report->in) stands replaced by report->out.  LINE and COL are 1-based;
+ * COL counts characters (each byte that is not UTF-8 is one), not counting
+ * a byte order mark at the start of the text.  At most UB_LINES_KEEP bytes
+ * of output are kept.
+ */
 #define UB_LINES_KEEP (4u * UNBAKE_WINDOW)
 struct ub_lines {
-    uint64_t cur;           /* offset the counters describe */
-    uint64_t line, col;     /* at cur: line number, characters before it */
-    char *hist;             /* hist[start .. start+len): input from cur on */
+    uint64_t line, col;     /* after the text counted: line, characters */
+    uint64_t text_off;      /* text bytes counted (output side, no stripped BOM) */
+    uint64_t out_off;       /* output offset of hist[start] */
+    uint64_t skip;          /* output bytes still to come that a report covered */
+    uint64_t base;          /* 3 when the library stripped a leading BOM */
+    int aligned, lost;      /* lost: positions unknown from here on */
+    unsigned char carry[4]; /* a UTF-8 sequence cut between two writes */
+    size_t ncarry;
+    char *hist;             /* hist[start .. start+len): output not yet counted */
     size_t start, len, cap;
+    /* Optional: told about each byte that is not UTF-8 in text that no
+     * report covers (it reaches the output as it is). */
+    void (*on_invalid)(void *user, uint64_t text_off, uint64_t line, uint64_t col,
+                       unsigned char byte);
+    void *user;
 };
 void ub_lines_init(struct ub_lines *l);
 void ub_lines_free(struct ub_lines *l);
-/* Record input bytes about to be pushed; returns -1 on ENOMEM. */
-int ub_lines_add(struct ub_lines *l, const void *data, size_t len);
-/* LINE and COL of offset off; returns -1 if off fell out of the history. */
-int ub_lines_at(struct ub_lines *l, uint64_t off, uint64_t *line, uint64_t *col);
+/* Record output bytes as they are written. */
+void ub_lines_output(struct ub_lines *l, const void *data, size_t len);
+/* LINE and COL of a report's run; call once per report, in order.  Returns
+ * -1 when the position is unknown (it then stays unknown). */
+int ub_lines_report(struct ub_lines *l, const unbake_report *r, uint64_t *line, uint64_t *col);
+/* Count what is left, at the end of the stream. */
+void ub_lines_end(struct ub_lines *l);
+
+/* Is s[0..n) valid UTF-8? */
+int ub_utf8_valid(const void *s, size_t n);
+
+/* Does unbake_input_encoding() say the input was transcoded (not read as
+ * UTF-8 byte for byte)? */
+int ub_encoding_transcoded(const char *encoding);
 
 /* ------------------------------------------------------------ files.c */
 
@@ -157,17 +185,42 @@ struct ub_stream {
     const struct ub_opts *opts;
     const char *name;       /* display name */
     struct ub_lines lines;
+    int track;              /* keep LINE:COL (set by ub_fix_fd() and callers) */
     int explain;            /* print each report on stderr */
     struct ub_tally *tally; /* NULL or per-hypothesis counts */
     uint64_t bytes_changed;
+    uint64_t bytes_in;      /* input bytes read */
     long runs;
+    /* Set by ub_fix_fd(): the context, and once the input stage decided
+     * (before the first report, or at the end), how the input was read. */
+    unbake_ctx *ctx;
+    int started;
+    char encoding[192];     /* unbake_input_encoding() */
+    int transcoded;
+    /* The position of the report being handled (have_pos 0: unknown). */
+    int have_pos;
+    uint64_t line, col;
     void (*on_report)(struct ub_stream *st, const unbake_report *r); /* extra hook */
     /* Called with each chunk of input before it is pushed (off: its offset). */
     void (*on_input)(struct ub_stream *st, const unsigned char *p, size_t n, uint64_t off);
-    /* Called after the stream finished, while LINE:COL still resolve. */
+    /* Called once the input encoding is known, before the first report. */
+    void (*on_start)(struct ub_stream *st);
+    /* Each byte that is not UTF-8 and that no report covers (with track). */
+    void (*on_invalid)(struct ub_stream *st, uint64_t off, uint64_t line, uint64_t col,
+                       unsigned char byte);
+    /* Called after the stream finished and every position was counted. */
     void (*on_end)(struct ub_stream *st);
     void *user;
 };
+
+/* A write callback that shows the output to st->lines on its way to
+ * write(user). */
+struct ub_tee {
+    unbake_write_fn write;
+    void *user;
+    struct ub_stream *st;
+};
+int ub_tee_write(void *user, const char *data, size_t len); /* unbake_write_fn */
 
 /* Create a context with the command line's library options applied. */
 unbake_ctx *ub_ctx_new(const struct ub_opts *o);
@@ -206,8 +259,11 @@ typedef enum {
 int ub_inplace_signals_start(void);
 void ub_inplace_signals_stop(void);
 
-/* Binary-file heuristic on the first bytes of a file (see the man page). */
-int ub_looks_binary(const unsigned char *p, size_t n);
+/* Binary-file heuristic on the first bytes of a file (see the man page):
+ * a NUL byte, or more than 1 in 10 control characters, unless the
+ * library's input stage reads the bytes as UTF-16 or UTF-32 (by a byte
+ * order mark, by NUL pattern, or because o->from says so). */
+int ub_looks_binary(const struct ub_opts *o, const unsigned char *p, size_t n);
 #define UB_BINARY_PROBE 8192u
 
 /* Fix one named file in place (or, with --dry-run, only report).  slot is

@@ -151,21 +151,60 @@ unbake_ctx *ub_ctx_new(const struct ub_opts *o)
     return ctx;
 }
 
-/* "FILE:LINE:COL" for a report, into buf. */
-static void where(struct ub_stream *st, uint64_t off, char *buf, size_t size)
+int ub_encoding_transcoded(const char *enc)
 {
-    uint64_t line, col;
-    if (ub_lines_at(&st->lines, off, &line, &col) == 0)
-        snprintf(buf, size, "%s:%llu:%llu", st->name, (unsigned long long)line,
-                 (unsigned long long)col);
-    else
-        snprintf(buf, size, "%s:@%llu", st->name, (unsigned long long)off);
+    /* "utf-8", "utf-8 (BOM)", "utf-8 (mixed: ...)", "utf-8 (forced)": the
+     * bytes went to the detector as they were */
+    if (!strcmp(enc, "undecided") || (!strncmp(enc, "utf-8", 5) && (!enc[5] || enc[5] == ' ')))
+        return 0;
+    return 1;
+}
+
+int ub_tee_write(void *user, const char *data, size_t len)
+{
+    struct ub_tee *t = user;
+    if (t->st->track)
+        ub_lines_output(&t->st->lines, data, len);
+    return t->write(t->user, data, len);
+}
+
+static void lines_invalid(void *user, uint64_t off, uint64_t line, uint64_t col,
+                          unsigned char byte)
+{
+    struct ub_stream *st = user;
+    if (st->on_invalid)
+        st->on_invalid(st, off, line, col, byte);
+}
+
+/* Once per stream, when the input stage has decided: say how the input was
+ * read (--explain) before the first report, whose positions are in the
+ * text it was read as. */
+static void stream_start(struct ub_stream *st)
+{
+    if (st->started || !st->ctx)
+        return;
+    st->started = 1;
+    snprintf(st->encoding, sizeof st->encoding, "%s", unbake_input_encoding(st->ctx));
+    st->transcoded = ub_encoding_transcoded(st->encoding);
+    if (st->explain && strcmp(st->encoding, "utf-8") != 0)
+        fprintf(stderr, "unbake: %s: read as %s\n", st->name, st->encoding);
+    if (st->transcoded && st->tally) {
+        char h[224];
+        snprintf(h, sizeof h, "read as %s", st->encoding);
+        ub_tally_add(st->tally, h, 1);
+    }
+    if (st->on_start)
+        st->on_start(st);
 }
 
 static void explain(struct ub_stream *st, const unbake_report *r)
 {
     char loc[4200];
-    where(st, r->in_offset, loc, sizeof loc);
+    if (st->have_pos)
+        snprintf(loc, sizeof loc, "%s:%llu:%llu", st->name, (unsigned long long)st->line,
+                 (unsigned long long)st->col);
+    else
+        snprintf(loc, sizeof loc, "%s:@%llu", st->name, (unsigned long long)r->in_offset);
     /* One report's lines stay together when workers share stderr. */
     flockfile(stderr);
     char *in = ub_quote(r->in, r->in_len, (size_t)-1);
@@ -195,6 +234,8 @@ static void explain(struct ub_stream *st, const unbake_report *r)
 void ub_stream_report(void *user, const unbake_report *r)
 {
     struct ub_stream *st = user;
+    stream_start(st);
+    st->have_pos = st->track && ub_lines_report(&st->lines, r, &st->line, &st->col) == 0;
     st->runs++;
     st->bytes_changed += r->in_len;
     if (st->tally)
@@ -208,9 +249,9 @@ void ub_stream_report(void *user, const unbake_report *r)
 long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
                unbake_write_fn write, void *wuser, int *write_failed)
 {
-    int track = st->explain || st->on_report || st->on_end;
     uint64_t off = 0;
     char *buf = malloc(UB_CHUNK);
+    struct ub_tee tee = { write, wuser, st };
     long rc = -1;
     int r;
     *write_failed = 0;
@@ -219,10 +260,18 @@ long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
         return -1;
     }
     ub_lines_init(&st->lines);
+    st->lines.on_invalid = lines_invalid;
+    st->lines.user = st;
+    st->track = st->explain || st->on_report || st->on_end || st->on_invalid;
     st->runs = 0;
     st->bytes_changed = 0;
+    st->bytes_in = 0;
+    st->ctx = ctx;
+    st->started = 0;
+    st->encoding[0] = '\0';
+    st->transcoded = 0;
     if ((r = unbake_ctx_set_report(ctx, ub_stream_report, st)) < 0 ||
-        (r = unbake_begin(ctx, write, wuser)) < 0)
+        (r = unbake_begin(ctx, ub_tee_write, &tee)) < 0)
         goto lib_error;
     for (;;) {
         ssize_t n = read_some(fd, buf, UB_CHUNK);
@@ -232,13 +281,10 @@ long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
         }
         if (n == 0)
             break;
-        if (track && ub_lines_add(&st->lines, buf, (size_t)n) < 0) {
-            ub_msg(1, "%s: %s", st->name, strerror(ENOMEM));
-            goto out;
-        }
         if (st->on_input)
             st->on_input(st, (const unsigned char *)buf, (size_t)n, off);
         off += (uint64_t)n;
+        st->bytes_in = off;
         if ((r = unbake_push(ctx, buf, (size_t)n)) < 0)
             goto lib_error;
         /* Slow input (a terminal, a pipe that trickles): do not sit on
@@ -255,12 +301,11 @@ long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
         goto lib_error;
     }
     rc = runs;
-    if (st->explain) {
-        /* Say how the input was read when it was not plain UTF-8. */
-        const char *enc = unbake_input_encoding(ctx);
-        if (strcmp(enc, "utf-8") != 0)
-            fprintf(stderr, "unbake: %s: read as %s\n", st->name, enc);
-    }
+    stream_start(st);
+    if (st->transcoded)
+        st->bytes_changed = st->bytes_in;   /* every byte was converted */
+    if (st->track)
+        ub_lines_end(&st->lines);
     if (st->on_end)
         st->on_end(st);
     goto out;
@@ -273,6 +318,7 @@ lib_error:
 out:
     unbake_ctx_set_report(ctx, NULL, NULL);
     ub_lines_free(&st->lines);
+    st->ctx = NULL;
     free(buf);
     return rc;
 }

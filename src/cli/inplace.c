@@ -140,18 +140,46 @@ static int tmp_commit(int slot, const char *target)
 
 /* ------------------------------------------------------------ binary */
 
-int ub_looks_binary(const unsigned char *p, size_t n)
+static int stop_write(void *user, const char *data, size_t len)
+{
+    (void)user;
+    (void)data;
+    (void)len;
+    return -1;
+}
+
+/* Is p[0..n) the start of UTF-16 or UTF-32 text?  The library's input
+ * stage decides (byte order mark, NUL pattern, or --from); we stop it as
+ * soon as it writes anything. */
+static int wide_text(const char *from, const unsigned char *p, size_t n)
+{
+    unbake_ctx *ctx = unbake_ctx_new();
+    int wide = 0;
+    if (ctx && (!from || unbake_ctx_set_from(ctx, from) == UNBAKE_OK) &&
+        unbake_begin(ctx, stop_write, NULL) == UNBAKE_OK) {
+        if (unbake_push(ctx, p, n) == UNBAKE_OK)
+            (void)unbake_finish(ctx);
+        const char *enc = unbake_input_encoding(ctx);
+        wide = !strncmp(enc, "utf-16", 6) || !strncmp(enc, "utf-32", 6);
+    }
+    unbake_ctx_free(ctx);
+    return wide;
+}
+
+int ub_looks_binary(const struct ub_opts *o, const unsigned char *p, size_t n)
 {
     size_t ctl = 0;
+    int nul = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = p[i];
-        if (c == 0)
-            return 1;
+        nul |= c == 0;
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
              c != '\v' && c != 0x1B) || c == 0x7F)
             ctl++;
     }
-    return ctl * 10 > n;
+    if (!nul && ctl * 10 <= n)
+        return 0;
+    return !wide_text(o->from, p, n);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -219,13 +247,47 @@ static int unchanged_since(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
+/* Pass 1's sink: does the output differ from the file?  It reads the file
+ * alongside (pread, the stream's own offset is left alone), so "changed"
+ * means just that, whatever the library did: repairs, a conversion to
+ * UTF-8 from UTF-16 or a legacy encoding, a stripped byte order mark. */
+struct cmp_sink {
+    int fd;
+    uint64_t off;
+    int differs, err;
+};
+
+static int cmp_write(void *user, const char *data, size_t len)
+{
+    struct cmp_sink *c = user;
+    char buf[4096];
+    while (len && !c->differs) {
+        size_t k = len < sizeof buf ? len : sizeof buf;
+        ssize_t n = pread(c->fd, buf, k, (off_t)c->off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            c->err = errno;
+            return -1;
+        }
+        if ((size_t)n < k || memcmp(buf, data, k) != 0)
+            c->differs = 1;
+        c->off += k;
+        data += k;
+        len -= k;
+    }
+    return 0;
+}
+
 /* --dry-run: say what would change (or print the diff). */
 static ub_file_result_e dry_run(const struct ub_opts *o, unbake_ctx *ctx, int fd,
                                 const char *path, struct ub_stream *st)
 {
     if (!o->diff) {
         pthread_mutex_lock(&ub_out_lock);
-        printf("would fix %s (%ld repair%s)\n", path, st->runs, st->runs == 1 ? "" : "s");
+        printf("would fix %s (%s%s%s%ld repair%s)\n", path, st->transcoded ? "read as " : "",
+               st->transcoded ? st->encoding : "", st->transcoded ? ", " : "", st->runs,
+               st->runs == 1 ? "" : "s");
         fflush(stdout);
         pthread_mutex_unlock(&ub_out_lock);
         return UB_FILE_FIXED;
@@ -331,7 +393,7 @@ ub_file_result_e ub_fix_in_place(const struct ub_opts *o, unbake_ctx *ctx,
         ub_msg(1, "%s: read error: %s", path, strerror(errno));
         goto out;
     }
-    if (ub_looks_binary(probe, (size_t)pn)) {
+    if (ub_looks_binary(o, probe, (size_t)pn)) {
         ub_msg(warn_level, "%s: looks binary; skipped", path);
         res = UB_FILE_SKIPPED;
         goto out;
@@ -339,10 +401,14 @@ ub_file_result_e ub_fix_in_place(const struct ub_opts *o, unbake_ctx *ctx,
 
     /* Pass 1: does anything change? */
     int write_failed;
-    long runs = ub_fix_fd(ctx, fd, st, ub_null_write, NULL, &write_failed);
-    if (runs < 0)
+    struct cmp_sink cmp = { fd, 0, 0, 0 };
+    long runs = ub_fix_fd(ctx, fd, st, cmp_write, &cmp, &write_failed);
+    if (runs < 0) {
+        if (write_failed)
+            ub_msg(1, "%s: read error: %s", path, strerror(cmp.err));
         goto out;
-    if (runs == 0) {
+    }
+    if (!cmp.differs && cmp.off == st->bytes_in) {
         res = UB_FILE_UNCHANGED;
         goto out;
     }

@@ -171,10 +171,10 @@ static int do_record(struct jsonl *j, const char *name, unsigned long lineno, co
     struct membuf fixed = { 0 };
     ub_lines_init(&st.lines);
     st.lines.line = lineno;
-    if (st.explain)
-        ub_lines_add(&st.lines, v, vlen);
+    st.track = st.explain;
+    struct ub_tee tee = { mem_write, &fixed, &st };
     unbake_ctx_set_report(j->ctx, ub_stream_report, &st);
-    int r = unbake_begin(j->ctx, mem_write, &fixed);
+    int r = unbake_begin(j->ctx, ub_tee_write, &tee);
     if (r == 0)
         r = unbake_push(j->ctx, v, vlen);
     long runs = r == 0 ? unbake_finish(j->ctx) : r;

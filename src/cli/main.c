@@ -71,6 +71,8 @@ int main(int argc, char **argv)
         bad = "--diff needs --dry-run";
     else if (o.jsonl_field && (o.in_place || o.recursive || o.names))
         bad = "--jsonl cannot be combined with -i, -r or --names";
+    else if (o.jsonl_field && o.from)
+        bad = "--jsonl cannot be combined with --from (JSON text is UTF-8)";
     else if (o.explain && o.diff)
         bad = "--explain cannot be combined with --diff";
     else if (o.cmd == UB_CMD_ROUNDTRIP && !o.via && !o.list_codecs)

@@ -67,6 +67,10 @@ static int fix_name(struct names_state *s, const char *path)
     if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         return 0;
     s->scanned++;
+    /* --from names the encoding of the names to convert; a name that is
+     * valid UTF-8 already is not one of them (as convmv does) */
+    if (s->o->from && ub_utf8_valid(name, strlen(name)))
+        return 0;
     struct name_buf out;
     out.len = 0;
     out.overflow = 0;
@@ -77,17 +81,21 @@ static int fix_name(struct names_state *s, const char *path)
     st.explain = s->o->explain;
     st.tally = s->tally;
     ub_lines_init(&st.lines);
-    if (st.explain)
-        ub_lines_add(&st.lines, name, strlen(name));
+    st.track = st.explain;
+    struct ub_tee tee = { name_write, &out, &st };
     unbake_ctx_set_report(s->ctx, ub_stream_report, &st);
-    int r = unbake_begin(s->ctx, name_write, &out);
+    int r = unbake_begin(s->ctx, ub_tee_write, &tee);
     if (r == 0)
         r = unbake_push(s->ctx, name, strlen(name));
     long runs = r == 0 ? unbake_finish(s->ctx) : r;
     unbake_ctx_set_report(s->ctx, NULL, NULL);
     ub_lines_free(&st.lines);
-    if (runs <= 0)
-        return runs < 0 && !out.overflow ? -1 : 0;
+    if (runs < 0)
+        return out.overflow ? 0 : -1;
+    /* No repair, but a name in a legacy encoding (--from, or enough
+     * legacy bytes for the input stage to recognise) is converted too. */
+    if (out.len == strlen(name) && !memcmp(out.buf, name, out.len))
+        return 0;
     out.buf[out.len] = '\0';
     if (out.len == 0 || memchr(out.buf, '/', out.len) || strlen(out.buf) != out.len ||
         strcmp(out.buf, ".") == 0 || strcmp(out.buf, "..") == 0) {

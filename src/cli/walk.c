@@ -305,8 +305,10 @@ static void *worker_main(void *arg)
         case UB_FILE_FIXED:
             p->fixed++;
             p->bytes_changed += st.bytes_changed;
-            ub_msg(3, "%s: %s (%ld repair%s)", job->path, p->o->dry_run ? "would fix" : "fixed",
-                   st.runs, st.runs == 1 ? "" : "s");
+            ub_msg(3, "%s: %s (%s%s%s%ld repair%s)", job->path,
+                   p->o->dry_run ? "would fix" : "fixed", st.transcoded ? "read as " : "",
+                   st.transcoded ? st.encoding : "", st.transcoded ? ", " : "", st.runs,
+                   st.runs == 1 ? "" : "s");
             break;
         case UB_FILE_UNCHANGED: p->unchanged++; break;
         case UB_FILE_SKIPPED: p->skipped++; break;

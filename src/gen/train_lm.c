@@ -2,8 +2,11 @@
  * train_lm.c -- train the character language model (models/unbake.lm).
  *
  *   train_lm [--cap N] [--cap-LANG N] [--min-char N] [--prune3 K] [--prune2 K]
+ *            [--prune3-other K] [--prune2-other K] [--cls-d D] [--load L]
  *            CORPUS_DIR OUT.lm
- *   train_lm --eval MODEL.lm DIR       per-language bits/char of DIR/<lang>.txt
+ *   train_lm --eval MODEL.lm DIR       per-language bits/char of DIR/<lang>.txt,
+ *                                      and the share and cost of characters
+ *                                      whose bigram the model does not hold
  *
  * CORPUS_DIR is what scripts/corpora.sh writes: train/<lang>.txt (documents
  * separated by a line holding only U+001E) and packages.txt.
@@ -15,15 +18,19 @@
  * man pages don't drown Korean.
  *
  * Smoothing: interpolated modified Kneser-Ney (Chen & Goodman) for the
- * trigram and bigram levels; below the bigram sits a class bigram
- * P(class(c) | class(c1)) times P(c | class(c)) (Witten-Bell inside the
- * class, the rest spread evenly over the class's unseen code points), so
- * an unseen character costs what its class costs in that context: a lone
- * Cyrillic letter after Han text, a C1 control or an uppercase letter after
- * a lowercase one stay improbable even when the character itself is new.
- * N-grams are pruned by weighted difference (count x log-ratio to the
- * backed-off estimate), and the backoff weights are renormalised over what
- * was kept, so every context's distribution sums to one.
+ * trigram and bigram levels; below the bigram sits a class-conditioned KN
+ * unigram: a class bigram P(class(c) | class(c1)) estimated from bigram
+ * types (it only prices pairs never seen, so it counts distinct pairs, as
+ * KN does for every lower order), times c's share of the continuation
+ * counts inside its class.  The class token of a class takes what its rare
+ * members were seen doing plus one pseudo-count, spread evenly over the
+ * members outside the vocabulary.  So a common symbol after a letter
+ * (Windows®) is affordable, an IPA letter after a Latin one is not, and a
+ * lone Cyrillic letter after Han text, a C1 control or an uppercase letter
+ * after a lowercase one stay improbable.  N-grams are pruned by weighted
+ * difference (count x log-ratio to the backed-off estimate; thresholds by
+ * script, see alphabetic()), and the backoff weights are renormalised over
+ * what was kept, so every context's distribution sums to one.
  *
  * Deterministic: input read in sorted order, all sorts total, tables filled
  * in key order, no time stamps: same input, same bytes.
@@ -919,6 +926,7 @@ int main(int argc, char **argv)
     if (opt.prune2_other < 0) opt.prune2_other = opt.prune2;
     if (argc - i != 2)
         die("usage: train_lm [--cap N] [--cap-LANG N] [--min-char N] [--prune3 K] "
-            "[--prune2 K] CORPUS_DIR OUT.lm | --eval MODEL DIR");
+            "[--prune2 K] [--prune3-other K] [--prune2-other K] [--cls-d D] [--load L] "
+            "CORPUS_DIR OUT.lm | --eval MODEL DIR");
     return train(&opt, argv[i], argv[i + 1]);
 }

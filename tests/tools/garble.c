@@ -133,6 +133,16 @@ static int idem_failures;   /* fix(fix(x)) != fix(x), gated by the baseline */
 static FILE *failures;
 static int shown[8];
 static int hide_next;   /* report() writes the next failure to the file only */
+static int no_file;     /* report() writes to stdout only (a failure shown again) */
+
+/* The first unit each codec and variant failed to recover (shown at the
+ * end when that codec and variant is below its floor), and the verdict
+ * of each: 0 at the target, 1 known shortfall, 2 below the floor. */
+static struct {
+    int set, t;
+    size_t u;
+} first_fail[NCODECS][NVAR];
+static int verdict[NCODECS][NVAR];
 
 /* Kinds of failure, for counting what was shown. */
 enum { K_CLEAN, K_RECOVERY, K_IDEMPOTENT, K_MIXED, K_CHUNK, K_ERROR, K_UTF8 };
@@ -149,7 +159,7 @@ static void report(int kind, const char *codec, int var, const char *lang, long 
                    const char *in, size_t in_n, const char *want, size_t want_n,
                    const char *got, size_t got_n, const char *note)
 {
-    if (failures) {
+    if (failures && !no_file) {
         fprintf(failures, "{\"kind\": \"%s\", \"codec\": ", kind_name[kind]);
         tk_json_str(failures, codec ? codec : "", codec ? strlen(codec) : 0);
         fprintf(failures, ", \"variant\": \"%s\", \"lang\": ", var >= 0 ? var_name[var] : "");
@@ -318,13 +328,18 @@ static void check_garbled(int t, int c, int v, size_t u, struct tk_buf *g)
                unbake_strerror(r));
         return;
     }
-    static unsigned char shown_cell[NCODECS][NVAR];
     cells[c][t][v].total++;
     if (tk_eq(out, on, s, n)) {
         cells[c][t][v].ok++;
     } else {
-        /* On stdout, the first failure of each codec and variant. */
-        hide_next = !verbose && shown_cell[c][v]++;
+        /* On stdout with -v; else only the first of a codec and variant
+         * that ends below its floor, at the end. */
+        if (!first_fail[c][v].set) {
+            first_fail[c][v].set = 1;
+            first_fail[c][v].t = t;
+            first_fail[c][v].u = u;
+        }
+        hide_next = !verbose;
         report(K_RECOVERY, codecs[c].name, v, x->lang, (long)u, g->p, g->n, s, n, out, on, NULL);
     }
 
@@ -838,6 +853,7 @@ static void print_tables(const int *sel, int nsel, int *below_floor, int *below_
             rate_cell(cell, sizeof cell, ok, tot, floor_of(&cell_floor[c][v]));
             printf(" %24s", cell);
             int j = judge(&cell_floor[c][v], ok, tot);
+            verdict[c][v] = j;
             at_target += j == 0;
             *below_target += j == 1;
             *below_floor += j == 2;
@@ -863,6 +879,36 @@ static void print_tables(const int *sel, int nsel, int *below_floor, int *below_
                "%d.%d%% target, %d below it but at their floor (known), %d below their floor\n",
                grand_ok, grand_total, 100.0 * grand_ok / grand_total, at_target,
                RECOVERY_TARGET / 10, RECOVERY_TARGET % 10, *below_target, *below_floor);
+}
+
+/* Show again the first failure of each codec and variant below its floor. */
+static void show_first_failures(const int *sel, int nsel)
+{
+    struct tk_buf g = { 0 }, tmp = { 0 };
+    printf("\nfirst failure of each codec and variant below its floor (all are in the "
+           "failures file; -v prints them all):\n");
+    for (int k = 0; k < nsel; k++) {
+        int c = sel[k];
+        for (int v = 0; v < NVAR; v++) {
+            if (verdict[c][v] != 2 || !first_fail[c][v].set)
+                continue;
+            struct text *x = &texts[first_fail[c][v].t];
+            size_t u = first_fail[c][v].u;
+            const char *s = x->data.p + x->units[u].off;
+            size_t n = x->units[u].len;
+            char *out;
+            size_t on;
+            make_garbled(c, v, s, n, &g, &tmp);
+            if (fix(g.p, g.n, &out, &on))
+                continue;
+            no_file = 1;
+            report(K_RECOVERY, codecs[c].name, v, x->lang, (long)u, g.p, g.n, s, n, out, on, NULL);
+            no_file = 0;
+            free(out);
+        }
+    }
+    tk_free(&g);
+    tk_free(&tmp);
 }
 
 /* After the paragraphs, each line of a paragraph that has several, as a
@@ -1097,6 +1143,8 @@ int main(int argc, char **argv)
     int hard_failed = failed;
     int below_floor, below_target;
     print_tables(sel, nsel, &below_floor, &below_target);
+    if (below_floor && !verbose)
+        show_first_failures(sel, nsel);
     if (mixed_total) {
         char cell[48];
         int fl = floor_of(&mixed_floor);

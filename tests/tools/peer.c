@@ -511,6 +511,8 @@ int main(int argc, char **argv)
                         "CASES.jsonl UNBAKE\n");
         return 2;
     }
+    /* The suite measures the defaults: no options from the environment. */
+    unsetenv("UNBAKE_OPTIONS");
     const char *bin = argv[argi + 1];
     size_t ncases;
     struct pcase *cases = load(argv[argi], &ncases);
@@ -668,7 +670,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < NCHECKS; k++)
         now_passing += n_fixed[k];
     if (baseline && (now_passing || stale))
-        printf("peer: %d baseline case(s) now pass and %d entr%s name no case: run "
+        printf("peer: baseline: %d listed case(s) now pass, %d stale entr%s: run "
                "tests/update-baselines.sh\n", now_passing, stale, stale == 1 ? "y" : "ies");
     failed += cli_failed + not_utf8;
     passed += 3 * (int)ncases - cli_failed - not_utf8;

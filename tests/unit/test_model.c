@@ -203,9 +203,10 @@ static void test_calibration(void **state)
 }
 
 /* The detector's run-versus-repair question (detect.c): the text as it is,
- * each character floored at -12, against the repair, unfloored, both with
+ * each character floored at IN_FLOOR, against the repair, unfloored, with
  * their left context and the two characters after them.  Positive: the
  * repair reads better before the codec prior. */
+#define IN_FLOOR (-13.0) /* as in detect.c */
 static double gain(const char *left, const char *run, const char *repair, const char *right)
 {
     uint32_t l[64], a[64], b[64], r[64];
@@ -219,7 +220,7 @@ static double gain(const char *left, const char *run, const char *repair, const 
         for (size_t i = 0; i < n + 2 && i < n + nr; i++) {
             uint32_t c = i < n ? t[i] : r[i - n];
             double lp = ub_lm_logp(lm, c2, c1, c);
-            sc[k] += k == 0 && lp < -12.0 ? -12.0 : lp;
+            sc[k] += k == 0 && lp < IN_FLOOR ? IN_FLOOR : lp;
             c2 = c1;
             c1 = c;
         }

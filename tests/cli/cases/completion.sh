@@ -14,3 +14,5 @@ complete_words unbake --lossy=
 complete_words unbake check --format=s
 complete_words unbake ro
 complete_words unbake roundtrip --v
+complete_words unbake --from=gb
+complete_words unbake check --from=shift
