@@ -64,6 +64,19 @@ static int encode_text(bytes *b, const uint32_t *t, size_t n, int cesu)
     return 0;
 }
 
+/* One wrong decode: the bytes of b read with codec, into *text. */
+static int decode_with(const bytes *b, int codec, uint32_t **text, size_t *ntext)
+{
+    uint32_t *t = realloc(*text, (b->n ? b->n : 1) * sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < b->n; i++)
+        t[i] = ub_codec_decode(codec, b->v[i]);
+    *text = t;
+    *ntext = b->n;
+    return 0;
+}
+
 int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
                      const uint8_t *in, size_t inlen)
 {
@@ -100,17 +113,10 @@ int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
             }
         }
         /* innermost layer first: original -> bytes -> wrong decode */
-        for (int l = h->nlayers - 1; l >= 0; l--) {
-            if (encode_text(&b, text, ntext, h->cesu >> l & 1))
+        for (int l = h->nlayers - 1; l >= 0; l--)
+            if (encode_text(&b, text, ntext, h->cesu >> l & 1) ||
+                decode_with(&b, h->codec[l], &text, &ntext))
                 goto done;
-            uint32_t *t2 = realloc(text, (b.n ? b.n : 1) * sizeof *t2);
-            if (!t2)
-                goto done;
-            text = t2;
-            for (size_t i = 0; i < b.n; i++)
-                text[i] = ub_codec_decode(h->codec[l], b.v[i]);
-            ntext = b.n;
-        }
     }
     if (encode_text(&b, text, ntext, 0))
         goto done;
@@ -174,14 +180,8 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
     }
     /* lossless outer layers, innermost first */
     for (int l = h->nlayers - 2; l >= 0; l--) {
-        uint32_t *t2 = realloc(text, (b.n ? b.n : 1) * sizeof *t2);
-        if (!t2)
-            goto done;
-        text = t2;
-        for (size_t i = 0; i < b.n; i++)
-            text[i] = ub_codec_decode(h->codec[l], b.v[i]);
-        size_t nt = b.n;
-        if (encode_text(&b, text, nt, 0))
+        size_t nt;
+        if (decode_with(&b, h->codec[l], &text, &nt) || encode_text(&b, text, nt, 0))
             goto done;
     }
     ok = b.n == inlen && memcmp(b.v, in, inlen) == 0;

@@ -45,20 +45,26 @@ static int name_eq(const char *a, size_t alen, const char *b, size_t blen)
     }
 }
 
-int ub_codec_find(const char *name)
+int ub_codec_name_matches(const char *name, const char *canonical, const char *aliases)
 {
     size_t n = strlen(name);
-    for (int id = 0; id < UB_NCODECS; id++) {
-        if (name_eq(name, n, infos[id].name, strlen(infos[id].name)))
-            return id;
-        for (const char *p = infos[id].aliases; *p;) {
-            size_t len = strcspn(p, " ");
-            if (len && name_eq(name, n, p, len))
-                return id;
-            p += len;
-            p += *p == ' ';
-        }
+    if (name_eq(name, n, canonical, strlen(canonical)))
+        return 1;
+    for (const char *p = aliases; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len && name_eq(name, n, p, len))
+            return 1;
+        p += len;
+        p += *p == ' ';
     }
+    return 0;
+}
+
+int ub_codec_find(const char *name)
+{
+    for (int id = 0; id < UB_NCODECS; id++)
+        if (ub_codec_name_matches(name, infos[id].name, infos[id].aliases))
+            return id;
     return -1;
 }
 

@@ -40,6 +40,10 @@ typedef struct {
 /* Name, aliases and prior of codec id (0 .. UB_NCODECS-1). */
 const ub_codec_info *ub_codec_info_of(int id);
 
+/* Does name equal canonical or one of the space-separated aliases, case
+ * ignored and '-' and '_' skipped ("Windows_1252" == "windows1252")? */
+int ub_codec_name_matches(const char *name, const char *canonical, const char *aliases);
+
 /* Find a codec by name or alias, case-insensitively, ignoring '-' and '_'.
  * Returns the id or -1. */
 int ub_codec_find(const char *name);

@@ -27,6 +27,7 @@
 #include "codec.h"
 #include "engine.h"
 #include "mbcs.h"
+#include "mem.h"
 #include "uclass.h"
 #include "utf8.h"
 
@@ -128,32 +129,7 @@ struct ub_detect_scratch {
 
 int ub_u32vec_reserve(ub_u32vec *a, size_t need)
 {
-    if (need <= a->cap)
-        return 0;
-    size_t c = a->cap ? a->cap : 256;
-    while (c < need)
-        c *= 2;
-    uint32_t *v = realloc(a->v, c * sizeof *v);
-    if (!v)
-        return -1;
-    a->v = v;
-    a->cap = c;
-    return 0;
-}
-
-static int reserve(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 256;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
+    return ub_reserve((void **)&a->v, &a->cap, need, sizeof *a->v);
 }
 
 ub_detect_scratch *ub_detect_scratch_new(void)
@@ -325,7 +301,7 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
     ub_detect_scratch *s = e->s;
     size_t at = s->out.n;
     if (ub_u32vec_reserve(&s->out, at + nout) ||
-        reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands))
+        ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands))
         return -1;
     memcpy(s->out.v + at, out, nout * sizeof *out);
     s->out.n += nout;
@@ -385,7 +361,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         return 0;
     ub_detect_scratch *s = e->s;
     if (ub_u32vec_reserve(&s->lvl[depth], n) ||
-        reserve((void **)&s->tmp, &s->tmpcap, n, 1))
+        ub_reserve((void **)&s->tmp, &s->tmpcap, n, 1))
         return -1;
     uint32_t *out = s->lvl[depth].v;
     /* codecs that give the same bytes give the same repair: try each
@@ -528,7 +504,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     /* codecs that encode all but a few of the characters: the others pass
      * through (a clean "…" glued to mojibake, say) */
     ub_detect_scratch *s = e->s;
-    if (reserve((void **)&s->rows, &s->rowcap, n, sizeof *s->rows))
+    if (ub_reserve((void **)&s->rows, &s->rowcap, n, sizeof *s->rows))
         return -1;
     const ub_codec_row **rows = s->rows;
     int foreign[UB_NCODECS] = { 0 };
@@ -613,9 +589,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             continue;
         /* store the reconstruction */
         struct run *r = e->r;
-        if (reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
-            reserve((void **)&s->gaps, &s->gapcap, s->ngaps + res.ngaps, sizeof *s->gaps) ||
-            reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
+        if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
+            ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + res.ngaps, sizeof *s->gaps) ||
+            ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
             ub_u32vec_reserve(&s->out, s->out.n + res.nchars))
             return -1;
         struct cand kc = { hyp_key(&h), (float)score, (float)cost, s->out.n, res.nchars, h,
@@ -653,7 +629,7 @@ static int search_mbcs(struct eval *e)
     ub_detect_scratch *s = e->s;
     if (!ctx->mbcs && !(ctx->mbcs = ub_mbcs_cache_new()))
         return -1;
-    if (reserve((void **)&s->tmp, &s->tmpcap, 4 * e->n + 4, 1) ||
+    if (ub_reserve((void **)&s->tmp, &s->tmpcap, 4 * e->n + 4, 1) ||
         ub_u32vec_reserve(&s->lvl[0], 4 * e->n + 4))
         return -1;
     for (int id = 0; id < ub_mbcs_count(); id++) {
@@ -714,7 +690,7 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
     size_t nright = 0;
     for (size_t j = r->c1; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
         right[nright++] = s->cp[j];
-    if (reserve((void **)&s->lch, &s->lchcap, s->nlch + 2 * nbytes, sizeof *s->lch) ||
+    if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + 2 * nbytes, sizeof *s->lch) ||
         ub_u32vec_reserve(&s->out, s->out.n + nbytes) ||
         ub_u32vec_reserve(&s->lvl[0], nbytes + 1))
         return -1;
@@ -796,8 +772,8 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
 
 static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size_t *nch)
 {
-    if (reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
-        reserve((void **)&s->boff, &s->bcap, n + 1, sizeof *s->boff))
+    if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
+        ub_reserve((void **)&s->boff, &s->bcap, n + 1, sizeof *s->boff))
         return -1;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
@@ -849,7 +825,7 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
                 break;      /* whole runs only, within the bound */
             x = y;
         }
-        if (reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
+        if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
             return -1;
         struct run *r = &s->runs[s->nruns++];
         memset(r, 0, sizeof *r);
@@ -1012,7 +988,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
          * as Latin-1 or windows-1252 once more after it lost bytes) */
         {
             static const int outers[] = { UB_CODEC_LATIN1, UB_CODEC_CP1252 };
-            if (ub_u32vec_reserve(&s->lvl[1], nt) || reserve((void **)&s->tmp, &s->tmpcap, nt, 1))
+            if (ub_u32vec_reserve(&s->lvl[1], nt) || ub_reserve((void **)&s->tmp, &s->tmpcap, nt, 1))
                 return -1;
             for (size_t o = 0; o < sizeof outers / sizeof *outers; o++) {
                 int cesu = 0;
@@ -1068,7 +1044,7 @@ static int verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, co
 
 static int put_utf8(ub_detect_scratch *s, size_t *len, uint32_t cp)
 {
-    if (reserve((void **)&s->obuf, &s->obufcap, *len + 4, 1))
+    if (ub_reserve((void **)&s->obuf, &s->obufcap, *len + 4, 1))
         return -1;
     *len += (size_t)ub_utf8_encode(cp, s->obuf + *len);
     return 0;
@@ -1305,7 +1281,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
 
 static int rbuf_put(struct repair *b, const void *p, size_t n)
 {
-    if (reserve((void **)&b->p, &b->cap, b->n + n + 1, 1))
+    if (ub_reserve((void **)&b->p, &b->cap, b->n + n + 1, 1))
         return -1;
     memcpy(b->p + b->n, p, n);
     b->n += n;

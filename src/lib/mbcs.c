@@ -17,6 +17,7 @@
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
 
+#include "codec.h"
 #include "mbcs.h"
 
 /* ------------------------------------------------------------ codec list */
@@ -83,43 +84,13 @@ int ub_mbcs_prior(int id)
     return def_of(id) ? defs[id].prior : 1000;
 }
 
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Compare names ignoring case, '-' and '_'. */
-static int name_eq(const char *a, size_t alen, const char *b, size_t blen)
-{
-    size_t i = 0, j = 0;
-    for (;;) {
-        while (i < alen && (a[i] == '-' || a[i] == '_'))
-            i++;
-        while (j < blen && (b[j] == '-' || b[j] == '_'))
-            j++;
-        if (i == alen || j == blen)
-            return i == alen && j == blen;
-        if (lower(a[i++]) != lower(b[j++]))
-            return 0;
-    }
-}
-
 int ub_mbcs_find(const char *name)
 {
     if (!name)
         return -1;
-    size_t n = strlen(name);
-    for (int id = 0; id < NDEFS; id++) {
-        if (name_eq(name, n, defs[id].name, strlen(defs[id].name)))
+    for (int id = 0; id < NDEFS; id++)
+        if (ub_codec_name_matches(name, defs[id].name, defs[id].aliases))
             return id;
-        for (const char *p = defs[id].aliases; *p;) {
-            size_t len = strcspn(p, " ");
-            if (len && name_eq(name, n, p, len))
-                return id;
-            p += len;
-            p += *p == ' ';
-        }
-    }
     return -1;
 }
 

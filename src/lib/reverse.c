@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "mem.h"
 #include "reverse.h"
 #include "utf8.h"
 
@@ -125,21 +126,6 @@ void ub_beam_scratch_free(ub_beam_scratch *s)
     free(s->chars);
     free(s->gaps);
     free(s);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
 }
 
 struct lossy_env {
@@ -454,7 +440,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
                      const uint32_t *right, size_t nright, ub_lossy_result *res,
                      uint64_t *steps)
 {
-    if (grow((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
+    if (ub_reserve((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
         return -1;
     for (size_t i = 0; i < n; i++) {
         struct item *x = &s->items[i];
@@ -488,7 +474,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
             for (int oi = 0; oi < e.nopts; oi++) {
                 const struct option *o = &e.opts[oi];
                 (*steps)++;
-                if (grow((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
+                if (ub_reserve((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
                     return -1;
                 struct bstate ns;
                 ns.score = st->score + ub_lm_logp(lm, st->c2, st->c1, o->cp) - o->cost;
@@ -525,7 +511,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     size_t len = 0;
     for (int32_t h = ring[rn][best].hist; h >= 0; h = s->hist[h].prev)
         len++;
-    if (grow((void **)&s->chars, &s->chars_cap, len + 1, sizeof *s->chars))
+    if (ub_reserve((void **)&s->chars, &s->chars_cap, len + 1, sizeof *s->chars))
         return -1;
     size_t k = len;
     uint32_t *items_of = NULL;
@@ -568,7 +554,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     res->ngaps = 0;
     res->gaps = NULL;
     if (ngap) {
-        if (grow((void **)&s->gaps, &s->gaps_cap, ngap, sizeof *s->gaps)) {
+        if (ub_reserve((void **)&s->gaps, &s->gaps_cap, ngap, sizeof *s->gaps)) {
             free(items_of);
             return -1;
         }
