@@ -437,11 +437,19 @@ static int search_legacy(struct eval *e)
  * Clean text in another script rarely has either, so it never pays for a
  * search.
  */
+/* A sequence cut short after have bytes: a lead with at least one valid
+ * continuation is what a dropped byte leaves behind (good evidence); a
+ * lone lead is not. */
+static int truncated_ok(const uint8_t *seq, int have)
+{
+    return have >= 2 && ub_utf8_second_ok(seq[0], seq[1]);
+}
+
 static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, size_t n, int c,
                           size_t *goodp)
 {
     int need = 0, weak = 0;     /* continuation bytes still expected */
-    size_t good = 0, broken = 0;
+    size_t good = 0, broken = 0, complete = 0, cut = 0;
     uint8_t seq[4];
     int have = 0;
     for (size_t i = 0; i < n; i++) {
@@ -463,7 +471,10 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             continue;
         }
         if (b < 0) {
-            broken += need > 0;
+            if (need) {
+                cut += truncated_ok(seq, have);
+                broken += !truncated_ok(seq, have);
+            }
             need = 0;
             continue;
         }
@@ -472,19 +483,29 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             if (--need == 0) {
                 uint32_t cp;
                 if (ub_utf8_decode(seq, (size_t)have, &cp) == have)
-                    good++;
+                    complete++;
                 else
                     broken++;
             }
             continue;
         }
-        broken += need > 0 || ub_utf8_is_cont((uint8_t)b) || (b >= 0x80 && !ub_utf8_seqlen((uint8_t)b));
+        if (need) {
+            cut += truncated_ok(seq, have);
+            broken += !truncated_ok(seq, have);
+        }
+        broken += ub_utf8_is_cont((uint8_t)b) || (b >= 0x80 && !ub_utf8_seqlen((uint8_t)b));
         int len = ub_utf8_seqlen((uint8_t)b);
         need = len >= 2 ? len - 1 : 0;
         have = 1;
         seq[0] = (uint8_t)b;
     }
-    broken += need > 0;
+    if (need) {
+        cut += truncated_ok(seq, have);
+        broken += !truncated_ok(seq, have);
+    }
+    /* sequences cut short count as evidence only beside whole ones */
+    good += complete + (complete ? cut : 0);
+    broken += complete ? 0 : cut;
     *goodp = good;
     /* damage is sparse in real mojibake: most sequences survive */
     if (good && good >= broken)
@@ -567,11 +588,14 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         }
         if (bad || ascii_only || res.nkeep == res.nchars)
             continue;
-        /* what passed through must not be the bulk of it */
-        size_t kept = 0;
-        for (size_t i = 0; i < res.nchars; i++)
+        /* what passed through or had to be guessed must not be the bulk of
+         * it: a run that damaged is hopeless, not repairable */
+        size_t kept = 0, guessed = 0;
+        for (size_t i = 0; i < res.nchars; i++) {
             kept += res.chars[i].keep == 1;
-        if (kept * 2 > res.nchars)
+            guessed += res.chars[i].gap;
+        }
+        if (kept * 2 > res.nchars || (kept + guessed > 4 && (kept + guessed) * 2 > res.nchars))
             continue;
         ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
                      .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
