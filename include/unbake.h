@@ -183,14 +183,16 @@ typedef struct {
                                 as it was; > 0 for every fix written.  For
                                 bytes that were not UTF-8 (which must be
                                 converted) the margin of the chosen codec
-                                over the next best one, >= 0 */
+                                over the next best one, at least 0.01 */
     int roundtrip_ok;      /**< 1: the forward check reproduced the input
                                 byte for byte (always 1 for written fixes) */
     size_t n_gaps;         /**< lossy fills, 0 for a lossless repair */
     const unbake_gap *gaps;
 } unbake_report;
 
-/** Callback receiving a report for every run that was changed. */
+/** Callback receiving a report for every run that was changed.  Reports
+ *  arrive in stream order, and all output before a report's out_offset has
+ *  been passed to the write callback before the report is made. */
 typedef void (*unbake_report_fn)(void *user, const unbake_report *report);
 
 /**
@@ -236,7 +238,9 @@ UNBAKE_API int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user);
 
 /**
  * Feed the next chunk of input.  Output is identical whatever the chunk
- * boundaries; at most UNBAKE_WINDOW bytes of input are held back.
+ * boundaries.  At most UNBAKE_WINDOW bytes of (UTF-8) text are held back,
+ * plus, in auto mode, the first 64 KiB of the stream until its encoding is
+ * decided.
  * @return UNBAKE_OK or a negative code; after an error the stream must be
  *         restarted with unbake_begin().
  */

@@ -30,3 +30,8 @@ $(B)/libunbake.pc: $(UB_PC_STAMP)
 $(UB_PC_STAMP):
 	@mkdir -p $(dir $@)
 	printf '%s\n' '$(UB_PC_VARS)' > $@
+
+# `make valgrind`: the tool under valgrind on a few inputs (CI runs it).
+.PHONY: valgrind
+valgrind: all
+	@bash tests/cli/valgrind.sh $(B)

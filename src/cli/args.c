@@ -464,7 +464,7 @@ void ub_usage(ub_cmd_e cmd)
 "       unbake roundtrip --via=CODEC [FILE]...\n"
 "Repair mojibake: text whose UTF-8 bytes were decoded with the wrong codec.\n"
 "Writes the repaired FILEs (or standard input; '-' is standard input) to\n"
-"standard output, always as UTF-8.  Clean UTF-8 passes through unchanged;\n"
+"standard output, as UTF-8.  Clean UTF-8 passes through unchanged;\n"
 "UTF-16/32, legacy files and legacy bytes inside UTF-8 are converted.\n"
 "\n"
 "Repair:\n"

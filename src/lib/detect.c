@@ -26,6 +26,7 @@
 
 #include "codec.h"
 #include "engine.h"
+#include "input.h"
 #include "mbcs.h"
 #include "mem.h"
 #include "uclass.h"
@@ -55,6 +56,7 @@
 #define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
 #define MBCS_LOGP (-9.0)   /* mean log P per character to try multibyte codecs */
 #define WEAK_COST 2.0      /* a lossy repair on weak evidence only */
+#define MIN_BYTES_SCORE 0.01 /* legacy bytes must be converted: never <= 0 */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 
 static const ub_lossmodel default_loss = {
@@ -737,6 +739,11 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                     continue;
                 for (long i = 0; i < m; i++)
                     cand[n++] = (ub_lchar){ .cp = t[i] };
+                /* a decoder that is not injective may not give the bytes
+                 * back: only a decoding that checks forward can win */
+                ub_hyp hb = { .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c } };
+                if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
+                    continue;
             } else {
                 for (size_t k = r->c0; k < r->c1; k++) {
                     if (mixed && s->cp[k] != INVALID_CP) {
@@ -787,6 +794,8 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
     /* the score of a decoding that must happen: its margin over the next
      * best codec */
     r->score = isinf(second_sc) ? SCORE_CAP : best_sc - second_sc;
+    if (r->score < MIN_BYTES_SCORE)
+        r->score = MIN_BYTES_SCORE;
     r->ng = 0;
     r->cend = r->c1;
     return 0;
@@ -992,7 +1001,11 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         return 0;
     }
     ub_hyp h = { .kind = UB_HYP_UTF8 };
-    if (e.maybe && (search_utf8(&e, e.in, e.n, 0, &h, 0) < 0 || search_legacy(&e) < 0))
+    if (e.maybe && search_utf8(&e, e.in, e.n, 0, &h, 0) < 0)
+        return -1;
+    /* C1 controls that the input stage itself produced (undefined bytes of
+     * a legacy codec) are what that text holds, not a misreading */
+    if (e.maybe && !(ctx->input && ub_input_transcoding(ctx->input)) && search_legacy(&e) < 0)
         return -1;
     if (cjk && search_mbcs(&e) < 0)
         return -1;

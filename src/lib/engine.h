@@ -57,7 +57,7 @@ struct unbake_ctx {
     int debug;              /* UNBAKE_DEBUG set: scores on stderr */
 
     char *from;             /* forced source encoding, or NULL for auto */
-    struct ub_input *input; /* the input-decoding stage */
+    struct ub_input *input; /* the input-decoding stage (input.h) */
     struct ub_mbcs_cache *mbcs;
 
     const ub_lm *lm;

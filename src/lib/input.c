@@ -289,7 +289,7 @@ static int feed_icu(ub_input *in, const uint8_t *p, size_t n, int final, ub_inpu
                     void *user)
 {
     UChar buf[2048];
-    const char *s = (const char *)p, *end = s + n;
+    const char *s = (const char *)p, *end = p ? s + n : s;
     for (;;) {
         UErrorCode err = U_ZERO_ERROR;
         UChar *t = buf;
