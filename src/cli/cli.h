@@ -176,6 +176,14 @@ int ub_sink_flush(struct ub_sink *s);
 /* A sink that discards everything (for passes that only count). */
 int ub_null_write(void *user, const char *data, size_t len);
 
+/* A growing in-memory buffer, NUL-terminated after len once written to. */
+struct ub_membuf {
+    char *p;
+    size_t len, cap;
+};
+
+int ub_membuf_write(void *user, const char *data, size_t len); /* unbake_write_fn */
+
 /* Full read with EINTR handling: returns bytes read (0 at EOF) or -1. */
 ssize_t ub_read_full(int fd, void *buf, size_t len);
 

@@ -80,6 +80,25 @@ int ub_sink_write(void *user, const char *data, size_t len)
     return 0;
 }
 
+int ub_membuf_write(void *user, const char *data, size_t len)
+{
+    struct ub_membuf *m = user;
+    if (m->len + len + 1 > m->cap) {
+        size_t cap = m->cap ? m->cap : 4096;
+        while (cap < m->len + len + 1)
+            cap *= 2;
+        char *p = realloc(m->p, cap);
+        if (!p)
+            return -1;
+        m->p = p;
+        m->cap = cap;
+    }
+    memcpy(m->p + m->len, data, len);
+    m->len += len;
+    m->p[m->len] = 0;
+    return 0;
+}
+
 int ub_null_write(void *user, const char *data, size_t len)
 {
     (void)user;

@@ -184,30 +184,7 @@ int ub_looks_binary(const struct ub_opts *o, const unsigned char *p, size_t n)
 
 /* ------------------------------------------------------------ helpers */
 
-struct membuf {
-    char *p;
-    size_t len, cap;
-};
-
-static int mem_write(void *user, const char *data, size_t len)
-{
-    struct membuf *m = user;
-    if (m->len + len + 1 > m->cap) {
-        size_t cap = m->cap ? m->cap : 4096;
-        while (cap < m->len + len + 1)
-            cap *= 2;
-        char *p = realloc(m->p, cap);
-        if (!p)
-            return -1;
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, data, len);
-    m->len += len;
-    return 0;
-}
-
-static int read_all(int fd, struct membuf *m)
+static int read_all(int fd, struct ub_membuf *m)
 {
     char buf[UB_CHUNK];
     for (;;) {
@@ -216,7 +193,7 @@ static int read_all(int fd, struct membuf *m)
             return -1;
         if (n == 0)
             return 0;
-        if (mem_write(m, buf, (size_t)n) < 0) {
+        if (ub_membuf_write(m, buf, (size_t)n) < 0) {
             errno = ENOMEM;
             return -1;
         }
@@ -292,14 +269,14 @@ static ub_file_result_e dry_run(const struct ub_opts *o, unbake_ctx *ctx, int fd
         pthread_mutex_unlock(&ub_out_lock);
         return UB_FILE_FIXED;
     }
-    struct membuf a = { 0 }, b = { 0 };
+    struct ub_membuf a = { 0 }, b = { 0 };
     ub_file_result_e res = UB_FILE_FAILED;
     if (lseek(fd, 0, SEEK_SET) < 0 || read_all(fd, &a) < 0) {
         ub_msg(1, "%s: read error: %s", path, strerror(errno));
         goto out;
     }
     unbake_ctx_set_report(ctx, NULL, NULL);
-    if (unbake_begin(ctx, mem_write, &b) < 0 || unbake_push(ctx, a.p, a.len) < 0 ||
+    if (unbake_begin(ctx, ub_membuf_write, &b) < 0 || unbake_push(ctx, a.p, a.len) < 0 ||
         unbake_finish(ctx) < 0) {
         ub_msg(1, "%s: repair failed", path);
         goto out;

@@ -23,29 +23,6 @@
 
 #include "cli.h"
 
-struct membuf {
-    char *p;
-    size_t len, cap;
-};
-
-static int mem_write(void *user, const char *data, size_t len)
-{
-    struct membuf *m = user;
-    if (m->len + len + 1 > m->cap) {
-        size_t cap = m->cap ? m->cap : 256;
-        while (cap < m->len + len + 1)
-            cap *= 2;
-        char *p = realloc(m->p, cap);
-        if (!p)
-            return -1;
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, data, len);
-    m->len += len;
-    return 0;
-}
-
 static size_t skip_ws(const char *s, size_t i, size_t n)
 {
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
@@ -168,11 +145,11 @@ static int do_record(struct jsonl *j, const char *name, unsigned long lineno, co
     st.name = name;
     st.explain = j->o->explain;
     st.tally = j->tally;
-    struct membuf fixed = { 0 };
+    struct ub_membuf fixed = { 0 };
     ub_lines_init(&st.lines);
     st.lines.line = lineno;
     st.track = st.explain;
-    struct ub_tee tee = { mem_write, &fixed, &st };
+    struct ub_tee tee = { ub_membuf_write, &fixed, &st };
     unbake_ctx_set_report(j->ctx, ub_stream_report, &st);
     int r = unbake_begin(j->ctx, ub_tee_write, &tee);
     if (r == 0)

@@ -940,18 +940,6 @@ static void add_lines(struct text *x)
     }
 }
 
-static long parse_num(const char *s, const char *opt)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < 0 || v > 1000000) {
-        fprintf(stderr, "garble: %s: not a number: %s\n", opt, s);
-        exit(2);
-    }
-    return v;
-}
-
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *fail_path = NULL;
@@ -966,9 +954,9 @@ int main(int argc, char **argv)
         if (!strncmp(a, "--failures=", 11))
             fail_path = a + 11;
         else if (!strncmp(a, "--seeds=", 8))
-            seeds = (int)parse_num(a + 8, "--seeds");
+            seeds = (int)tk_parse_num("garble", a + 8, "--seeds");
         else if (!strncmp(a, "--max-units=", 12))
-            max_units = parse_num(a + 12, "--max-units");
+            max_units = tk_parse_num("garble", a + 12, "--max-units");
         else if (!strncmp(a, "--codec=", 8) && n_only_codec < MAX_FILTER)
             only_codec[n_only_codec++] = argv[i] + 8;
         else if (!strncmp(a, "--lang=", 7) && n_only_lang < MAX_FILTER)

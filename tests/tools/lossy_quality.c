@@ -692,18 +692,6 @@ static void section_negatives(void)
 
 /* ------------------------------------------------------------------ */
 
-static long parse_num(const char *s, const char *opt)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < 0 || v > 1000000) {
-        fprintf(stderr, "lossy_quality: %s: not a number: %s\n", opt, s);
-        exit(2);
-    }
-    return v;
-}
-
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
@@ -713,13 +701,13 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strncmp(a, "--max-units=", 12))
-            max_units = parse_num(a + 12, "--max-units");
+            max_units = tk_parse_num("lossy_quality", a + 12, "--max-units");
         else if (!strncmp(a, "--lang=", 7) && n_only_lang < MAX_FILTER)
             only_lang[n_only_lang++] = argv[i] + 7;
         else if (!strncmp(a, "--only=", 7))
-            sections |= 1 << parse_num(a + 7, "--only");
+            sections |= 1 << tk_parse_num("lossy_quality", a + 7, "--only");
         else if (!strncmp(a, "--show=", 7))
-            show_max = (int)parse_num(a + 7, "--show");
+            show_max = (int)tk_parse_num("lossy_quality", a + 7, "--show");
         else if (a[0] == '-' || dir) {
             fprintf(stderr, "usage: lossy_quality [--max-units=N] [--lang=NAME]... [--only=N]... "
                             "[--show=N] DIR\n");

@@ -690,28 +690,17 @@ static void section_negatives(void)
 
 /* ------------------------------------------------------------------ */
 
-static long parse_num(const char *s, const char *opt)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == 0 || *end || v < 0 || v > 1000000) {
-        fprintf(stderr, "mbcs_quality: bad %s value '%s'\n", opt, s);
-        exit(2);
-    }
-    return v;
-}
-
 int main(int argc, char **argv)
 {
     const char *dir = "fixtures/clean";
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "--max-lines=", 12)) {
-            max_lines = parse_num(argv[i] + 12, "--max-lines");
+            max_lines = tk_parse_num("mbcs_quality", argv[i] + 12, "--max-lines");
             if (!max_lines)
                 max_lines = LONG_MAX;
         }
         else if (!strncmp(argv[i], "--show=", 7))
-            show_max = (int)parse_num(argv[i] + 7, "--show");
+            show_max = (int)tk_parse_num("mbcs_quality", argv[i] + 7, "--show");
         else if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
         else if (argv[i][0] == '-' && argv[i][1]) {

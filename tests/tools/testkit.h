@@ -31,6 +31,19 @@ struct tk_buf {
     size_t n, cap;
 };
 
+/* A command-line count 0..1000000 for option opt; exits 2 otherwise. */
+static inline long tk_parse_num(const char *prog, const char *s, const char *opt)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < 0 || v > 1000000) {
+        fprintf(stderr, "%s: %s: not a number: %s\n", prog, opt, s);
+        exit(2);
+    }
+    return v;
+}
+
 static inline void *tk_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
