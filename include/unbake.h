@@ -178,7 +178,8 @@ typedef struct {
     size_t out_len;
     const char *out;       /**< what was written (not NUL-terminated) */
     const char *hypothesis;/**< e.g. "utf-8 read as windows-1252, 2 layers" */
-    int layers;            /**< number of mis-decodings undone, >= 1 */
+    int layers;            /**< number of mis-decodings undone, 1 ..
+                                UNBAKE_OPT_MAX_LAYERS */
     double score;          /**< log-odds (nats) of the fix against the text
                                 as it was; > 0 for every fix written.  For
                                 bytes that were not UTF-8 (which must be
@@ -186,7 +187,10 @@ typedef struct {
                                 over the next best one, at least 0.01 */
     int roundtrip_ok;      /**< 1: the forward check reproduced the input
                                 byte for byte (always 1 for written fixes) */
-    size_t n_gaps;         /**< lossy fills, 0 for a lossless repair */
+    size_t n_gaps;         /**< lossy fills, 0 for a lossless repair (and
+                                for one that was decided again after its
+                                first pass: the gaps then no longer
+                                describe the text written) */
     const unbake_gap *gaps;
 } unbake_report;
 
