@@ -1055,13 +1055,6 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         }
     }
     r->certain_clean = !e.found;
-#ifdef UB_DEBUG
-    if (ctx->debug && r->nout) {
-        char d[160];
-        fprintf(stderr, "run %zu+%zu: score %.2f lm_in %.2f %s\n", r->c0, r->c1 - r->c0, r->score,
-                e.lm_in, ub_hyp_describe(&r->hyp, d, sizeof d));
-    }
-#endif
     return 0;
 }
 

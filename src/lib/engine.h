@@ -54,7 +54,6 @@ struct unbake_ctx {
     int err;                /* error seen inside the input stage's sink */
     uint32_t c2, c1;        /* last two characters written: LM context */
     uint64_t steps;         /* work counter, for bounds tests */
-    int debug;              /* UNBAKE_DEBUG set: scores on stderr */
 
     char *from;             /* forced source encoding, or NULL for auto */
     struct ub_input *input; /* the input-decoding stage (input.h) */

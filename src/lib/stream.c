@@ -27,9 +27,6 @@ unbake_ctx *unbake_ctx_new(void)
     ctx->lossy = UNBAKE_LOSSY_FILL;
     ctx->min_confidence = 1000;
     ctx->max_layers = UB_MAX_LAYERS;
-#ifdef UB_DEBUG
-    ctx->debug = getenv("UNBAKE_DEBUG") != NULL;
-#endif
     ctx->det = ub_detect_scratch_new();
     if (!ctx->det) {
         free(ctx);
