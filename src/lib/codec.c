@@ -2,12 +2,12 @@
  * codec.c -- codec names and the reverse (Unicode -> byte) direction.
  *
  * The reverse tables are derived from the generated forward tables once,
- * on first use: a small open-addressing hash from code point to the byte
- * each codec encodes it to.  Every code point of every table fits; the
- * whole thing is about 70 KiB and takes microseconds to build.
+ * on first use: a row per code point (the byte each codec encodes it to),
+ * found through a two-level table.  About 110 KiB, built in microseconds.
  */
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -70,63 +70,89 @@ int ub_codec_find(const char *name)
 
 /* ------------------------------------------------------------ reverse map */
 
-#define RSLOTS 4096u        /* power of two, > 2 x distinct code points */
+/*
+ * Every code point some codec produces has one row.  Rows are found through
+ * a two-level table: the high byte of the code point picks a page (0: none
+ * of its code points is in any codec), the low byte a row index in the
+ * page (0: not in any codec).  All table code points are in the BMP; a
+ * lookup is two array reads, which matters since the detector asks about
+ * every non-ASCII character it sees.
+ */
+#define MAXROWS 2048        /* > distinct code points of all tables */
+#define MAXPAGES 32         /* > distinct high bytes */
 
-/* cp 0 marks an empty slot (0 is ASCII and never stored) */
-typedef ub_codec_row rslot;
-
-static rslot rmap[RSLOTS];
+static ub_codec_row rows[MAXROWS];      /* rows[0] unused */
+static uint8_t page_of_hi[256];
+static uint16_t pages[MAXPAGES][256];
+static ub_codec_mask droppable;
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
-
-static uint32_t slot_of(uint32_t cp)
-{
-    return (cp * 2654435761u) >> 20 & (RSLOTS - 1);
-}
 
 static void rmap_build(void)
 {
+    int nrows = 1, npages = 1;
     for (int id = 0; id < UB_NCODECS; id++) {
         for (int b = 0x80; b < 0x100; b++) {
             uint32_t cp = ub_codec_tables[id].to_ucs[b - 0x80];
-            uint32_t s = slot_of(cp);
-            while (rmap[s].cp && rmap[s].cp != cp)
-                s = (s + 1) & (RSLOTS - 1);
+            if (b < 0xC0 && (ub_codec_is_lossy(id, (uint8_t)b) || cp == 0xA0 || cp == 0xAD))
+                droppable |= (ub_codec_mask)1 << id;
+            /* tables hold BMP code points >= 0x80 only (uint16_t) */
+            uint8_t *pg = &page_of_hi[cp >> 8];
+            if (!*pg) {
+                if (npages == MAXPAGES)
+                    abort();    /* the generated tables changed: raise it */
+                *pg = (uint8_t)npages++;
+            }
+            uint16_t *slot = &pages[*pg][cp & 0xFF];
+            if (!*slot) {
+                if (nrows == MAXROWS)
+                    abort();
+                *slot = (uint16_t)nrows++;
+                rows[*slot].cp = cp;
+            }
+            ub_codec_row *r = &rows[*slot];
             /* The first byte wins if a table maps two bytes to one code point. */
-            if (rmap[s].cp == cp && (rmap[s].mask >> id & 1))
+            if (r->mask >> id & 1)
                 continue;
-            rmap[s].cp = cp;
-            rmap[s].mask |= (ub_codec_mask)1 << id;
+            r->mask |= (ub_codec_mask)1 << id;
             if (b >= 0xC2 && b <= 0xF4)
-                rmap[s].lead |= (ub_codec_mask)1 << id;
+                r->lead |= (ub_codec_mask)1 << id;
             if (b < 0xC0)
-                rmap[s].cont |= (ub_codec_mask)1 << id;
-            rmap[s].byte[id] = (uint8_t)b;
+                r->cont |= (ub_codec_mask)1 << id;
+            r->byte[id] = (uint8_t)b;
         }
     }
 }
 
 static int rmap_ready;
 
-static const rslot *lookup(uint32_t cp)
+static void rmap_init(void)
 {
     if (!__atomic_load_n(&rmap_ready, __ATOMIC_ACQUIRE)) {
         pthread_once(&rmap_once, rmap_build);
         __atomic_store_n(&rmap_ready, 1, __ATOMIC_RELEASE);
     }
-    uint32_t s = slot_of(cp);
-    while (rmap[s].cp) {
-        if (rmap[s].cp == cp)
-            return &rmap[s];
-        s = (s + 1) & (RSLOTS - 1);
-    }
-    return NULL;
+}
+
+static const ub_codec_row *lookup(uint32_t cp)
+{
+    rmap_init();
+    if (cp > 0xFFFF)
+        return NULL;
+    uint16_t k = pages[page_of_hi[cp >> 8]][cp & 0xFF];
+    return k ? &rows[k] : NULL;
+}
+
+ub_codec_mask ub_codec_cont_droppable(void)
+{
+    rmap_init();
+    return droppable;
 }
 
 ub_codec_mask ub_codec_encodable(uint32_t cp)
 {
     if (cp < 0x80)
         return UB_CODEC_ALL;
-    const rslot *r = lookup(cp);
+    const ub_codec_row *r = lookup(cp);
     return r ? r->mask : 0;
 }
 
@@ -142,7 +168,7 @@ void ub_codec_roles(uint32_t cp, ub_codec_mask *enc, ub_codec_mask *lead, ub_cod
         *lead = *cont = 0;
         return;
     }
-    const rslot *r = lookup(cp);
+    const ub_codec_row *r = lookup(cp);
     *enc = r ? r->mask : 0;
     *lead = r ? r->lead : 0;
     *cont = r ? r->cont : 0;
@@ -152,6 +178,6 @@ int ub_codec_encode(int id, uint32_t cp)
 {
     if (cp < 0x80)
         return (int)cp;
-    const rslot *r = lookup(cp);
+    const ub_codec_row *r = lookup(cp);
     return r && (r->mask >> id & 1) ? r->byte[id] : -1;
 }

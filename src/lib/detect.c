@@ -447,6 +447,16 @@ static int truncated_ok(const uint8_t *seq, int have)
     return have >= 2 && ub_utf8_second_ok(seq[0], seq[1]);
 }
 
+/* Can a continuation byte of codec c go missing: is one of 0x80..0xBF
+ * undefined in it (dropped or substituted), a soft hyphen or an NBSP?  In
+ * a codec where none is, a sequence cut short is not a loss but clean text
+ * (Cyrillic read back through ibm866 has leads and continuations in every
+ * word). */
+static int cont_can_drop(int c)
+{
+    return ub_codec_cont_droppable() >> c & 1;
+}
+
 static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, size_t n, int c,
                           size_t *goodp)
 {
@@ -505,7 +515,12 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         cut += truncated_ok(seq, have);
         broken += !truncated_ok(seq, have);
     }
-    /* sequences cut short count as evidence only beside whole ones */
+    /* sequences cut short count as evidence only beside whole ones, and
+     * only where the codec can lose a continuation byte */
+    if (!cont_can_drop(c)) {
+        broken += cut;
+        cut = 0;
+    }
     good += complete + (complete ? cut : 0);
     broken += complete ? 0 : cut;
     *goodp = good;
@@ -884,44 +899,80 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
  * a C1 control (legacy text read as Latin-1).  Most clean non-ASCII text
  * fails it at once.
  */
+/* Per-codec counters kept bit-sliced: plane p holds bit p of every
+ * codec's count, so adding one to the codecs of a mask is a ripple carry
+ * over a few words instead of a loop over the codecs. */
+#define COUNT_PLANES 32
+
+typedef struct {
+    ub_codec_mask plane[COUNT_PLANES];
+    int used;
+} bitcount;
+
+static inline void bitcount_add(bitcount *bc, ub_codec_mask m)
+{
+    for (int p = 0; m; p++) {
+        ub_codec_mask carry = bc->plane[p] & m;
+        bc->plane[p] ^= m;
+        m = carry;
+        if (p >= bc->used)
+            bc->used = p + 1;
+    }
+}
+
+static inline uint32_t bitcount_get(const bitcount *bc, int k)
+{
+    uint32_t n = 0;
+    for (int p = 0; p < bc->used; p++)
+        n |= (uint32_t)(bc->plane[p] >> k & 1) << p;
+    return n;
+}
+
 static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mask *weakp,
                                        size_t *weak_at)
 {
-    ub_codec_mask enc, lead, cont, prev_lead = 0, weak = 0;
+    ub_codec_mask prev_lead = 0, weak = 0, paired = 0;
     *weak_at = 0;
-    uint32_t leads[UB_NCODECS] = { 0 }, pairs[UB_NCODECS] = { 0 };
+    bitcount leads = { { 0 }, 0 }, pairs = { { 0 }, 0 };
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
-        if (c >= 0x80 && c < 0xA0) {
+        if (c < 0x80) {
+            if (c == '?' || c == ' ') {
+                if (prev_lead && !weak)
+                    *weak_at = i - 1;
+                weak |= prev_lead;
+            }
+            prev_lead = 0;
+            continue;
+        }
+        if (c < 0xA0) {
             *weakp = 0;
             return UB_CODEC_ALL;
         }
         if (c == 0xFFFD) {
-            for (ub_codec_mask m = prev_lead; m; m &= m - 1)
-                pairs[__builtin_ctz(m)]++;
+            bitcount_add(&pairs, prev_lead);
+            paired |= prev_lead;
             prev_lead = 0;
             continue;
         }
-        if (c == '?' || c == ' ') {
-            if (prev_lead && !weak)
-                *weak_at = i - 1;
-            weak |= prev_lead;
+        const ub_codec_row *row = ub_codec_row_of(c);
+        if (!row) {
             prev_lead = 0;
             continue;
         }
-        ub_codec_roles(c, &enc, &lead, &cont);
-        for (ub_codec_mask m = prev_lead & cont; m; m &= m - 1)
-            pairs[__builtin_ctz(m)]++;
-        for (ub_codec_mask m = lead; m; m &= m - 1)
-            leads[__builtin_ctz(m)]++;
-        prev_lead = lead;
+        bitcount_add(&pairs, prev_lead & row->cont);
+        paired |= prev_lead & row->cont;
+        bitcount_add(&leads, row->lead);
+        prev_lead = row->lead;
     }
     /* mojibake of UTF-8 has most lead bytes followed by a continuation;
      * clean text in another script has them by accident at most */
     ub_codec_mask maybe = 0;
-    for (int k = 0; k < UB_NCODECS; k++)
-        if (pairs[k] && 2 * pairs[k] >= leads[k])
+    for (ub_codec_mask m = paired; m; m &= m - 1) {
+        int k = __builtin_ctz(m);
+        if (2 * bitcount_get(&pairs, k) >= bitcount_get(&leads, k))
             maybe |= (ub_codec_mask)1 << k;
+    }
     *weakp = weak & ~maybe;
     return maybe;
 }
@@ -979,7 +1030,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
 
     ub_codec_mask weak;
     size_t w;
-    e.maybe = could_be_mojibake(s->cp + r->c0, r->c1t - r->c0, &weak, &w);
+    e.maybe = could_be_mojibake(s->cp + r->c0, (r->c1t > r->c1 ? r->c1 + 1 : r->c1) - r->c0, &weak, &w);
     /* weak evidence counts only where the lead character reads badly */
     if (weak) {
         uint32_t c1 = w ? e.in[w - 1] : l1, c2 = w >= 2 ? e.in[w - 2] : w == 1 ? l1 : l2;
