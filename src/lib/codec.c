@@ -84,7 +84,7 @@ int ub_codec_find(const char *name)
 static ub_codec_row rows[MAXROWS];      /* rows[0] unused */
 static uint8_t page_of_hi[256];
 static uint16_t pages[MAXPAGES][256];
-static ub_codec_mask droppable;
+static ub_codec_mask droppable, any_droppable;
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
 
 static void rmap_build(void)
@@ -93,8 +93,11 @@ static void rmap_build(void)
     for (int id = 0; id < UB_NCODECS; id++) {
         for (int b = 0x80; b < 0x100; b++) {
             uint32_t cp = ub_codec_tables[id].to_ucs[b - 0x80];
-            if (b < 0xC0 && (ub_codec_is_lossy(id, (uint8_t)b) || cp == 0xA0 || cp == 0xAD))
+            int loses = ub_codec_is_lossy(id, (uint8_t)b) || cp == 0xA0 || cp == 0xAD;
+            if (b < 0xC0 && loses)
                 droppable |= (ub_codec_mask)1 << id;
+            if (b <= 0xF4 && (loses || cp < 0xA0))
+                any_droppable |= (ub_codec_mask)1 << id;
             /* tables hold BMP code points >= 0x80 only (uint16_t) */
             uint8_t *pg = &page_of_hi[cp >> 8];
             if (!*pg) {
@@ -118,6 +121,10 @@ static void rmap_build(void)
                 r->lead |= (ub_codec_mask)1 << id;
             if (b < 0xC0)
                 r->cont |= (ub_codec_mask)1 << id;
+            if (b >= 0xE0 && b <= 0xEF)
+                r->lead3 |= (ub_codec_mask)1 << id;
+            if (b >= 0xF0 && b <= 0xF4)
+                r->lead4 |= (ub_codec_mask)1 << id;
             r->byte[id] = (uint8_t)b;
         }
     }
@@ -146,6 +153,12 @@ ub_codec_mask ub_codec_cont_droppable(void)
 {
     rmap_init();
     return droppable;
+}
+
+ub_codec_mask ub_codec_utf8_droppable(void)
+{
+    rmap_init();
+    return any_droppable;
 }
 
 ub_codec_mask ub_codec_encodable(uint32_t cp)

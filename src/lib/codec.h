@@ -67,6 +67,8 @@ typedef struct {
     ub_codec_mask mask;     /* codecs that encode it */
     ub_codec_mask lead;     /* ... as a UTF-8 lead byte (C2..F4) */
     ub_codec_mask cont;     /* ... as a continuation byte (80..BF) */
+    ub_codec_mask lead3;    /* ... as a lead of three bytes (E0..EF) */
+    ub_codec_mask lead4;    /* ... as a lead of four bytes (F0..F4) */
     uint8_t byte[UB_NCODECS];
 } ub_codec_row;
 
@@ -80,6 +82,10 @@ void ub_codec_roles(uint32_t cp, ub_codec_mask *enc, ub_codec_mask *lead, ub_cod
 /* The codecs in which some continuation byte (0x80..0xBF) can go missing:
  * it is undefined (dropped or substituted), a soft hyphen or an NBSP. */
 ub_codec_mask ub_codec_cont_droppable(void);
+
+/* The codecs in which some byte of UTF-8 (0x80..0xF4) can go missing or
+ * change: undefined, a soft hyphen, an NBSP, or a C1 control. */
+ub_codec_mask ub_codec_utf8_droppable(void);
 
 /* The byte codec id encodes cp to, or -1 if it cannot. */
 int ub_codec_encode(int id, uint32_t cp);

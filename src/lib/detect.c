@@ -250,6 +250,24 @@ static double lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t 
     return lm_span_floor(lm, l2, l1, t, n, right, nright, -INFINITY);
 }
 
+/* lm_span, or -INFINITY as soon as the sum falls to stop or below (every
+ * term is <= 0, so it could only fall further). */
+static double lm_span_until(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
+                            size_t n, const uint32_t *right, size_t nright, double stop)
+{
+    double sc = 0;
+    uint32_t c2 = l2, c1 = l1;
+    for (size_t i = 0; i < n + nright && i < n + 2; i++) {
+        uint32_t c = i < n ? t[i] : right[i - n];
+        sc += ub_lm_logp(lm, c2, c1, c);
+        if (sc <= stop)
+            return -INFINITY;
+        c2 = c1;
+        c1 = c;
+    }
+    return sc;
+}
+
 static double codec_prior(int c)
 {
     return ub_codec_info_of(c)->prior / 10.0;
@@ -295,7 +313,14 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
                                  IN_FLOOR);
         e->have_lm_in = 1;
     }
-    double lm_out = lm_span(e->ctx->lm, e->l2, e->l1, out, nout, e->right, e->nright);
+    /* a candidate that can neither be the best nor count for the line
+     * need not be scored to the end */
+    double keep_above = e->r->nout ? (e->r->score < LINE_FLOOR ? e->r->score : LINE_FLOOR)
+                                   : -INFINITY;
+    double lm_out = lm_span_until(e->ctx->lm, e->l2, e->l1, out, nout, e->right, e->nright,
+                                  keep_above + e->lm_in + cost + e->margin);
+    if (lm_out == -INFINITY)
+        return 0;
     double score = lm_out - e->lm_in - cost - e->margin;
     int best = !e->r->nout || score > e->r->score;
     if (!best && score <= LINE_FLOOR)
@@ -825,6 +850,14 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         return -1;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
+        /* ASCII stretches (most of most text) widen in a tight loop */
+        size_t a = i + ub_ascii_prefix(p + i, n - i);
+        for (; i < a; i++, k++) {
+            s->cp[k] = p[i];
+            s->boff[k] = (uint32_t)i;
+        }
+        if (i == n)
+            break;
         uint32_t cp;
         int len = ub_utf8_decode(p + i, n - i, &cp);
         if (!len) {
@@ -861,44 +894,50 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
         size_t j = i + 1;
         while (j < nch && is_run_char(s->cp[j]))
             j++;
-        /* the span a lossy repair may take: across single spaces or '?'
-         * into the following runs (NBSP turned into a space, substituted
-         * bytes), and one trailing space or '?' */
-        size_t x = j;
-        while (x + 1 < nch && is_joiner(s->cp[x]) && is_run_char(s->cp[x + 1])) {
-            size_t y = x + 1;
-            while (y < nch && is_run_char(s->cp[y]))
-                y++;
-            if (y - j > MAX_JOIN)
-                break;      /* whole runs only, within the bound */
-            x = y;
-        }
         if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
             return -1;
         struct run *r = &s->runs[s->nruns++];
         memset(r, 0, sizeof *r);
         r->c0 = i;
         r->c1 = j;
-        r->c1t = x < nch && is_joiner(s->cp[x]) ? x + 1 : x;
         for (size_t k = i; k < j; k++)
             r->bytes |= s->cp[k] == INVALID_CP;
-        for (size_t k = j; k < r->c1t && !r->bytes; k++)
-            if (s->cp[k] == INVALID_CP)
-                r->c1t = k;
-        if (r->bytes)
-            r->c1t = j;
         i = j;
+    }
+    /* The span a lossy repair may take: across single spaces or '?' into
+     * the following runs (NBSP turned into a space, substituted bytes),
+     * whole runs only, at most MAX_JOIN characters past the run's end, and
+     * one trailing space or '?'; it ends before the first character that
+     * is not UTF-8.  The last run joined only moves forward with the first
+     * (a chain from run i holds from run i + 1, and the bound loosens), so
+     * this is linear. */
+    size_t last = 0, nb = 0;    /* nb: the first run holding bytes after i */
+    for (size_t i = 0; i < s->nruns; i++) {
+        struct run *r = &s->runs[i];
+        if (last < i)
+            last = i;
+        while (last + 1 < s->nruns && s->runs[last + 1].c0 == s->runs[last].c1 + 1 &&
+               is_joiner(s->cp[s->runs[last].c1]) && s->runs[last + 1].c1 - r->c1 <= MAX_JOIN)
+            last++;
+        size_t x = s->runs[last].c1;
+        r->c1t = x < nch && is_joiner(s->cp[x]) ? x + 1 : x;
+        if (r->bytes) {
+            r->c1t = r->c1;
+            continue;
+        }
+        if (nb <= i)
+            for (nb = i + 1; nb < s->nruns && !s->runs[nb].bytes; nb++)
+                ;
+        if (nb <= last)
+            for (size_t k = s->runs[nb].c0; k < r->c1t; k++)
+                if (s->cp[k] == INVALID_CP) {
+                    r->c1t = k;
+                    break;
+                }
     }
     return 0;
 }
 
-/*
- * Cheap test before any search: can some codec read these characters as
- * UTF-8 at all?  That takes a character encoded as a lead byte followed by
- * one encoded as a continuation byte (or a marker where one was lost), or
- * a C1 control (legacy text read as Latin-1).  Most clean non-ASCII text
- * fails it at once.
- */
 /* Per-codec counters kept bit-sliced: plane p holds bit p of every
  * codec's count, so adding one to the codecs of a mask is a ripple carry
  * over a few words instead of a loop over the codecs. */
@@ -932,8 +971,11 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
                                        size_t *weak_at)
 {
     ub_codec_mask prev_lead = 0, weak = 0, paired = 0;
+    /* codecs inside a sequence, expecting 1, 2 or 3 more continuations */
+    ub_codec_mask need1 = 0, need2 = 0, need3 = 0;
     *weak_at = 0;
     bitcount leads = { { 0 }, 0 }, pairs = { { 0 }, 0 };
+    bitcount whole = { { 0 }, 0 }, bad = { { 0 }, 0 };
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
@@ -942,6 +984,8 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
                     *weak_at = i - 1;
                 weak |= prev_lead;
             }
+            bitcount_add(&bad, need1 | need2 | need3);
+            need1 = need2 = need3 = 0;
             prev_lead = 0;
             continue;
         }
@@ -952,26 +996,44 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
         if (c == 0xFFFD) {
             bitcount_add(&pairs, prev_lead);
             paired |= prev_lead;
+            bitcount_add(&whole, need1 | need2 | need3);
+            need1 = need2 = need3 = 0;
             prev_lead = 0;
             continue;
         }
         const ub_codec_row *row = ub_codec_row_of(c);
-        if (!row) {
-            prev_lead = 0;
-            continue;
+        ub_codec_mask lead = row ? row->lead : 0, cont = row ? row->cont : 0;
+        ub_codec_mask inseq = need1 | need2 | need3;
+        bitcount_add(&whole, need1 & cont);
+        /* a sequence cut short, or a continuation with no lead */
+        bitcount_add(&bad, (inseq & ~cont) | (cont & ~inseq));
+        need1 = need2 & cont;
+        need2 = need3 & cont;
+        need3 = 0;
+        if (row) {
+            need1 |= lead & ~(row->lead3 | row->lead4);
+            need2 |= row->lead3;
+            need3 |= row->lead4;
         }
-        bitcount_add(&pairs, prev_lead & row->cont);
-        paired |= prev_lead & row->cont;
-        bitcount_add(&leads, row->lead);
-        prev_lead = row->lead;
+        bitcount_add(&pairs, prev_lead & cont);
+        paired |= prev_lead & cont;
+        bitcount_add(&leads, lead);
+        prev_lead = lead;
     }
+    bitcount_add(&bad, need1 | need2 | need3);
     /* mojibake of UTF-8 has most lead bytes followed by a continuation;
-     * clean text in another script has them by accident at most */
-    ub_codec_mask maybe = 0;
+     * clean text in another script has them by accident at most.  In a
+     * codec that cannot lose a byte, most sequences must also be whole:
+     * Russian read back through ibm866 pairs a lead with a continuation
+     * in most words, but its sequences are cut short as often. */
+    ub_codec_mask maybe = 0, strict = ~ub_codec_utf8_droppable();
     for (ub_codec_mask m = paired; m; m &= m - 1) {
         int k = __builtin_ctz(m);
-        if (2 * bitcount_get(&pairs, k) >= bitcount_get(&leads, k))
-            maybe |= (ub_codec_mask)1 << k;
+        if (2 * bitcount_get(&pairs, k) < bitcount_get(&leads, k))
+            continue;
+        if ((strict >> k & 1) && bitcount_get(&whole, k) < 2 * bitcount_get(&bad, k))
+            continue;
+        maybe |= (ub_codec_mask)1 << k;
     }
     *weakp = weak & ~maybe;
     return maybe;
@@ -1400,10 +1462,12 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
                 return UNBAKE_ENOMEM;
             }
             if (!nfix++) {
-                char d[160];
-                size_t dl = strlen(rp->desc);
-                snprintf(rp->desc + dl, sizeof rp->desc - dl, "; then %s",
-                         ub_hyp_describe(&r->hyp, d, sizeof d));
+                if (ctx->report) {  /* words only for whoever reads them */
+                    char d[160];
+                    size_t dl = strlen(rp->desc);
+                    snprintf(rp->desc + dl, sizeof rp->desc - dl, "; then %s",
+                             ub_hyp_describe(&r->hyp, d, sizeof d));
+                }
                 rp->layers += layers;
                 rp->refined = 1;
             }
@@ -1461,7 +1525,8 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         rp.n = 0;
         if (render(ctx, s, r, &len) || rbuf_put(&rp, s->obuf, len))
             goto nomem;
-        ub_hyp_describe(&r->hyp, rp.desc, sizeof rp.desc);
+        if (ctx->report)
+            ub_hyp_describe(&r->hyp, rp.desc, sizeof rp.desc);
         rp.score = r->score;
         rp.layers = r->hyp.nlayers;
         rp.refined = 0;

@@ -1,7 +1,9 @@
 /*
  * hyp.c -- hypotheses in words, for --explain and check.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "codec.h"
 #include "hyp.h"
@@ -21,51 +23,76 @@ const char *ub_hyp_codec_name(int id)
     return ub_codec_info_of(id)->name;
 }
 
+/* Append the strings of a NULL-terminated list to buf (at its length *at,
+ * truncating at size): the report of every repair is built here, so no
+ * printf machinery. */
+static void add(char *buf, size_t size, size_t *at, ...)
+{
+    va_list ap;
+    va_start(ap, at);
+    for (const char *p; (p = va_arg(ap, const char *));) {
+        size_t n = strlen(p);
+        if (*at + 1 < size) {
+            size_t k = n < size - 1 - *at ? n : size - 1 - *at;
+            memcpy(buf + *at, p, k);
+            buf[*at + k] = 0;
+        }
+        *at += n;
+    }
+    va_end(ap);
+}
+
+static const char *num(char tmp[16], unsigned v)
+{
+    char *p = tmp + 15;
+    *p = 0;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    return p;
+}
+
 const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size)
 {
     size_t at = 0;
-#define ADD(...)                                                              \
-    do {                                                                      \
-        int w_ = snprintf(buf + at, at < size ? size - at : 0, __VA_ARGS__); \
-        if (w_ > 0)                                                           \
-            at += (size_t)w_;                                                 \
-    } while (0)
+    char t[16];
+#define ADD(...) add(buf, size, &at, __VA_ARGS__, (const char *)NULL)
     if (size)
         buf[0] = 0;
     if (h->kind == UB_HYP_LEGACY) {
-        ADD("%s read as iso-8859-1", ub_codec_info_of(h->codec[0])->name);
+        ADD(ub_codec_info_of(h->codec[0])->name, " read as iso-8859-1");
         return buf;
     }
     if (h->kind == UB_HYP_BYTES) {
-        ADD("%s bytes, not utf-8", ub_hyp_codec_name(h->codec[0]));
+        ADD(ub_hyp_codec_name(h->codec[0]), " bytes, not utf-8");
         if (h->nkeep)
-            ADD(", among %u utf-8 character%s", h->nkeep, h->nkeep > 1 ? "s" : "");
+            ADD(", among ", num(t, h->nkeep), " utf-8 character", h->nkeep > 1 ? "s" : "");
         return buf;
     }
     if (h->kind == UB_HYP_MBCS) {
-        ADD("utf-8 read as %s, 1 layer", ub_hyp_codec_name(h->codec[0]));
+        ADD("utf-8 read as ", ub_hyp_codec_name(h->codec[0]), ", 1 layer");
         return buf;
     }
     if (h->inner_legacy)
         ADD("windows-1252 read as iso-8859-1, then ");
-    ADD("utf-8%s read as ", h->cesu ? " (cesu-8)" : "");
+    ADD("utf-8", h->cesu ? " (cesu-8)" : "", " read as ");
     /* innermost mistake first, as it happened */
     for (int l = h->nlayers - 1; l >= 0; l--)
-        ADD("%s%s", ub_hyp_codec_name(h->codec[l]), l ? ", then " : "");
-    ADD(", %d layer%s", h->nlayers, h->nlayers > 1 ? "s" : "");
+        ADD(ub_hyp_codec_name(h->codec[l]), l ? ", then " : "");
+    ADD(", ", num(t, (unsigned)h->nlayers), " layer", h->nlayers > 1 ? "s" : "");
     const char *sep = "; lossy: ";
     for (int op = 1; op < UB_OP_NOPS; op++) {
         if (h->ops_used >> op & 1) {
-            ADD("%s%s", sep, op_words[op]);
+            ADD(sep, op_words[op]);
             sep = ", ";
         }
     }
     if (h->nlegacy)
-        ADD("%s%u windows-1252 byte%s among the utf-8", h->ops_used || h->nkeep ? ", " : "; mixed: ",
-            h->nlegacy, h->nlegacy > 1 ? "s" : "");
+        ADD(h->ops_used || h->nkeep ? ", " : "; mixed: ", num(t, h->nlegacy),
+            " windows-1252 byte", h->nlegacy > 1 ? "s" : "", " among the utf-8");
     if (h->nkeep)
-        ADD("%s%u character%s left as is", h->ops_used ? ", " : "; partial: ", h->nkeep,
-            h->nkeep > 1 ? "s" : "");
+        ADD(h->ops_used ? ", " : "; partial: ", num(t, h->nkeep), " character",
+            h->nkeep > 1 ? "s" : "", " left as is");
 #undef ADD
     return buf;
 }

@@ -760,14 +760,20 @@ static int decide(ub_input *in, int final)
     struct u8stat st;
     utf8_stats(s, n, final, &st);
     int valid = st.invalid == 0;
-    if (looks_utf32(s, n, 0))
-        return set_unicode(in, "UTF-32LE", "utf-32le", 0, "NUL pattern");
-    if (looks_utf32(s, n, 1))
-        return set_unicode(in, "UTF-32BE", "utf-32be", 0, "NUL pattern");
-    if (looks_utf16(s, n, 0, final, valid))
-        return set_unicode(in, "UTF-16LE", "utf-16le", 0, "NUL pattern");
-    if (looks_utf16(s, n, 1, final, valid))
-        return set_unicode(in, "UTF-16BE", "utf-16be", 0, "NUL pattern");
+    /* UTF-16 and UTF-32 need NUL bytes (two at least, see looks_utf16) */
+    size_t nuls = 0;
+    for (const uint8_t *z = s; nuls < 2 && (z = memchr(z, 0, n - (size_t)(z - s))); z++)
+        nuls++;
+    if (nuls >= 2) {
+        if (looks_utf32(s, n, 0))
+            return set_unicode(in, "UTF-32LE", "utf-32le", 0, "NUL pattern");
+        if (looks_utf32(s, n, 1))
+            return set_unicode(in, "UTF-32BE", "utf-32be", 0, "NUL pattern");
+        if (looks_utf16(s, n, 0, final, valid))
+            return set_unicode(in, "UTF-16LE", "utf-16le", 0, "NUL pattern");
+        if (looks_utf16(s, n, 1, final, valid))
+            return set_unicode(in, "UTF-16BE", "utf-16be", 0, "NUL pattern");
+    }
     in->mode = M_PASS;
     snprintf(in->codec, sizeof in->codec, "utf-8");
     if (valid) {

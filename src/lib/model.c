@@ -25,7 +25,14 @@ struct ub_lm {
     const float *cls_lp;
     const ub_lm_bucket_t *tri, *ctx, *bi;
     const char *prov;
+    uint64_t serial;        /* unique per model opened, for the cache */
 };
+
+static uint64_t next_serial(void)
+{
+    static uint64_t counter;
+    return __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+}
 
 uint64_t ub_lm_checksum(const void *p, size_t n)
 {
@@ -135,6 +142,7 @@ ub_lm *ub_lm_open(const void *blob, size_t len)
         free(lm);
         return NULL;
     }
+    lm->serial = next_serial();
     return lm;
 }
 
@@ -158,6 +166,7 @@ static void builtin_init(void)
 {
     size_t len = (size_t)(ub_lm_blob_end - ub_lm_blob_start);
     builtin_state = init(&builtin, ub_lm_blob_start, len, 0) == 0 ? 1 : -1;
+    builtin.serial = next_serial();
 }
 
 const ub_lm *ub_lm_builtin(void)
@@ -245,7 +254,7 @@ static int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
     return -1;
 }
 
-float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
+static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
 {
     if (c == '\n' && c1 == '\r') return 0.0f; /* CRLF is one newline */
     uint32_t n = ub_lm_normalize(c);
@@ -283,6 +292,42 @@ float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
     if (lp > 0.0f) lp = 0.0f;
     if (!(lp >= UB_LM_LOGP_MIN)) lp = UB_LM_LOGP_MIN;
     return lp;
+}
+
+/*
+ * The detector asks for the same trigrams again and again (every candidate
+ * repair of a run is scored, and text repeats its words), and a table
+ * lookup that misses the trigram costs three hash probes into 7 MB.  A
+ * small direct-mapped cache per thread answers most of them: 4096 entries
+ * of (c2, c1, c) -> log P, 64 KiB.  It is cleared when another model is
+ * asked (ub_lm_open can give several; each has its own serial number, so
+ * a model opened where a closed one was is told apart).
+ */
+#define LP_CACHE_BITS 12
+
+struct lp_entry {
+    uint64_t key;           /* c2 << 42 | c1 << 21 | c, bit 63 set; 0: empty */
+    float lp;
+};
+
+static _Thread_local struct lp_entry lp_cache[1u << LP_CACHE_BITS];
+static _Thread_local uint64_t lp_cache_serial;
+
+float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
+{
+    if ((c2 | c1 | c) > 0x1FFFFF)
+        return logp_uncached(lm, c2, c1, c);
+    if (lp_cache_serial != lm->serial) {
+        memset(lp_cache, 0, sizeof lp_cache);
+        lp_cache_serial = lm->serial;
+    }
+    uint64_t key = 1ull << 63 | (uint64_t)c2 << 42 | (uint64_t)c1 << 21 | c;
+    struct lp_entry *e = &lp_cache[(key * 0x9E3779B97F4A7C15ull) >> (64 - LP_CACHE_BITS)];
+    if (e->key != key) {
+        e->key = key;
+        e->lp = logp_uncached(lm, c2, c1, c);
+    }
+    return e->lp;
 }
 
 int ub_lm_known(const ub_lm *lm, uint32_t cp)
