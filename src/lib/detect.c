@@ -850,14 +850,11 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         return -1;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
-        /* ASCII stretches (most of most text) widen in a tight loop */
-        size_t a = i + ub_ascii_prefix(p + i, n - i);
-        for (; i < a; i++, k++) {
+        if (p[i] < 0x80) {
             s->cp[k] = p[i];
-            s->boff[k] = (uint32_t)i;
+            s->boff[k++] = (uint32_t)i++;
+            continue;
         }
-        if (i == n)
-            break;
         uint32_t cp;
         int len = ub_utf8_decode(p + i, n - i, &cp);
         if (!len) {
@@ -967,9 +964,44 @@ static inline uint32_t bitcount_get(const bitcount *bc, int k)
     return n;
 }
 
+/* The codecs under which some lead of t[0..n) is followed by a
+ * continuation or U+FFFD, or by a space or '?' (in *weakp); -1 for a C1
+ * control.  Most clean text has none: then there is nothing to count. */
+static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp)
+{
+    ub_codec_mask prev_lead = 0, paired = 0, weak = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = t[i];
+        if (c < 0x80) {
+            if (c == '?' || c == ' ')
+                weak |= prev_lead;
+            prev_lead = 0;
+            continue;
+        }
+        if (c < 0xA0)
+            return (ub_codec_mask)-1;
+        if (c == 0xFFFD) {
+            paired |= prev_lead;
+            prev_lead = 0;
+            continue;
+        }
+        const ub_codec_row *row = ub_codec_row_of(c);
+        paired |= row ? prev_lead & row->cont : 0;
+        prev_lead = row ? row->lead : 0;
+    }
+    *weakp = weak;
+    return paired;
+}
+
 static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mask *weakp,
                                        size_t *weak_at)
 {
+    ub_codec_mask quick_weak = 0;
+    if (!any_pairs(t, n, &quick_weak) && !quick_weak) {
+        *weakp = 0;
+        *weak_at = 0;
+        return 0;
+    }
     ub_codec_mask prev_lead = 0, weak = 0, paired = 0;
     /* codecs inside a sequence, expecting 1, 2 or 3 more continuations */
     ub_codec_mask need1 = 0, need2 = 0, need3 = 0;
