@@ -205,6 +205,34 @@ typedef void (*unbake_report_fn)(void *user, const unbake_report *report);
  */
 UNBAKE_API int unbake_ctx_set_report(unbake_ctx *ctx, unbake_report_fn fn, void *user);
 
+/** A U+FFFD in the input that the library kept.  The bytes it stands for
+ *  were lost before the input arrived (legacy text decoded as UTF-8 with
+ *  replacement, say) and no repair accounts for it, so the loss is total:
+ *  the U+FFFD is written as it is.  The alternatives say what the language
+ *  model would put there had the lost byte been one character of the
+ *  single-byte codec named, guessed from the letters around it: a hint for
+ *  a human, never written. */
+typedef struct {
+    uint64_t in_offset;    /**< byte offset of the U+FFFD in the input
+                                stream (as decoded, like unbake_report's) */
+    uint64_t out_offset;   /**< byte offset of the same U+FFFD in the output */
+    const char *codec;     /**< the codec of the guesses ("windows-1252") */
+    size_t n_alternatives; /**< 0 .. 8, the most probable first */
+    const unbake_alternative *alternatives;
+} unbake_loss;
+
+/** Callback receiving every U+FFFD kept as a total loss, in stream order,
+ *  after the output before it has been written. */
+typedef void (*unbake_loss_fn)(void *user, const unbake_loss *loss);
+
+/**
+ * Install (or with fn == NULL remove) the loss callback.  Guessing the
+ * alternatives costs a few hundred model lookups per U+FFFD; without a
+ * callback nothing is computed.
+ * @return UNBAKE_OK, or UNBAKE_ESTATE while a stream is in progress.
+ */
+UNBAKE_API int unbake_ctx_set_loss_report(unbake_ctx *ctx, unbake_loss_fn fn, void *user);
+
 /* ---------------------------------------------------------------------- */
 /* Whole-buffer API                                                        */
 /* ---------------------------------------------------------------------- */

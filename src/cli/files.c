@@ -265,6 +265,38 @@ void ub_stream_report(void *user, const unbake_report *r)
         st->on_report(st, r);
 }
 
+/* --explain: a U+FFFD kept as a total loss (issue: legacy bytes decoded
+ * as UTF-8 with replacement before unbake saw them). */
+static void stream_loss(void *user, const unbake_loss *loss)
+{
+    struct ub_stream *st = user;
+    static const char fffd[] = "\xEF\xBF\xBD";
+    stream_start(st);
+    /* to the line tracker it is a run replaced by itself */
+    unbake_report r = { .in_offset = loss->in_offset, .in_len = 3, .in = fffd,
+                        .out_offset = loss->out_offset, .out_len = 3, .out = fffd };
+    uint64_t line, col;
+    char loc[4200];
+    if (st->track && ub_lines_report(&st->lines, &r, &line, &col) == 0)
+        snprintf(loc, sizeof loc, "%s:%llu:%llu", st->name, (unsigned long long)line,
+                 (unsigned long long)col);
+    else
+        snprintf(loc, sizeof loc, "%s:@%llu", st->name, (unsigned long long)loss->in_offset);
+    flockfile(stderr);
+    fprintf(stderr, "unbake: %s: U+FFFD kept: the bytes it replaced were lost before this input "
+            "(total loss)", loc);
+    for (size_t a = 0; a < loss->n_alternatives && a < 3; a++) {
+        char *t = ub_quote(loss->alternatives[a].text, strlen(loss->alternatives[a].text), 64);
+        fprintf(stderr, "%s \"%s\" %.3f", a ? "," : "; as one character of its neighbours' codec",
+                t ? t : "?", loss->alternatives[a].probability);
+        free(t);
+    }
+    if (loss->n_alternatives)
+        fprintf(stderr, " (%s)", loss->codec);
+    fputc('\n', stderr);
+    funlockfile(stderr);
+}
+
 long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
                unbake_write_fn write, void *wuser, int *write_failed)
 {
@@ -290,6 +322,7 @@ long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
     st->encoding[0] = '\0';
     st->transcoded = 0;
     if ((r = unbake_ctx_set_report(ctx, ub_stream_report, st)) < 0 ||
+        (r = unbake_ctx_set_loss_report(ctx, st->explain ? stream_loss : NULL, st)) < 0 ||
         (r = unbake_begin(ctx, ub_tee_write, &tee)) < 0)
         goto lib_error;
     for (;;) {
@@ -336,6 +369,7 @@ lib_error:
         ub_msg(1, "%s: repair failed: %s", st->name, unbake_strerror(r));
 out:
     unbake_ctx_set_report(ctx, NULL, NULL);
+    unbake_ctx_set_loss_report(ctx, NULL, NULL);
     ub_lines_free(&st->lines);
     st->ctx = NULL;
     free(buf);

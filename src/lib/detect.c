@@ -1299,6 +1299,113 @@ static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
     ctx->report(ctx->report_user, &rep);
 }
 
+/*
+ * A U+FFFD kept as it is (no repair accounts for it) is a total loss:
+ * tell the loss callback, with what the model would put there had the lost
+ * byte been one character of a single-byte codec -- the first, by prior,
+ * that encodes the nearest non-ASCII letter (windows-1252 without one).
+ */
+#define LOSS_LOOK 32        /* characters searched each way for a letter */
+
+static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, size_t nch)
+{
+    int codec = UB_CODEC_CP1252;
+    for (size_t d = 1; d <= LOSS_LOOK; d++) {
+        uint32_t near[2] = { i >= d ? s->cp[i - d] : 0, i + d < nch ? s->cp[i + d] : 0 };
+        ub_codec_mask m = 0;
+        for (int k = 0; k < 2 && !m; k++)
+            if (near[k] >= 0x80 && near[k] != 0xFFFD && near[k] != INVALID_CP &&
+                u_isalpha((UChar32)near[k]))
+                m = ub_codec_encodable(near[k]);
+        if (m) {
+            const int *order = codec_order();
+            for (int k = 0; k < UB_NCODECS; k++)
+                if (m >> order[k] & 1) {
+                    codec = order[k];
+                    break;
+                }
+            break;
+        }
+    }
+    uint32_t c2 = i >= 2 ? s->cp[i - 2] : i == 1 ? ctx->c1 : ctx->c2;
+    uint32_t c1 = i >= 1 ? s->cp[i - 1] : ctx->c1;
+    c2 = c2 == INVALID_CP ? UB_LM_BOS : c2;
+    c1 = c1 == INVALID_CP ? UB_LM_BOS : c1;
+    uint32_t r[2];
+    size_t nr = 0;
+    for (size_t j = i + 1; j < nch && nr < 2 && s->cp[j] != INVALID_CP; j++)
+        r[nr++] = s->cp[j];
+    /* every character of the codec, scored with its two neighbours; inside
+     * a word, only letters */
+    int in_word = u_isalpha((UChar32)c1) || (nr && u_isalpha((UChar32)r[0]));
+    ub_alt best[UB_MAX_ALTS];
+    int nbest = 0;
+    double lps[128], top = -INFINITY;
+    uint32_t cps[128];
+    int ncand = 0;
+    for (int b = 0x80; b < 0x100; b++) {
+        uint32_t x = ub_codec_decode(codec, (uint8_t)b);
+        if (ub_codec_is_lossy(codec, (uint8_t)b) || bad_output(x) ||
+            (in_word && !u_isalpha((UChar32)x)))
+            continue;
+        double lp = ub_lm_logp(ctx->lm, c2, c1, x);
+        if (nr > 0)
+            lp += ub_lm_logp(ctx->lm, c1, x, r[0]);
+        if (nr > 1)
+            lp += ub_lm_logp(ctx->lm, x, r[0], r[1]);
+        cps[ncand] = x;
+        lps[ncand++] = lp;
+        top = lp > top ? lp : top;
+    }
+    double z = 0;
+    for (int k = 0; k < ncand; k++)
+        z += exp(lps[k] - top);
+    for (int k = 0; k < ncand; k++) {
+        float p = (float)(exp(lps[k] - top) / z);
+        int at = nbest < UB_MAX_ALTS ? nbest++ : UB_MAX_ALTS;
+        while (at > 0 && best[at - 1].p < p) {
+            if (at < UB_MAX_ALTS)
+                best[at] = best[at - 1];
+            at--;
+        }
+        if (at < UB_MAX_ALTS)
+            best[at] = (ub_alt){ cps[k], p };
+    }
+    unbake_alternative alts[UB_MAX_ALTS];
+    char texts[UB_MAX_ALTS][5];
+    size_t na = 0;
+    for (int k = 0; k < nbest && best[k].p >= 0.01f; k++, na++) {
+        int l = ub_utf8_encode(best[k].cp, (uint8_t *)texts[k]);
+        texts[k][l] = 0;
+        alts[k] = (unbake_alternative){ texts[k], best[k].p };
+    }
+    unbake_loss loss = {
+        .in_offset = ctx->in_off + s->boff[i],
+        .out_offset = ctx->out_off,
+        .codec = ub_codec_info_of(codec)->name,
+        .n_alternatives = na,
+        .alternatives = alts,
+    };
+    ctx->loss(ctx->loss_user, &loss);
+}
+
+/* Write characters [a, b) of the segment as they are, telling the loss
+ * callback about every U+FFFD among them. */
+static int emit_kept(unbake_ctx *ctx, const ub_detect_scratch *s, const uint8_t *seg, size_t a,
+                     size_t b, size_t nch)
+{
+    size_t from = a;
+    for (size_t i = a; ctx->loss && i < b; i++) {
+        if (s->cp[i] != 0xFFFD)
+            continue;
+        if (ub_emit(ctx, seg + s->boff[from], s->boff[i] - s->boff[from]))
+            return -1;
+        notify_loss(ctx, s, i, nch);
+        from = i;
+    }
+    return ub_emit(ctx, seg + s->boff[from], s->boff[b] - s->boff[from]);
+}
+
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
 static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                   uint32_t c2, uint32_t c1, size_t *nchp)
@@ -1551,7 +1658,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         struct run *r = &s->runs[k];
         if (!r->fix)
             continue;
-        if (ub_emit(ctx, seg + s->boff[at], s->boff[r->c0] - s->boff[at]))
+        if (emit_kept(ctx, s, seg, at, r->c0, nch))
             goto write_error;
         size_t len;
         rp.n = 0;
@@ -1571,7 +1678,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         ctx->nfixed++;
         at = r->cend;
     }
-    if (ub_emit(ctx, seg + s->boff[at], n - s->boff[at]))
+    if (emit_kept(ctx, s, seg, at, nch, nch))
         goto write_error;
     /* the LM context carried into the next segment */
     for (size_t j = nch > 2 ? nch - 2 : 0; j < nch; j++) {

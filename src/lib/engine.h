@@ -39,6 +39,8 @@ struct unbake_ctx {
     int bias;               /* tenths of a nat */
     unbake_report_fn report;
     void *report_user;
+    unbake_loss_fn loss;
+    void *loss_user;
 
     /* stream state */
     int state;              /* ST_IDLE, ST_STREAM, ST_DONE, ST_ERROR */

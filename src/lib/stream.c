@@ -103,6 +103,17 @@ int unbake_ctx_set_report(unbake_ctx *ctx, unbake_report_fn fn, void *user)
     return UNBAKE_OK;
 }
 
+int unbake_ctx_set_loss_report(unbake_ctx *ctx, unbake_loss_fn fn, void *user)
+{
+    if (!ctx)
+        return UNBAKE_EINVAL;
+    if (ctx->state == ST_STREAM && ctx->pushed)
+        return UNBAKE_ESTATE;
+    ctx->loss = fn;
+    ctx->loss_user = user;
+    return UNBAKE_OK;
+}
+
 int unbake_ctx_set_from(unbake_ctx *ctx, const char *codec)
 {
     if (!ctx)

@@ -643,6 +643,99 @@ static void test_reports_stream(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Loss reports: U+FFFD kept as a total loss                           */
+/* ------------------------------------------------------------------ */
+
+#define MAX_LOSSES 16
+
+struct losses {
+    int n;
+    uint64_t in_off[MAX_LOSSES], out_off[MAX_LOSSES];
+    char first[MAX_LOSSES][8];          /* the most probable alternative */
+    int probs_ok;
+};
+
+static void record_loss(void *user, const unbake_loss *l)
+{
+    struct losses *ls = user;
+    double sum = 0, prev = 1;
+    for (size_t a = 0; a < l->n_alternatives; a++) {
+        double p = l->alternatives[a].probability;
+        ls->probs_ok &= p > 0 && p <= prev + 1e-9;
+        prev = p;
+        sum += p;
+    }
+    ls->probs_ok &= sum <= 1.0 + 1e-6 && l->n_alternatives <= 8 && l->codec && *l->codec;
+    if (ls->n < MAX_LOSSES) {
+        ls->in_off[ls->n] = l->in_offset;
+        ls->out_off[ls->n] = l->out_offset;
+        snprintf(ls->first[ls->n], sizeof ls->first[0], "%s",
+                 l->n_alternatives ? l->alternatives[0].text : "");
+    }
+    ls->n++;
+}
+
+/* Legacy text decoded as UTF-8 with replacement, next to a lossy repair
+ * whose own U+FFFD is explained (filled), and clean text. */
+static const char loss_in[] =
+    "Espa\xEF\xBF\xBD" "a es un pa\xEF\xBF\xBD" "s.\n"
+    "Plain line.\n"
+    "\xEF\xBF\xBD\n";
+
+static void test_loss_reports(void **state)
+{
+    unbake_ctx *ctx = *state;
+    struct losses ls = { .n = 0, .probs_ok = 1 };
+    assert_int_equal(unbake_ctx_set_loss_report(ctx, record_loss, &ls), UNBAKE_OK);
+    size_t on;
+    long changed;
+    char *out = fix_ok(ctx, loss_in, sizeof loss_in - 1, &on, &changed);
+    /* nothing is changed, every U+FFFD is reported where it stands */
+    assert_true(tk_eq(out, on, loss_in, sizeof loss_in - 1));
+    assert_int_equal(changed, 0);
+    assert_int_equal(ls.n, 3);
+    assert_true(ls.probs_ok);
+    static const uint64_t want[] = { 4, 17, 35 };
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ls.in_off[i], want[i]);
+        assert_int_equal(ls.out_off[i], want[i]);
+        assert_memory_equal(out + want[i], "\xEF\xBF\xBD", 3);
+    }
+    /* a letter between letters: the guess is a letter, and for "Espa?a"
+     * the model knows the word */
+    assert_string_equal(ls.first[0], "\xC3\xB1");
+
+    /* the same in chunks of every size: the same offsets */
+    for (uint32_t max = 1; max <= 64; max *= 4) {
+        struct tk_buf o = { 0 };
+        uint64_t rng = 7 + max;
+        ls.n = 0;
+        stream_chunks(ctx, loss_in, sizeof loss_in - 1, &rng, max, &o);
+        assert_int_equal(ls.n, 3);
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(ls.in_off[i], want[i]);
+        tk_free(&o);
+    }
+
+    /* a U+FFFD that a repair explains is not a total loss */
+    static const char lossy[] = "Fran\xC3\x83\xC2\xA7" "ais, l'\xC3\x83\xEF\xBF\xBDt\xC3\x83\xC2\xA9.\n";
+    ls.n = 0;
+    free(out);
+    out = fix_ok(ctx, lossy, sizeof lossy - 1, &on, &changed);
+    assert_true(changed >= 1);
+    assert_null(memmem(out, on, "\xEF\xBF\xBD", 3));
+    assert_int_equal(ls.n, 0);
+
+    /* removed: no more calls */
+    assert_int_equal(unbake_ctx_set_loss_report(ctx, NULL, NULL), UNBAKE_OK);
+    ls.n = 0;
+    free(out);
+    out = fix_ok(ctx, loss_in, sizeof loss_in - 1, &on, &changed);
+    assert_int_equal(ls.n, 0);
+    free(out);
+}
+
+/* ------------------------------------------------------------------ */
 /* Write callback failure                                              */
 /* ------------------------------------------------------------------ */
 
@@ -925,6 +1018,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clean_samples, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_buffer, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_stream, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_loss_reports, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_window_bound, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_strip_bom, ctx_setup, ctx_teardown),
