@@ -4,7 +4,7 @@
 #   make demo       install missing Debian packages, build, fix a sample
 #   make check      build and run every test
 #   make bench      throughput and memory against cat and iconv
-#   make tables     regenerate src/lib/codec_tables.c from ICU
+#   make tables     regenerate src/lib/codec_tables.c and src/lib/mbcs_tables.bin from ICU
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC       ?= cc
@@ -115,7 +115,7 @@ $(B)/gen/gen_codecs: src/gen/gen_codecs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=c11 -Wall -Wextra $(DEP_CFLAGS) -o $@ $< $(shell pkg-config --libs icu-uc)
 
-tables: $(B)/gen/gen_codecs
+tables: $(B)/gen/gen_codecs tables-mbcs
 	$(B)/gen/gen_codecs > src/lib/codec_tables.c.new
 	mv src/lib/codec_tables.c.new src/lib/codec_tables.c
 

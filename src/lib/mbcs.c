@@ -1,16 +1,19 @@
 /*
- * mbcs.c -- multibyte codecs: names, tables built from ICU, encode/decode.
+ * mbcs.c -- multibyte codecs: names, generated tables, encode/decode.
  *
  * Why tables and not ICU calls: the detector asks "can this run be GBK
  * mojibake?" for every run of CJK text it meets, clean text included, and
  * answering by table lookup costs nanoseconds where an ICU round trip per
  * run (encode, then decode again to rule out fallbacks) costs far more.
- * The tables are derived from ICU itself, once, by enumerating the decoder
- * (see build()), so they cannot drift from the converter that
- * ub_mbcs_decode() and the forward check use.
+ * The tables are derived from ICU itself by enumerating each decoder
+ * (src/gen/gen_mbcs.c, `make tables-mbcs`), ahead of time, because doing
+ * it at run time cost 2-6 ms per codec on first use; test_mbcs checks that
+ * they equal what the ICU that ub_mbcs_decode() and the forward check use
+ * gives.  ICU is called here only for ub_mbcs_decode() and gb18030's
+ * four-byte forms.
  */
+#include <endian.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,386 +99,176 @@ int ub_mbcs_find(const char *name)
 
 /* ------------------------------------------------------------ tables */
 
+/*
+ * The tables are generated ahead of time by src/gen/gen_mbcs.c (`make
+ * tables-mbcs`; the format is described there) and embedded by
+ * mbcs_blob.S: read-only data mapped in place, so nothing is built at run
+ * time and only the pages a lookup touches count toward the memory used.
+ * Integers are little-endian and read bytewise-portably (one load on x86).
+ */
+extern const uint8_t ub_mbcs_blob_start[] __attribute__((visibility("hidden")));
+extern const uint8_t ub_mbcs_blob_end[] __attribute__((visibility("hidden")));
+
 #define NONE 0xFFFFFFFFu            /* no mapping */
-#define NTOP 0x1100u                /* 256-code-point pages up to U+10FFFF */
-#define MARK 0xFFFF                 /* written by the enumeration callback */
+#define BLOB_HEADER 128u
+#define BLOB_ENTRY 96u
+#define NTRIPLE (94u * 94u)
 
 #define SEQ(len, bytes) ((uint32_t)(len) << 24 | (bytes))
 
-struct page {
-    uint32_t enc[256];              /* packed round-trip sequence, 0 = none */
-    uint64_t prod[4];               /* the decoder can produce this one */
-};
+static inline uint32_t rd16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return le16toh(v);
+}
 
-struct alt {
-    uint32_t cp, seq;
-};
+static inline uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return le32toh(v);
+}
 
+/* One codec's sections, located once by check_blob(). */
 struct tab {
-    int ok;
-    uint16_t top[NTOP];             /* page index + 1, 0 = no page */
-    struct page *pages;
-    size_t npages, pcap;
-    uint32_t single[256];           /* byte -> code point or NONE */
-    uint32_t *pair;                 /* [lead - 0x80][trail] */
-    uint32_t *triple;               /* EUC-JP 0x8F [a - 0xA1][b - 0xA1] */
-    struct alt *alts;               /* one-way sequences, sorted by cp */
-    size_t nalts;
+    const uint8_t *single;          /* u16[256] decoded values */
+    const uint8_t *rows;            /* 128 x (u32 base, u8 lo, u8 hi, u16) */
+    const uint8_t *pool;            /* u16[npool] decoded values */
+    const uint8_t *triple;          /* u16[94 * 94] or NULL */
+    const uint8_t *supp;            /* u32[nsupp] */
+    const uint8_t *top;             /* u16[ntop] page + 1 */
+    const uint8_t *enc;             /* u16[256] per page */
+    const uint8_t *prod;            /* u8[32] per page */
+    const uint8_t *alts;            /* (u32 cp, u32 seq)[nalts] */
+    uint32_t npool, nsupp, ntop, npages, nalts;
 };
 
-static _Atomic(struct tab *) tabs[sizeof defs / sizeof defs[0]];
-static struct tab failed;           /* ok == 0: building failed */
-static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tab tabs[sizeof defs / sizeof defs[0]];
+static int blob_ok;
+static pthread_once_t blob_once = PTHREAD_ONCE_INIT;
 
-static struct page *page_of(struct tab *t, uint32_t cp, int create)
+/* [off, off + n * size) lies inside the blob, past the header. */
+static const uint8_t *section(const uint8_t *b, size_t len, uint32_t off, uint32_t n,
+                              size_t size)
 {
-    uint32_t hi = cp >> 8;
-    if (hi >= NTOP)
+    if (off < BLOB_HEADER || off > len || (uint64_t)n * size > len - off)
         return NULL;
-    if (t->top[hi])
-        return &t->pages[t->top[hi] - 1];
-    if (!create)
-        return NULL;
-    if (t->npages == t->pcap) {
-        size_t c = t->pcap ? 2 * t->pcap : 64;
-        struct page *p = realloc(t->pages, c * sizeof *p);
-        if (!p)
-            return NULL;
-        t->pages = p;
-        t->pcap = c;
-    }
-    struct page *p = &t->pages[t->npages++];
-    memset(p, 0, sizeof *p);
-    t->top[hi] = (uint16_t)t->npages;
-    return p;
-}
-
-static const struct page *page_get(const struct tab *t, uint32_t cp)
-{
-    uint32_t hi = cp >> 8;
-    return hi < NTOP && t->top[hi] ? &t->pages[t->top[hi] - 1] : NULL;
-}
-
-static void free_tab(struct tab *t)
-{
-    if (!t || t == &failed)
-        return;
-    free(t->pages);
-    free(t->pair);
-    free(t->triple);
-    free(t->alts);
-    free(t);
-}
-
-/* Enumeration callback: mark the error (a non-character no codec maps to). */
-static void mark_cb(const void *ctx, UConverterToUnicodeArgs *args, const char *units,
-                    int32_t len, UConverterCallbackReason reason, UErrorCode *err)
-{
-    (void)ctx;
-    (void)units;
-    (void)len;
-    if (reason > UCNV_IRREGULAR)
-        return;
-    static const UChar mark = MARK;
-    *err = U_ZERO_ERROR;
-    ucnv_cbToUWriteUChars(args, &mark, 1, 0, err);
+    return b + off;
 }
 
 /*
- * Decode nitems sequences of seqlen bytes, each followed by '\n' (which no
- * codec accepts as a trail byte, so a broken sequence cannot swallow the
- * next one), in one ICU call.  res[k] = the code point sequence k decodes
- * to on its own, or NONE when it is invalid, unmapped, consumed in pieces
- * or decodes to more than one code point.
+ * The cheap check of a blob that is part of the library: header, codec
+ * names and that every section lies inside it; lookups then check their
+ * indices against the section sizes, so nothing here needs to scan the
+ * tables themselves.
  */
-static int enumerate(UConverter *cnv, const uint8_t *src, size_t nitems, int seqlen,
-                     uint32_t *res)
+static int check_blob(const uint8_t *b, size_t len)
 {
-    size_t stride = (size_t)seqlen + 1, n = nitems * stride;
-    /* at most one UChar per byte, or two for a supplementary character */
-    UChar *u = malloc(2 * n * sizeof *u);
-    int32_t *off = malloc(2 * n * sizeof *off);
-    uint8_t *cnt = calloc(nitems, 1);
-    int rc = -1;
-    if (!u || !off || !cnt)
-        goto out;
-    for (size_t k = 0; k < nitems; k++)
-        res[k] = NONE;
-    UErrorCode err = U_ZERO_ERROR;
-    ucnv_reset(cnv);
-    UChar *t = u;
-    const char *s = (const char *)src;
-    ucnv_toUnicode(cnv, &t, u + 2 * n, &s, s + n, off, 1, &err);
-    if (U_FAILURE(err))
-        goto out;
-    size_t m = (size_t)(t - u);
-    for (size_t i = 0; i < m; i++) {
-        if (off[i] < 0)
-            continue;
-        size_t k = (size_t)off[i] / stride, pos = (size_t)off[i] % stride;
-        if (pos == (size_t)seqlen)
-            continue;                   /* the separator */
-        if (pos != 0 || u[i] == MARK) {
-            cnt[k] = 100;               /* broken up: invalid */
-            continue;
-        }
-        uint32_t c = u[i];
-        if (c >= 0xD800 && c < 0xDC00 && i + 1 < m && off[i + 1] == off[i] &&
-            u[i + 1] >= 0xDC00 && u[i + 1] < 0xE000) {
-            c = 0x10000 + ((c - 0xD800) << 10) + (u[i + 1] - 0xDC00u);
-            i++;
-        } else if (c >= 0xD800 && c < 0xE000) {
-            cnt[k] = 100;
-            continue;
-        }
-        if (cnt[k] < 100)
-            cnt[k]++;
-        res[k] = c;
-    }
-    for (size_t k = 0; k < nitems; k++)
-        if (cnt[k] != 1)
-            res[k] = NONE;
-    rc = 0;
-out:
-    free(u);
-    free(off);
-    free(cnt);
-    return rc;
-}
-
-/* Record that bytes seq decode to cp. */
-static int note_prod(struct tab *t, uint32_t cp)
-{
-    struct page *p = page_of(t, cp, 1);
-    if (!p)
+    if (len < BLOB_HEADER + NDEFS * BLOB_ENTRY || memcmp(b, "UBMBCS01", 8) ||
+        rd32(b + 8) != len || rd32(b + 12) != (uint32_t)NDEFS)
         return -1;
-    p->prod[(cp & 0xFF) >> 6] |= 1ull << (cp & 63);
-    return 0;
-}
-
-/* Table decode of a whole sequence (1..3 bytes) as built so far. */
-static uint32_t tab_decode(const struct tab *t, const uint8_t *b, int len)
-{
-    if (len == 1)
-        return t->single[b[0]];
-    if (len == 2)
-        return b[0] >= 0x80 ? t->pair[(size_t)(b[0] - 0x80) * 256 + b[1]] : NONE;
-    if (len == 3 && t->triple && b[0] == 0x8F && b[1] >= 0xA1 && b[1] <= 0xFE &&
-        b[2] >= 0xA1 && b[2] <= 0xFE)
-        return t->triple[(size_t)(b[1] - 0xA1) * 94 + (b[2] - 0xA1)];
-    return NONE;
-}
-
-static int cmp_alt(const void *a, const void *b)
-{
-    const struct alt *x = a, *y = b;
-    if (x->cp != y->cp)
-        return x->cp < y->cp ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Every (sequence, code point) pair of the decoder, for the encode pass. */
-struct mapping {
-    uint32_t seq, cp;
-};
-
-static int add_mapping(struct mapping **m, size_t *n, size_t *cap, uint32_t seq, uint32_t cp)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? 2 * *cap : 1024;
-        struct mapping *q = realloc(*m, c * sizeof *q);
-        if (!q)
+    for (int id = 0; id < NDEFS; id++) {
+        const uint8_t *e = b + BLOB_HEADER + (size_t)id * BLOB_ENTRY;
+        struct tab *t = &tabs[id];
+        size_t nl = strlen(defs[id].icu);
+        if (nl >= 32 || memcmp(e, defs[id].icu, nl) || e[nl])
             return -1;
-        *m = q;
-        *cap = c;
+        t->npool = rd32(e + 44);
+        t->nsupp = rd32(e + 56);
+        t->ntop = rd32(e + 64);
+        t->npages = rd32(e + 72);
+        t->nalts = rd32(e + 84);
+        t->single = section(b, len, rd32(e + 32), 256, 2);
+        t->rows = section(b, len, rd32(e + 36), 128, 8);
+        t->pool = section(b, len, rd32(e + 40), t->npool, 2);
+        t->triple = rd32(e + 48) ? section(b, len, rd32(e + 48), NTRIPLE, 2) : NULL;
+        t->supp = section(b, len, rd32(e + 52), t->nsupp, 4);
+        t->top = section(b, len, rd32(e + 60), t->ntop, 2);
+        t->enc = section(b, len, rd32(e + 68), t->npages, 512);
+        t->prod = section(b, len, rd32(e + 76), t->npages, 32);
+        t->alts = section(b, len, rd32(e + 80), t->nalts, 8);
+        if (!t->single || !t->rows || !t->pool || (rd32(e + 48) && !t->triple) ||
+            !t->supp || !t->top || !t->enc || !t->prod || !t->alts ||
+            (defs[id].triples && !t->triple))
+            return -1;
     }
-    (*m)[(*n)++] = (struct mapping){ seq, cp };
     return 0;
 }
 
-/*
- * Encode every produced code point once (fallbacks off, unmappable ones
- * skipped) and keep the encodings that decode back to the same code point.
- */
-static int build_encode(struct tab *t, UConverter *cnv, const struct mapping *m, size_t nm)
+static void blob_init(void)
 {
-    int rc = -1;
-    /* distinct code points, in order of first appearance */
-    uint32_t *cps = malloc(nm * sizeof *cps);
-    UChar *u = malloc(2 * nm * sizeof *u);
-    int32_t *uidx = malloc(2 * nm * sizeof *uidx);   /* UChar -> cps index */
-    char *b = malloc(8 * nm + 16);
-    int32_t *off = malloc((8 * nm + 16) * sizeof *off);
-    if (!cps || !u || !uidx || !b || !off)
-        goto out;
-    size_t ncp = 0, nu = 0;
-    for (size_t i = 0; i < nm; i++) {
-        uint32_t cp = m[i].cp;
-        struct page *p = page_of(t, cp, 0);
-        /* enc[] = 1 marks "queued" until the real sequence is known */
-        if (!p || p->enc[cp & 0xFF])
-            continue;
-        p->enc[cp & 0xFF] = 1;
-        if (cp >= 0x10000) {
-            uidx[nu] = (int32_t)ncp;
-            u[nu++] = (UChar)(0xD800 + ((cp - 0x10000) >> 10));
-            uidx[nu] = (int32_t)ncp;
-            u[nu++] = (UChar)(0xDC00 + ((cp - 0x10000) & 0x3FF));
-        } else {
-            uidx[nu] = (int32_t)ncp;
-            u[nu++] = (UChar)cp;
-        }
-        cps[ncp++] = cp;
-    }
-    for (size_t i = 0; i < ncp; i++)
-        page_of(t, cps[i], 0)->enc[cps[i] & 0xFF] = 0;
-
-    UErrorCode err = U_ZERO_ERROR;
-    ucnv_reset(cnv);
-    ucnv_setFromUCallBack(cnv, UCNV_FROM_U_CALLBACK_SKIP, NULL, NULL, NULL, &err);
-    char *tp = b;
-    const UChar *sp = u;
-    ucnv_fromUnicode(cnv, &tp, b + 8 * nm + 16, &sp, u + nu, off, 1, &err);
-    if (U_FAILURE(err))
-        goto out;
-    size_t nb = (size_t)(tp - b);
-    for (size_t i = 0; i < nb; ) {
-        size_t j = i + 1;
-        while (j < nb && off[j] == off[i])
-            j++;
-        if (off[i] >= 0 && (size_t)off[i] < nu && j - i <= 3) {
-            uint32_t cp = cps[uidx[off[i]]];
-            uint8_t seq[3];
-            uint32_t packed = 0;
-            for (size_t k = i; k < j; k++) {
-                seq[k - i] = (uint8_t)b[k];
-                packed = packed << 8 | (uint8_t)b[k];
-            }
-            if (tab_decode(t, seq, (int)(j - i)) == cp)
-                page_of(t, cp, 0)->enc[cp & 0xFF] = SEQ(j - i, packed);
-        }
-        i = j;
-    }
-
-    /* one-way sequences: decode to cp but are not its round-trip form */
-    size_t na = 0;
-    for (size_t i = 0; i < nm; i++)
-        na += page_get(t, m[i].cp)->enc[m[i].cp & 0xFF] != m[i].seq;
-    t->alts = malloc((na ? na : 1) * sizeof *t->alts);
-    if (!t->alts)
-        goto out;
-    for (size_t i = 0; i < nm; i++)
-        if (page_get(t, m[i].cp)->enc[m[i].cp & 0xFF] != m[i].seq)
-            t->alts[t->nalts++] = (struct alt){ m[i].cp, m[i].seq };
-    qsort(t->alts, t->nalts, sizeof *t->alts, cmp_alt);
-    rc = 0;
-out:
-    free(cps);
-    free(u);
-    free(uidx);
-    free(b);
-    free(off);
-    return rc;
-}
-
-static struct tab *build(const struct def *d)
-{
-    struct tab *t = calloc(1, sizeof *t);
-    uint8_t *src = NULL;
-    struct mapping *m = NULL;
-    size_t nm = 0, mcap = 0;
-    UErrorCode err = U_ZERO_ERROR;
-    UConverter *cnv = ucnv_open(d->icu, &err);
-    if (!t || U_FAILURE(err))
-        goto fail;
-    ucnv_setFallback(cnv, 0);
-    ucnv_setToUCallBack(cnv, mark_cb, NULL, NULL, NULL, &err);
-    t->pair = malloc(128 * 256 * sizeof *t->pair);
-    src = malloc(128 * 256 * 3);
-    if (U_FAILURE(err) || !t->pair || !src)
-        goto fail;
-
-    /* single bytes */
-    for (int b = 0; b < 256; b++) {
-        src[2 * b] = (uint8_t)b;
-        src[2 * b + 1] = '\n';
-    }
-    if (enumerate(cnv, src, 256, 1, t->single))
-        goto fail;
-    /* pairs, for every byte >= 0x80 that is not a character on its own */
-    for (size_t k = 0; k < 128 * 256; k++) {
-        src[3 * k] = (uint8_t)(0x80 + k / 256);
-        src[3 * k + 1] = (uint8_t)(k % 256);
-        src[3 * k + 2] = '\n';
-    }
-    if (enumerate(cnv, src, 128 * 256, 2, t->pair))
-        goto fail;
-    for (size_t k = 0; k < 128 * 256; k++)
-        if (t->single[0x80 + k / 256] != NONE)
-            t->pair[k] = NONE;
-    if (d->triples) {
-        t->triple = malloc(94 * 94 * sizeof *t->triple);
-        if (!t->triple)
-            goto fail;
-        for (size_t k = 0; k < 94 * 94; k++) {
-            src[4 * k] = 0x8F;
-            src[4 * k + 1] = (uint8_t)(0xA1 + k / 94);
-            src[4 * k + 2] = (uint8_t)(0xA1 + k % 94);
-            src[4 * k + 3] = '\n';
-        }
-        if (enumerate(cnv, src, 94 * 94, 3, t->triple))
-            goto fail;
-    }
-
-    /* what the decoder produces */
-    for (int b = 0; b < 256; b++)
-        if (t->single[b] != NONE &&
-            (note_prod(t, t->single[b]) || add_mapping(&m, &nm, &mcap, SEQ(1, b), t->single[b])))
-            goto fail;
-    for (size_t k = 0; k < 128 * 256; k++)
-        if (t->pair[k] != NONE &&
-            (note_prod(t, t->pair[k]) ||
-             add_mapping(&m, &nm, &mcap, SEQ(2, 0x8000 + k), t->pair[k])))
-            goto fail;
-    if (t->triple)
-        for (size_t k = 0; k < 94 * 94; k++) {
-            uint32_t bytes = 0x8F0000u | (uint32_t)(0xA1 + k / 94) << 8 | (uint32_t)(0xA1 + k % 94);
-            if (t->triple[k] != NONE &&
-                (note_prod(t, t->triple[k]) ||
-                 add_mapping(&m, &nm, &mcap, SEQ(3, bytes), t->triple[k])))
-                goto fail;
-        }
-    if (build_encode(t, cnv, m, nm))
-        goto fail;
-    t->ok = 1;
-    free(src);
-    free(m);
-    ucnv_close(cnv);
-    return t;
-fail:
-    free(src);
-    free(m);
-    if (cnv)
-        ucnv_close(cnv);
-    free_tab(t);
-    return &failed;
+    blob_ok = check_blob(ub_mbcs_blob_start,
+                         (size_t)(ub_mbcs_blob_end - ub_mbcs_blob_start)) == 0;
 }
 
 static const struct tab *get_tab(int id)
 {
     if (id < 0 || id >= NDEFS)
         return NULL;
-    struct tab *t = atomic_load_explicit(&tabs[id], memory_order_acquire);
-    if (t)
-        return t->ok ? t : NULL;
-    pthread_mutex_lock(&build_lock);
-    t = atomic_load_explicit(&tabs[id], memory_order_relaxed);
-    if (!t) {
-        t = build(&defs[id]);
-        atomic_store_explicit(&tabs[id], t, memory_order_release);
-    }
-    pthread_mutex_unlock(&build_lock);
-    return t->ok ? t : NULL;
+    pthread_once(&blob_once, blob_init);
+    return blob_ok ? &tabs[id] : NULL;
+}
+
+/* A stored decoded value as a code point, or NONE. */
+static inline uint32_t value(const struct tab *t, uint32_t v)
+{
+    if (v == 0xFFFF)
+        return NONE;
+    if (v >= 0xD800 && v < 0xE000)
+        return v - 0xD800 < t->nsupp ? rd32(t->supp + 4 * (v - 0xD800)) : NONE;
+    return v;
+}
+
+static inline uint32_t dec_single(const struct tab *t, uint8_t b)
+{
+    return value(t, rd16(t->single + 2 * b));
+}
+
+static inline uint32_t dec_pair(const struct tab *t, uint8_t lead, uint8_t trail)
+{
+    if (lead < 0x80)
+        return NONE;
+    const uint8_t *r = t->rows + 8 * (lead - 0x80);
+    uint32_t base = rd32(r), lo = r[4], hi = r[5];
+    if (trail < lo || trail > hi || base + (trail - lo) >= t->npool)
+        return NONE;
+    return value(t, rd16(t->pool + 2 * (base + (trail - lo))));
+}
+
+static inline uint32_t dec_triple(const struct tab *t, const uint8_t *b)
+{
+    if (!t->triple || b[0] != 0x8F || b[1] < 0xA1 || b[1] > 0xFE || b[2] < 0xA1 || b[2] > 0xFE)
+        return NONE;
+    return value(t, rd16(t->triple + 2 * ((b[1] - 0xA1u) * 94 + (b[2] - 0xA1u))));
+}
+
+/* The page of cp (0-based), or -1. */
+static inline long page_of(const struct tab *t, uint32_t cp)
+{
+    uint32_t hi = cp >> 8;
+    if (hi >= t->ntop)
+        return -1;
+    uint32_t p = rd16(t->top + 2 * hi);
+    return p && p <= t->npages ? (long)p - 1 : -1;
+}
+
+/* The packed round-trip sequence of cp, or 0. */
+static uint32_t enc_of(const struct tab *t, uint32_t cp)
+{
+    long p = page_of(t, cp);
+    if (p < 0)
+        return 0;
+    uint32_t v = rd16(t->enc + 512 * (size_t)p + 2 * (cp & 0xFF));
+    if (v == 0)
+        return 0;
+    if (v <= 0x100)
+        return SEQ(1, v - 1);
+    if (v >= 0x8000)
+        return SEQ(2, v);
+    if (v >= 0x1000 && v < 0x1000 + NTRIPLE)
+        return SEQ(3, 0x8F0000u | (0xA1 + (v - 0x1000) / 94) << 8 | (0xA1 + (v - 0x1000) % 94));
+    return 0;
 }
 
 int ub_mbcs_prepare(int id)
@@ -488,8 +281,8 @@ int ub_mbcs_may_produce(int id, uint32_t cp)
     const struct tab *t = get_tab(id);
     if (!t)
         return 0;
-    const struct page *p = page_get(t, cp);
-    return p && (p->prod[(cp & 0xFF) >> 6] >> (cp & 63) & 1);
+    long p = page_of(t, cp);
+    return p >= 0 && (t->prod[32 * (size_t)p + (cp & 0xFF) / 8] >> (cp & 7) & 1);
 }
 
 int ub_mbcs_encode_cp(int id, uint32_t cp, uint8_t out[4])
@@ -497,8 +290,7 @@ int ub_mbcs_encode_cp(int id, uint32_t cp, uint8_t out[4])
     const struct tab *t = get_tab(id);
     if (!t)
         return -1;
-    const struct page *p = page_get(t, cp);
-    uint32_t s = p ? p->enc[cp & 0xFF] : 0;
+    uint32_t s = enc_of(t, cp);
     if (!s)
         return -1;
     int len = UB_MBCS_SEQ_LEN(s);
@@ -513,24 +305,24 @@ int ub_mbcs_encode_alts(int id, uint32_t cp, uint32_t *seq, int max)
     if (!t)
         return 0;
     int n = 0;
-    const struct page *p = page_get(t, cp);
-    if (p && p->enc[cp & 0xFF]) {
+    uint32_t s = enc_of(t, cp);
+    if (s) {
         if (n < max)
-            seq[n] = p->enc[cp & 0xFF];
+            seq[n] = s;
         n++;
     }
     /* lower bound of cp in the sorted one-way list */
     size_t lo = 0, hi = t->nalts;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (t->alts[mid].cp < cp)
+        if (rd32(t->alts + 8 * mid) < cp)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (; lo < t->nalts && t->alts[lo].cp == cp; lo++) {
+    for (; lo < t->nalts && rd32(t->alts + 8 * lo) == cp; lo++) {
         if (n < max)
-            seq[n] = t->alts[lo].seq;
+            seq[n] = rd32(t->alts + 8 * lo + 4);
         n++;
     }
     return n;
@@ -541,13 +333,13 @@ int ub_mbcs_decode_char(int id, const uint8_t *p, size_t n, uint32_t *cp)
     const struct tab *t = get_tab(id);
     if (!t || !n)
         return 0;
-    uint32_t c = t->single[p[0]];
+    uint32_t c = dec_single(t, p[0]);
     int len = 1;
     if (c == NONE && n >= 2) {
-        c = tab_decode(t, p, 2);
+        c = dec_pair(t, p[0], p[1]);
         len = 2;
         if (c == NONE && n >= 3) {
-            c = tab_decode(t, p, 3);
+            c = dec_triple(t, p);
             len = 3;
         }
     }
@@ -708,8 +500,7 @@ long ub_mbcs_encode(ub_mbcs_cache *c, int id, const uint32_t *in, size_t n, uint
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t cp = in[i];
-        const struct page *p = page_get(t, cp);
-        uint32_t s = p ? p->enc[cp & 0xFF] : 0;
+        uint32_t s = enc_of(t, cp);
         uint8_t four[4];
         int len;
         if (s) {

@@ -31,17 +31,19 @@
  *                                          of EUC-KR; WHATWG decodes the
  *                                          "euc-kr" label this way too
  *
- * Tables.  The first use of a codec enumerates its decoder once (every
- * byte, every lead/trail pair, EUC-JP's 0x8F triples: a few milliseconds)
- * into immutable process-wide tables: which code points the decoder can
- * produce, what each byte sequence decodes to, and the encoding of every
- * code point that has an exact round-trip mapping.  ICU's fallbacks are
- * switched off (ucnv_setFallback(FALSE)) and, since ICU still uses
- * fallbacks *from* private-use code points whatever that flag says, every
- * encoding is also checked by decoding it back: only sequences s with
- * decode(s) == c and encode(c) == s are kept.  The tables are built under
- * a lock and then only read, so every function here is thread-safe except
- * on a shared ub_mbcs_cache.
+ * Tables.  Each decoder was enumerated ahead of time (src/gen/gen_mbcs.c,
+ * `make tables-mbcs`; committed as src/lib/mbcs_tables.bin, embedded by
+ * mbcs_blob.S): every byte, every lead/trail pair, EUC-JP's 0x8F triples,
+ * giving which code points the decoder can produce, what each byte
+ * sequence decodes to, and the encoding of every code point that has an
+ * exact round-trip mapping.  ICU's fallbacks are switched off
+ * (ucnv_setFallback(FALSE)) and, since ICU still uses fallbacks *from*
+ * private-use code points whatever that flag says, every encoding is also
+ * checked by decoding it back: only sequences s with decode(s) == c and
+ * encode(c) == s are kept.  The tables are read-only data mapped in place
+ * (only the pages a lookup touches are read); test_mbcs checks them
+ * against the installed ICU.  Every function here is thread-safe except on
+ * a shared ub_mbcs_cache.
  *
  * Known non-injective decoders: several byte sequences decode to the same
  * character (cp932's NEC-selected IBM rows 0xED/0xEE repeat the IBM rows
@@ -198,8 +200,8 @@ int ub_mbcs_decode_char(int id, const uint8_t *p, size_t n, uint32_t *cp);
 int ub_mbcs_may_produce(int id, uint32_t cp);
 
 /**
- * Build the tables of codec id now (they are otherwise built on first use).
- * @return 0, or -1 when out of memory or ICU lacks the converter.
+ * Check that the embedded tables are usable (validated once).
+ * @return 0, or -1 for a bad id or a damaged table blob.
  */
 int ub_mbcs_prepare(int id);
 

@@ -21,6 +21,7 @@
  * Reference: J. Keiser, D. Lemire, "Validating UTF-8 in less than one
  * instruction per byte", Software: Practice and Experience 51(5), 2021.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -28,6 +29,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #  if defined(__SSE2__)
 #    define UB_X86 1
+#    include <cpuid.h>
 #    include <immintrin.h>
 #  endif
 #endif
@@ -432,14 +434,38 @@ static size_t valid_avx2(const uint8_t *s, size_t n)
 /* Dispatch                                                               */
 /* ---------------------------------------------------------------------- */
 
+#if UB_X86
+/* A few CPUID leaves, not libgcc's __cpu_indicator_init(): under a
+ * hypervisor every CPUID traps (~10 us), and its full scan costs ~0.1 ms
+ * per start-up. */
+static int detect_level(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return UB_SIMD_SSE2;
+    int level = c & bit_SSSE3 ? UB_SIMD_SSSE3 : UB_SIMD_SSE2;
+    /* AVX2 also needs the OS to save the YMM registers (XCR0 bits 1, 2) */
+    if ((c & bit_OSXSAVE) && (c & bit_AVX)) {
+        unsigned lo, hi;
+        __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        (void)hi;
+        if ((lo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
+            level = UB_SIMD_AVX2;
+    }
+    return level;
+}
+#endif
+
 int ub_simd_level(void)
 {
 #if UB_X86
-    if (__builtin_cpu_supports("avx2"))
-        return UB_SIMD_AVX2;
-    if (__builtin_cpu_supports("ssse3"))
-        return UB_SIMD_SSSE3;
-    return UB_SIMD_SSE2;
+    static _Atomic int cached = -1;
+    int l = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (l < 0) {
+        l = detect_level();
+        atomic_store_explicit(&cached, l, memory_order_relaxed);
+    }
+    return l;
 #else
     return UB_SIMD_PORTABLE;
 #endif
@@ -485,7 +511,7 @@ size_t ub_utf8_valid_prefix_at(int level, const uint8_t *s, size_t n)
 size_t ub_ascii_prefix(const uint8_t *s, size_t n)
 {
 #if UB_X86
-    if (__builtin_cpu_supports("avx2"))
+    if (ub_simd_level() == UB_SIMD_AVX2)
         return ascii_avx2(s, n);
     return ascii_sse2(s, n);
 #else
@@ -496,9 +522,9 @@ size_t ub_ascii_prefix(const uint8_t *s, size_t n)
 size_t ub_utf8_valid_prefix(const uint8_t *s, size_t n)
 {
 #if UB_X86
-    if (__builtin_cpu_supports("avx2"))
+    if (ub_simd_level() == UB_SIMD_AVX2)
         return valid_avx2(s, n);
-    if (__builtin_cpu_supports("ssse3"))
+    if (ub_simd_level() == UB_SIMD_SSSE3)
         return valid_ssse3(s, n);
     return valid_sse2(s, n);
 #else

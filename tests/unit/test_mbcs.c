@@ -8,6 +8,12 @@
  * ucnv_setFallback(FALSE) does not switch off), the substitution
  * convention of ub_mbcs_decode(), the mojibake round trip the detector
  * relies on, gb18030's four-byte forms, errors, and concurrent first use.
+ *
+ * The tables are generated ahead of time (src/gen/gen_mbcs.c): besides the
+ * independent checks, test_tables_are_generated rebuilds them with the
+ * generator's own code from this machine's ICU and requires the committed
+ * blob to be byte-identical, unless the ICU version differs from the one
+ * the blob records (then it is skipped, saying so).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -23,6 +29,13 @@
 
 #include "mbcs.h"
 #include "tools/testkit.h"
+
+/* The generator, without its main(): gen_mbcs_build() rebuilds the blob. */
+#define GEN_MBCS_NO_MAIN
+#include "../../src/gen/gen_mbcs.c"
+
+/* The committed blob, from src/lib/mbcs_blob.S. */
+extern const uint8_t ub_mbcs_blob_start[], ub_mbcs_blob_end[];
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -564,6 +577,120 @@ static void test_encode_errors(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* The generated data                                                  */
+/* ------------------------------------------------------------------ */
+
+/* What was checked only for pairs and the BMP above: every EUC-JP triple
+ * decodes as ICU decodes it, every supplementary character a decoder
+ * produces encodes as ICU's round trip, and every sequence ICU decodes to
+ * a character is among that character's alternatives. */
+static void test_triples_supplementary_alts_vs_icu(void **state)
+{
+    (void)state;
+    long n_triples = 0, n_supp = 0;
+    for (int id = 0; id < ub_mbcs_count(); id++) {
+        UConverter *c = icu_open(id, 0);
+        /* every sequence ICU decodes: 1 byte, lead+trail, 0x8F triples */
+        for (uint32_t s = 0; s < 0x10000 + 94 * 94; s++) {
+            uint8_t b[3];
+            int len;
+            if (s < 0x100) {
+                b[0] = (uint8_t)s;
+                len = 1;
+            } else if (s < 0x10000) {
+                b[0] = (uint8_t)(s >> 8);
+                b[1] = (uint8_t)s;
+                len = 2;
+                uint32_t one;
+                if (b[0] < 0x80 || icu_dec1(c, b, 1, &one))
+                    continue;
+            } else {
+                b[0] = 0x8F;
+                b[1] = (uint8_t)(0xA1 + (s - 0x10000) / 94);
+                b[2] = (uint8_t)(0xA1 + (s - 0x10000) % 94);
+                len = 3;
+            }
+            uint32_t want, got = 0;
+            int ok = icu_dec1(c, b, len, &want);
+            if (len == 3) {
+                int l = ub_mbcs_decode_char(id, b, 3, &got);
+                if (ok != (l == 3) || (ok && got != want))
+                    fail_msg("%s triple %02X %02X %02X: ICU %d U+%04X, table %d U+%04X",
+                             ub_mbcs_name(id), b[0], b[1], b[2], ok, ok ? want : 0, l, got);
+                n_triples += ok;
+            }
+            if (!ok)
+                continue;
+            uint32_t seq[16], packed = 0;
+            for (int i = 0; i < len; i++)
+                packed = packed << 8 | b[i];
+            int k = ub_mbcs_encode_alts(id, want, seq, 16), found = 0;
+            for (int i = 0; i < k && i < 16; i++)
+                found |= seq[i] == ((uint32_t)len << 24 | packed);
+            if (!found)
+                fail_msg("%s: %0*X decodes to U+%04X but is not among its %d alternatives",
+                         ub_mbcs_name(id), 2 * len, packed, want, k);
+        }
+        /* supplementary characters */
+        for (uint32_t cp = 0x10000; cp < 0x110000; cp++) {
+            if (!ub_mbcs_may_produce(id, cp))
+                continue;
+            uint8_t mine[4], theirs[8];
+            int ml = ub_mbcs_encode_cp(id, cp, mine);
+            int tl = icu_enc(c, cp, theirs);
+            uint32_t back;
+            int roundtrip = tl >= 1 && tl <= 3 && icu_dec1(c, theirs, tl, &back) && back == cp;
+            if (roundtrip ? ml != tl || memcmp(mine, theirs, (size_t)tl) : ml >= 0)
+                fail_msg("%s U+%05X: table gives %d bytes, ICU %d bytes (round trip %d)",
+                         ub_mbcs_name(id), cp, ml, tl, roundtrip);
+            n_supp++;
+        }
+        ucnv_close(c);
+    }
+    /* JIS X 0212 has about 6,000 characters; HKSCS about 1,700 beyond the BMP */
+    assert_true(n_triples > 5000);
+    assert_true(n_supp > 1000);
+}
+
+/* The committed blob is what src/gen/gen_mbcs.c makes from this ICU. */
+static void test_tables_are_generated(void **state)
+{
+    (void)state;
+    const uint8_t *blob = ub_mbcs_blob_start;
+    size_t len = (size_t)(ub_mbcs_blob_end - ub_mbcs_blob_start);
+    assert_true(len >= GM_HEADER);
+    char recorded[17], note[97], icu[U_MAX_VERSION_STRING_LENGTH];
+    memcpy(recorded, blob + 16, 16);
+    recorded[16] = 0;
+    memcpy(note, blob + 32, 96);
+    note[96] = 0;
+    UVersionInfo v;
+    u_getVersion(v);
+    u_versionToString(v, icu);
+    if (strcmp(recorded, icu)) {
+        print_message("[  SKIP    ] the MBCS tables were generated from ICU %s, this is ICU %s:"
+                      " not compared (run `make tables-mbcs` to regenerate them)\n",
+                      recorded, icu);
+        skip();
+    }
+    uint8_t *fresh;
+    size_t n;
+    assert_int_equal(gen_mbcs_build("", &fresh, &n), 0);
+    /* everything but the provenance note */
+    size_t diff = n == len ? SIZE_MAX : 0;
+    for (size_t i = 0; i < n && i < len && diff == SIZE_MAX; i++)
+        if ((i < 32 || i >= GM_HEADER) && fresh[i] != blob[i])
+            diff = i;
+    free(fresh);
+    if (diff != SIZE_MAX)
+        fail_msg("src/lib/mbcs_tables.bin (%s) differs from ICU %s's tables at byte %zu "
+                 "(%zu vs %zu bytes): run `make tables-mbcs`", note, icu, diff, len, n);
+    /* the note names the generator and the ICU version */
+    assert_non_null(strstr(note, "gen_mbcs.c"));
+    assert_non_null(strstr(note, icu));
+}
+
+/* ------------------------------------------------------------------ */
 /* Concurrent first use                                                */
 /* ------------------------------------------------------------------ */
 
@@ -610,6 +737,8 @@ int main(void)
         cmocka_unit_test(test_may_produce),
         cmocka_unit_test(test_gb18030_four_byte),
         cmocka_unit_test(test_encode_errors),
+        cmocka_unit_test(test_triples_supplementary_alts_vs_icu),
+        cmocka_unit_test(test_tables_are_generated),
     };
     return cmocka_run_group_tests_name("mbcs", tests, NULL, NULL);
 }
