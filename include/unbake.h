@@ -216,7 +216,9 @@ typedef struct {
     uint64_t in_offset;    /**< byte offset of the U+FFFD in the input
                                 stream (as decoded, like unbake_report's) */
     uint64_t out_offset;   /**< byte offset of the same U+FFFD in the output */
-    const char *codec;     /**< the codec of the guesses ("windows-1252") */
+    const char *codec;     /**< the codec of the guesses ("windows-1252"),
+                                "" when the letters around it are in no
+                                single-byte codec (CJK, say): no guesses */
     size_t n_alternatives; /**< 0 .. 8, the most probable first */
     const unbake_alternative *alternatives;
 } unbake_loss;

@@ -12,6 +12,7 @@
 #include "codec.h"
 #include "engine.h"
 #include "mbcs.h"
+#include "mbcs_lossy.h"
 #include "utf8.h"
 
 typedef struct {
@@ -203,7 +204,12 @@ int ub_check_forward_mbcs(struct ub_mbcs_cache *cache, const ub_hyp *h, const ui
     if (!text)
         goto done;
     size_t nsub = 0;
-    long m = ub_mbcs_decode(cache, h->codec[0] - UB_NCODECS, b.v, b.n, text, b.n ? b.n : 1, &nsub);
+    long m;
+    if (h->ops_used)    /* lossy: the decoder's own way with what it cannot decode */
+        m = ub_mbcs_decode_conv(cache, h->codec[0] - UB_NCODECS, (ub_mbcs_conv_e)h->conv, b.v,
+                                b.n, text, b.n ? b.n : 1);
+    else
+        m = ub_mbcs_decode(cache, h->codec[0] - UB_NCODECS, b.v, b.n, text, b.n ? b.n : 1, &nsub);
     if (m < 0)
         goto done;
     if (encode_text(&r, text, (size_t)m, 0))

@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "input.h"
 #include "mbcs.h"
+#include "mbcs_lossy.h"
 #include "mem.h"
 #include "uclass.h"
 #include "utf8.h"
@@ -740,6 +741,105 @@ static int search_mbcs(struct eval *e)
     return 0;
 }
 
+/* Keep a lossy reconstruction as a candidate of the run (the best so far,
+ * or one for the line decision): its characters, gaps and text go into the
+ * arenas.  norig: the characters of the run it replaces. */
+static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, size_t nchars,
+                      const ub_gapalt *gaps, size_t ngaps, double score, double cost,
+                      size_t norig)
+{
+    ub_detect_scratch *s = e->s;
+    struct run *r = e->r;
+    e->found = 1;
+    int best = !r->nout || score > r->score;
+    if (!best && score <= LINE_FLOOR)
+        return 0;
+    if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + nchars, sizeof *s->lch) ||
+        ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + ngaps, sizeof *s->gaps) ||
+        ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
+        ub_u32vec_reserve(&s->out, s->out.n + nchars))
+        return -1;
+    struct cand kc = { hyp_key(h), (float)score, (float)cost, s->out.n, nchars, *h,
+                       s->nlch, s->ngaps, ngaps, r->c0 + norig };
+    memcpy(s->lch + s->nlch, chars, nchars * sizeof *chars);
+    if (ngaps)
+        memcpy(s->gaps + s->ngaps, gaps, ngaps * sizeof *gaps);
+    for (size_t i = 0; i < nchars; i++)
+        s->out.v[s->out.n + i] = chars[i].cp;
+    s->out.n += nchars;
+    s->nlch += nchars;
+    s->ngaps += ngaps;
+    if (score > LINE_FLOOR) {
+        s->cands[s->ncands++] = kc;
+        r->nk++;
+    }
+    if (best) {
+        r->score = score;
+        r->hyp = *h;
+        r->out0 = kc.out0;
+        r->nout = kc.nout;
+        r->l0 = kc.l0;
+        r->g0 = kc.g0;
+        r->ng = kc.ng;
+        r->cend = kc.cend;
+    }
+    return 0;
+}
+
+/*
+ * UTF-8 read as a multibyte codec by a decoder that replaced or dropped
+ * what it could not decode (mbcs_lossy.h): for a CJK-looking run that
+ * holds a marker (U+FFFD, '?', U+30FB), try every codec that can produce
+ * all its other characters.  t[0..n) is the run with its trailing joiner.
+ */
+static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
+                             size_t nright)
+{
+    unbake_ctx *ctx = e->ctx;
+    int marker = 0;
+    for (size_t i = 0; i < n; i++)
+        marker |= t[i] == 0xFFFD || t[i] == '?' || t[i] == 0x30FB;
+    if (!marker || n > UB_MBCS_LOSSY_MAXRUN)
+        return 0;
+    if (!ctx->mbcs_lossy && !(ctx->mbcs_lossy = ub_mbcs_lossy_scratch_new()))
+        return -1;
+    double lm_in = 0;
+    int scored = 0;
+    for (int id = 0; id < ub_mbcs_count(); id++) {
+        int ok = 1;
+        for (size_t i = 0; i < n && ok; i++)
+            ok = t[i] < 0x80 || t[i] == 0xFFFD || t[i] == 0x30FB || ub_mbcs_may_produce(id, t[i]);
+        if (!ok)
+            continue;
+        ub_mbcs_lossy_result res;
+        int rc = ub_mbcs_reverse_lossy(ctx->mbcs_lossy, ctx->mbcs, id, UB_MBCS_CONV_ALL, t, n,
+                                       ctx->lm, e->l2, e->l1, right, nright, &res, &ctx->steps);
+        if (rc == -2)
+            return -1;
+        if (rc < 0 || !res.nlost)
+            continue;
+        /* what had to be guessed must not be the bulk of it */
+        size_t guessed = 0;
+        for (size_t i = 0; i < res.nchars; i++)
+            guessed += res.chars[i].gap;
+        if (guessed > 4 && guessed * 2 > res.nchars)
+            continue;
+        if (!scored++)
+            lm_in = lm_span_floor(ctx->lm, e->l2, e->l1, t, n, right, nright, IN_FLOOR);
+        ub_hyp h = { .kind = UB_HYP_MBCS, .nlayers = 1,
+                     .codec = { (int8_t)(UB_NCODECS + id) }, .conv = (uint8_t)res.conv };
+        for (size_t i = 0; i < res.nchars; i++)
+            for (int b = 0; b < 4; b++)
+                h.ops_used |= res.chars[i].ops[b] ? 1u << res.chars[i].ops[b] : 0;
+        h.ops_used |= h.ops_used ? 0 : 1u << UB_OP_FFFD;
+        double cost = res.cost + ub_mbcs_prior(id) / 10.0 + LOSSY_COST;
+        double score = res.lm - lm_in - cost - e->margin;
+        if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost, n) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /*
  * A run holding bytes that are not UTF-8: legacy text inside a UTF-8
  * stream.  It must become UTF-8, so the question is only which codec reads
@@ -1154,6 +1254,12 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         return -1;
     if (cjk && search_mbcs(&e) < 0)
         return -1;
+    if (cjk && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
+        uint32_t rt[2];
+        size_t nrt = context_after(s, nch, r->c1t, k + 1, rt);
+        if (search_mbcs_lossy(&e, e.in, r->c1t - r->c0, rt, nrt) < 0)
+            return -1;
+    }
     /* markers of lost bytes after the run leave room for a lossy repair
      * even after a good lossless one */
     int lossy_room = !r->nout || r->score < LOSSY_SKIP;
@@ -1312,20 +1418,26 @@ static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, s
     int codec = UB_CODEC_CP1252;
     for (size_t d = 1; d <= LOSS_LOOK; d++) {
         uint32_t near[2] = { i >= d ? s->cp[i - d] : 0, i + d < nch ? s->cp[i + d] : 0 };
-        ub_codec_mask m = 0;
-        for (int k = 0; k < 2 && !m; k++)
-            if (near[k] >= 0x80 && near[k] != 0xFFFD && near[k] != INVALID_CP &&
-                u_isalpha((UChar32)near[k]))
-                m = ub_codec_encodable(near[k]);
-        if (m) {
-            const int *order = codec_order();
-            for (int k = 0; k < UB_NCODECS; k++)
-                if (m >> order[k] & 1) {
-                    codec = order[k];
-                    break;
-                }
-            break;
-        }
+        int k = 0;
+        while (k < 2 && !(near[k] >= 0x80 && near[k] != 0xFFFD && near[k] != INVALID_CP &&
+                          u_isalpha((UChar32)near[k])))
+            k++;
+        if (k == 2)
+            continue;
+        /* a letter no single-byte codec has (CJK, say): no guess */
+        ub_codec_mask m = ub_codec_encodable(near[k]);
+        codec = -1;
+        const int *order = codec_order();
+        for (int j = 0; j < UB_NCODECS && codec < 0; j++)
+            if (m >> order[j] & 1)
+                codec = order[j];
+        break;
+    }
+    if (codec < 0) {
+        unbake_loss none = { .in_offset = ctx->in_off + s->boff[i], .out_offset = ctx->out_off,
+                             .codec = "", .n_alternatives = 0, .alternatives = NULL };
+        ctx->loss(ctx->loss_user, &none);
+        return;
     }
     uint32_t c2 = i >= 2 ? s->cp[i - 2] : i == 1 ? ctx->c1 : ctx->c2;
     uint32_t c1 = i >= 1 ? s->cp[i - 1] : ctx->c1;

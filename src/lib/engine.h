@@ -60,6 +60,7 @@ struct unbake_ctx {
     char *from;             /* forced source encoding, or NULL for auto */
     struct ub_input *input; /* the input-decoding stage (input.h) */
     struct ub_mbcs_cache *mbcs;
+    struct ub_mbcs_lossy_scratch *mbcs_lossy;
 
     const ub_lm *lm;
     ub_detect_scratch *det;

@@ -8,6 +8,7 @@
 #include "codec.h"
 #include "hyp.h"
 #include "mbcs.h"
+#include "mbcs_lossy.h"
 
 static const char *const op_words[UB_OP_NOPS] = {
     [UB_OP_DROP] = "bytes dropped",
@@ -71,6 +72,11 @@ const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size)
     }
     if (h->kind == UB_HYP_MBCS) {
         ADD("utf-8 read as ", ub_hyp_codec_name(h->codec[0]), ", 1 layer");
+        if (h->ops_used)
+            ADD("; lossy: undecodable bytes ",
+                h->conv == UB_MBCS_CONV_DROP ? "dropped" :
+                h->conv == UB_MBCS_CONV_WIN ? "replaced by '?' or U+30FB" : "replaced by U+FFFD",
+                " (", ub_mbcs_conv_name((ub_mbcs_conv_e)h->conv), ")");
         return buf;
     }
     if (h->inner_legacy)

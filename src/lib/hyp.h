@@ -57,6 +57,9 @@ typedef struct {
     uint32_t ops_used;      /* bit per ub_op_e used; 0 = lossless */
     unsigned nkeep;         /* characters passed through undecoded */
     unsigned nlegacy;       /* C1 controls read as windows-1252 */
+    uint8_t conv;           /* UB_HYP_MBCS with ops_used: what the wrong
+                               decoder did with bytes it could not decode
+                               (ub_mbcs_conv_e of mbcs_lossy.h) */
 } ub_hyp;
 
 /* The name of a hypothesis codec id. */

@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "input.h"
 #include "mbcs.h"
+#include "mbcs_lossy.h"
 #include "utf8.h"
 
 unbake_ctx *unbake_ctx_new(void)
@@ -41,6 +42,7 @@ void unbake_ctx_free(unbake_ctx *ctx)
         return;
     ub_input_free(ctx->input);
     ub_mbcs_cache_free(ctx->mbcs);
+    ub_mbcs_lossy_scratch_free(ctx->mbcs_lossy);
     free(ctx->from);
     ub_detect_scratch_free(ctx->det);
     ub_detect_scratch_free(ctx->nested[0]);

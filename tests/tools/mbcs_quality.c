@@ -2,9 +2,11 @@
  * mbcs_quality.c -- issue 4 measured per codec: multibyte mojibake, legacy
  * input, UTF-16/32, and the negatives.  Informational; not in make check.
  *
- * Usage: mbcs_quality [--max-lines=N] [--show=N] [--verbose] [DIR]
+ * Usage: mbcs_quality [--max-lines=N] [--lossy-lines=N] [--show=N] [--verbose] [DIR]
  *
  *   --max-lines=N  at most N lines per text and section (default 40, 0: all)
+ *   --lossy-lines=N  at most N lossy lines per text, codec and convention in
+ *                  section 1b (default 8, 0: none)
  *   --show=N       print up to N failing cases per section
  *   --verbose      print every failing case
  *
@@ -24,6 +26,12 @@
  *     U+30FB for cp932) for lead and next byte together, an ASCII byte
  *     after a lead swallowed; and the undecodable bytes dropped (iconv -c).
  *     Target: >= 97% exact on the lossless cases.
+ * 1b. The same lossy cases straight through the module that reverses them,
+ *     ub_mbcs_reverse_lossy() (src/lib/mbcs_lossy.c), run by run as the
+ *     detector cuts them, every convention allowed: lines recovered
+ *     exactly, character error rate (edit distance / length), runs per
+ *     second; every reconstruction is checked to decode forward to its run.
+ *     Texts with CJK characters only.
  *  2. Legacy bytes, for each text in the legacy codecs of its script: the
  *     whole text; every other line of a UTF-8 document; one word of a
  *     UTF-8 line.
@@ -41,11 +49,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <unicode/ucnv.h>
 
 #include "input.h"
 #include "mbcs.h"
+#include "mbcs_lossy.h"
 #include "unbake.h"
 #include "tools/testkit.h"
 
@@ -53,7 +63,7 @@ enum { MAX_TEXTS = 64 };
 
 static unbake_ctx *ctx;
 static ub_mbcs_cache *cache;
-static long max_lines = 40;
+static long max_lines = 40, lossy_lines = 8;
 static int show_max, shown, verbose;
 static char last_hyp[160];
 
@@ -374,6 +384,199 @@ static void section_cjk(void)
             cell(&lossy[id][c]);
         printf("\n");
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* 1b. The lossy module on its own                                     */
+/* ------------------------------------------------------------------ */
+
+static ub_mbcs_lossy_scratch *lscratch;
+static long lruns, lfail, lbad;
+static double lsecs;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Edit distance of two code point strings (one row at a time). */
+static size_t edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    size_t *row = tk_xrealloc(NULL, (nb + 1) * sizeof *row);
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t d = row[nb];
+    free(row);
+    return d;
+}
+
+/* A run as the detector cuts it: non-ASCII characters and '?'. */
+static int lrun_char(uint32_t c)
+{
+    return c >= 0x80 || c == '?';
+}
+
+/* Does cps[0..n) decode back to in[0..nin) under conv? */
+static int round_trips(int id, ub_mbcs_conv_e conv, const uint32_t *cps, size_t n,
+                       const uint32_t *in, size_t nin)
+{
+    struct tk_buf b = { 0 };
+    tk_set(&b, "", 0);
+    for (size_t i = 0; i < n; i++)
+        tk_put_utf8(&b, cps[i]);
+    uint32_t *back = tk_xrealloc(NULL, (b.n + 1) * sizeof *back);
+    long m = ub_mbcs_decode_conv(cache, id, conv, (const uint8_t *)b.p, b.n, back, b.n + 1);
+    int ok = m == (long)nin && !memcmp(back, in, nin * sizeof *in);
+    free(back);
+    tk_free(&b);
+    return ok;
+}
+
+/* Repair a misread line run by run: lossless runs through the encoder,
+ * the others through ub_mbcs_reverse_lossy(). */
+static size_t repair_lossy_line(int id, const uint32_t *in, size_t n, uint32_t *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (!lrun_char(in[i])) {
+            out[o++] = in[i++];
+            continue;
+        }
+        size_t j = i;
+        while (j < n && lrun_char(in[j]))
+            j++;
+        uint8_t *b = tk_xrealloc(NULL, 4 * (j - i) + 4);
+        long nb = ub_mbcs_encode(cache, id, in + i, j - i, b, 4 * (j - i) + 4);
+        if (nb >= 0 && tk_utf8_valid(b, (size_t)nb)) {
+            uint32_t *c;
+            size_t m = tk_to_cps(b, (size_t)nb, &c);
+            memcpy(out + o, c, m * sizeof *c);
+            o += m;
+            free(c);
+            free(b);
+            i = j;
+            continue;
+        }
+        free(b);
+        ub_mbcs_lossy_result r;
+        uint64_t steps = 0;
+        uint32_t l1 = o ? out[o - 1] : UB_LM_BOS, l2 = o > 1 ? out[o - 2] : UB_LM_BOS;
+        size_t nr = n - j < 2 ? n - j : 2;
+        double t0 = now_s();
+        int rc = ub_mbcs_reverse_lossy(lscratch, cache, id, UB_MBCS_CONV_ALL, in + i, j - i,
+                                       ub_lm_builtin(), l2, l1, in + j, nr, &r, &steps);
+        lsecs += now_s() - t0;
+        lruns++;
+        if (rc == 0 && !round_trips(id, r.conv, r.cps, r.nchars, in + i, j - i)) {
+            lbad++;
+            rc = -1;
+        }
+        if (rc == 0) {
+            memcpy(out + o, r.cps, r.nchars * sizeof *r.cps);
+            o += r.nchars;
+        } else {
+            lfail++;
+            memcpy(out + o, in + i, (j - i) * sizeof *in);
+            o += j - i;
+        }
+        i = j;
+    }
+    return o;
+}
+
+static void section_cjk_lossy(void)
+{
+    if (!lossy_lines)
+        return;
+    lscratch = ub_mbcs_lossy_scratch_new();
+    if (!lscratch)
+        return;
+    int nc = ub_mbcs_count();
+    printf("\n1b. Lossy multibyte runs through ub_mbcs_reverse_lossy(): lines, exact, CER\n");
+    printf("  %-12s %-7s", "codec", "text");
+    for (int c = 0; c < UB_MBCS_NCONV; c++)
+        printf(" %22s", ub_mbcs_conv_name((ub_mbcs_conv_e)c));
+    printf("\n");
+    struct tk_buf moji = { 0 };
+    for (int id = 0; id < nc; id++) {
+        for (int t = 0; t < ntexts; t++) {
+            const struct text *x = &texts[t];
+            if (count_range(x->body.p, x->body.n, 0x3040, 0x30FF) +
+                    count_range(x->body.p, x->body.n, 0xAC00, 0xD7A3) +
+                    count_range(x->body.p, x->body.n, 0x4E00, 0x9FFF) <= 30)
+                continue;
+            printf("  %-12s %-7.7s", ub_mbcs_name(id), x->name);
+            for (int conv = 0; conv < UB_MBCS_NCONV; conv++) {
+                long cases = 0, exact = 0;
+                size_t chars = 0, errs = 0;
+                size_t pos = 0, b, e;
+                while (cases < lossy_lines && line_at(&x->body, &pos, &b, &e)) {
+                    const char *line = x->body.p + b;
+                    size_t n = e - b;
+                    uint32_t *icu = tk_xrealloc(NULL, (n + 1) * sizeof *icu);
+                    size_t nsub;
+                    ub_mbcs_decode(cache, id, (const uint8_t *)line, n, icu, n + 1, &nsub);
+                    free(icu);
+                    if (!nsub)
+                        continue;           /* lossless: section 1 */
+                    uint32_t *in = tk_xrealloc(NULL, (n + 1) * sizeof *in);
+                    long m = ub_mbcs_decode_conv(cache, id, (ub_mbcs_conv_e)conv,
+                                                 (const uint8_t *)line, n, in, n + 1);
+                    uint32_t *orig, *out = tk_xrealloc(NULL, (4 * (size_t)m + 8) * sizeof *out);
+                    size_t no = tk_to_cps(line, n, &orig);
+                    tk_current("[1b]", line, n);
+                    size_t o = repair_lossy_line(id, in, (size_t)m, out);
+                    int ok = o == no && !memcmp(out, orig, no * sizeof *orig);
+                    cases++;
+                    exact += ok;
+                    chars += no;
+                    errs += edit_distance(out, o, orig, no);
+                    if (!ok && shown < show_max) {
+                        tk_set(&moji, "", 0);
+                        for (size_t k = 0; k < o; k++)
+                            tk_put_utf8(&moji, out[k]);
+                        char label[160];
+                        snprintf(label, sizeof label, "[1b] %.40s read as %.30s, %s", x->name,
+                                 ub_mbcs_name(id), ub_mbcs_conv_name((ub_mbcs_conv_e)conv));
+                        show_miss(label, line, n, line, n, moji.p, moji.n);
+                    }
+                    free(in);
+                    free(out);
+                    free(orig);
+                }
+                char c[48];
+                if (!cases)
+                    snprintf(c, sizeof c, "-");
+                else
+                    snprintf(c, sizeof c, "%ld %5.1f%% %5.3f", cases,
+                             100.0 * (double)exact / (double)cases,
+                             chars ? (double)errs / (double)chars : 0.0);
+                printf(" %22s", c);
+                fflush(stdout);
+            }
+            printf("\n");
+        }
+    }
+    printf("  %ld runs reversed, %.0f runs/s, %ld without a reconstruction, %ld failing the "
+           "forward check\n", lruns, lsecs > 0 ? (double)lruns / lsecs : 0.0, lfail, lbad);
+    tk_free(&moji);
+    ub_mbcs_lossy_scratch_free(lscratch);
 }
 
 /* ------------------------------------------------------------------ */
@@ -701,10 +904,13 @@ int main(int argc, char **argv)
         }
         else if (!strncmp(argv[i], "--show=", 7))
             show_max = (int)tk_parse_num("mbcs_quality", argv[i] + 7, "--show");
+        else if (!strncmp(argv[i], "--lossy-lines=", 14))
+            lossy_lines = tk_parse_num("mbcs_quality", argv[i] + 14, "--lossy-lines");
         else if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
         else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "usage: mbcs_quality [--max-lines=N] [--show=N] [--verbose] [DIR]\n");
+            fprintf(stderr, "usage: mbcs_quality [--max-lines=N] [--lossy-lines=N] [--show=N] "
+                            "[--verbose] [DIR]\n");
             return 2;
         } else
             dir = argv[i];
@@ -720,6 +926,7 @@ int main(int argc, char **argv)
         return 2;
     printf("mbcs_quality: %d texts from %s, at most %ld lines each\n", ntexts, dir, max_lines);
     section_cjk();
+    section_cjk_lossy();
     section_legacy();
     section_unicode();
     section_negatives();
