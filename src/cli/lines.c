@@ -141,7 +141,8 @@ static void plain(struct ub_lines *l, const unsigned char *p, size_t n, int fina
         }
     }
     size_t done = scan(l, p, n, final, 1);
-    memcpy(l->carry, p + done, n - done);
+    if (n > done)       /* p may be NULL when n is 0 */
+        memcpy(l->carry, p + done, n - done);
     l->ncarry = n - done;
 }
 
