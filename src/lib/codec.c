@@ -81,9 +81,12 @@ int ub_codec_find(const char *name)
 #define MAXROWS 2048        /* > distinct code points of all tables */
 #define MAXPAGES 32         /* > distinct high bytes */
 
-static ub_codec_row rows[MAXROWS];      /* rows[0] unused */
-static uint8_t page_of_hi[256];
-static uint16_t pages[MAXPAGES][256];
+ub_codec_row ub_codec_rows_[MAXROWS];  /* [0] unused */
+uint8_t ub_codec_page_of_hi_[256];
+uint16_t ub_codec_pages_[MAXPAGES][256];
+#define rows ub_codec_rows_
+#define page_of_hi ub_codec_page_of_hi_
+#define pages ub_codec_pages_
 static ub_codec_mask droppable, any_droppable;
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
 
@@ -130,23 +133,23 @@ static void rmap_build(void)
     }
 }
 
-static int rmap_ready;
+int ub_codec_rmap_ready_;
+
+void ub_codec_rmap_init_(void)
+{
+    pthread_once(&rmap_once, rmap_build);
+    __atomic_store_n(&ub_codec_rmap_ready_, 1, __ATOMIC_RELEASE);
+}
 
 static void rmap_init(void)
 {
-    if (!__atomic_load_n(&rmap_ready, __ATOMIC_ACQUIRE)) {
-        pthread_once(&rmap_once, rmap_build);
-        __atomic_store_n(&rmap_ready, 1, __ATOMIC_RELEASE);
-    }
+    if (!__atomic_load_n(&ub_codec_rmap_ready_, __ATOMIC_ACQUIRE))
+        ub_codec_rmap_init_();
 }
 
 static const ub_codec_row *lookup(uint32_t cp)
 {
-    rmap_init();
-    if (cp > 0xFFFF)
-        return NULL;
-    uint16_t k = pages[page_of_hi[cp >> 8]][cp & 0xFF];
-    return k ? &rows[k] : NULL;
+    return ub_codec_row_of(cp);
 }
 
 ub_codec_mask ub_codec_cont_droppable(void)
@@ -169,10 +172,6 @@ ub_codec_mask ub_codec_encodable(uint32_t cp)
     return r ? r->mask : 0;
 }
 
-const ub_codec_row *ub_codec_row_of(uint32_t cp)
-{
-    return lookup(cp);
-}
 
 void ub_codec_roles(uint32_t cp, ub_codec_mask *enc, ub_codec_mask *lead, ub_codec_mask *cont)
 {

@@ -72,8 +72,24 @@ typedef struct {
     uint8_t byte[UB_NCODECS];
 } ub_codec_row;
 
+/* The reverse map (codec.c), built once on first use; read it through
+ * ub_codec_row_of(), which the detector calls for nearly every character. */
+extern ub_codec_row ub_codec_rows_[];
+extern uint8_t ub_codec_page_of_hi_[256];
+extern uint16_t ub_codec_pages_[][256];
+extern int ub_codec_rmap_ready_;
+void ub_codec_rmap_init_(void);
+
 /* The row of cp (>= 0x80), or NULL when no codec encodes it. */
-const ub_codec_row *ub_codec_row_of(uint32_t cp);
+static inline const ub_codec_row *ub_codec_row_of(uint32_t cp)
+{
+    if (!__atomic_load_n(&ub_codec_rmap_ready_, __ATOMIC_ACQUIRE))
+        ub_codec_rmap_init_();
+    if (cp > 0xFFFF)
+        return 0;
+    uint16_t k = ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
+    return k ? &ub_codec_rows_[k] : 0;
+}
 
 /* For cp: the codecs that encode it, those that encode it as a UTF-8 lead
  * byte (C2..F4), and those that encode it as a continuation (80..BF). */
