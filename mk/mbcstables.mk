@@ -1,6 +1,7 @@
 # mk/mbcstables.mk -- the multibyte (CJK) codec tables, generated ahead of
 # time from ICU by src/gen/gen_mbcs.c into the committed blob
-# src/lib/mbcs_tables.bin, which src/lib/mbcs_blob.S embeds.
+# src/lib/mbcs_tables.bin, which src/lib/mbcs_blob.S embeds: the decoders
+# (mbcs.c) and ICU's error lengths for the lossy reverse (mbcs_lossy_conv.c).
 #
 #   make tables-mbcs    regenerate src/lib/mbcs_tables.bin from the ICU of
 #                       this machine (writes *.new, then moves it over);

@@ -8,16 +8,19 @@
  * kept (ICU uses fallbacks from private-use code points whatever
  * ucnv_setFallback() says, so each encoding must also decode to its code
  * point); the decodings that are not round trips are the one-way
- * "alternatives".  mbcs.c used to do this at run time on first use (a few
- * milliseconds per codec); now it reads the result, embedded with
- * src/lib/mbcs_blob.S.  The codec list below must match defs[] in mbcs.c:
- * the blob names each converter and mbcs.c refuses a blob whose names
- * differ.
+ * "alternatives".  The same ICU calls give how many bytes ICU's error
+ * covers at every lead/trail pair and EUC-JP triple, which the lossy
+ * reverse (src/lib/mbcs_lossy_conv.c) needs to know what a U+FFFD stands
+ * for.  mbcs.c and mbcs_lossy_conv.c used to do this at run time on first
+ * use (2-20 milliseconds per codec); now they read the result, embedded
+ * with src/lib/mbcs_blob.S.  The codec list below must match defs[] in
+ * mbcs.c: the blob names each converter and mbcs.c refuses a blob whose
+ * names differ.
  *
  * The format (all integers little-endian; offsets from the blob's start):
  *
  *   header, 128 bytes
- *     0  "UBMBCS01"         magic and format version
+ *     0  "UBMBCS02"         magic and format version
  *     8  u32 size           of the whole blob
  *    12  u32 ncodecs
  *    16  char icu[16]       ICU version, NUL-padded ("72.1")
@@ -36,7 +39,21 @@
  *    68  u32 enc, npages    u16[256] per page: round-trip encodings
  *    76  u32 prod           u8[32] per page: bit set = may be produced
  *    80  u32 alts, nalts    (u32 cp, u32 packed sequence), sorted
- *    88  u32 0, 0
+ *    88  u32 lossy          u8[256] per byte b, then err2 (below)
+ *                           bit 0: b decodes on its own; bit 1: b leads
+ *                           a decodable pair; bit 2: b leads decodable
+ *                           triples (EUC-JP 0x8F); bits 3-4: ICU's error
+ *                           length at b (b >= 0x80 and no character on
+ *                           its own) depends on the next byte (1) or the
+ *                           next two (2); bits 5-6: that length at b
+ *                           followed by 0x00
+ *                           err2: 2 bits per pair b t (b 0x80..0xFF, t
+ *                           0..0xFF), index 256 * (b - 0x80) + t, 4 to a
+ *                           byte from bit 0: ICU's error length at b
+ *                           followed by t, 0 when b t decodes
+ *    92  u32 lossy3         err3 of 0x8F a b (a, b 0..0xFF, index 256 a +
+ *                           b, 2 bits each as err2), or 0 when the codec
+ *                           has no triples
  *   sections, each 64-byte aligned; enc pages 512-byte aligned (the blob
  *   itself is 4096-byte aligned) so a lookup touches one memory page.
  *
@@ -45,6 +62,9 @@
  *   encoding: 0 none; 1..0x100 the byte v - 1; 0x1000 + 94 * (a - 0xA1) +
  *   (b - 0xA1) the triple 0x8F a b; >= 0x8000 the pair v >> 8, v & 0xFF.
  *   packed sequence: (length << 24) | bytes, as ub_mbcs_encode_alts().
+ *   error length: how many bytes ICU's error (one U+FFFD) covers, found as
+ *   where its next output starts; the sequences are enumerated followed by
+ *   '\n', so a length is at most the sequence's own.
  *
  * Usage: gen_mbcs OUTPUT      writes OUTPUT, prints the ICU version and
  *                             the Debian package it came from
@@ -67,6 +87,9 @@
 #define GM_SEQ(len, bytes) ((uint32_t)(len) << 24 | (bytes))
 
 enum { GM_HEADER = 128, GM_ENTRY = 96 };
+
+/* The per-byte flags of the lossy section (see the format). */
+enum { GM_SINGLE = 1, GM_LEAD = 2, GM_TLEAD = 4, GM_DEP_SHIFT = 3, GM_LEN_SHIFT = 5 };
 
 /* The codecs, in the order and with the converters of defs[] in mbcs.c. */
 static const struct gm_codec {
@@ -105,10 +128,13 @@ static void gm_mark_cb(const void *ctx, UConverterToUnicodeArgs *args, const cha
  * codec accepts as a trail byte, so a broken sequence cannot swallow the
  * next one), in one ICU call.  res[k] = the code point sequence k decodes
  * to on its own, or GM_NONE when it is invalid, unmapped, consumed in
- * pieces or decodes to more than one code point.
+ * pieces or decodes to more than one code point.  errlen (if not NULL)[k] =
+ * the length of the error ICU reports at the first byte of sequence k (up
+ * to where its next output starts), 0 when that byte starts a decodable
+ * sequence.
  */
 static int gm_enumerate(UConverter *cnv, const uint8_t *src, size_t nitems, int seqlen,
-                        uint32_t *res)
+                        uint32_t *res, uint8_t *errlen)
 {
     size_t stride = (size_t)seqlen + 1, n = nitems * stride;
     UChar *u = malloc(2 * n * sizeof *u);
@@ -117,8 +143,11 @@ static int gm_enumerate(UConverter *cnv, const uint8_t *src, size_t nitems, int 
     int rc = -1;
     if (!u || !off || !cnt)
         goto out;
-    for (size_t k = 0; k < nitems; k++)
+    for (size_t k = 0; k < nitems; k++) {
         res[k] = GM_NONE;
+        if (errlen)
+            errlen[k] = 0xEE;           /* not seen yet */
+    }
     UErrorCode err = U_ZERO_ERROR;
     ucnv_reset(cnv);
     UChar *t = u;
@@ -133,6 +162,17 @@ static int gm_enumerate(UConverter *cnv, const uint8_t *src, size_t nitems, int 
         size_t k = (size_t)off[i] / stride, pos = (size_t)off[i] % stride;
         if (pos == (size_t)seqlen)
             continue;                   /* the separator */
+        if (errlen && pos == 0 && errlen[k] == 0xEE) {
+            size_t j = i + 1;
+            while (j < m && off[j] == off[i])
+                j++;
+            long len = u[i] != GM_MARK ? 0 : j < m ? (long)off[j] - off[i] : seqlen;
+            if (len < 0 || len > seqlen) {
+                fprintf(stderr, "gen_mbcs: error length %ld out of range\n", len);
+                goto out;
+            }
+            errlen[k] = (uint8_t)len;
+        }
         if (pos != 0 || u[i] == GM_MARK) {
             cnt[k] = 100;               /* broken up: invalid */
             continue;
@@ -150,9 +190,12 @@ static int gm_enumerate(UConverter *cnv, const uint8_t *src, size_t nitems, int 
             cnt[k]++;
         res[k] = c;
     }
-    for (size_t k = 0; k < nitems; k++)
+    for (size_t k = 0; k < nitems; k++) {
         if (cnt[k] != 1)
             res[k] = GM_NONE;
+        if (errlen && errlen[k] == 0xEE)
+            errlen[k] = 1;              /* no output of its own */
+    }
     rc = 0;
 out:
     free(u);
@@ -172,6 +215,8 @@ struct gm_tab {
     uint32_t single[256];
     uint32_t pair[128 * 256];           /* [lead - 0x80][trail] */
     uint32_t triple[94 * 94];
+    uint8_t err2[128 * 256];            /* ... at b t, [b - 0x80][t] */
+    uint8_t err3[256 * 256];            /* ... at 0x8F a b, [a][b] */
     int triples;
     uint32_t *enc;                      /* [GM_NCP]: packed sequence, 0 none */
     uint8_t *prod;                      /* [GM_NCP]: 1 = produced */
@@ -298,6 +343,7 @@ static int gm_add(struct gm_tab *t, size_t *cap, uint32_t seq, uint32_t cp)
 static int gm_build(struct gm_tab *t, const struct gm_codec *d)
 {
     uint8_t *src = NULL;
+    uint32_t *res3 = NULL;
     size_t mcap = 0;
     int rc = -1;
     t->nmap = t->nalts = 0;
@@ -310,7 +356,7 @@ static int gm_build(struct gm_tab *t, const struct gm_codec *d)
     }
     ucnv_setFallback(cnv, 0);
     ucnv_setToUCallBack(cnv, gm_mark_cb, NULL, NULL, NULL, &err);
-    src = malloc(128 * 256 * 3);
+    src = malloc(256 * 256 * 4);
     if (U_FAILURE(err) || !src)
         goto out;
 
@@ -319,7 +365,7 @@ static int gm_build(struct gm_tab *t, const struct gm_codec *d)
         src[2 * b] = (uint8_t)b;
         src[2 * b + 1] = '\n';
     }
-    if (gm_enumerate(cnv, src, 256, 1, t->single))
+    if (gm_enumerate(cnv, src, 256, 1, t->single, NULL))
         goto out;
     /* pairs, for every byte >= 0x80 that is not a character on its own */
     for (size_t k = 0; k < 128 * 256; k++) {
@@ -327,7 +373,7 @@ static int gm_build(struct gm_tab *t, const struct gm_codec *d)
         src[3 * k + 1] = (uint8_t)(k % 256);
         src[3 * k + 2] = '\n';
     }
-    if (gm_enumerate(cnv, src, 128 * 256, 2, t->pair))
+    if (gm_enumerate(cnv, src, 128 * 256, 2, t->pair, t->err2))
         goto out;
     for (size_t k = 0; k < 128 * 256; k++)
         if (t->single[0x80 + k / 256] != GM_NONE)
@@ -335,14 +381,21 @@ static int gm_build(struct gm_tab *t, const struct gm_codec *d)
     for (size_t k = 0; k < 94 * 94; k++)
         t->triple[k] = GM_NONE;
     if (d->triples) {
-        for (size_t k = 0; k < 94 * 94; k++) {
+        /* every 0x8F a b: the error lengths need them all, the characters
+         * are the ones with a and b in A1..FE */
+        res3 = malloc(256 * 256 * sizeof *res3);
+        if (!res3)
+            goto out;
+        for (size_t k = 0; k < 256 * 256; k++) {
             src[4 * k] = 0x8F;
-            src[4 * k + 1] = (uint8_t)(0xA1 + k / 94);
-            src[4 * k + 2] = (uint8_t)(0xA1 + k % 94);
+            src[4 * k + 1] = (uint8_t)(k / 256);
+            src[4 * k + 2] = (uint8_t)(k % 256);
             src[4 * k + 3] = '\n';
         }
-        if (gm_enumerate(cnv, src, 94 * 94, 3, t->triple))
+        if (gm_enumerate(cnv, src, 256 * 256, 3, res3, t->err3))
             goto out;
+        for (size_t k = 0; k < 94 * 94; k++)
+            t->triple[k] = res3[(0xA1 + k / 94) * 256 + 0xA1 + k % 94];
     }
 
     /* what the decoder produces */
@@ -362,6 +415,7 @@ static int gm_build(struct gm_tab *t, const struct gm_codec *d)
 out:
     if (rc)
         fprintf(stderr, "gen_mbcs: %s: enumeration failed (memory or ICU)\n", d->icu);
+    free(res3);
     free(src);
     ucnv_close(cnv);
     return rc;
@@ -454,6 +508,62 @@ static int gm_cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* Store 2-bit value v as item k of the packed table at o->p + at. */
+static int gm_put2(struct gm_out *o, size_t at, size_t k, uint32_t v)
+{
+    if (v > 3)
+        return -1;
+    if (!o->failed)
+        o->p[at + k / 4] |= (uint8_t)(v << (2 * (k % 4)));
+    return 0;
+}
+
+/* The lossy section: per-byte flags and ICU's error lengths. */
+static int gm_emit_lossy(struct gm_out *o, size_t e, const struct gm_tab *t)
+{
+    size_t at = gm_reserve(o, 256 + 128 * 256 / 4, 64);
+    gm_put32(o, e + 88, (uint32_t)at);
+    int tlead = 0;
+    for (size_t k = 0; k < 94 * 94 && t->triples && t->single[0x8F] == GM_NONE; k++)
+        tlead |= t->pair[(0x8F - 0x80) * 256 + 0xA1 + k / 94] == GM_NONE &&
+                 t->triple[k] != GM_NONE;
+    for (int b = 0; b < 256; b++) {
+        uint32_t f = 0;
+        if (t->single[b] != GM_NONE) {
+            f = GM_SINGLE;
+        } else if (b >= 0x80) {
+            const uint32_t *pair = t->pair + (size_t)(b - 0x80) * 256;
+            const uint8_t *row = t->err2 + (size_t)(b - 0x80) * 256;
+            int dep = 0;
+            for (int x = 0; x < 256; x++) {
+                if (pair[x] != GM_NONE)
+                    f |= GM_LEAD;
+                dep |= row[x] != row[0];
+            }
+            if (b == 0x8F && tlead) {
+                f |= GM_TLEAD;
+                dep = 2;
+            }
+            if (row[0] > 3)
+                return -1;
+            f |= (uint32_t)dep << GM_DEP_SHIFT | (uint32_t)row[0] << GM_LEN_SHIFT;
+        }
+        if (!o->failed)
+            o->p[at + (size_t)b] = (uint8_t)f;
+    }
+    for (size_t k = 0; k < 128 * 256; k++)
+        if (gm_put2(o, at + 256, k, t->err2[k]))
+            return -1;
+    if (t->triples) {
+        at = gm_reserve(o, 256 * 256 / 4, 64);
+        gm_put32(o, e + 92, (uint32_t)at);
+        for (size_t k = 0; k < 256 * 256; k++)
+            if (gm_put2(o, at, k, t->err3[k]))
+                return -1;
+    }
+    return 0;
 }
 
 /* Append codec t's sections to o and fill its directory entry at e. */
@@ -585,6 +695,8 @@ static int gm_emit(struct gm_out *o, size_t e, const struct gm_codec *d, const s
         gm_put32(o, at + 8 * i, t->map[i].cp);
         gm_put32(o, at + 8 * i + 4, t->map[i].seq);
     }
+    if (gm_emit_lossy(o, e, t))
+        goto bad_value;
     rc = o->failed ? -1 : 0;
     goto out;
 bad_value:
@@ -617,7 +729,7 @@ int gen_mbcs_build(const char *note, uint8_t **blob, size_t *size)
     size_t dir = gm_reserve(&o, GM_HEADER + GM_NCODECS * GM_ENTRY, 64);
     if (o.failed)
         goto out;
-    memcpy(o.p, "UBMBCS01", 8);
+    memcpy(o.p, "UBMBCS02", 8);
     UVersionInfo vi;
     char icu[U_MAX_VERSION_STRING_LENGTH];
     u_getVersion(vi);

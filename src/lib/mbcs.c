@@ -22,6 +22,7 @@
 
 #include "codec.h"
 #include "mbcs.h"
+#include "mbcs_lossy_tab.h"
 
 /* ------------------------------------------------------------ codec list */
 
@@ -141,6 +142,8 @@ struct tab {
     const uint8_t *enc;             /* u16[256] per page */
     const uint8_t *prod;            /* u8[32] per page */
     const uint8_t *alts;            /* (u32 cp, u32 seq)[nalts] */
+    const uint8_t *lossy;           /* u8[256] flags, then err2 */
+    const uint8_t *lossy3;          /* err3 or NULL */
     uint32_t npool, nsupp, ntop, npages, nalts;
 };
 
@@ -165,7 +168,7 @@ static const uint8_t *section(const uint8_t *b, size_t len, uint32_t off, uint32
  */
 static int check_blob(const uint8_t *b, size_t len)
 {
-    if (len < BLOB_HEADER + NDEFS * BLOB_ENTRY || memcmp(b, "UBMBCS01", 8) ||
+    if (len < BLOB_HEADER + NDEFS * BLOB_ENTRY || memcmp(b, "UBMBCS02", 8) ||
         rd32(b + 8) != len || rd32(b + 12) != (uint32_t)NDEFS)
         return -1;
     for (int id = 0; id < NDEFS; id++) {
@@ -188,9 +191,11 @@ static int check_blob(const uint8_t *b, size_t len)
         t->enc = section(b, len, rd32(e + 68), t->npages, 512);
         t->prod = section(b, len, rd32(e + 76), t->npages, 32);
         t->alts = section(b, len, rd32(e + 80), t->nalts, 8);
+        t->lossy = section(b, len, rd32(e + 88), 1, UB_MBCS_LOSSY_SIZE);
+        t->lossy3 = rd32(e + 92) ? section(b, len, rd32(e + 92), 1, UB_MBCS_LOSSY3_SIZE) : NULL;
         if (!t->single || !t->rows || !t->pool || (rd32(e + 48) && !t->triple) ||
-            !t->supp || !t->top || !t->enc || !t->prod || !t->alts ||
-            (defs[id].triples && !t->triple))
+            !t->supp || !t->top || !t->enc || !t->prod || !t->alts || !t->lossy ||
+            (rd32(e + 92) && !t->lossy3) || (defs[id].triples && (!t->triple || !t->lossy3)))
             return -1;
     }
     return 0;
@@ -274,6 +279,16 @@ static uint32_t enc_of(const struct tab *t, uint32_t cp)
 int ub_mbcs_prepare(int id)
 {
     return get_tab(id) ? 0 : -1;
+}
+
+int ub_mbcs_lossy_tab(int id, const uint8_t **lossy, const uint8_t **lossy3)
+{
+    const struct tab *t = get_tab(id);
+    if (!t)
+        return -1;
+    *lossy = t->lossy;
+    *lossy3 = t->lossy3;
+    return 0;
 }
 
 int ub_mbcs_may_produce(int id, uint32_t cp)

@@ -49,8 +49,12 @@
  * byte sequence to it): under WIN and DROP a run holding one has no
  * reconstruction.
  *
- * Thread safety: the per-codec decoder tables are built once under a lock
- * and then only read; a scratch and an ub_mbcs_cache serve one thread.
+ * Thread safety: the per-codec decoder tables (ICU's error lengths,
+ * generated ahead of time into mbcs_tables.bin, and what follows from
+ * them) are set up once under a lock and then only read; a scratch and an
+ * ub_mbcs_cache serve one thread.  The code: mbcs_lossy_conv.c (the
+ * conventions and the forward simulation), mbcs_lossy_beam.c (the search),
+ * mbcs_lossy.c (the entry and the result).
  */
 #ifndef UB_MBCS_LOSSY_H
 #define UB_MBCS_LOSSY_H
@@ -81,6 +85,10 @@ typedef enum {
  * read as lost bytes (per dropped sequence for DROP), plus a once-per-run
  * prior for the less common conventions.  They rank conventions and the
  * literal-or-marker reading of '?'; the language model ranks the fills.
+ * A lost ASCII byte (Windows' lead taking the byte after it) has no cost
+ * of its own: the model already charges for the character it invents, and
+ * an extra cost (0.3 and 1.0 nats were tried) made the Windows fills worse
+ * where the byte was really lost.
  */
 #define UB_MBCS_LOSS_FFFD 0.5
 #define UB_MBCS_LOSS_QMARK 1.0
@@ -165,7 +173,10 @@ typedef struct {
  * @param right, nright  up to two characters after the run: scored as the
  *                junction, and the decoder constraint of a marker at the
  *                very end looks at the first one's byte (nright == 0: the
- *                run ends the text).
+ *                run ends the text; a line break: the decoder's input may
+ *                have ended before it, as when text is decoded line by
+ *                line).  The forward check decodes the run with the ASCII
+ *                character after it, unless that is a line break.
  * @param res     receives the reconstruction.
  * @param steps   increased by the work done (beam expansions and candidate
  *                characters tried): at most about UB_MBCS_LOSSY_STEPS per

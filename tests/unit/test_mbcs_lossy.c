@@ -195,6 +195,73 @@ static void test_reverse_small(void **state)
     free(in);
 }
 
+/* Reverse run in[0..n) of codec id with right[0..nright) after it and
+ * require the text want back exactly, under convention conv. */
+static void expect_reverse(int id, const uint32_t *in, size_t n, const uint32_t *right,
+                           size_t nright, const char *want, ub_mbcs_conv_e conv)
+{
+    ub_mbcs_lossy_result r;
+    uint64_t steps = 0;
+    int rc = ub_mbcs_reverse_lossy(scratch, cache, id, UB_MBCS_CONV_ALL, in, n, lm, UB_LM_BOS,
+                                   UB_LM_BOS, right, nright, &r, &steps);
+    assert_int_equal(rc, 0);
+    uint32_t *w;
+    size_t nw = tk_to_cps(want, strlen(want), &w);
+    if (r.nchars != nw || memcmp(r.cps, w, nw * sizeof *w)) {
+        fprintf(stderr, "got (%s):", ub_mbcs_conv_name(r.conv));
+        for (size_t i = 0; i < r.nchars; i++)
+            fprintf(stderr, " U+%04X", r.cps[i]);
+        fprintf(stderr, "\n");
+        free(w);
+        fail_msg("%s: the reconstruction is not the original text", ub_mbcs_name(id));
+    }
+    free(w);
+    assert_int_equal(r.conv, conv);
+    assert_round_trip(id, r.conv, r.cps, r.nchars, in, n, "expect_reverse");
+}
+
+/*
+ * Windows at the end of a run: the last UTF-8 byte of U+3002 (E3 80 82)
+ * is a GBK lead, alone at the end of what the decoder was given (a line
+ * decoded on its own, or the end of the text), so its '?' stands for that
+ * one byte.  Before a newline this must not be read as a lead that took a
+ * lost ASCII character with it (the newline may be where the decoder's
+ * input ended).
+ */
+static void test_windows_run_end(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97\xE7\xAC\xA6\xE3\x80\x82",  /* 中文字符。 */
+        "\xE6\x88\x91\xE4\xBB\xAC\xE7\x9A\x84\xE9\x97\xAE\xE9\xA2\x98\xE3\x80\x82",
+    };
+    int id = id_of("gbk");
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+        uint32_t *in;
+        size_t n = misread(id, UB_MBCS_CONV_WIN, texts[k], strlen(texts[k]), &in);
+        assert_int_equal(in[n - 1], '?');
+        static const uint32_t nl[2] = { '\n', 'A' };
+        expect_reverse(id, in, n, nl, 2, texts[k], UB_MBCS_CONV_WIN);
+        expect_reverse(id, in, n, NULL, 0, texts[k], UB_MBCS_CONV_WIN);
+        free(in);
+    }
+    /* the whole line decoded at once: the lead took the newline with it,
+     * and the ASCII that follows must still be read as lost */
+    const char *line = "\xE4\xB8\xAD\xE6\x96\x87\xE3\x80\x82\nAB";
+    uint32_t *in;
+    size_t n = misread(id, UB_MBCS_CONV_WIN, line, strlen(line), &in);
+    /* ... '?' 'A' 'B': the newline went with the lead */
+    assert_true(n >= 3 && in[n - 3] == '?' && in[n - 2] == 'A' && in[n - 1] == 'B');
+    ub_mbcs_lossy_result r;
+    uint64_t steps = 0;
+    assert_int_equal(ub_mbcs_reverse_lossy(scratch, cache, id, 1u << UB_MBCS_CONV_WIN, in, n - 2,
+                                           lm, UB_LM_BOS, UB_LM_BOS, in + n - 2, 2, &r, &steps),
+                     0);
+    assert_true(r.nchars == 4 && r.cps[2] == 0x3002 && r.cps[3] < 0x80);
+    assert_true(r.nlost >= 1 && r.cost >= UB_MBCS_LOSS_QMARK * r.nlost - 1e-9);
+    free(in);
+}
+
 static void test_reverse_errors(void **state)
 {
     (void)state;
@@ -447,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_decode_conventions),
         cmocka_unit_test(test_reverse_small),
         cmocka_unit_test(test_reverse_errors),
+        cmocka_unit_test(test_windows_run_end),
         cmocka_unit_test(test_generated),
         cmocka_unit_test(test_negatives),
     };

@@ -1,0 +1,766 @@
+/*
+ * mbcs_lossy_beam.c -- the beam search that reverses one lossy multibyte
+ * decode convention over a run (mbcs_lossy.h), and the forward check of
+ * what it finds.
+ *
+ * Why a beam over the run's characters and not over bytes: every character
+ * of the run is one step of the wrong decoder, so all hypotheses at step i
+ * have explained the same input and compare fairly; within a step the
+ * bytes are pushed one at a time through a UTF-8 reader.  Unknown bytes
+ * stay wildcards until the character they belong to is complete, because
+ * only then can the language model score them, and only the candidates
+ * that fit the known bytes and the decoder constraints are scored.
+ *
+ * Why the decoder constraint matters: GBK, Shift_JIS and cp949 decode
+ * almost every pair of UTF-8 bytes, so "these bytes were undecodable" rules
+ * out nearly every fill; the few that remain are what the model chooses
+ * among.  What a decoder does at a byte is ub_mbcs_dec_at()
+ * (mbcs_lossy_conv.c), from tables enumerated from ICU itself.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbcs_lossy_int.h"
+#include "mem.h"
+#include "utf8.h"
+
+/* ------------------------------------------------------------ tuning */
+
+#define BEAM 48             /* states kept per step */
+#define TOPK 12             /* candidates kept per completed character */
+#define ENUM_MAX 256        /* fills enumerated outright; more: vocabulary */
+#define EST_PENDING (-5.0f) /* ranking estimate of a character not yet
+                               complete (about a CJK character's log P) */
+#define MAXCON 4            /* pending decoder constraints per state */
+#define NVERIFY 6           /* final states checked forward before giving up */
+#define MAX_ALTS_SEQ 8      /* byte sequences per character */
+#define MAXSTEP 8           /* characters finished in one step (a dropped
+                               sequence and a token: at most 6 bytes) */
+
+/* token bytes */
+#define W_LEAD (-1)         /* unknown byte, not ASCII (starts an error) */
+#define W_ANY (-2)          /* unknown byte, ASCII allowed */
+
+/* ------------------------------------------------------------ states */
+
+/* One beam state: the text so far and the bytes not yet settled. */
+struct ub_ml_state {
+    float score;            /* log P of the finished characters - costs */
+    uint32_t c2, c1;        /* language model context */
+    int32_t hist;           /* last history node */
+    uint32_t nb;            /* bytes so far */
+    uint8_t wb[8];          /* byte j in wb[j & 7] (the last 8 bytes) */
+    uint8_t wcls[8];        /* class of a wildcard byte */
+    uint8_t wild;           /* bit j & 7: byte j is a wildcard */
+    uint8_t plen, pneed;    /* current character: bytes so far, in all */
+    uint8_t ncon;
+    uint32_t con[MAXCON];   /* error tokens to check: start << 2 | length */
+    uint16_t nlost, nlit;
+    /* characters finished in this step, not yet in the history */
+    uint8_t an;
+    uint8_t awm[MAXSTEP];   /* per character: which of its bytes were lost */
+    uint32_t acp[MAXSTEP];
+};
+
+/* Characters finished within one step (one input character). */
+struct ub_ml_hnode {
+    int32_t prev;
+    uint8_t n;
+    uint8_t wm[MAXSTEP];
+    uint32_t cp[MAXSTEP];
+};
+
+
+/* ------------------------------------------------------------ the search */
+
+struct env {
+    ub_mbcs_lossy_scratch *s;
+    const struct ub_mbcs_ltab *t;
+    int id;
+    ub_mbcs_conv_e conv;
+    const ub_lm *lm;
+    uint64_t *steps;
+    int oom;
+    int fin_rb[2];          /* the bytes after the run, at the end */
+    /* the next input character, for the one-step lookahead */
+    int la_end;             /* 1: there is none (the run ends) */
+    int la_free;            /* 1: it may be a marker or follow a drop */
+    const uint32_t *la_seq; /* else: its byte sequences */
+    int la_nseq;
+    int final;              /* 1: bytes past the end are fin_rb / END */
+};
+
+static int byte_at(const struct env *e, const struct ub_ml_state *s, uint32_t j)
+{
+    if (j >= s->nb) {
+        if (!e->final)
+            return FUT;
+        uint32_t k = j - s->nb;
+        return k < 2 ? e->fin_rb[k] : END;
+    }
+    if (s->nb - j > 8 || (s->wild >> (j & 7) & 1))
+        return FUT;
+    return s->wb[j & 7];
+}
+
+/* Check the pending error tokens that can be checked: 0 when one fails. */
+static int resolve(const struct env *e, struct ub_ml_state *s)
+{
+    int k = 0;
+    for (int i = 0; i < s->ncon; i++) {
+        uint32_t j0 = s->con[i] >> 2;
+        int len = (int)(s->con[i] & 3);
+        int r = ub_mbcs_dec_at(e->t, e->id, e->conv, byte_at(e, s, j0), byte_at(e, s, j0 + 1),
+                       byte_at(e, s, j0 + 2));
+        if (r < 0) {
+            if (e->final)
+                return 0;
+            /* not decided yet: can some UTF-8 byte still to come decide it
+             * right?  (Keeps the best fills of a character from being ones
+             * no continuation can explain.) */
+            int b0 = byte_at(e, s, j0);
+            if (b0 >= 0x80 && b0 < 256) {
+                int g = e->conv == UB_MBCS_CONV_DROP ? 0 : (int)e->conv;
+                const uint8_t *p = e->t->poss[g][b0];
+                unsigned m = 0;
+                uint32_t j1 = j0 + 1;
+                if (j1 < s->nb && (s->wild >> (j1 & 7) & 1))
+                    m = p[s->wcls[j1 & 7]];             /* a wildcard */
+                else if (j1 >= s->nb && s->plen && s->plen < s->pneed)
+                    m = p[C_CONT];                      /* still to come */
+                else if (j1 >= s->nb)
+                    m = p[C_ASCII] | p[C_LEAD2] | p[C_LEAD3] | p[C_LEAD4];
+                else
+                    m = 0xFF;                           /* known; b2 open */
+                if (!(m >> len & 1))
+                    return 0;
+            }
+            s->con[k++] = s->con[i];
+            continue;
+        }
+        if (r != len)
+            return 0;
+    }
+    s->ncon = (uint8_t)k;
+    return 1;
+}
+
+static int cls_len(int cls)
+{
+    return cls == C_ASCII ? 1 : cls == C_LEAD2 ? 2 : cls == C_LEAD3 ? 3 : cls == C_LEAD4 ? 4 : 0;
+}
+
+/* Move the characters a state finished in this step into the history. */
+static int commit(ub_mbcs_lossy_scratch *x, struct ub_ml_state *s)
+{
+    if (!s->an)
+        return 0;
+    if (ub_reserve((void **)&x->hist, &x->histcap, x->nhist + 1, sizeof *x->hist))
+        return -1;
+    struct ub_ml_hnode *h = &x->hist[x->nhist];
+    h->prev = s->hist;
+    h->n = s->an;
+    memcpy(h->cp, s->acp, s->an * sizeof *s->acp);
+    memcpy(h->wm, s->awm, s->an);
+    s->hist = (int32_t)x->nhist++;
+    s->an = 0;
+    return 0;
+}
+
+/*
+ * One step of lookahead: can the next input character follow state s?  Its
+ * known bytes must fit the UTF-8 read so far and the error tokens that
+ * wait for their next byte.  Cuts the many fills that only the next
+ * character proves wrong before they crowd the beam.
+ */
+static int lookahead_ok(const struct env *e, const struct ub_ml_state *s)
+{
+    if (e->la_end)
+        return !s->plen || e->conv == UB_MBCS_CONV_DROP;
+    if (e->la_free)
+        return 1;
+    for (int q = 0; q < e->la_nseq; q++) {
+        struct ub_ml_state t = *s;
+        int len = UB_MBCS_SEQ_LEN(e->la_seq[q]), ok = 1;
+        for (int b = 0; b < len && ok; b++) {
+            uint8_t v = UB_MBCS_SEQ_BYTE(e->la_seq[q], b);
+            int slot = (int)(t.nb++ & 7);
+            t.wb[slot] = v;
+            t.wild &= (uint8_t)~(1u << slot);
+            if (!t.plen) {
+                int l = ub_utf8_seqlen(v);
+                ok = l > 0;
+                t.pneed = (uint8_t)l;
+            } else {
+                ok = ub_utf8_is_cont(v);
+            }
+            if (++t.plen == t.pneed)
+                t.plen = t.pneed = 0;
+        }
+        if (ok && resolve(e, &t))
+            return 1;
+    }
+    return 0;
+}
+
+static int emit(struct env *e, const struct ub_ml_state *s)
+{
+    ub_mbcs_lossy_scratch *x = e->s;
+    if (!lookahead_ok(e, s))
+        return 0;
+    if (ub_reserve((void **)&x->nxt, &x->nxtcap, x->nnxt + 1, sizeof *x->nxt)) {
+        e->oom = 1;
+        return -1;
+    }
+    x->nxt[x->nnxt++] = *s;
+    (*e->steps)++;
+    return 0;
+}
+
+static int feed(struct env *e, const struct ub_ml_state *s0, const int *tok, int ntok, int k);
+
+/* Write the bytes of candidate cp over the wildcards of the character that
+ * ends at byte nb - 1. */
+static void assign(struct ub_ml_state *s, uint32_t cp)
+{
+    uint8_t b[4];
+    int len = ub_utf8_encode(cp, b);
+    uint32_t j0 = s->nb - (uint32_t)len;
+    for (int i = 0; i < len; i++) {
+        int slot = (int)((j0 + (uint32_t)i) & 7);
+        s->wb[slot] = b[i];
+        s->wild &= (uint8_t)~(1u << slot);
+    }
+}
+
+/* Does cp fit the known bytes of the pattern? */
+static int fits(uint32_t cp, const uint8_t *pb, unsigned wm, int len)
+{
+    uint8_t b[4];
+    if (ub_utf8_encode(cp, b) != len)
+        return 0;
+    for (int i = 0; i < len; i++)
+        if (!(wm >> i & 1) && b[i] != pb[i])
+            return 0;
+    return 1;
+}
+
+static int class_range(int cls, int *lo, int *hi)
+{
+    switch (cls) {
+    case C_CONT: *lo = 0x80; *hi = 0xBF; return 64;
+    case C_ASCII: *lo = 0x09; *hi = 0x7E; return 0x7E - 0x09 + 1;
+    case C_LEAD2: *lo = 0xC2; *hi = 0xDF; return 30;
+    case C_LEAD3: *lo = 0xE0; *hi = 0xEF; return 16;
+    default: *lo = 0xF0; *hi = 0xF4; return 5;
+    }
+}
+
+static int ascii_ok(int b)
+{
+    return b == '\n' || (b >= 0x20 && b < 0x7F);
+}
+
+/*
+ * The candidates for a character of len bytes whose known bytes are pb[]
+ * (wildcards where wm has a bit, of classes cls[]): every value when at
+ * most ENUM_MAX fit, else the model's vocabulary.  Into s->cand.
+ */
+long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const uint8_t *cls,
+                              unsigned wm, int len)
+{
+    long combos = 1;
+    int lo[4] = { 0 }, hi[4] = { 0 };
+    for (int i = 0; i < len; i++)
+        if (wm >> i & 1)
+            combos *= class_range(cls[i], &lo[i], &hi[i]);
+    size_t nc = 0;
+    if (combos <= ENUM_MAX) {
+        if (ub_reserve((void **)&x->cand, &x->candcap, (size_t)combos, sizeof *x->cand))
+            return -1;
+        uint8_t b[4];
+        int v[4];
+        for (int i = 0; i < len; i++)
+            v[i] = wm >> i & 1 ? lo[i] : pb[i];
+        for (;;) {
+            for (int i = 0; i < len; i++)
+                b[i] = (uint8_t)v[i];
+            uint32_t cp;
+            if (ub_utf8_decode(b, (size_t)len, &cp) == len && (len > 1 || ascii_ok(b[0])))
+                x->cand[nc++] = cp;
+            int i = len - 1;
+            while (i >= 0 && (!(wm >> i & 1) || v[i] == hi[i])) {
+                if (wm >> i & 1)
+                    v[i] = lo[i];
+                i--;
+            }
+            if (i < 0)
+                break;
+            v[i]++;
+        }
+        return (long)nc;
+    }
+    const uint32_t *voc = x->voc[len];
+    size_t nv = x->nvoc[len], a = 0, z = nv;
+    if (!(wm & 1)) {
+        /* a known lead: the code points it starts are contiguous */
+        static const int shift[5] = { 0, 0, 6, 12, 18 };
+        static const uint8_t mask[5] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
+        uint32_t base = (uint32_t)(pb[0] & mask[len]) << shift[len];
+        uint32_t top = base + (1u << shift[len]);
+        while (a < z) {
+            size_t m = (a + z) / 2;
+            if (voc[m] < base)
+                a = m + 1;
+            else
+                z = m;
+        }
+        z = a;
+        while (z < nv && voc[z] < top)
+            z++;
+    }
+    if (ub_reserve((void **)&x->cand, &x->candcap, z - a + 1, sizeof *x->cand))
+        return -1;
+    for (size_t i = a; i < z; i++)
+        if (fits(voc[i], pb, wm, len))
+            x->cand[nc++] = voc[i];
+    return (long)nc;
+}
+
+/* The character ending at byte nb - 1 is complete: resolve its wildcards. */
+static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int ntok, int k)
+{
+    int len = s->pneed;
+    uint32_t j0 = s->nb - (uint32_t)len;
+    uint8_t pb[4] = { 0 }, cls[4] = { 0 };
+    unsigned wm = 0;
+    for (int i = 0; i < len; i++) {
+        int slot = (int)((j0 + (uint32_t)i) & 7);
+        pb[i] = s->wb[slot];
+        cls[i] = s->wcls[slot];
+        if (s->wild >> slot & 1)
+            wm |= 1u << i;
+    }
+    s->plen = s->pneed = 0;
+    if (!wm) {
+        uint32_t cp = 0;
+        if (ub_utf8_decode(pb, (size_t)len, &cp) != len)
+            return 0;
+        s->score += ub_lm_logp(e->lm, s->c2, s->c1, cp);
+        s->c2 = s->c1;
+        s->c1 = cp;
+        s->acp[s->an] = cp;
+        s->awm[s->an++] = 0;
+        return feed(e, s, tok, ntok, k + 1);
+    }
+    ub_mbcs_lossy_scratch *x = e->s;
+    long nc = ub_mbcs_lossy_candidates(x, pb, cls, wm, len);
+    if (nc < 0) {
+        e->oom = 1;
+        return -1;
+    }
+    *e->steps += (uint64_t)nc;
+    /* the TOPK best, and the best per last byte among those whose last
+     * byte still starts an undecided error token: which of them the next
+     * bytes allow is not known yet, so each must stay in the running */
+    uint32_t top[TOPK + 64];
+    float tsc[TOPK + 64];
+    int nt = 0;
+    float gsc[64];
+    uint32_t gcp[64];
+    uint64_t gset = 0;
+    uint32_t start = s->nb - (uint32_t)len;
+    for (long i = 0; i < nc; i++) {
+        struct ub_ml_state t = *s;
+        assign(&t, x->cand[i]);
+        if (!resolve(e, &t))
+            continue;
+        float lp = ub_lm_logp(e->lm, s->c2, s->c1, x->cand[i]);
+        int open = 0;
+        for (int c = 0; c < t.ncon; c++)
+            open |= (t.con[c] >> 2) >= start;
+        uint8_t last = t.wb[(s->nb - 1) & 7];
+        if (open && ub_utf8_is_cont(last)) {
+            int g = last & 0x3F;
+            if (!(gset >> g & 1) || lp > gsc[g]) {
+                gset |= 1ull << g;
+                gsc[g] = lp;
+                gcp[g] = x->cand[i];
+            }
+        }
+        int slot = nt < TOPK ? nt++ : -1;
+        if (slot < 0) {
+            slot = 0;
+            for (int j = 1; j < TOPK; j++)
+                if (tsc[j] < tsc[slot])
+                    slot = j;
+            if (lp <= tsc[slot])
+                continue;
+        }
+        top[slot] = x->cand[i];
+        tsc[slot] = lp;
+    }
+    for (int g = 0; g < 64; g++) {
+        if (!(gset >> g & 1))
+            continue;
+        int dup = 0;
+        for (int i = 0; i < nt && !dup; i++)
+            dup = top[i] == gcp[g];
+        if (!dup) {
+            top[nt] = gcp[g];
+            tsc[nt++] = gsc[g];
+        }
+    }
+    for (int i = 0; i < nt; i++) {
+        struct ub_ml_state t = *s;
+        assign(&t, top[i]);
+        resolve(e, &t);
+        t.score += tsc[i];
+        t.c2 = t.c1;
+        t.c1 = top[i];
+        t.acp[t.an] = top[i];
+        t.awm[t.an++] = (uint8_t)wm;
+        if (feed(e, &t, tok, ntok, k + 1) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Push one byte (v >= 0) or wildcard of class cls, then go on. */
+static int push(struct env *e, const struct ub_ml_state *s0, int v, int cls, const int *tok, int ntok,
+                int k)
+{
+    struct ub_ml_state s = *s0;
+    uint32_t j = s.nb++;
+    int slot = (int)(j & 7);
+    if (v >= 0) {
+        s.wb[slot] = (uint8_t)v;
+        s.wild &= (uint8_t)~(1u << slot);
+    } else {
+        s.wb[slot] = 0;
+        s.wcls[slot] = (uint8_t)cls;
+        s.wild |= (uint8_t)(1u << slot);
+    }
+    if (s.plen == 0) {
+        int len = v >= 0 ? ub_utf8_seqlen((uint8_t)v) : cls_len(cls);
+        if (!len)
+            return 0;
+        s.pneed = (uint8_t)len;
+    } else if (v >= 0) {
+        if (!ub_utf8_is_cont((uint8_t)v))
+            return 0;
+        if (s.plen == 1 && !(s.wild >> ((j - 1) & 7) & 1) &&
+            !ub_utf8_second_ok(s.wb[(j - 1) & 7], (uint8_t)v))
+            return 0;
+    }
+    s.plen++;
+    if (!resolve(e, &s))
+        return 0;
+    if (s.plen < s.pneed)
+        return feed(e, &s, tok, ntok, k + 1);
+    return complete(e, &s, tok, ntok, k);
+}
+
+static int feed(struct env *e, const struct ub_ml_state *s0, const int *tok, int ntok, int k)
+{
+    if (k == ntok)
+        return emit(e, s0);
+    int v = tok[k];
+    if (v >= 0)
+        return push(e, s0, v, 0, tok, ntok, k);
+    if (s0->plen)
+        return push(e, s0, -1, C_CONT, tok, ntok, k);
+    for (int cls = v == W_ANY ? C_ASCII : C_LEAD2; cls <= C_LEAD4; cls++)
+        if (push(e, s0, -1, cls, tok, ntok, k) < 0)
+            return -1;
+    return 0;
+}
+
+/* Start an error token of len unknown bytes at the state's end. */
+static int feed_error(struct env *e, const struct ub_ml_state *s0, int len, float cost, const int *after,
+                      int nafter)
+{
+    if (s0->ncon >= MAXCON)
+        return 0;
+    int tok[8];
+    int nt = 0;
+    for (int i = 0; i < len; i++)
+        tok[nt++] = i ? W_ANY : W_LEAD;
+    for (int i = 0; i < nafter; i++)
+        tok[nt++] = after[i];
+    struct ub_ml_state s = *s0;
+    s.con[s.ncon++] = s.nb << 2 | (uint32_t)len;
+    s.score -= cost;
+    s.nlost++;
+    return feed(e, &s, tok, nt, 0);
+}
+
+/* ------------------------------------------------------------ beam */
+
+static int rank_cmp(const void *pa, const void *pb, void *ctx)
+{
+    const struct ub_ml_state *v = ctx;
+    const struct ub_ml_state *a = &v[*(const int *)pa], *b = &v[*(const int *)pb];
+    float ra = a->score + (a->plen ? EST_PENDING : 0);
+    float rb = b->score + (b->plen ? EST_PENDING : 0);
+    return ra > rb ? -1 : ra < rb;
+}
+
+/* Same future: same context, same unsettled bytes and constraints. */
+static int same_future(const struct ub_ml_state *a, const struct ub_ml_state *b)
+{
+    if (a->c1 != b->c1 || a->c2 != b->c2 || a->plen != b->plen || a->pneed != b->pneed ||
+        a->ncon != b->ncon)
+        return 0;
+    for (int i = 0; i < a->ncon; i++)
+        if (a->nb - (a->con[i] >> 2) != b->nb - (b->con[i] >> 2) ||
+            (a->con[i] & 3) != (b->con[i] & 3))
+            return 0;
+    for (uint32_t d = 1; d <= 7 && d <= a->nb && d <= b->nb; d++) {
+        int sa = (int)((a->nb - d) & 7), sb = (int)((b->nb - d) & 7);
+        int wa = a->wild >> sa & 1, wb = b->wild >> sb & 1;
+        if (wa != wb || (wa ? a->wcls[sa] != b->wcls[sb] : a->wb[sa] != b->wb[sb]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Keep the BEAM best distinct states of nxt in cur. */
+static int select_beam(ub_mbcs_lossy_scratch *x)
+{
+    if (ub_reserve((void **)&x->order, &x->ordcap, x->nnxt + 1, sizeof *x->order) ||
+        ub_reserve((void **)&x->cur, &x->curcap, BEAM, sizeof *x->cur))
+        return -1;
+    for (size_t i = 0; i < x->nnxt; i++)
+        x->order[i] = (int)i;
+    qsort_r(x->order, x->nnxt, sizeof *x->order, rank_cmp, x->nxt);
+    x->ncur = 0;
+    for (size_t i = 0; i < x->nnxt && x->ncur < BEAM; i++) {
+        const struct ub_ml_state *c = &x->nxt[x->order[i]];
+        int dup = 0;
+        for (size_t j = 0; j < x->ncur && !dup; j++)
+            dup = same_future(&x->cur[j], c);
+        if (!dup) {
+            x->cur[x->ncur] = *c;
+            if (commit(x, &x->cur[x->ncur++]))
+                return -1;
+        }
+    }
+    x->nnxt = 0;
+    return 0;
+}
+
+double ub_mbcs_lossy_junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
+                              size_t nright)
+{
+    double sc = 0;
+    for (size_t i = 0; i < nright && i < 2; i++) {
+        sc += ub_lm_logp(lm, c2, c1, right[i]);
+        c2 = c1;
+        c1 = right[i];
+    }
+    return sc;
+}
+
+/* Write the text of a final state into s->cps / s->wm; returns its length. */
+static long path(ub_mbcs_lossy_scratch *x, const struct ub_ml_state *f)
+{
+    size_t len = 0;
+    for (int32_t h = f->hist; h >= 0; h = x->hist[h].prev)
+        len += x->hist[h].n;
+    if (ub_reserve((void **)&x->cps, &x->cpscap, len + 1, sizeof *x->cps) ||
+        ub_reserve((void **)&x->wm, &x->wmcap, len + 1, 1))
+        return -1;
+    size_t k = len;
+    for (int32_t h = f->hist; h >= 0; h = x->hist[h].prev)
+        for (int i = x->hist[h].n - 1; i >= 0; i--) {
+            x->cps[--k] = x->hist[h].cp[i];
+            x->wm[k] = x->hist[h].wm[i];
+        }
+    return (long)len;
+}
+
+/* UTF-8 of cps[0..n) plus extra bytes, into s->bytes; returns the length. */
+static long to_bytes(ub_mbcs_lossy_scratch *x, const uint32_t *cps, size_t n, const uint8_t *extra,
+                     size_t nextra)
+{
+    if (ub_reserve((void **)&x->bytes, &x->bytescap, 4 * n + nextra + 1, 1))
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)ub_utf8_encode(cps[i], x->bytes + o);
+    memcpy(x->bytes + o, extra, nextra);
+    return (long)(o + nextra);
+}
+
+/*
+ * How many of the characters after the run reached the decoder with it.  A
+ * line break may be where the decoder's input ended (text decoded line by
+ * line, a newline added after the decode): then none, and a lead at the
+ * very end of the run was alone.  That reading only adds to the others
+ * (only Windows' lead takes a newline with it; the other conventions treat
+ * a newline and the end alike), so it is allowed, not forced.
+ */
+static size_t decoder_right(const struct ub_mbcs_lossy_run *r)
+{
+    return r->nright && (r->right[0] == '\n' || r->right[0] == '\r') ? 0 : r->nright;
+}
+
+int ub_mbcs_lossy_check(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
+                        ub_mbcs_conv_e conv, const uint32_t *cps, size_t n)
+{
+    const uint32_t *in = r->in, *right = r->right;
+    size_t nin = r->n, nright = decoder_right(r);
+    uint8_t r0 = nright && right[0] < 0x80 ? (uint8_t)right[0] : 0;
+    size_t nr = nright && right[0] < 0x80;
+    long nb = to_bytes(x, cps, n, &r0, nr);
+    if (nb < 0 || ub_reserve((void **)&x->dec, &x->deccap, (size_t)nb + 1, sizeof *x->dec))
+        return -1;
+    long m = ub_mbcs_decode_conv(r->cache, r->id, conv, x->bytes, (size_t)nb, x->dec,
+                                 (size_t)nb + 1);
+    if (m < 0)
+        return -1;
+    if ((size_t)m != nin + nr || memcmp(x->dec, in, nin * sizeof *in))
+        return 0;
+    return !nr || x->dec[nin] == right[0];
+}
+
+int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
+                         ub_mbcs_conv_e conv, struct ub_mbcs_lossy_found *found)
+{
+    struct env env = { .s = x, .t = r->t, .id = r->id, .conv = conv, .lm = r->lm,
+                       .steps = r->steps };
+    struct env *e = &env;
+    const uint32_t *in = r->in, *right = r->right;
+    size_t n = r->n, nright = r->nright;
+    uint32_t marker = ub_mbcs_conv_marker(e->id, e->conv);
+    int lens_max = e->t->triples && (e->conv == UB_MBCS_CONV_ICU ||
+                                         e->conv == UB_MBCS_CONV_DROP) ? 3 :
+                   e->conv == UB_MBCS_CONV_PYTHON ? 1 : 2;
+    float cost = e->conv == UB_MBCS_CONV_WIN ? (float)UB_MBCS_LOSS_QMARK
+                 : e->conv == UB_MBCS_CONV_DROP ? (float)UB_MBCS_LOSS_DROP
+                                                : (float)UB_MBCS_LOSS_FFFD;
+    x->nhist = 0;
+    x->nnxt = 0;
+    if (ub_reserve((void **)&x->cur, &x->curcap, BEAM, sizeof *x->cur))
+        return -1;
+    x->ncur = 1;
+    memset(&x->cur[0], 0, sizeof x->cur[0]);
+    x->cur[0].c2 = r->l2;
+    x->cur[0].c1 = r->l1;
+    x->cur[0].hist = -1;
+    e->final = 0;
+    for (size_t i = 0; i <= n; i++) {
+        uint32_t seqs[MAX_ALTS_SEQ];
+        int nseq = 0;
+        if (i < n) {
+            nseq = ub_mbcs_encode_alts(e->id, in[i], seqs, MAX_ALTS_SEQ);
+            if (nseq > MAX_ALTS_SEQ)
+                nseq = MAX_ALTS_SEQ;
+        }
+        int is_marker = i < n && marker && in[i] == marker;
+        uint32_t la[MAX_ALTS_SEQ];
+        e->la_end = i + 1 >= n;
+        e->la_free = e->conv == UB_MBCS_CONV_DROP || (i + 1 < n && marker && in[i + 1] == marker);
+        e->la_nseq = 0;
+        e->la_seq = la;
+        if (i + 1 < n) {
+            e->la_nseq = ub_mbcs_encode_alts(e->id, in[i + 1], la, MAX_ALTS_SEQ);
+            if (e->la_nseq > MAX_ALTS_SEQ)
+                e->la_nseq = MAX_ALTS_SEQ;
+        }
+        if (i == n)
+            e->la_end = 0, e->la_free = 1;
+        for (size_t si = 0; si < x->ncur; si++) {
+            const struct ub_ml_state *st0 = &x->cur[si];
+            int drop = e->conv == UB_MBCS_CONV_DROP;
+            if (i == n) {
+                if (emit(e, st0) < 0)
+                    return -1;
+                /* bytes dropped at the very end */
+                for (int L = 1; drop && st0->plen && L <= lens_max; L++)
+                    if (feed_error(e, st0, L, cost, NULL, 0) < 0)
+                        return -1;
+                continue;
+            }
+            for (int L = 1; is_marker && L <= lens_max; L++)
+                if (feed_error(e, st0, L, cost, NULL, 0) < 0)
+                    return -1;
+            for (int q = 0; q < nseq; q++) {
+                int tok[4], nt = UB_MBCS_SEQ_LEN(seqs[q]);
+                for (int b = 0; b < nt; b++)
+                    tok[b] = UB_MBCS_SEQ_BYTE(seqs[q], b);
+                struct ub_ml_state s = *st0;
+                s.nlit = (uint16_t)(s.nlit + is_marker);
+                if (feed(e, &s, tok, nt, 0) < 0)
+                    return -1;
+                /* DROP: bytes lost before this character, where the UTF-8
+                 * read so far or the character's own bytes say so */
+                if (drop && (st0->plen || ub_utf8_is_cont((uint8_t)tok[0])))
+                    for (int L = 1; L <= lens_max; L++)
+                        if (feed_error(e, st0, L, cost, tok, nt) < 0)
+                            return -1;
+            }
+        }
+        if (e->oom)
+            return -1;
+        if (i == n)
+            break;
+        if (!x->nnxt)
+            return 1;
+        if (select_beam(x))
+            return -1;
+    }
+    /* the end: every character complete, every constraint met */
+    e->final = 1;
+    uint8_t rb[8];
+    int nrb = 0;
+    for (size_t k = 0; k < decoder_right(r) && k < 2 && nrb < 2; k++) {
+        uint8_t b4[4];
+        int l = right[k] < 0x80 ? (b4[0] = (uint8_t)right[k], 1)
+                                : ub_mbcs_encode_cp(e->id, right[k], b4);
+        if (l <= 0)
+            break;
+        for (int q = 0; q < l && nrb < 2; q++)
+            rb[nrb++] = b4[q];
+    }
+    e->fin_rb[0] = nrb > 0 ? rb[0] : END;
+    e->fin_rb[1] = nrb > 1 ? rb[1] : END;
+    size_t nf = 0;
+    if (ub_reserve((void **)&x->fin, &x->fincap, x->nnxt + 1, sizeof *x->fin))
+        return -1;
+    for (size_t i = 0; i < x->nnxt; i++) {
+        struct ub_ml_state f = x->nxt[i];
+        if (f.plen || !resolve(e, &f) || !f.nlost)
+            continue;
+        if (commit(x, &f))
+            return -1;
+        f.score += (float)ub_mbcs_lossy_junction(e->lm, f.c2, f.c1, right, nright);
+        x->fin[nf++] = f;
+    }
+    x->nnxt = 0;
+    /* best first; check forward until one round-trips */
+    for (int tries = 0; tries < NVERIFY && nf; tries++) {
+        size_t b = 0;
+        for (size_t i = 1; i < nf; i++)
+            if (x->fin[i].score > x->fin[b].score)
+                b = i;
+        struct ub_ml_state f = x->fin[b];
+        x->fin[b] = x->fin[--nf];
+        long m = path(x, &f);
+        if (m < 0)
+            return -1;
+        int ok = ub_mbcs_lossy_check(x, r, conv, x->cps, (size_t)m);
+        if (ok < 0)
+            return -1;
+        if (ok) {
+            found->len = m;
+            found->score = f.score;
+            found->nlost = f.nlost;
+            found->nlit = f.nlit;
+            return 0;
+        }
+    }
+    return 1;
+}
+

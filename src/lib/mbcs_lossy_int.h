@@ -1,0 +1,129 @@
+/*
+ * mbcs_lossy_int.h -- what the three parts of the lossy multibyte reverse
+ * (mbcs_lossy.h) share; internal to them.
+ *
+ *   mbcs_lossy_conv.c   the conventions: markers, the decoder tables (read
+ *                       in place from the generated blob), what a decoder
+ *                       does at a byte (ub_mbcs_dec_at), and the forward
+ *                       simulation ub_mbcs_decode_conv()
+ *   mbcs_lossy_beam.c   the beam search of one convention over a run, the
+ *                       fill candidates of a character, the forward check
+ *   mbcs_lossy.c        the entry ub_mbcs_reverse_lossy(): the scratch, the
+ *                       conventions tried, the result and its alternatives
+ */
+#ifndef UB_MBCS_LOSSY_INT_H
+#define UB_MBCS_LOSSY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mbcs_lossy.h"
+
+/* byte values beside 0..255 */
+#define FUT (-1)            /* unknown yet: a wildcard or a byte to come */
+#define END 256             /* past the end of the decoder's input */
+
+/* wildcard classes: what an unknown UTF-8 byte may be */
+enum { C_CONT, C_ASCII, C_LEAD2, C_LEAD3, C_LEAD4, NCLS };
+
+/* ------------------------------------------------------------ conv.c */
+
+/* What the wrong decoders do at one byte, per codec (built once). */
+struct ub_mbcs_ltab {
+    int ok;
+    int triples;                /* 0x8F leads decodable triples (EUC-JP) */
+    const uint8_t *flags;       /* [b]: UB_MBCS_LT_* (mbcs_lossy_tab.h) */
+    const uint8_t *err2;        /* ICU's error length at a pair, packed */
+    const uint8_t *err3;        /* ... at 0x8F a b, or NULL */
+    /* [ICU/PYTHON/WIN][b][class of the next byte (C_*)]: bit L set when
+     * some next byte of the class gives a marker of L bytes at b */
+    uint8_t poss[3][256][NCLS];
+};
+
+/** @return the tables of codec id, or NULL (bad id, damaged blob). */
+const struct ub_mbcs_ltab *ub_mbcs_ltab_get(int id);
+
+/**
+ * What decoder conv does at bytes b0 b1 b2 (each 0..255, END or FUT).
+ * @return -1 when that depends on a byte not known yet, 0 when b0 starts
+ *         a decodable sequence, else the number of bytes its marker (or
+ *         its dropped sequence) stands for.
+ */
+int ub_mbcs_dec_at(const struct ub_mbcs_ltab *t, int id, ub_mbcs_conv_e conv, int b0, int b1,
+                   int b2);
+
+/* ------------------------------------------------------------ beam.c */
+
+/* The scratch (mbcs_lossy.h); the beam's own types are its business. */
+struct ub_mbcs_lossy_scratch {
+    struct ub_ml_state *cur, *nxt, *fin;
+    size_t curcap, nxtcap, ncur, nnxt, fincap;
+    struct ub_ml_hnode *hist;
+    size_t histcap, nhist;
+    int *order;
+    size_t ordcap;
+    /* the language model's vocabulary by UTF-8 length, sorted */
+    const ub_lm *vlm;
+    uint32_t *voc[5];
+    size_t nvoc[5];
+    /* results */
+    uint32_t *cps, *best_cps, *dec;
+    uint8_t *wm, *best_wm, *bytes;
+    ub_lchar *chars;
+    ub_gapalt *gaps;
+    size_t cpscap, bcpscap, deccap, wmcap, bwmcap, bytescap, charscap, gapscap;
+    /* candidates of one character */
+    uint32_t *cand;
+    size_t candcap;
+};
+
+/* One call of ub_mbcs_reverse_lossy(): the run and its surroundings. */
+struct ub_mbcs_lossy_run {
+    ub_mbcs_cache *cache;
+    const struct ub_mbcs_ltab *t;
+    int id;
+    const uint32_t *in;
+    size_t n;
+    const ub_lm *lm;
+    uint32_t l2, l1;
+    const uint32_t *right;
+    size_t nright;
+    uint64_t *steps;
+};
+
+/* The best verified text of one convention (in the scratch's cps/wm). */
+struct ub_mbcs_lossy_found {
+    long len;                   /* characters */
+    double score;               /* lm - loss costs */
+    unsigned nlost, nlit;
+};
+
+/**
+ * The beam over run r under conv.
+ * @return 0 with *f and the text in x->cps / x->wm; 1 when no text checks
+ *         forward; -1 when out of memory.
+ */
+int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
+                         ub_mbcs_conv_e conv, struct ub_mbcs_lossy_found *f);
+
+/**
+ * The forward check: does cps[0..n) decode under conv to the run (and the
+ * ASCII character after it, if any, to itself)?
+ * @return 1 yes, 0 no, -1 error.
+ */
+int ub_mbcs_lossy_check(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
+                        ub_mbcs_conv_e conv, const uint32_t *cps, size_t n);
+
+/**
+ * The fill candidates of a character of len bytes whose known bytes are
+ * pb[] (wildcards where wm has a bit, of classes cls[]), into x->cand.
+ * @return their number, or -1 when out of memory.
+ */
+long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const uint8_t *cls,
+                              unsigned wm, int len);
+
+/** log P of up to two characters right[] after the context c2 c1. */
+double ub_mbcs_lossy_junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
+                              size_t nright);
+
+#endif
