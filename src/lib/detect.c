@@ -227,10 +227,13 @@ static int has_nonascii(const uint32_t *t, size_t n)
  * With floor, no character counts below it: the text as it is may be odd
  * in ways the model never saw (symbols, names, fancy lettering) and still
  * be clean, while a repair has to read as text the model knows.  This
- * asymmetry is what keeps "NESTLÉ®" from becoming "NESTLɮ".
+ * asymmetry is what keeps "NESTLÉ®" from becoming "NESTLɮ".  The sum is
+ * given up (-INFINITY) as soon as it falls to stop or below: every term is
+ * <= 0, so it could only fall further.
  */
-static double lm_span_floor(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
-                            size_t n, const uint32_t *right, size_t nright, double floor)
+static double lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
+                           size_t n, const uint32_t *right, size_t nright, double floor,
+                           double stop)
 {
     double sc = 0;
     uint32_t c2 = l2, c1 = l1;
@@ -239,34 +242,30 @@ static double lm_span_floor(const ub_lm *lm, uint32_t l2, uint32_t l1, const uin
         double lp = ub_lm_logp(lm, c2, c1, c);
         /* controls and unassigned code points are never clean text */
         sc += lp > floor || bad_output(c) ? lp : floor;
-        c2 = c1;
-        c1 = c;
-    }
-    return sc;
-}
-
-static double lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t, size_t n,
-                      const uint32_t *right, size_t nright)
-{
-    return lm_span_floor(lm, l2, l1, t, n, right, nright, -INFINITY);
-}
-
-/* lm_span, or -INFINITY as soon as the sum falls to stop or below (every
- * term is <= 0, so it could only fall further). */
-static double lm_span_until(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
-                            size_t n, const uint32_t *right, size_t nright, double stop)
-{
-    double sc = 0;
-    uint32_t c2 = l2, c1 = l1;
-    for (size_t i = 0; i < n + nright && i < n + 2; i++) {
-        uint32_t c = i < n ? t[i] : right[i - n];
-        sc += ub_lm_logp(lm, c2, c1, c);
         if (sc <= stop)
             return -INFINITY;
         c2 = c1;
         c1 = c;
     }
     return sc;
+}
+
+static double lm_span_floor(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
+                            size_t n, const uint32_t *right, size_t nright, double floor)
+{
+    return lm_span_core(lm, l2, l1, t, n, right, nright, floor, -INFINITY);
+}
+
+static double lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t, size_t n,
+                      const uint32_t *right, size_t nright)
+{
+    return lm_span_core(lm, l2, l1, t, n, right, nright, -INFINITY, -INFINITY);
+}
+
+static double lm_span_until(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
+                            size_t n, const uint32_t *right, size_t nright, double stop)
+{
+    return lm_span_core(lm, l2, l1, t, n, right, nright, -INFINITY, stop);
 }
 
 static double codec_prior(int c)
