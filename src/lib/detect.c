@@ -497,6 +497,13 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             b = -2;
         else
             b = rows[i] && (rows[i]->mask >> c & 1) ? rows[i]->byte[c] : -1;
+        if (need && have == 1 && b >= 0 && b < 0x80 && b != '?' && b != ' ') {
+            /* a lone lead before other ASCII: its continuation may be
+             * gone (a soft hyphen stripped, say); as weak as a marker */
+            weak = 1;
+            need = 0;
+            continue;
+        }
         if (need && (b == -2 || b == '?' || b == ' ')) {
             /* a marker where a byte should be: U+FFFD says a decoder lost
              * it, '?' or a space only may */
@@ -536,7 +543,9 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         have = 1;
         seq[0] = (uint8_t)b;
     }
-    if (need) {
+    if (need && have == 1) {
+        weak = 1;       /* a lone lead at the end: ASCII follows */
+    } else if (need) {
         cut += truncated_ok(seq, have);
         broken += !truncated_ok(seq, have);
     }
@@ -610,80 +619,102 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (!tried)
             lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright, IN_FLOOR);
         tried++;
-        ub_lossy_result res;
-        /* weak evidence (a lead byte before a space or '?') supports
-         * restoring NBSP and substitutions, not guessing dropped bytes */
+        /* weak evidence (a lead byte alone before a space, '?' or other
+         * ASCII) supports one lost byte per character, at WEAK_COST: the
+         * language model has to find the repair far better than the run */
         ub_lossmodel loss = default_loss;
-        if (ev[c] < 2) {
-            loss.restore_only = 1;
+        if (ev[c] < 2)
             loss.max_insert = 1;
+        /* one lossy layer; on good evidence also two, the text garbled
+         * twice by a decoder that drops what it cannot read (the repair
+         * undoes the outer layer; refining it, the inner one) */
+        double one = -INFINITY;     /* how well one layer reads it */
+        for (int twice = 0; twice <= (ev[c] == 2 && outer < 0); twice++) {
+            ub_lossy_result res;
+            if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
+                                          right, nright, &res, &e->ctx->steps)
+                      : ub_reverse_lossy(s->beam, t, n, c, &loss, e->ctx->lm, e->l2, e->l1,
+                                         right, nright, &res, &e->ctx->steps))
+                continue;
+            /* two layers must read better than one (which, lossless,
+             * removes what the run's C1 controls cost as well) */
+            double raw = res.lm - res.cost;
+            if (!twice)
+                one = raw;
+            else if (raw - codec_prior(c) - LAYER_COST <= one)
+                continue;
+            if (!twice && !res.ops_used && !res.nkeep && !res.nlegacy)
+                continue;       /* lossless after all: search_utf8 saw it */
+            int ascii_only = 1, bad = 0;
+            for (size_t i = 0; i < res.nchars; i++) {
+                ascii_only &= res.chars[i].cp < 0x80;
+                bad |= !res.chars[i].keep && bad_output(res.chars[i].cp);
+            }
+            if (bad || ascii_only || res.nkeep == res.nchars)
+                continue;
+            /* what passed through or had to be guessed must not be the bulk of
+             * it: a run that damaged is hopeless, not repairable */
+            size_t kept = 0, guessed = 0;
+            for (size_t i = 0; i < res.nchars; i++) {
+                kept += res.chars[i].keep == 1;
+                guessed += res.chars[i].gap;
+            }
+            if (kept * 2 > res.nchars || (kept + guessed > 4 && (kept + guessed) * 2 > res.nchars))
+                continue;
+            if (twice && (has_bad_output(res.fin, res.nfin) || !has_nonascii(res.fin, res.nfin)))
+                continue;
+            ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
+                         .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
+            double cost = res.cost + codec_prior(c) + LOSSY_COST + (ev[c] < 2 ? WEAK_COST : 0);
+            if (twice)
+                cost += codec_prior(c) + LAYER_COST;
+            if (twice && res.whole) {
+                h.nlayers = 2;
+                h.codec[1] = (int8_t)c;
+            }
+            if (outer >= 0) {
+                h.nlayers = 2;
+                h.codec[0] = (int8_t)outer;
+                h.codec[1] = (int8_t)c;
+                cost += codec_prior(outer) + LAYER_COST;
+            }
+            double score = res.lm - lm_in - cost - e->margin;
+            e->found = 1;
+            int best = !e->r->nout || score > e->r->score;
+            if (!best && score <= LINE_FLOOR)
+                continue;
+            /* store the reconstruction */
+            struct run *r = e->r;
+            if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
+                ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + res.ngaps, sizeof *s->gaps) ||
+                ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
+                ub_u32vec_reserve(&s->out, s->out.n + res.nchars))
+                return -1;
+            struct cand kc = { hyp_key(&h), (float)score, (float)cost, s->out.n, res.nchars, h,
+                               s->nlch, s->ngaps, res.ngaps, r->c0 + norig };
+            memcpy(s->lch + s->nlch, res.chars, res.nchars * sizeof *res.chars);
+            if (res.ngaps)
+                memcpy(s->gaps + s->ngaps, res.gaps, res.ngaps * sizeof *res.gaps);
+            for (size_t i = 0; i < res.nchars; i++)
+                s->out.v[s->out.n + i] = res.chars[i].cp;
+            s->out.n += res.nchars;
+            if (score > LINE_FLOOR) {
+                s->cands[s->ncands++] = kc;
+                r->nk++;
+            }
+            if (best) {
+                r->score = score;
+                r->hyp = h;
+                r->out0 = kc.out0;
+                r->nout = kc.nout;
+                r->l0 = kc.l0;
+                r->g0 = kc.g0;
+                r->ng = kc.ng;
+                r->cend = kc.cend;
+            }
+            s->nlch += res.nchars;
+            s->ngaps += res.ngaps;
         }
-        if (ub_reverse_lossy(s->beam, t, n, c, &loss, e->ctx->lm, e->l2, e->l1, right,
-                             nright, &res, &e->ctx->steps))
-            continue;
-        if (!res.ops_used && !res.nkeep && !res.nlegacy)
-            continue;       /* lossless after all: search_utf8 saw it */
-        int ascii_only = 1, bad = 0;
-        for (size_t i = 0; i < res.nchars; i++) {
-            ascii_only &= res.chars[i].cp < 0x80;
-            bad |= !res.chars[i].keep && bad_output(res.chars[i].cp);
-        }
-        if (bad || ascii_only || res.nkeep == res.nchars)
-            continue;
-        /* what passed through or had to be guessed must not be the bulk of
-         * it: a run that damaged is hopeless, not repairable */
-        size_t kept = 0, guessed = 0;
-        for (size_t i = 0; i < res.nchars; i++) {
-            kept += res.chars[i].keep == 1;
-            guessed += res.chars[i].gap;
-        }
-        if (kept * 2 > res.nchars || (kept + guessed > 4 && (kept + guessed) * 2 > res.nchars))
-            continue;
-        ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
-                     .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
-        double cost = res.cost + codec_prior(c) + LOSSY_COST + (ev[c] < 2 ? WEAK_COST : 0);
-        if (outer >= 0) {
-            h.nlayers = 2;
-            h.codec[0] = (int8_t)outer;
-            h.codec[1] = (int8_t)c;
-            cost += codec_prior(outer) + LAYER_COST;
-        }
-        double score = res.lm - lm_in - cost - e->margin;
-        e->found = 1;
-        int best = !e->r->nout || score > e->r->score;
-        if (!best && score <= LINE_FLOOR)
-            continue;
-        /* store the reconstruction */
-        struct run *r = e->r;
-        if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
-            ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + res.ngaps, sizeof *s->gaps) ||
-            ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
-            ub_u32vec_reserve(&s->out, s->out.n + res.nchars))
-            return -1;
-        struct cand kc = { hyp_key(&h), (float)score, (float)cost, s->out.n, res.nchars, h,
-                           s->nlch, s->ngaps, res.ngaps, r->c0 + norig };
-        memcpy(s->lch + s->nlch, res.chars, res.nchars * sizeof *res.chars);
-        if (res.ngaps)
-            memcpy(s->gaps + s->ngaps, res.gaps, res.ngaps * sizeof *res.gaps);
-        for (size_t i = 0; i < res.nchars; i++)
-            s->out.v[s->out.n + i] = res.chars[i].cp;
-        s->out.n += res.nchars;
-        if (score > LINE_FLOOR) {
-            s->cands[s->ncands++] = kc;
-            r->nk++;
-        }
-        if (best) {
-            r->score = score;
-            r->hyp = h;
-            r->out0 = kc.out0;
-            r->nout = kc.nout;
-            r->l0 = kc.l0;
-            r->g0 = kc.g0;
-            r->ng = kc.ng;
-            r->cend = kc.cend;
-        }
-        s->nlch += res.nchars;
-        s->ngaps += res.ngaps;
     }
     return 0;
 }

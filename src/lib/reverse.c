@@ -68,11 +68,23 @@ long ub_reverse_legacy(const uint32_t *in, size_t n, int codec, uint32_t *out)
 
 /* ------------------------------------------------------------ lossy */
 
-enum { IT_BYTE, IT_SUB, IT_Q, IT_SP, IT_FOREIGN };
+enum { IT_BYTE, IT_SUB, IT_Q, IT_SP, IT_FOREIGN, IT_SET };
 
 struct item {
     uint8_t kind;
     uint8_t byte;
+    uint16_t nset;          /* IT_SET: its candidates, set0 .. set0 + nset */
+    uint32_t set0;
+};
+
+/* A candidate of an IT_SET item (two-layer search): a character of the
+ * intermediate text an outer sequence cut short may have been, and the
+ * byte it is under the inner codec. */
+struct setc {
+    uint32_t cp;
+    uint8_t byte;
+    uint8_t ops[4];         /* per UTF-8 byte of cp: kept or dropped */
+    float cost;
 };
 
 /* One way to read one character starting at an item. */
@@ -110,6 +122,17 @@ struct ub_beam_scratch {
     size_t chars_cap;
     ub_gapalt *gaps;
     size_t gaps_cap;
+    /* the two-layer search */
+    struct item *items2;
+    size_t items2_cap;
+    struct setc *sets;
+    size_t sets_len, sets_cap;
+    uint32_t *defs;         /* intermediate characters (0 in a set) */
+    size_t defs_cap;
+    uint8_t *chosen;        /* the inner byte each item was read as */
+    size_t chosen_cap;
+    uint32_t *fin;          /* the final text */
+    size_t fin_cap;
 };
 
 ub_beam_scratch *ub_beam_scratch_new(void)
@@ -125,6 +148,11 @@ void ub_beam_scratch_free(ub_beam_scratch *s)
     free(s->hist);
     free(s->chars);
     free(s->gaps);
+    free(s->items2);
+    free(s->sets);
+    free(s->defs);
+    free(s->chosen);
+    free(s->fin);
     free(s);
 }
 
@@ -138,10 +166,15 @@ struct lossy_env {
     int nopts;
     uint64_t *steps;
     int c1_codec;           /* the codec reads all of 0x80..0x9F as C1 */
+    uint32_t policy;        /* what the decoder did with the bytes it could
+                               not read: bits UB_OP_DROP, _QMARK, _FFFD */
+    const struct setc *sets;    /* IT_SET candidates */
 };
 
 static int allowed(const struct lossy_env *e, int op)
 {
+    if (op == UB_OP_QMARK || op == UB_OP_FFFD)
+        return e->loss->allow >> op & e->policy >> op & 1;
     return e->loss->allow >> op & 1;
 }
 
@@ -165,7 +198,8 @@ static int droppable(const struct lossy_env *e, uint8_t b)
         return e->loss->cost_drop_shy >= 0;
     if (b == 0xA0)
         return e->loss->cost_drop_nbsp >= 0;
-    return !e->loss->restore_only && ub_codec_is_lossy(e->codec, b);
+    return !e->loss->restore_only && (e->policy >> UB_OP_DROP & 1) &&
+           ub_codec_is_lossy(e->codec, b);
 }
 
 /* Bytes an item can stand for as a continuation/first byte; returns count. */
@@ -201,6 +235,12 @@ static int item_bytes(const struct lossy_env *e, const struct item *x, int liter
             out[k++] = (struct cand){ ' ', UB_OP_NONE, 0 };
         if (allowed(e, UB_OP_SPACE))
             out[k++] = (struct cand){ 0xA0, UB_OP_SPACE, e->loss->cost[UB_OP_SPACE] };
+        break;
+    case IT_SET:
+        for (unsigned j = 0; j < x->nset; j++) {
+            const struct setc *c = &e->sets[x->set0 + j];
+            out[k++] = (struct cand){ c->byte, UB_OP_NONE, c->cost };
+        }
         break;
     }
     return k;
@@ -368,6 +408,22 @@ static double junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t
     return sc;
 }
 
+/*
+ * The junction as it counts when choosing among readings: only while the
+ * text after the run is ASCII.  Non-ASCII text right after a run is
+ * usually more of the same mojibake, cut off where the run's span ended
+ * ("...Ñ?" | "Ñ‚ÐµÐºÐ»Ð¾"), and is repaired on its own later; read as
+ * it is, it would favour whatever reads worst beside mojibake (a literal
+ * '?' rather than the character the '?' stands for).
+ */
+static size_t ascii_right(const uint32_t *right, size_t nright)
+{
+    size_t k = 0;
+    while (k < nright && right[k] < 0x80)
+        k++;
+    return k;
+}
+
 /* Posterior of the alternatives for the gap character at output index k. */
 static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lchar *chars,
                              size_t nchars, size_t k, size_t item, uint32_t l2, uint32_t l1,
@@ -379,7 +435,7 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
     size_t na = 0;
     for (size_t j = k + 1; j < nchars && na < 2; j++)
         after[na++] = chars[j].cp;
-    for (size_t j = 0; j < nright && na < 2; j++)
+    for (size_t j = 0; j < ascii_right(right, nright) && na < 2; j++)
         after[na++] = right[j];
 
     expand(e, item);
@@ -435,30 +491,16 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
         }
 }
 
-int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
-                     const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
-                     const uint32_t *right, size_t nright, ub_lossy_result *res,
-                     uint64_t *steps)
+/*
+ * The beam search proper under e's policy: the best state's history index
+ * in *best and its score (LM, junction and loss costs) in *best_sc.
+ * Returns 0, 1 when no reading of the run exists, or -1 (out of memory).
+ */
+static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32_t l2,
+                uint32_t l1, const uint32_t *right, size_t nright, int32_t *best,
+                double *best_sc)
 {
-    if (ub_reserve((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        struct item *x = &s->items[i];
-        if (in[i] == 0xFFFD) {
-            x->kind = IT_SUB;
-        } else if (in[i] == '?') {
-            x->kind = IT_Q;
-        } else if (in[i] == ' ') {
-            x->kind = IT_SP;
-        } else {
-            int b = ub_codec_encode(codec, in[i]);
-            x->kind = b < 0 ? IT_FOREIGN : IT_BYTE;
-            x->byte = (uint8_t)(b < 0 ? 0 : b);
-        }
-    }
-    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps, 1 };
-    for (int b = 0x80; b < 0xA0; b++)
-        e.c1_codec &= ub_codec_is_lossy(codec, (uint8_t)b);
+    size_t n = e->n;
     struct bstate ring[RING][BEAM];
     int nring[RING] = { 0 };
     s->hist_len = 0;
@@ -468,12 +510,12 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         int r = (int)(p % RING);
         if (!nring[r])
             continue;
-        expand(&e, p);
+        expand(e, p);
         for (int si = 0; si < nring[r]; si++) {
             const struct bstate *st = &ring[r][si];
-            for (int oi = 0; oi < e.nopts; oi++) {
-                const struct option *o = &e.opts[oi];
-                (*steps)++;
+            for (int oi = 0; oi < e->nopts; oi++) {
+                const struct option *o = &e->opts[oi];
+                (*e->steps)++;
                 if (ub_reserve((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
                     return -1;
                 struct bstate ns;
@@ -496,20 +538,100 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     }
     int rn = (int)(n % RING);
     if (!nring[rn])
-        return -1;
-    int best = -1;
-    double best_sc = -INFINITY;
+        return 1;
+    *best_sc = -INFINITY;
+    nright = ascii_right(right, nright);
     for (int i = 0; i < nring[rn]; i++) {
         const struct bstate *st = &ring[rn][i];
         double sc = st->score + junction(lm, st->c2, st->c1, right, nright);
-        if (sc > best_sc) {
-            best_sc = sc;
-            best = i;
+        if (sc > *best_sc) {
+            *best_sc = sc;
+            *best = st->hist;
         }
     }
+    return 0;
+}
+
+/*
+ * The policies a run's markers allow.  A decoder treats every byte it
+ * cannot read alike -- drops it, writes '?' or writes U+FFFD -- and one
+ * that passed such a byte through lost none, so a reading that mixes
+ * them explains the run worse than it seems to: "с?амое" (a byte dropped,
+ * then a literal '?') beside "самое" (the '?' standing for the byte).
+ * Soft hyphens, NBSPs and NBSPs turned into spaces are separate losses
+ * and allowed under every policy.
+ */
+static int policies(const struct lossy_env *e, uint32_t out[3])
+{
+    int sub = 0, q = 0, pass = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        const struct item *x = &e->it[i];
+        sub |= x->kind == IT_SUB;
+        q |= x->kind == IT_Q;
+        pass |= x->kind == IT_BYTE && x->byte != 0xA0 && x->byte != 0xAD &&
+                ub_codec_is_lossy(e->codec, x->byte);
+    }
+    uint32_t drop = pass ? 0 : 1u << UB_OP_DROP;
+    int k = 0;
+    if (sub) {
+        out[k++] = 1u << UB_OP_FFFD;
+    } else {
+        if (q)
+            out[k++] = 1u << UB_OP_QMARK;
+        out[k++] = drop;
+    }
+    return k;
+}
+
+int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                     const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                     const uint32_t *right, size_t nright, ub_lossy_result *res,
+                     uint64_t *steps)
+{
+    if (ub_reserve((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct item *x = &s->items[i];
+        if (in[i] == 0xFFFD) {
+            x->kind = IT_SUB;
+        } else if (in[i] == '?') {
+            x->kind = IT_Q;
+        } else if (in[i] == ' ') {
+            x->kind = IT_SP;
+        } else {
+            int b = ub_codec_encode(codec, in[i]);
+            x->kind = b < 0 ? IT_FOREIGN : IT_BYTE;
+            x->byte = (uint8_t)(b < 0 ? 0 : b);
+        }
+    }
+    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps, 1, 0, NULL };
+    for (int b = 0x80; b < 0xA0; b++)
+        e.c1_codec &= ub_codec_is_lossy(codec, (uint8_t)b);
+    uint32_t pol[3];
+    int npol = policies(&e, pol), best_pol = -1;
+    int32_t best_h = -1;
+    double best_sc = -INFINITY;
+    for (int k = 0; k < npol; k++) {
+        int32_t h;
+        double sc;
+        e.policy = pol[k];
+        int rc = beam(&e, s, lm, l2, l1, right, nright, &h, &sc);
+        if (rc < 0)
+            return -1;
+        if (!rc && (best_pol < 0 || sc > best_sc)) {
+            best_pol = k;
+            best_h = h;
+            best_sc = sc;
+        }
+    }
+    if (best_pol < 0)
+        return -1;
+    e.policy = pol[best_pol];
+    if (best_pol != npol - 1 && beam(&e, s, lm, l2, l1, right, nright, &best_h, &best_sc))
+        return -1;      /* the history kept is the last policy's */
     /* walk back the history of the best state */
     size_t len = 0;
-    for (int32_t h = ring[rn][best].hist; h >= 0; h = s->hist[h].prev)
+    for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
         len++;
     if (ub_reserve((void **)&s->chars, &s->chars_cap, len + 1, sizeof *s->chars))
         return -1;
@@ -520,7 +642,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     res->nlegacy = 0;
     res->cost = 0;
     size_t ngap = 0;
-    for (int32_t h = ring[rn][best].hist; h >= 0; h = s->hist[h].prev) {
+    for (int32_t h = best_h; h >= 0; h = s->hist[h].prev) {
         s->chars[--k] = s->hist[h].ch;
         ngap += s->hist[h].ch.gap;
     }
@@ -529,7 +651,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         if (!items_of)
             return -1;
         k = len;
-        for (int32_t h = ring[rn][best].hist; h >= 0; h = s->hist[h].prev)
+        for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
             items_of[--k] = s->hist[h].item;
     }
     double lmsc = 0;
@@ -545,12 +667,13 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         c2 = c1;
         c1 = ch->cp;
     }
-    lmsc += junction(lm, c2, c1, right, nright);
+    /* best_sc counted the junction only as far as the text is ASCII */
+    double jsel = junction(lm, c2, c1, right, ascii_right(right, nright));
     res->ops_used &= ~(1u << UB_OP_NONE);
     res->chars = s->chars;
     res->nchars = len;
-    res->lm = lmsc;
-    res->cost = lmsc - best_sc;
+    res->lm = lmsc + junction(lm, c2, c1, right, nright);
+    res->cost = lmsc + jsel - best_sc;
     res->ngaps = 0;
     res->gaps = NULL;
     if (ngap) {
@@ -567,5 +690,318 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         res->gaps = s->gaps;
     }
     free(items_of);
+    return 0;
+}
+
+/* ------------------------------------------------------------ two layers */
+
+/*
+ * Candidates for an outer sequence cut short: lead byte seq[0] and the
+ * have - 1 continuations that survived in seq[1..have), of a sequence of
+ * len bytes.  The missing ones were dropped by the outer decoder, anywhere
+ * after the lead.  A candidate is a character the inner decoder writes
+ * whose UTF-8 has those bytes with droppable ones in the gaps (the inner
+ * codec has at most 128 such characters: far fewer than the ways to fill
+ * two gaps).  Appends to s->sets; returns the number added, or -1.
+ */
+static int cut_candidates(ub_beam_scratch *s, const struct lossy_env *eo, int inner,
+                          const uint8_t *seq, int have, int len)
+{
+    int added = 0;
+    for (int ib = 0x80; ib < 0x100; ib++) {
+        (*eo->steps)++;
+        if (ub_codec_is_lossy(inner, (uint8_t)ib))
+            continue;       /* the inner decoder does not write it */
+        uint32_t cp = ub_codec_decode(inner, (uint8_t)ib);
+        uint8_t u[4];
+        if (ub_utf8_encode(cp, u) != len || u[0] != seq[0])
+            continue;
+        /* the surviving bytes in order, the others dropped: the cheapest
+         * such reading */
+        float best = -1;
+        uint8_t best_ops[4] = { 0 };
+        for (unsigned m = 0; m < 1u << (len - 1); m++) {
+            if (__builtin_popcount(m) != len - have)
+                continue;
+            uint8_t ops[4] = { 0 };
+            float cost = 0;
+            int k = 1, ok = 1;
+            for (int j = 1; j < len && ok; j++) {
+                if (m >> (j - 1) & 1) {
+                    ok = droppable(eo, u[j]);
+                    ops[j] = UB_OP_DROP;
+                    cost += drop_cost(eo, u[j]);
+                } else {
+                    ok = u[j] == seq[k++];
+                }
+            }
+            if (ok && (best < 0 || cost < best)) {
+                best = cost;
+                memcpy(best_ops, ops, 4);
+            }
+        }
+        if (best < 0)
+            continue;
+        if (ub_reserve((void **)&s->sets, &s->sets_cap, s->sets_len + 1, sizeof *s->sets))
+            return -1;
+        struct setc *c = &s->sets[s->sets_len++];
+        c->cp = cp;
+        c->byte = (uint8_t)ib;
+        memcpy(c->ops, best_ops, 4);
+        c->cost = best;
+        added++;
+    }
+    return added;
+}
+
+/* The lead lengths (bit l) and continuation role (bit 0) an item can take. */
+static unsigned roles(const struct item *x, const struct setc *sets)
+{
+    unsigned r = 0, nb = x->kind == IT_SET ? x->nset : 1;
+    for (unsigned j = 0; j < nb; j++) {
+        uint8_t b = x->kind == IT_SET ? sets[x->set0 + j].byte : x->byte;
+        r |= ub_utf8_is_cont(b) ? 1u : 1u << ub_utf8_seqlen(b);
+    }
+    return r;
+}
+
+static int inner_plausible(const struct item *it, size_t m, const struct setc *sets)
+{
+    size_t whole = 0, broken = 0;
+    int need = 0;
+    for (size_t i = 0; i < m; i++) {
+        unsigned r = roles(&it[i], sets);
+        if (need && (r & 1)) {
+            whole += --need == 0;
+            continue;
+        }
+        if (need) {
+            broken++;       /* cut short */
+            need = 0;
+        }
+        if (!(r & 0x1C)) {
+            broken += r & 1;    /* a continuation with no lead */
+            continue;
+        }
+        /* the longest sequence the continuations after it complete, else
+         * the shortest it can start */
+        int ahead = 0;
+        for (size_t j = i + 1; j < m && ahead < 3 && (roles(&it[j], sets) & 1); j++)
+            ahead++;
+        int len = 0;
+        for (int l = 2; l <= 4; l++)
+            if (r >> l & 1 && (l - 1 <= ahead || !len))
+                len = l;
+        need = len - 1;
+    }
+    broken += need > 0;
+    return whole && whole >= broken;
+}
+
+int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int outer, int inner,
+                      const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                      const uint32_t *right, size_t nright, ub_lossy_result *res,
+                      uint64_t *steps)
+{
+    struct lossy_env eo = { NULL, 0, outer, loss, in, s->opts, 0, steps, 1, 1u << UB_OP_DROP, NULL };
+    for (int b = 0x80; b < 0xA0; b++)
+        eo.c1_codec &= ub_codec_is_lossy(outer, (uint8_t)b);
+    if (ub_reserve((void **)&s->items2, &s->items2_cap, n + 1, sizeof *s->items2) ||
+        ub_reserve((void **)&s->defs, &s->defs_cap, n + 1, sizeof *s->defs))
+        return -1;
+    s->sets_len = 0;
+
+    enum { NCACHE = 16 };
+    struct setcache {
+        uint32_t key, set0;
+        uint16_t nset;
+    } cache[NCACHE] = { { 0, 0, 0 } };
+
+    /* 1. the outer layer, read as UTF-8: whole sequences give the
+     * intermediate characters, sequences cut short sets of them */
+    size_t m = 0, nsets = 0;
+    float outer_cost = 0;
+    for (size_t i = 0; i < n; ) {
+        struct item *x = &s->items2[m];
+        x->nset = 0;
+        x->set0 = 0;
+        uint32_t cp = in[i];
+        int b = cp < 0x80 ? (int)cp : ub_codec_encode(outer, cp);
+        if (b < 0)
+            return -1;      /* the outer codec cannot have produced it */
+        uint8_t seq[4] = { (uint8_t)b };
+        int len = b < 0x80 ? 1 : ub_utf8_seqlen((uint8_t)b), have = 1;
+        if (!len)
+            return -1;      /* a continuation without its lead */
+        size_t j = i + 1;
+        while (have < len && j < n) {
+            int c = in[j] < 0x80 ? -1 : ub_codec_encode(outer, in[j]);
+            if (c < 0 || !ub_utf8_is_cont((uint8_t)c))
+                break;
+            seq[have++] = (uint8_t)c;
+            j++;
+        }
+        (*steps)++;
+        if (have == len) {
+            uint32_t t1;
+            if (ub_utf8_decode(seq, (size_t)len, &t1) != len)
+                return -1;
+            int ib = t1 < 0x80 ? (int)t1 : ub_codec_encode(inner, t1);
+            if (ib < 0)
+                return -1;  /* the inner decoder cannot have produced it */
+            x->kind = IT_BYTE;
+            x->byte = (uint8_t)ib;
+            s->defs[m] = t1;
+        } else {
+            if (len - have > loss->max_insert)
+                return -1;
+            /* the same cut sequence has the same candidates: share them */
+            uint32_t key = (uint32_t)seq[0] | (uint32_t)(have > 1 ? seq[1] : 0) << 8 |
+                           (uint32_t)(have > 2 ? seq[2] : 0) << 16 | (uint32_t)have << 24 |
+                           (uint32_t)len << 28;
+            struct setcache *sc = &cache[(key ^ key >> 11) & (NCACHE - 1)];
+            if (!sc->nset || sc->key != key) {
+                size_t at = s->sets_len;
+                int k = cut_candidates(s, &eo, inner, seq, have, len);
+                if (k < 0)
+                    return -1;
+                if (!k)
+                    return -1;  /* nothing the inner decoder can have made */
+                *sc = (struct setcache){ key, (uint32_t)at, (uint16_t)k };
+            }
+            x->kind = IT_SET;
+            x->set0 = sc->set0;
+            x->nset = sc->nset;
+            s->defs[m] = 0;
+            nsets++;
+        }
+        m++;
+        i = j;
+    }
+    if (nsets && !inner_plausible(s->items2, m, s->sets))
+        return -1;
+
+    /* 2. the inner layer: the beam over the intermediate text, where a set
+     * is read as whichever of its bytes reads best */
+    ub_lossmodel l2m = *loss;
+    l2m.keep_cost = -1;
+    l2m.legacy_cost = -1;
+    struct lossy_env e = { s->items2, m, inner, &l2m, s->defs, s->opts, 0, steps, 1, 0, s->sets };
+    for (int b = 0x80; b < 0xA0; b++)
+        e.c1_codec &= ub_codec_is_lossy(inner, (uint8_t)b);
+    uint32_t pol[3];
+    policies(&e, pol);
+    e.policy = pol[0];
+    int32_t best_h = -1;
+    double best_sc;
+    if (beam(&e, s, lm, l2, l1, right, nright, &best_h, &best_sc))
+        return -1;
+
+    /* the final text, and which byte each item was read as */
+    size_t len = 0;
+    for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
+        len++;
+    if (ub_reserve((void **)&s->fin, &s->fin_cap, len + 1, sizeof *s->fin) ||
+        ub_reserve((void **)&s->chosen, &s->chosen_cap, m + 1, 1) ||
+        ub_reserve((void **)&s->chars, &s->chars_cap, (len > m ? len : m) + 1, sizeof *s->chars))
+        return -1;
+    /* chars holds the final characters' records first, then the
+     * intermediate text */
+    size_t k = len;
+    for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
+        s->chars[--k] = s->hist[h].ch;
+    size_t it = 0;
+    double lmsc = 0, inner_cost;
+    uint32_t c2 = l2, c1 = l1;
+    for (size_t i = 0; i < len; i++) {
+        const ub_lchar *ch = &s->chars[i];
+        uint8_t u[4];
+        int nb = ub_utf8_encode(ch->cp, u);
+        for (int j = 0; j < nb; j++)
+            if (ch->ops[j] != UB_OP_DROP && it < m)
+                s->chosen[it++] = u[j];
+        s->fin[i] = ch->cp;
+        lmsc += ub_lm_logp(lm, c2, c1, ch->cp);
+        c2 = c1;
+        c1 = ch->cp;
+    }
+    if (it != m)
+        return -1;
+    inner_cost = lmsc + junction(lm, c2, c1, right, ascii_right(right, nright)) - best_sc;
+    res->lm = lmsc + junction(lm, c2, c1, right, nright);
+    res->fin = s->fin;
+    res->nfin = len;
+    res->nkeep = 0;
+    res->nlegacy = 0;
+    res->cost = inner_cost;
+    res->gaps = NULL;
+    res->ngaps = 0;
+    res->ops_used = 0;
+    if (!nsets) {
+        /* the outer layer lost nothing: the final text itself, with the
+         * inner layer's losses, is the repair (two layers, the outer one
+         * lossless, which the forward check replays) */
+        size_t ngap = 0;
+        for (size_t i = 0; i < len; i++) {
+            for (int j = 0; j < 4; j++)
+                res->ops_used |= 1u << s->chars[i].ops[j];
+            ngap += s->chars[i].gap;
+        }
+        res->ops_used &= ~(1u << UB_OP_NONE);
+        if (!res->ops_used)
+            return -1;      /* lossless twice: not this search's */
+        res->chars = s->chars;
+        res->nchars = len;
+        res->whole = 1;
+        if (!ngap)
+            return 0;
+        /* the alternatives of each gap, as in one layer */
+        uint32_t *items_of = malloc(len * sizeof *items_of);
+        if (!items_of || ub_reserve((void **)&s->gaps, &s->gaps_cap, ngap, sizeof *s->gaps)) {
+            free(items_of);
+            return -1;
+        }
+        k = len;
+        for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
+            items_of[--k] = s->hist[h].item;
+        for (size_t i = 0; i < len; i++)
+            if (s->chars[i].gap)
+                gap_alternatives(&e, lm, s->chars, len, i, items_of[i], l2, l1, right, nright,
+                                 &s->gaps[res->ngaps++]);
+        free(items_of);
+        res->gaps = s->gaps;
+        return 0;
+    }
+    res->whole = 0;
+
+    /* the intermediate text, with what the outer decoder lost */
+    res->ops_used = 0;
+    for (size_t i = 0; i < m; i++) {
+        ub_lchar *c = &s->chars[i];
+        memset(c, 0, sizeof *c);
+        const struct item *x = &s->items2[i];
+        if (x->kind != IT_SET) {
+            c->cp = s->defs[i];
+            continue;
+        }
+        const struct setc *sc = NULL;
+        for (unsigned j = 0; j < x->nset; j++)
+            if (s->sets[x->set0 + j].byte == s->chosen[i])
+                sc = &s->sets[x->set0 + j];
+        if (!sc)
+            return -1;
+        c->cp = sc->cp;
+        memcpy(c->ops, sc->ops, 4);
+        for (int j = 0; j < 4; j++)
+            res->ops_used |= 1u << c->ops[j];
+        outer_cost += sc->cost;
+    }
+    res->ops_used &= ~(1u << UB_OP_NONE);
+    /* the outer guesses are written as part of the intermediate text; the
+     * inner layer is decided again (and its gaps reported) when the
+     * repair is refined.  The sets' costs are in inner_cost already. */
+    res->chars = s->chars;
+    res->nchars = m;
+    (void)outer_cost;
     return 0;
 }

@@ -74,11 +74,18 @@ typedef struct {
     unsigned nlegacy;               /* C1 controls read as windows-1252 */
     double lm;                      /* LM log-probability incl. right context */
     double cost;                    /* summed loss costs */
+    const uint32_t *fin;            /* ub_reverse_lossy2: the final text */
+    size_t nfin;
+    int whole;                      /* ub_reverse_lossy2: chars is the final
+                                       text (the outer layer lost nothing) */
 } ub_lossy_result;
 
 /*
  * Find the most probable text whose decoding with codec, after the losses
- * lm_loss allows, gives in[0..n).  (l2, l1) are the two characters before
+ * loss allows, gives in[0..n).  A decoder treats every byte it cannot read
+ * alike, so the undefined bytes of one reading are all dropped, all '?' or
+ * all U+FFFD (and none is lost where one was passed through); the run's
+ * markers say which of these are tried.  (l2, l1) are the two characters before
  * the run; right[0..nright) are the characters after it, scored as the
  * junction.  *steps is increased by the work done (for bounds tests).
  * Returns 0 and fills *res, or -1 when no reconstruction exists.
@@ -87,5 +94,28 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
                      const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
                      const uint32_t *right, size_t nright, ub_lossy_result *res,
                      uint64_t *steps);
+
+/*
+ * Two layers, the inner one lossy: in[0..n) is UTF-8 read as outer, after
+ * it was UTF-8 read as inner, each read dropping bytes as loss allows
+ * (the same text garbled twice by a decoder that drops what it cannot
+ * read).  The outer sequences cut short leave a few candidates each for
+ * the intermediate character; the beam over the inner layer picks among
+ * them and fills the inner gaps, under the language model of the final
+ * text.  res->lm is the final text's log-probability, res->fin[0..nfin)
+ * that text and res->cost the losses of both layers.  When the outer layer
+ * lost nothing, res->whole is set and res->chars (with gaps) is the final
+ * text, to be checked as two layers.  Otherwise res->chars is the
+ * intermediate text -- one lossy layer under outer, with its ops, which
+ * the forward check can replay -- and lists no gaps (the inner layer is
+ * decided again from it).  Returns 0, or -1 when no reading exists, when
+ * neither layer lost anything, or when the intermediate text is not mostly
+ * whole UTF-8 sequences (which also bounds the work on texts that only the
+ * outer layer reads as mojibake).
+ */
+int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int outer, int inner,
+                      const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                      const uint32_t *right, size_t nright, ub_lossy_result *res,
+                      uint64_t *steps);
 
 #endif

@@ -33,7 +33,17 @@
  *   --max-units=N   at most N paragraphs per language (default 12)
  *   --lang=NAME     only this language (repeatable)
  *   --only=N        only section N (1-5, repeatable)
- *   --show=N        print up to N failing cases per section (default 0)
+ *   --show=N        print up to N failing cases per section (default 0),
+ *                   each with the text around its first difference
+ *   --case=TEXT     only cases whose label holds TEXT ("ru windows-1250")
+ *   --save=DIR      write the input of every miss shown to DIR/miss-N.txt
+ *   --classify      sort the misses of section 1 by line: a line left as
+ *                   it was (not attempted, or lost to leaving it alone);
+ *                   one that kept some of the input's characters (part
+ *                   of it unrepaired); else of the right length with
+ *                   wrong characters in the right script (wrong fill) or
+ *                   in another (wrong codec); else another length (wrong
+ *                   span or run split)
  *
  * The texts a model was trained on make optimistic numbers: point DIR at
  * texts held out from the model's corpus.
@@ -72,6 +82,19 @@ static int ntexts;
 static unbake_ctx *ctx;
 static int show_max;
 static int shown;
+static int classify;
+static const char *case_filter;
+static const char *save_dir;
+
+/* Section 1 misses by kind (see --classify), per loss model. */
+enum { K_LINE_KEPT, K_LINE_FILL, K_LINE_CODEC, K_LINE_PART, K_LINE_SPAN, NKIND };
+static const char *const kind_name[NKIND] = { "line kept", "wrong chars", "other script",
+                                              "mojibake left", "wrong length" };
+static long kind_cases[8][NKIND], kind_lines[8][NKIND], kind_fill_chars[8];
+static long kind_miss[8];
+static int cur_loss = -1;      /* section 1: the case's loss model */
+static void classify_miss(int m, const char *in, size_t n, const char *want, size_t wn,
+                          const char *out, size_t on);
 
 /* One group's tally. */
 struct tally {
@@ -144,6 +167,8 @@ static int run_case(const char *section, const char *label, const char *in, size
 {
     char *out;
     size_t on;
+    if (case_filter && !strstr(label, case_filter))
+        return 1;
     tk_current(label, in, n);
     long r = unbake_fix_buffer(ctx, in, n, &out, &on);
     int exact = 0;
@@ -166,19 +191,114 @@ static int run_case(const char *section, const char *label, const char *in, size
         ts[i]->dist += (double)d;
         ts[i]->len += (double)len;
     }
+    if (!exact && classify && cur_loss >= 0 && out)
+        classify_miss(cur_loss, in, n, want, wn, out, on);
     if (!exact && shown < show_max) {
         shown++;
         printf("  miss [%s] %s%s%s\n    input    ", section, label, r < 0 ? ": " : "",
                r < 0 ? unbake_strerror((int)r) : "");
+        if (save_dir) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/miss-%d.txt", save_dir, shown);
+            if (tk_replace_file(path, in, n))
+                fprintf(stderr, "lossy_quality: %s: %s\n", path, strerror(errno));
+        }
         tk_show(stdout, in, n, 200);
         printf("\n    expected ");
         tk_show(stdout, want, wn, 200);
         printf("\n    got      ");
         tk_show(stdout, out ? out : "", on, 200);
+        if (out) {
+            /* where they part, with some text before it */
+            size_t d0 = tk_first_diff(want, wn, out, on), back = 0;
+            while (d0 > 0 && back < 40) {
+                d0--;
+                back += ((unsigned char)want[d0] & 0xC0) != 0x80;
+            }
+            printf("\n    at %-5zu  ", d0);
+            tk_show(stdout, want + d0, wn - d0, 100);
+            printf("\n    got there ");
+            tk_show(stdout, out + d0, on > d0 ? on - d0 : 0, 100);
+        }
         printf("\n");
     }
     free(out);
     return exact;
+}
+
+/* Length of the line at s[0..n) (up to '\n'). */
+static size_t line_len(const char *s, size_t n)
+{
+    const char *nl = memchr(s, '\n', n);
+    return nl ? (size_t)(nl - s) : n;
+}
+
+/*
+ * Sort a section 1 miss by what went wrong on each of its lines (the
+ * lines of input, expected and output correspond: '\n' is never lost).
+ */
+static void classify_miss(int m, const char *in, size_t n, const char *want, size_t wn,
+                          const char *out, size_t on)
+{
+    int seen[NKIND] = { 0 };
+    kind_miss[m]++;
+    while (wn || on) {
+        size_t li = line_len(in, n), lw = line_len(want, wn), lo = line_len(out, on);
+        if (!tk_eq(want, lw, out, lo)) {
+            int k;
+            uint32_t *x, *y, *z;
+            size_t nx = tk_to_cps(want, lw, &x), ny = tk_to_cps(out, lo, &y);
+            size_t nz = tk_to_cps(in, li, &z);
+            /* an input character the output kept that the clean text
+             * does not have: mojibake left unrepaired */
+            int left = 0;
+            for (size_t i = 0; i < ny && !left; i++) {
+                if (y[i] < 0x80)
+                    continue;
+                int in_want = 0, in_in = 0;
+                for (size_t j = 0; j < nx && !in_want; j++)
+                    in_want = x[j] == y[i];
+                for (size_t j = 0; j < nz && !in_in; j++)
+                    in_in = z[j] == y[i];
+                left = !in_want && in_in;
+            }
+            if (tk_eq(in, li, out, lo)) {
+                k = K_LINE_KEPT;
+            } else if (left) {
+                k = K_LINE_PART;
+            } else if (nx == ny) {
+                /* a wrong fill stays in the script; a wrong codec not */
+                k = K_LINE_FILL;
+                for (size_t i = 0; i < nx; i++) {
+                    kind_fill_chars[m] += x[i] != y[i];
+                    if (x[i] != y[i] && x[i] >> 7 != y[i] >> 7)
+                        k = K_LINE_CODEC;
+                }
+            } else {
+                k = K_LINE_SPAN;
+            }
+            free(x);
+            free(y);
+            free(z);
+            kind_lines[m][k]++;
+            seen[k] = 1;
+        }
+        in += li + (li < n);
+        n -= li + (li < n);
+        want += lw + (lw < wn);
+        wn -= lw + (lw < wn);
+        out += lo + (lo < on);
+        on -= lo + (lo < on);
+        if (!n && !wn && !on)
+            break;
+        if (!n || !wn || !on) {
+            kind_lines[m][K_LINE_SPAN]++;   /* lines do not correspond */
+            seen[K_LINE_SPAN] = 1;
+            break;
+        }
+    }
+    for (int k = 0; k < NKIND; k++)
+        kind_cases[m][k] += seen[k];
 }
 
 static void print_cell(const struct tally *t)
@@ -282,7 +402,9 @@ static void section_lossy(void)
                     char label[128];
                     snprintf(label, sizeof label, "%s %s %s unit %zu", x->lang, codecs[c].name,
                              loss_name[m], u);
+                    cur_loss = m;
                     run_case("lossy", label, g.p, g.n, s, n, NULL, 0, &by_lang[m][t], &by_codec[m][c]);
+                    cur_loss = -1;
                 }
             }
         }
@@ -326,6 +448,21 @@ static void section_lossy(void)
     if (all->cases)
         printf("  overall: %ld cases, %.1f%% exact (target 90%%), CER %.2f%% (target 0.5%%)\n", all->cases,
                100.0 * all->exact / all->cases, 100.0 * all->dist / all->len);
+    if (!classify)
+        return;
+    printf("\n  misses by kind: cases with such a line (lines)\n  %-10s %8s", "loss", "misses");
+    for (int k = 0; k < NKIND; k++)
+        printf(" %16s", kind_name[k]);
+    printf(" %12s\n", "chars wrong");
+    for (int m = 0; m < NLOSS; m++) {
+        printf("  %-10s %8ld", loss_name[m], kind_miss[m]);
+        for (int k = 0; k < NKIND; k++) {
+            char cell[48];
+            snprintf(cell, sizeof cell, "%ld (%ld)", kind_cases[m][k], kind_lines[m][k]);
+            printf(" %16s", cell);
+        }
+        printf(" %12ld\n", kind_fill_chars[m]);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -706,11 +843,17 @@ int main(int argc, char **argv)
             only_lang[n_only_lang++] = argv[i] + 7;
         else if (!strncmp(a, "--only=", 7))
             sections |= 1 << tk_parse_num("lossy_quality", a + 7, "--only");
+        else if (!strncmp(a, "--case=", 7))
+            case_filter = a + 7;
+        else if (!strncmp(a, "--save=", 7))
+            save_dir = a + 7;
+        else if (!strcmp(a, "--classify"))
+            classify = 1;
         else if (!strncmp(a, "--show=", 7))
             show_max = (int)tk_parse_num("lossy_quality", a + 7, "--show");
         else if (a[0] == '-' || dir) {
             fprintf(stderr, "usage: lossy_quality [--max-units=N] [--lang=NAME]... [--only=N]... "
-                            "[--show=N] DIR\n");
+                            "[--show=N] [--case=TEXT] [--save=DIR] [--classify] DIR\n");
             return 2;
         } else
             dir = a;
