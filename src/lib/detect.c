@@ -50,7 +50,7 @@
 #define CLEAN_LINE 4.0
 #define CLEAN_MAX 3
 #define SCORE_CAP 15.0
-#define MAX_LOSSY_CODECS 3
+#define MAX_LOSSY_CODECS 6
 #define MAX_JOIN 64         /* characters a lossy span may take past its run */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
@@ -1103,8 +1103,7 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
-            if (c == '?' || c == ' ')
-                weak |= prev_lead;
+            weak |= prev_lead;      /* a lead alone before ASCII */
             prev_lead = 0;
             continue;
         }
@@ -1119,7 +1118,7 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
         paired |= row ? prev_lead & row->cont : 0;
         prev_lead = row ? row->lead : 0;
     }
-    *weakp = weak;
+    *weakp = weak | prev_lead;
     return paired;
 }
 
@@ -1141,11 +1140,11 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
-            if (c == '?' || c == ' ') {
-                if (prev_lead && !weak)
-                    *weak_at = i - 1;
-                weak |= prev_lead;
-            }
+            /* a lead alone before '?', a space or other ASCII: its
+             * continuation may be lost (weak: the lead must read badly) */
+            if (prev_lead && !weak)
+                *weak_at = i - 1;
+            weak |= prev_lead;
             bitcount_add(&bad, need1 | need2 | need3);
             need1 = need2 = need3 = 0;
             prev_lead = 0;
@@ -1183,6 +1182,9 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
         prev_lead = lead;
     }
     bitcount_add(&bad, need1 | need2 | need3);
+    if (prev_lead && !weak)
+        *weak_at = n - 1;
+    weak |= prev_lead;
     /* mojibake of UTF-8 has most lead bytes followed by a continuation;
      * clean text in another script has them by accident at most.  In a
      * codec that cannot lose a byte, most sequences must also be whole:
