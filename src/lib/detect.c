@@ -564,6 +564,51 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
     return weak;
 }
 
+/* Keep a lossy reconstruction as a candidate of the run (the best so far,
+ * or one for the line decision): its characters, gaps and text go into the
+ * arenas.  norig: the characters of the run it replaces. */
+static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, size_t nchars,
+                      const ub_gapalt *gaps, size_t ngaps, double score, double cost,
+                      size_t norig)
+{
+    ub_detect_scratch *s = e->s;
+    struct run *r = e->r;
+    e->found = 1;
+    int best = !r->nout || score > r->score;
+    if (!best && score <= LINE_FLOOR)
+        return 0;
+    if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + nchars, sizeof *s->lch) ||
+        ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + ngaps, sizeof *s->gaps) ||
+        ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
+        ub_u32vec_reserve(&s->out, s->out.n + nchars))
+        return -1;
+    struct cand kc = { hyp_key(h), (float)score, (float)cost, s->out.n, nchars, *h,
+                       s->nlch, s->ngaps, ngaps, r->c0 + norig };
+    memcpy(s->lch + s->nlch, chars, nchars * sizeof *chars);
+    if (ngaps)
+        memcpy(s->gaps + s->ngaps, gaps, ngaps * sizeof *gaps);
+    for (size_t i = 0; i < nchars; i++)
+        s->out.v[s->out.n + i] = chars[i].cp;
+    s->out.n += nchars;
+    s->nlch += nchars;
+    s->ngaps += ngaps;
+    if (score > LINE_FLOOR) {
+        s->cands[s->ncands++] = kc;
+        r->nk++;
+    }
+    if (best) {
+        r->score = score;
+        r->hyp = *h;
+        r->out0 = kc.out0;
+        r->nout = kc.nout;
+        r->l0 = kc.l0;
+        r->g0 = kc.g0;
+        r->ng = kc.ng;
+        r->cend = kc.cend;
+    }
+    return 0;
+}
+
 /*
  * Lossy reconstructions of t[0..n).  Without an outer layer t is the run
  * itself; with one (outer >= 0) t is the run decoded losslessly through it
@@ -679,41 +724,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 cost += codec_prior(outer) + LAYER_COST;
             }
             double score = res.lm - lm_in - cost - e->margin;
-            e->found = 1;
-            int best = !e->r->nout || score > e->r->score;
-            if (!best && score <= LINE_FLOOR)
-                continue;
-            /* store the reconstruction */
-            struct run *r = e->r;
-            if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + res.nchars, sizeof *s->lch) ||
-                ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + res.ngaps, sizeof *s->gaps) ||
-                ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
-                ub_u32vec_reserve(&s->out, s->out.n + res.nchars))
+            if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost,
+                           norig) < 0)
                 return -1;
-            struct cand kc = { hyp_key(&h), (float)score, (float)cost, s->out.n, res.nchars, h,
-                               s->nlch, s->ngaps, res.ngaps, r->c0 + norig };
-            memcpy(s->lch + s->nlch, res.chars, res.nchars * sizeof *res.chars);
-            if (res.ngaps)
-                memcpy(s->gaps + s->ngaps, res.gaps, res.ngaps * sizeof *res.gaps);
-            for (size_t i = 0; i < res.nchars; i++)
-                s->out.v[s->out.n + i] = res.chars[i].cp;
-            s->out.n += res.nchars;
-            if (score > LINE_FLOOR) {
-                s->cands[s->ncands++] = kc;
-                r->nk++;
-            }
-            if (best) {
-                r->score = score;
-                r->hyp = h;
-                r->out0 = kc.out0;
-                r->nout = kc.nout;
-                r->l0 = kc.l0;
-                r->g0 = kc.g0;
-                r->ng = kc.ng;
-                r->cend = kc.cend;
-            }
-            s->nlch += res.nchars;
-            s->ngaps += res.ngaps;
         }
     }
     return 0;
@@ -767,51 +780,6 @@ static int search_mbcs(struct eval *e)
         ub_hyp h = { .kind = UB_HYP_MBCS, .nlayers = 1, .codec = { (int8_t)(UB_NCODECS + id) } };
         if (offer(e, &h, s->lvl[0].v, o, ub_mbcs_prior(id) / 10.0) < 0)
             return -1;
-    }
-    return 0;
-}
-
-/* Keep a lossy reconstruction as a candidate of the run (the best so far,
- * or one for the line decision): its characters, gaps and text go into the
- * arenas.  norig: the characters of the run it replaces. */
-static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, size_t nchars,
-                      const ub_gapalt *gaps, size_t ngaps, double score, double cost,
-                      size_t norig)
-{
-    ub_detect_scratch *s = e->s;
-    struct run *r = e->r;
-    e->found = 1;
-    int best = !r->nout || score > r->score;
-    if (!best && score <= LINE_FLOOR)
-        return 0;
-    if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + nchars, sizeof *s->lch) ||
-        ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + ngaps, sizeof *s->gaps) ||
-        ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
-        ub_u32vec_reserve(&s->out, s->out.n + nchars))
-        return -1;
-    struct cand kc = { hyp_key(h), (float)score, (float)cost, s->out.n, nchars, *h,
-                       s->nlch, s->ngaps, ngaps, r->c0 + norig };
-    memcpy(s->lch + s->nlch, chars, nchars * sizeof *chars);
-    if (ngaps)
-        memcpy(s->gaps + s->ngaps, gaps, ngaps * sizeof *gaps);
-    for (size_t i = 0; i < nchars; i++)
-        s->out.v[s->out.n + i] = chars[i].cp;
-    s->out.n += nchars;
-    s->nlch += nchars;
-    s->ngaps += ngaps;
-    if (score > LINE_FLOOR) {
-        s->cands[s->ncands++] = kc;
-        r->nk++;
-    }
-    if (best) {
-        r->score = score;
-        r->hyp = *h;
-        r->out0 = kc.out0;
-        r->nout = kc.nout;
-        r->l0 = kc.l0;
-        r->g0 = kc.g0;
-        r->ng = kc.ng;
-        r->cend = kc.cend;
     }
     return 0;
 }

@@ -134,7 +134,7 @@ static int gap_alts(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
     if (m > ALT_SCAN)
         m = ALT_SCAN;
     for (size_t i = 0; i < m; i++)
-        ac[i].sc += ub_mbcs_lossy_junction(lm, c1, ac[i].cp, after, na);
+        ac[i].sc += ub_lm_junction(lm, c1, ac[i].cp, after, na);
     qsort(ac, m, sizeof *ac, altc_cmp);
     g->index = k;
     g->nalt = 0;
@@ -165,7 +165,7 @@ static int gap_alts(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
         at = g->nalt < UB_MAX_ALTS ? g->nalt++ : UB_MAX_ALTS - 1;
         g->alt[at].cp = chosen;
         sc[at] = ub_lm_logp(lm, c2, c1, chosen) +
-                 ub_mbcs_lossy_junction(lm, c1, chosen, after, na);
+                 ub_lm_junction(lm, c1, chosen, after, na);
     }
     if (at > 0) {
         ub_alt t = g->alt[at];
@@ -275,7 +275,7 @@ int ub_mbcs_reverse_lossy(ub_mbcs_lossy_scratch *s, ub_mbcs_cache *cache, int id
     }
     res->lm = ub_lm_score(lm, l2, l1, s->best_cps, len);
     uint32_t c2 = len >= 2 ? s->best_cps[len - 2] : len == 1 ? l1 : l2;
-    res->lm += ub_mbcs_lossy_junction(lm, c2, s->best_cps[len - 1], right, nright);
+    res->lm += ub_lm_junction(lm, c2, s->best_cps[len - 1], right, nright);
     if (ub_reserve((void **)&s->gaps, &s->gapscap, ngaps + 1, sizeof *s->gaps))
         return -2;
     size_t g = 0;

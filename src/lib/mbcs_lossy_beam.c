@@ -550,18 +550,6 @@ static int select_beam(ub_mbcs_lossy_scratch *x)
     return 0;
 }
 
-double ub_mbcs_lossy_junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
-                              size_t nright)
-{
-    double sc = 0;
-    for (size_t i = 0; i < nright && i < 2; i++) {
-        sc += ub_lm_logp(lm, c2, c1, right[i]);
-        c2 = c1;
-        c1 = right[i];
-    }
-    return sc;
-}
-
 /* Write the text of a final state into s->cps / s->wm; returns its length. */
 static long path(ub_mbcs_lossy_scratch *x, const struct ub_ml_state *f)
 {
@@ -735,7 +723,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
             continue;
         if (commit(x, &f))
             return -1;
-        f.score += (float)ub_mbcs_lossy_junction(e->lm, f.c2, f.c1, right, nright);
+        f.score += (float)ub_lm_junction(e->lm, f.c2, f.c1, right, nright);
         x->fin[nf++] = f;
     }
     x->nnxt = 0;

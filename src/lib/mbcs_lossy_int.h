@@ -122,8 +122,4 @@ int ub_mbcs_lossy_check(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run
 long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const uint8_t *cls,
                               unsigned wm, int len);
 
-/** log P of up to two characters right[] after the context c2 c1. */
-double ub_mbcs_lossy_junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
-                              size_t nright);
-
 #endif

@@ -346,6 +346,18 @@ double ub_lm_score(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *s,
     return sum;
 }
 
+double ub_lm_junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
+                      size_t nright)
+{
+    double sc = 0.0;
+    for (size_t i = 0; i < nright && i < 2; i++) {
+        sc += ub_lm_logp(lm, c2, c1, right[i]);
+        c2 = c1;
+        c1 = right[i];
+    }
+    return sc;
+}
+
 const char *ub_lm_provenance(const ub_lm *lm)
 {
     return lm ? lm->prov : "";

@@ -80,6 +80,13 @@ float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c);
  */
 double ub_lm_score(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *s, size_t n);
 
+/**
+ * The junction of a text ending in (c2, c1) with what follows it: the sum
+ * of ub_lm_logp() over the first two (at most) characters of right[].
+ */
+double ub_lm_junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
+                      size_t nright);
+
 /** @return the training provenance (packages and versions, characters per
  *          language), NUL-terminated, owned by the model. */
 const char *ub_lm_provenance(const ub_lm *lm);

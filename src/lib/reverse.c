@@ -396,18 +396,6 @@ static void beam_insert(struct bstate *beam, int *nb, const struct bstate *s)
         beam[worst] = *s;
 }
 
-static double junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
-                       size_t nright)
-{
-    double sc = 0;
-    for (size_t i = 0; i < nright && i < 2; i++) {
-        sc += ub_lm_logp(lm, c2, c1, right[i]);
-        c2 = c1;
-        c1 = right[i];
-    }
-    return sc;
-}
-
 /*
  * The junction as it counts when choosing among readings: only while the
  * text after the run is ASCII.  Non-ASCII text right after a run is
@@ -458,7 +446,7 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
         if (dup)
             continue;
         double s = ub_lm_logp(lm, c2, c1, o->cp) - o->cost;
-        s += junction(lm, c1, o->cp, after, na);
+        s += ub_lm_junction(lm, c1, o->cp, after, na);
         int slot = g->nalt < UB_MAX_ALTS ? g->nalt++ : -1;
         if (slot < 0) {
             slot = 0;
@@ -543,7 +531,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
     nright = ascii_right(right, nright);
     for (int i = 0; i < nring[rn]; i++) {
         const struct bstate *st = &ring[rn][i];
-        double sc = st->score + junction(lm, st->c2, st->c1, right, nright);
+        double sc = st->score + ub_lm_junction(lm, st->c2, st->c1, right, nright);
         if (sc > *best_sc) {
             *best_sc = sc;
             *best = st->hist;
@@ -668,11 +656,11 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         c1 = ch->cp;
     }
     /* best_sc counted the junction only as far as the text is ASCII */
-    double jsel = junction(lm, c2, c1, right, ascii_right(right, nright));
+    double jsel = ub_lm_junction(lm, c2, c1, right, ascii_right(right, nright));
     res->ops_used &= ~(1u << UB_OP_NONE);
     res->chars = s->chars;
     res->nchars = len;
-    res->lm = lmsc + junction(lm, c2, c1, right, nright);
+    res->lm = lmsc + ub_lm_junction(lm, c2, c1, right, nright);
     res->cost = lmsc + jsel - best_sc;
     res->ngaps = 0;
     res->gaps = NULL;
@@ -927,8 +915,8 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     }
     if (it != m)
         return -1;
-    inner_cost = lmsc + junction(lm, c2, c1, right, ascii_right(right, nright)) - best_sc;
-    res->lm = lmsc + junction(lm, c2, c1, right, nright);
+    inner_cost = lmsc + ub_lm_junction(lm, c2, c1, right, ascii_right(right, nright)) - best_sc;
+    res->lm = lmsc + ub_lm_junction(lm, c2, c1, right, nright);
     res->fin = s->fin;
     res->nfin = len;
     res->nkeep = 0;

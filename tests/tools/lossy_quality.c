@@ -106,44 +106,12 @@ struct tally {
 /* Measuring                                                           */
 /* ------------------------------------------------------------------ */
 
-/* Levenshtein distance in code points, with the common prefix and suffix
- * taken off first (most outputs differ in a few places). */
+/* Edit distance in code points of two UTF-8 strings. */
 static size_t edit_distance(const char *a, size_t an, const char *b, size_t bn)
 {
     uint32_t *x, *y;
     size_t n = tk_to_cps(a, an, &x), m = tk_to_cps(b, bn, &y);
-    size_t p = 0;
-    while (p < n && p < m && x[p] == y[p])
-        p++;
-    size_t s = 0;
-    while (s < n - p && s < m - p && x[n - 1 - s] == y[m - 1 - s])
-        s++;
-    const uint32_t *xs = x + p, *ys = y + p;
-    size_t nn = n - p - s, mm = m - p - s;
-    size_t d;
-    if (!nn || !mm) {
-        d = nn + mm;
-    } else {
-        size_t *row = tk_xrealloc(NULL, (mm + 1) * sizeof *row);
-        for (size_t j = 0; j <= mm; j++)
-            row[j] = j;
-        for (size_t i = 1; i <= nn; i++) {
-            size_t diag = row[0];
-            row[0] = i;
-            for (size_t j = 1; j <= mm; j++) {
-                size_t up = row[j];
-                size_t best = diag + (xs[i - 1] != ys[j - 1]);
-                if (up + 1 < best)
-                    best = up + 1;
-                if (row[j - 1] + 1 < best)
-                    best = row[j - 1] + 1;
-                row[j] = best;
-                diag = up;
-            }
-        }
-        d = row[mm];
-        free(row);
-    }
+    size_t d = tk_edit_distance(x, n, y, m);
     free(x);
     free(y);
     return d;

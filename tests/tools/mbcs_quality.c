@@ -401,31 +401,6 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Edit distance of two code point strings (one row at a time). */
-static size_t edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
-{
-    size_t *row = tk_xrealloc(NULL, (nb + 1) * sizeof *row);
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t d = row[nb];
-    free(row);
-    return d;
-}
-
 /* A run as the detector cuts it: non-ASCII characters and '?'. */
 static int lrun_char(uint32_t c)
 {
@@ -546,7 +521,7 @@ static void section_cjk_lossy(void)
                     cases++;
                     exact += ok;
                     chars += no;
-                    errs += edit_distance(out, o, orig, no);
+                    errs += tk_edit_distance(out, o, orig, no);
                     if (!ok && shown < show_max) {
                         tk_set(&moji, "", 0);
                         for (size_t k = 0; k < o; k++)

@@ -88,6 +88,44 @@ static inline void tk_free(struct tk_buf *b)
     b->n = b->cap = 0;
 }
 
+/* Levenshtein distance of two code point strings, one row at a time, with
+ * the common prefix and suffix taken off first (most outputs differ in a
+ * few places). */
+static inline size_t tk_edit_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    size_t p = 0, s = 0;
+    while (p < na && p < nb && a[p] == b[p])
+        p++;
+    while (s < na - p && s < nb - p && a[na - 1 - s] == b[nb - 1 - s])
+        s++;
+    a += p;
+    b += p;
+    na -= p + s;
+    nb -= p + s;
+    if (!na || !nb)
+        return na + nb;
+    size_t *row = tk_xrealloc(NULL, (nb + 1) * sizeof *row);
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t d = row[nb];
+    free(row);
+    return d;
+}
+
 static inline int tk_eq(const void *a, size_t an, const void *b, size_t bn)
 {
     return an == bn && (an == 0 || !memcmp(a, b, an));
