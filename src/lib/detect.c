@@ -50,7 +50,7 @@
 #define CLEAN_LINE 4.0
 #define CLEAN_MAX 3
 #define SCORE_CAP 15.0
-#define MAX_LOSSY_CODECS 6
+#define MAX_LOSSY_CODECS 3
 #define MAX_JOIN 64         /* characters a lossy span may take past its run */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
@@ -674,7 +674,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
          * twice by a decoder that drops what it cannot read (the repair
          * undoes the outer layer; refining it, the inner one) */
         double one = -INFINITY;     /* how well one layer reads it */
-        for (int twice = 0; twice <= (ev[c] == 2 && outer < 0); twice++) {
+        for (int twice = 0; twice <= (ev[c] == 2 && outer < 0 && e->ctx->max_layers >= 2);
+             twice++) {
             ub_lossy_result res;
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
                                           right, nright, &res, &e->ctx->steps)
@@ -1276,9 +1277,11 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
          * as Latin-1 or windows-1252 once more after it lost bytes) */
         {
             static const int outers[] = { UB_CODEC_LATIN1, UB_CODEC_CP1252 };
+            /* two layers in all: only where the option allows them */
+            size_t nouter = ctx->max_layers >= 2 ? sizeof outers / sizeof *outers : 0;
             if (ub_u32vec_reserve(&s->lvl[1], nt) || ub_reserve((void **)&s->tmp, &s->tmpcap, nt, 1))
                 return -1;
-            for (size_t o = 0; o < sizeof outers / sizeof *outers; o++) {
+            for (size_t o = 0; o < nouter; o++) {
                 int cesu = 0;
                 long m = ub_reverse_layer(e.in, nt, outers[o], 0, s->tmp, s->lvl[1].v, &cesu);
                 if (m <= 0 || !has_nonascii(s->lvl[1].v, (size_t)m))

@@ -169,6 +169,8 @@ struct lossy_env {
     uint32_t policy;        /* what the decoder did with the bytes it could
                                not read: bits UB_OP_DROP, _QMARK, _FFFD */
     const struct setc *sets;    /* IT_SET candidates */
+    uint64_t dropmask;      /* bit b - 0x80: continuation byte b droppable
+                               under the policy (set_policy) */
 };
 
 static int allowed(const struct lossy_env *e, int op)
@@ -200,6 +202,17 @@ static int droppable(const struct lossy_env *e, uint8_t b)
         return e->loss->cost_drop_nbsp >= 0;
     return !e->loss->restore_only && (e->policy >> UB_OP_DROP & 1) &&
            ub_codec_is_lossy(e->codec, b);
+}
+
+/* Adopt a policy, and precompute which continuation bytes it lets drop
+ * (fill_slots asks for every slot of every sequence). */
+static void set_policy(struct lossy_env *e, uint32_t policy)
+{
+    e->policy = policy;
+    e->dropmask = 0;
+    for (int b = 0x80; b < 0xC0; b++)
+        if (droppable(e, (uint8_t)b))
+            e->dropmask |= 1ull << (b - 0x80);
 }
 
 /* Bytes an item can stand for as a continuation/first byte; returns count. */
@@ -302,8 +315,9 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
         }
         if (strict_ahead >= len - slot && strict_next)
             return;
-        for (int b = 0x80; b < 0xC0; b++) {
-            if (!cont_ok(slot, seq[0], (uint8_t)b) || !droppable(e, (uint8_t)b))
+        for (uint64_t dm = e->dropmask; dm; dm &= dm - 1) {
+            int b = 0x80 + __builtin_ctzll(dm);
+            if (!cont_ok(slot, seq[0], (uint8_t)b))
                 continue;
             seq[slot] = (uint8_t)b;
             struct option sub = *o;
@@ -592,7 +606,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
             x->byte = (uint8_t)(b < 0 ? 0 : b);
         }
     }
-    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps, 1, 0, NULL };
+    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps, 1, 0, NULL, 0 };
     for (int b = 0x80; b < 0xA0; b++)
         e.c1_codec &= ub_codec_is_lossy(codec, (uint8_t)b);
     uint32_t pol[3];
@@ -602,7 +616,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     for (int k = 0; k < npol; k++) {
         int32_t h;
         double sc;
-        e.policy = pol[k];
+        set_policy(&e, pol[k]);
         int rc = beam(&e, s, lm, l2, l1, right, nright, &h, &sc);
         if (rc < 0)
             return -1;
@@ -614,7 +628,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     }
     if (best_pol < 0)
         return -1;
-    e.policy = pol[best_pol];
+    set_policy(&e, pol[best_pol]);
     if (best_pol != npol - 1 && beam(&e, s, lm, l2, l1, right, nright, &best_h, &best_sc))
         return -1;      /* the history kept is the last policy's */
     /* walk back the history of the best state */
@@ -791,7 +805,8 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
                       const uint32_t *right, size_t nright, ub_lossy_result *res,
                       uint64_t *steps)
 {
-    struct lossy_env eo = { NULL, 0, outer, loss, in, s->opts, 0, steps, 1, 1u << UB_OP_DROP, NULL };
+    struct lossy_env eo = { NULL, 0, outer, loss, in, s->opts, 0, steps, 1, 0, NULL, 0 };
+    set_policy(&eo, 1u << UB_OP_DROP);
     for (int b = 0x80; b < 0xA0; b++)
         eo.c1_codec &= ub_codec_is_lossy(outer, (uint8_t)b);
     if (ub_reserve((void **)&s->items2, &s->items2_cap, n + 1, sizeof *s->items2) ||
@@ -874,12 +889,12 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     ub_lossmodel l2m = *loss;
     l2m.keep_cost = -1;
     l2m.legacy_cost = -1;
-    struct lossy_env e = { s->items2, m, inner, &l2m, s->defs, s->opts, 0, steps, 1, 0, s->sets };
+    struct lossy_env e = { s->items2, m, inner, &l2m, s->defs, s->opts, 0, steps, 1, 0, s->sets, 0 };
     for (int b = 0x80; b < 0xA0; b++)
         e.c1_codec &= ub_codec_is_lossy(inner, (uint8_t)b);
     uint32_t pol[3];
     policies(&e, pol);
-    e.policy = pol[0];
+    set_policy(&e, pol[0]);
     int32_t best_h = -1;
     double best_sc;
     if (beam(&e, s, lm, l2, l1, right, nright, &best_h, &best_sc))
