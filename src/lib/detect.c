@@ -674,8 +674,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
          * twice by a decoder that drops what it cannot read (the repair
          * undoes the outer layer; refining it, the inner one) */
         double one = -INFINITY;     /* how well one layer reads it */
-        for (int twice = 0; twice <= (ev[c] == 2 && outer < 0 && e->ctx->max_layers >= 2);
-             twice++) {
+        /* (the two-layer search costs far more: only for the first codec) */
+        int two = ev[c] == 2 && outer < 0 && tried == 1 && e->ctx->max_layers >= 2;
+        for (int twice = 0; twice <= two; twice++) {
             ub_lossy_result res;
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
                                           right, nright, &res, &e->ctx->steps)
