@@ -84,9 +84,6 @@ int ub_codec_find(const char *name)
 ub_codec_row ub_codec_rows_[MAXROWS];  /* [0] unused */
 uint8_t ub_codec_page_of_hi_[256];
 uint16_t ub_codec_pages_[MAXPAGES][256];
-#define rows ub_codec_rows_
-#define page_of_hi ub_codec_page_of_hi_
-#define pages ub_codec_pages_
 static ub_codec_mask droppable, any_droppable;
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
 
@@ -102,20 +99,20 @@ static void rmap_build(void)
             if (b <= 0xF4 && (loses || cp < 0xA0))
                 any_droppable |= (ub_codec_mask)1 << id;
             /* tables hold BMP code points >= 0x80 only (uint16_t) */
-            uint8_t *pg = &page_of_hi[cp >> 8];
+            uint8_t *pg = &ub_codec_page_of_hi_[cp >> 8];
             if (!*pg) {
                 if (npages == MAXPAGES)
                     abort();    /* the generated tables changed: raise it */
                 *pg = (uint8_t)npages++;
             }
-            uint16_t *slot = &pages[*pg][cp & 0xFF];
+            uint16_t *slot = &ub_codec_pages_[*pg][cp & 0xFF];
             if (!*slot) {
                 if (nrows == MAXROWS)
                     abort();
                 *slot = (uint16_t)nrows++;
-                rows[*slot].cp = cp;
+                ub_codec_rows_[*slot].cp = cp;
             }
-            ub_codec_row *r = &rows[*slot];
+            ub_codec_row *r = &ub_codec_rows_[*slot];
             /* The first byte wins if a table maps two bytes to one code point. */
             if (r->mask >> id & 1)
                 continue;
@@ -147,11 +144,6 @@ static void rmap_init(void)
         ub_codec_rmap_init_();
 }
 
-static const ub_codec_row *lookup(uint32_t cp)
-{
-    return ub_codec_row_of(cp);
-}
-
 ub_codec_mask ub_codec_cont_droppable(void)
 {
     rmap_init();
@@ -168,28 +160,14 @@ ub_codec_mask ub_codec_encodable(uint32_t cp)
 {
     if (cp < 0x80)
         return UB_CODEC_ALL;
-    const ub_codec_row *r = lookup(cp);
+    const ub_codec_row *r = ub_codec_row_of(cp);
     return r ? r->mask : 0;
-}
-
-
-void ub_codec_roles(uint32_t cp, ub_codec_mask *enc, ub_codec_mask *lead, ub_codec_mask *cont)
-{
-    if (cp < 0x80) {
-        *enc = UB_CODEC_ALL;
-        *lead = *cont = 0;
-        return;
-    }
-    const ub_codec_row *r = lookup(cp);
-    *enc = r ? r->mask : 0;
-    *lead = r ? r->lead : 0;
-    *cont = r ? r->cont : 0;
 }
 
 int ub_codec_encode(int id, uint32_t cp)
 {
     if (cp < 0x80)
         return (int)cp;
-    const ub_codec_row *r = lookup(cp);
+    const ub_codec_row *r = ub_codec_row_of(cp);
     return r && (r->mask >> id & 1) ? r->byte[id] : -1;
 }

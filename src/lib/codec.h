@@ -91,10 +91,6 @@ static inline const ub_codec_row *ub_codec_row_of(uint32_t cp)
     return k ? &ub_codec_rows_[k] : 0;
 }
 
-/* For cp: the codecs that encode it, those that encode it as a UTF-8 lead
- * byte (C2..F4), and those that encode it as a continuation (80..BF). */
-void ub_codec_roles(uint32_t cp, ub_codec_mask *enc, ub_codec_mask *lead, ub_codec_mask *cont);
-
 /* The codecs in which some continuation byte (0x80..0xBF) can go missing:
  * it is undefined (dropped or substituted), a soft hyphen or an NBSP. */
 ub_codec_mask ub_codec_cont_droppable(void);
