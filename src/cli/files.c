@@ -216,14 +216,32 @@ static void stream_start(struct ub_stream *st)
         st->on_start(st);
 }
 
+/* FILE:LINE:COL of what the line tracker last placed (st->have_pos), else
+ * FILE:@OFFSET. */
+static void locate(const struct ub_stream *st, uint64_t in_offset, char *loc, size_t size)
+{
+    if (st->have_pos)
+        snprintf(loc, size, "%s:%llu:%llu", st->name, (unsigned long long)st->line,
+                 (unsigned long long)st->col);
+    else
+        snprintf(loc, size, "%s:@%llu", st->name, (unsigned long long)in_offset);
+}
+
+/* Up to max alternatives, " \"x\" 0.930, \"y\" 0.020", the first after lead. */
+static void print_alternatives(const unbake_alternative *alt, size_t n, size_t max,
+                               const char *lead)
+{
+    for (size_t a = 0; a < n && a < max; a++) {
+        char *t = ub_quote(alt[a].text, strlen(alt[a].text), 64);
+        fprintf(stderr, "%s \"%s\" %.3f", a ? "," : lead, t ? t : "?", alt[a].probability);
+        free(t);
+    }
+}
+
 static void explain(struct ub_stream *st, const unbake_report *r)
 {
     char loc[4200];
-    if (st->have_pos)
-        snprintf(loc, sizeof loc, "%s:%llu:%llu", st->name, (unsigned long long)st->line,
-                 (unsigned long long)st->col);
-    else
-        snprintf(loc, sizeof loc, "%s:@%llu", st->name, (unsigned long long)r->in_offset);
+    locate(st, r->in_offset, loc, sizeof loc);
     /* One report's lines stay together when workers share stderr. */
     flockfile(stderr);
     char *in = ub_quote(r->in, r->in_len, (size_t)-1);
@@ -237,12 +255,7 @@ static void explain(struct ub_stream *st, const unbake_report *r)
         const unbake_gap *gap = &r->gaps[g];
         fprintf(stderr, "unbake: %s: gap %zu (output byte %llu): %s", loc, g + 1,
                 (unsigned long long)gap->out_offset, gap->marked ? "marked U+FFFD;" : "filled;");
-        for (size_t a = 0; a < gap->n_alternatives && a < 5; a++) {
-            const unbake_alternative *alt = &gap->alternatives[a];
-            char *t = ub_quote(alt->text, strlen(alt->text), 64);
-            fprintf(stderr, "%s \"%s\" %.3f", a ? "," : "", t ? t : "?", alt->probability);
-            free(t);
-        }
+        print_alternatives(gap->alternatives, gap->n_alternatives, 5, "");
         if (gap->n_alternatives > 5)
             fprintf(stderr, ", ... (%zu in all)", gap->n_alternatives);
         fputc('\n', stderr);
@@ -275,22 +288,14 @@ static void stream_loss(void *user, const unbake_loss *loss)
     /* to the line tracker it is a run replaced by itself */
     unbake_report r = { .in_offset = loss->in_offset, .in_len = 3, .in = fffd,
                         .out_offset = loss->out_offset, .out_len = 3, .out = fffd };
-    uint64_t line, col;
+    st->have_pos = st->track && ub_lines_report(&st->lines, &r, &st->line, &st->col) == 0;
     char loc[4200];
-    if (st->track && ub_lines_report(&st->lines, &r, &line, &col) == 0)
-        snprintf(loc, sizeof loc, "%s:%llu:%llu", st->name, (unsigned long long)line,
-                 (unsigned long long)col);
-    else
-        snprintf(loc, sizeof loc, "%s:@%llu", st->name, (unsigned long long)loss->in_offset);
+    locate(st, loss->in_offset, loc, sizeof loc);
     flockfile(stderr);
     fprintf(stderr, "unbake: %s: U+FFFD kept: the bytes it replaced were lost before this input "
             "(total loss)", loc);
-    for (size_t a = 0; a < loss->n_alternatives && a < 3; a++) {
-        char *t = ub_quote(loss->alternatives[a].text, strlen(loss->alternatives[a].text), 64);
-        fprintf(stderr, "%s \"%s\" %.3f", a ? "," : "; as one character of its neighbours' codec",
-                t ? t : "?", loss->alternatives[a].probability);
-        free(t);
-    }
+    print_alternatives(loss->alternatives, loss->n_alternatives, 3,
+                       "; as one character of its neighbours' codec");
     if (loss->n_alternatives)
         fprintf(stderr, " (%s)", loss->codec);
     fputc('\n', stderr);
