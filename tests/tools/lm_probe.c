@@ -14,6 +14,7 @@
  * `make check`: it prints numbers for people (docs/model.md quotes them).
  */
 #include "model.h"
+#include "testkit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,19 +319,13 @@ int main(int argc, char **argv)
     void *blob = NULL;
     const ub_lm *lm;
     if (i + 1 < argc && strcmp(argv[i], "--model") == 0) {
-        FILE *f = fopen(argv[i + 1], "rb");
-        if (!f) {
+        size_t len;
+        if (!(blob = tk_read_aligned(argv[i + 1], &len))) {
             perror(argv[i + 1]);
             return 1;
         }
-        fseek(f, 0, SEEK_END);
-        long len = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        blob = aligned_alloc(8, ((size_t)len + 7) / 8 * 8);
-        if (!blob || fread(blob, 1, (size_t)len, f) != (size_t)len) return 1;
-        fclose(f);
         double t0 = now();
-        own = ub_lm_open(blob, (size_t)len);
+        own = ub_lm_open(blob, len);
         fprintf(stderr, "ub_lm_open: %.2f ms\n", (now() - t0) * 1e3);
         if (!own) {
             fprintf(stderr, "%s: not a valid model\n", argv[i + 1]);

@@ -88,6 +88,26 @@ static inline void tk_free(struct tk_buf *b)
     b->n = b->cap = 0;
 }
 
+/* A whole file in an 8-byte aligned buffer (what ub_lm_open() wants), its
+ * length in *len; NULL when it cannot be read. */
+static inline void *tk_read_aligned(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    void *p = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (p = aligned_alloc(8, ((size_t)n + 7) / 8 * 8)) != NULL &&
+        fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    *len = n >= 0 ? (size_t)n : 0;
+    return p;
+}
+
 /* Levenshtein distance of two code point strings, one row at a time, with
  * the common prefix and suffix taken off first (most outputs differ in a
  * few places). */

@@ -17,6 +17,7 @@
  * U+001E); use held-out text.  Only lines holding Han characters count.
  */
 #include "model.h"
+#include "testkit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,15 +96,12 @@ int main(int argc, char **argv)
         if (strcmp(argv[a], "--max-chars") == 0) {
             max_chars = strtoul(argv[a + 1], NULL, 10);
         } else if (strcmp(argv[a], "--model") == 0) {
-            FILE *f = fopen(argv[a + 1], "rb");
-            if (!f) return 1;
-            fseek(f, 0, SEEK_END);
-            long len = ftell(f);
-            fseek(f, 0, SEEK_SET);
-            blob = aligned_alloc(8, ((size_t)len + 7) / 8 * 8);
-            if (!blob || fread(blob, 1, (size_t)len, f) != (size_t)len) return 1;
-            fclose(f);
-            lm = own = ub_lm_open(blob, (size_t)len);
+            size_t len;
+            if (!(blob = tk_read_aligned(argv[a + 1], &len))) {
+                perror(argv[a + 1]);
+                return 1;
+            }
+            lm = own = ub_lm_open(blob, len);
             if (!own) {
                 fprintf(stderr, "zhgap: %s: not a valid model\n", argv[a + 1]);
                 return 1;
