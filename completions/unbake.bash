@@ -23,7 +23,7 @@ _unbake()
     case $prev in
         --lossy) COMPREPLY=($(compgen -W 'fill mark keep' -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W 'text json sarif' -- "$cur")); return ;;
-        --max-layers) COMPREPLY=($(compgen -W '1 2 3' -- "$cur")); return ;;
+        --max-layers) COMPREPLY=($(compgen -W '1 2 3 4' -- "$cur")); return ;;
         --from) COMPREPLY=($(compgen -W "auto $(unbake --list-codecs 2>/dev/null)" -- "$cur")); return ;;
         --via) COMPREPLY=($(compgen -W "$(unbake roundtrip --list-codecs 2>/dev/null)" -- "$cur")); return ;;
         -j|--jobs|--min-confidence|--bias|--include|--exclude|--jsonl) return ;;
@@ -31,7 +31,7 @@ _unbake()
     case $cur in
         --lossy=*) COMPREPLY=($(compgen -W 'fill mark keep' -- "${cur#*=}")); return ;;
         --format=*) COMPREPLY=($(compgen -W 'text json sarif' -- "${cur#*=}")); return ;;
-        --max-layers=*) COMPREPLY=($(compgen -W '1 2 3' -- "${cur#*=}")); return ;;
+        --max-layers=*) COMPREPLY=($(compgen -W '1 2 3 4' -- "${cur#*=}")); return ;;
         --from=*) COMPREPLY=($(compgen -W "auto $(unbake --list-codecs 2>/dev/null)" -- "${cur#*=}")); return ;;
         --via=*) COMPREPLY=($(compgen -W "$(unbake roundtrip --list-codecs 2>/dev/null)" -- "${cur#*=}")); return ;;
     esac

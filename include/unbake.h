@@ -118,7 +118,9 @@ typedef enum {
      *  filled only when its posterior probability is at least this.
      *  Default 1000: fill only what is certain. */
     UNBAKE_OPT_MIN_CONFIDENCE = 2,
-    /** How many layers of mis-decoding to undo at most, 1..3; default 3. */
+    /** How many layers of mis-decoding to undo at most, 1..4; default 4.
+     *  One hypothesis holds up to 3; a fourth is undone when the
+     *  repaired text is decided again and still reads as mojibake. */
     UNBAKE_OPT_MAX_LAYERS = 3,
     /** 1: drop a leading UTF-8 byte order mark; default 0 (kept). */
     UNBAKE_OPT_STRIP_BOM = 4,

@@ -173,8 +173,8 @@ static int apply(struct ub_opts *o, const struct optdef *d, const char *val, int
         o->lib.min_confidence = (int)lround(x * 1000.0);
         break;
     case OPT_MAX_LAYERS:
-        if (parse_long(val, 1, 3, &n) < 0) {
-            complain(env, "invalid --max-layers '%s' (expected 1, 2 or 3)", val);
+        if (parse_long(val, 1, 4, &n) < 0) {
+            complain(env, "invalid --max-layers '%s' (expected 1, 2, 3 or 4)", val);
             return -1;
         }
         o->lib.max_layers = (int)n;
@@ -474,7 +474,7 @@ void ub_usage(ub_cmd_e cmd)
 "                      or keep the run as it is\n"
 "  --min-confidence=P  with --lossy=mark: fill only characters at least this\n"
 "                      probable, 0..1 (default 1)\n"
-"  --max-layers=N      undo at most N mis-decodings, 1..3 (default 3)\n"
+"  --max-layers=N      undo at most N mis-decodings, 1..4 (default 4)\n"
 "  --bias=X            nats, -20..20: positive repairs less (default 0)\n"
 "  --strip-bom         drop a leading UTF-8 byte order mark\n"
 "  --from=CODEC        the input is in CODEC (default auto: UTF-8, UTF-16/32\n"

@@ -94,6 +94,7 @@ struct run {
     uint32_t l2, l1;        /* left context it was evaluated with */
     size_t k0, nk;          /* its candidates in the cand arena */
     int tent;               /* tentatively repaired (context for others) */
+    int taken;              /* not evaluated: a lossy repair before it took it */
 };
 
 /* A lossless candidate kept for the line-level decision. */
@@ -425,7 +426,8 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
             return -1;
         if (offer_inner_legacy(e, h, out, (size_t)m, c2) < 0)
             return -1;
-        if (depth + 1 < e->ctx->max_layers && has_nonascii(out, (size_t)m))
+        if (depth + 1 < e->ctx->max_layers && depth + 1 < UB_MAX_LAYERS &&
+            has_nonascii(out, (size_t)m))
             if (search_utf8(e, out, (size_t)m, depth + 1, h, c2) < 0)
                 return -1;
     }
@@ -1199,6 +1201,31 @@ static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from,
     return n;
 }
 
+/*
+ * Does the run's best repair so far undo one layer of Latin-1 or
+ * windows-1252 and end, before a space the run may take, in a character
+ * that reads badly there and that some codec writes as the lead byte of a
+ * two-byte UTF-8 sequence?  Then the repair undid only the outer layer of
+ * two, and an NBSP became that space under the inner one.  (Longer
+ * sequences would have lost more than the one byte a space stands for.)
+ */
+static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
+                             const struct run *r)
+{
+    if (!r->nout || r->cend != r->c1 || r->c1t <= r->c1 || s->cp[r->c1] != ' ' ||
+        r->hyp.kind != UB_HYP_UTF8 || r->hyp.nlayers != 1 ||
+        (r->hyp.codec[0] != UB_CODEC_LATIN1 && r->hyp.codec[0] != UB_CODEC_CP1252))
+        return 0;
+    const uint32_t *o = s->out.v + r->out0;
+    uint32_t x = o[r->nout - 1];
+    const ub_codec_row *row = ub_codec_row_of(x);
+    if (!row || !(row->lead & ~(row->lead3 | row->lead4)))
+        return 0;
+    uint32_t c1 = r->nout >= 2 ? o[r->nout - 2] : r->l1;
+    uint32_t c2 = r->nout >= 3 ? o[r->nout - 3] : r->nout == 2 ? r->l1 : r->l2;
+    return ub_lm_logp(ctx->lm, c2, c1, x) <= WEAK_LOGP;
+}
+
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
                         uint32_t l2, uint32_t l1)
 {
@@ -1263,8 +1290,10 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
             return -1;
     }
     /* markers of lost bytes after the run leave room for a lossy repair
-     * even after a good lossless one */
-    int lossy_room = !r->nout || r->score < LOSSY_SKIP;
+     * even after a good lossless one, and so does a lead byte left alone
+     * before a space (an NBSP that became a space, under the layer that
+     * the lossless repair undid) */
+    int lossy_room = !r->nout || r->score < LOSSY_SKIP || ends_in_lone_lead(ctx, s, r);
     for (size_t j = r->c1; !lossy_room && j < r->c1t; j++)
         lossy_room = s->cp[j] == '?' || s->cp[j] == 0xFFFD;
     if (e.maybe && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
@@ -1523,10 +1552,40 @@ static int emit_kept(unbake_ctx *ctx, const ub_detect_scratch *s, const uint8_t 
 }
 
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
+/*
+ * The two characters before run k as decided so far (l[0] the older):
+ * the repairs of the fixed runs before it, the segment's text elsewhere,
+ * and (c2, c1) before the segment.
+ */
+static void context_before(const ub_detect_scratch *s, size_t k, uint32_t c2, uint32_t c1,
+                           uint32_t l[2])
+{
+    size_t j = s->runs[k].c0;
+    int n = 0;
+    uint32_t got[2];
+    while (n < 2 && j > 0) {
+        while (k > 0 && s->runs[k - 1].c0 >= j)
+            k--;
+        const struct run *r = k > 0 ? &s->runs[k - 1] : NULL;
+        if (r && r->fix && r->cend >= j) {
+            for (size_t i = r->nout; i > 0 && n < 2; i--)
+                got[n++] = s->out.v[r->out0 + i - 1];
+            j = r->c0;
+            k--;
+            continue;
+        }
+        j--;
+        got[n++] = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
+    }
+    l[1] = n > 0 ? got[0] : c1;
+    l[0] = n > 1 ? got[1] : n == 1 ? c1 : c2;
+}
+
 static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                   uint32_t c2, uint32_t c1, size_t *nchp)
 {
     size_t nch;
+    const uint32_t seg_c2 = c2, seg_c1 = c1;
     if (decode_segment(s, seg, n, &nch) || find_runs(s, nch))
         return UNBAKE_ENOMEM;
     *nchp = nch;
@@ -1542,6 +1601,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (r->c0 < prev) {
             /* taken by the lossy repair before it */
             r->certain_clean = 0;
+            r->taken = 1;
             continue;
         }
         for (size_t j = prev; j < r->c0; j++) {
@@ -1658,13 +1718,30 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)
         for (size_t k = 0; k < s->nruns; k++)
             s->runs[k].fix &= s->runs[k].bytes;
-    /* a lossy repair may have taken the runs after it */
+    /* a lossy repair may have taken the runs after it; a run it took
+     * that is free again (the repair lost the line decision, or failed
+     * its check) was never evaluated: evaluate it now, after the text
+     * decided before it */
     size_t end = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
-        if (r->c0 < end)
+        if (r->c0 < end) {
             r->fix = 0;
-        else if (r->fix)
+            continue;
+        }
+        if (r->taken) {
+            uint32_t l[2];
+            context_before(s, k, seg_c2, seg_c1, l);
+            if (evaluate_run(ctx, s, r, nch, l[0], l[1]))
+                return UNBAKE_ENOMEM;
+            if (r->nout && r->score > 0) {
+                int ok = verify(ctx, s, r, seg);
+                if (ok < 0)
+                    return UNBAKE_ENOMEM;
+                r->fix = ok;
+            }
+        }
+        if (r->fix)
             end = r->cend;
     }
 

@@ -15,7 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Layers one hypothesis holds (the direct search goes this deep), and
+ * layers undone in all: a repair's text decided again adds its own. */
 #define UB_MAX_LAYERS 3
+#define UB_MAX_TOTAL_LAYERS 4
 
 typedef enum {
     UB_HYP_NONE = 0,

@@ -27,7 +27,7 @@ unbake_ctx *unbake_ctx_new(void)
         return NULL;
     ctx->lossy = UNBAKE_LOSSY_FILL;
     ctx->min_confidence = 1000;
-    ctx->max_layers = UB_MAX_LAYERS;
+    ctx->max_layers = UB_MAX_TOTAL_LAYERS;
     ctx->det = ub_detect_scratch_new();
     if (!ctx->det) {
         free(ctx);
@@ -56,7 +56,7 @@ static int opt_range(unbake_option_e opt, int *lo, int *hi)
     switch (opt) {
     case UNBAKE_OPT_LOSSY: *lo = 0; *hi = 2; return 0;
     case UNBAKE_OPT_MIN_CONFIDENCE: *lo = 0; *hi = 1000; return 0;
-    case UNBAKE_OPT_MAX_LAYERS: *lo = 1; *hi = UB_MAX_LAYERS; return 0;
+    case UNBAKE_OPT_MAX_LAYERS: *lo = 1; *hi = UB_MAX_TOTAL_LAYERS; return 0;
     case UNBAKE_OPT_STRIP_BOM: *lo = 0; *hi = 1; return 0;
     case UNBAKE_OPT_BIAS: *lo = -200; *hi = 200; return 0;
     }

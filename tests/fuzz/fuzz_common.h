@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef struct {
     int lossy;          /* unbake_lossy_e */
     int min_conf;       /* 0..1000 */
-    int max_layers;     /* 1..3 */
+    int max_layers;     /* 1..4 */
     int strip_bom;
     int bias;           /* -200..200 */
     uint32_t seed;      /* chunking and target modes */
@@ -47,14 +47,14 @@ static inline void fuzz_split(const uint8_t *data, size_t size, fuzz_opts *o,
 {
     memset(o, 0, sizeof *o);
     o->min_conf = 1000;
-    o->max_layers = 3;
+    o->max_layers = 4;
     if (size < FUZZ_OPT_BYTES + 1) {
         *text_len = size;
         return;
     }
     const uint8_t *t = data + size - FUZZ_OPT_BYTES;
     o->lossy = t[0] % 3;
-    o->max_layers = 1 + (t[0] >> 2) % 3;
+    o->max_layers = 1 + (t[0] >> 2) % 4;
     o->strip_bom = t[0] >> 4 & 1;
     o->min_conf = (t[1] & 1) ? 1000 : (int)(t[1] >> 1) * 1000 / 127;
     o->bias = (t[0] >> 5 & 1) ? (int)(int8_t)t[2] : 0;

@@ -217,7 +217,7 @@ static void test_option_defaults(void **state)
     unbake_ctx *ctx = *state;
     assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_LOSSY), UNBAKE_LOSSY_FILL);
     assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_MIN_CONFIDENCE), 1000);
-    assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_MAX_LAYERS), 3);
+    assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_MAX_LAYERS), 4);
     assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_STRIP_BOM), 0);
     assert_int_equal(unbake_ctx_get(ctx, UNBAKE_OPT_BIAS), 0);
 }
@@ -231,7 +231,7 @@ static void test_option_ranges(void **state)
     } opts[] = {
         { UNBAKE_OPT_LOSSY, 0, 2 },
         { UNBAKE_OPT_MIN_CONFIDENCE, 0, 1000 },
-        { UNBAKE_OPT_MAX_LAYERS, 1, 3 },
+        { UNBAKE_OPT_MAX_LAYERS, 1, 4 },
         { UNBAKE_OPT_STRIP_BOM, 0, 1 },
         { UNBAKE_OPT_BIAS, -200, 200 },
     };
@@ -264,7 +264,7 @@ static void test_option_ranges(void **state)
     unbake_ctx *other = unbake_ctx_new();
     assert_non_null(other);
     assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MAX_LAYERS, 1), UNBAKE_OK);
-    assert_int_equal(unbake_ctx_get(other, UNBAKE_OPT_MAX_LAYERS), 3);
+    assert_int_equal(unbake_ctx_get(other, UNBAKE_OPT_MAX_LAYERS), 4);
     assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MAX_LAYERS, 3), UNBAKE_OK);
     unbake_ctx_free(other);
 }
