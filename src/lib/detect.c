@@ -57,6 +57,8 @@
 #define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
 #define MBCS_LOGP (-9.0)   /* mean log P per character to try multibyte codecs */
 #define WEAK_COST 2.0      /* a lossy repair on weak evidence only */
+#define LINE_WEAK_LOGP (-8.0) /* ... after a lossless repair, in a line of
+                                 convincing ones */
 #define MIN_BYTES_SCORE 0.01 /* legacy bytes must be converted: never <= 0 */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 
@@ -95,6 +97,9 @@ struct run {
     size_t k0, nk;          /* its candidates in the cand arena */
     int tent;               /* tentatively repaired (context for others) */
     int taken;              /* not evaluated: a lossy repair before it took it */
+    int weak_gated;         /* weak evidence not taken, the lead read well:
+                               1 in the run, 2 after its lossless repair */
+    int line_weak;          /* the line's repairs stand for weak evidence */
 };
 
 /* A lossless candidate kept for the line-level decision. */
@@ -714,7 +719,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 continue;
             ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
                          .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
-            double cost = res.cost + codec_prior(c) + LOSSY_COST + (ev[c] < 2 ? WEAK_COST : 0);
+            double cost = res.cost + codec_prior(c) + LOSSY_COST +
+                          (ev[c] < 2 && !e->r->line_weak ? WEAK_COST : 0);
             if (twice)
                 cost += codec_prior(c) + LAYER_COST;
             if (twice && res.whole) {
@@ -1210,7 +1216,7 @@ static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from,
  * sequences would have lost more than the one byte a space stands for.)
  */
 static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
-                             const struct run *r)
+                             struct run *r)
 {
     if (!r->nout || r->cend != r->c1 || r->c1t <= r->c1 || s->cp[r->c1] != ' ' ||
         r->hyp.kind != UB_HYP_UTF8 || r->hyp.nlayers != 1 ||
@@ -1223,7 +1229,13 @@ static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
         return 0;
     uint32_t c1 = r->nout >= 2 ? o[r->nout - 2] : r->l1;
     uint32_t c2 = r->nout >= 3 ? o[r->nout - 3] : r->nout == 2 ? r->l1 : r->l2;
-    return ub_lm_logp(ctx->lm, c2, c1, x) <= WEAK_LOGP;
+    double lp = ub_lm_logp(ctx->lm, c2, c1, x);
+    if (lp <= (r->line_weak ? LINE_WEAK_LOGP : WEAK_LOGP))
+        return 1;
+    /* (the line's support only for a Latin-1 letter: the outer layer
+     * read the inner mojibake as such) */
+    r->weak_gated = lp <= LINE_WEAK_LOGP && x < 0x100 ? 2 : 0;
+    return 0;
 }
 
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
@@ -1232,6 +1244,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     struct eval e = { 0 };
     r->l2 = l2;
     r->l1 = l1;
+    r->weak_gated = 0;
     e.ctx = ctx;
     e.s = s;
     e.r = r;
@@ -1257,9 +1270,11 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     /* weak evidence counts only where the lead character reads badly */
     if (weak) {
         uint32_t c1 = w ? e.in[w - 1] : l1, c2 = w >= 2 ? e.in[w - 2] : w == 1 ? l1 : l2;
-        if (ub_lm_logp(ctx->lm, c2, c1, e.in[w]) <= WEAK_LOGP) {
+        if (r->line_weak || ub_lm_logp(ctx->lm, c2, c1, e.in[w]) <= WEAK_LOGP) {
             e.maybe |= weak;
             e.weak_ok = 1;
+        } else {
+            r->weak_gated = 1;
         }
     }
     /* what the multibyte codecs produce from UTF-8 is CJK text that reads
@@ -1325,7 +1340,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
                     uint32_t p2 = wat >= 2 ? t1[wat - 2] : wat == 1 ? l1 : l2;
-                    e.weak_ok = ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP;
+                    e.weak_ok = r->line_weak || ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP;
                     if (e.weak_ok)
                         e.maybe |= w2;
                 }
@@ -1639,6 +1654,24 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
             return UNBAKE_ENOMEM;
         r->tent = r->nout && r->score > 0;
+    }
+
+    /* a line with convincing repairs of UTF-8 mojibake makes a lead byte
+     * alone before a space or other ASCII in it (an NBSP turned into a
+     * space, a soft hyphen stripped) worth a lossy search even where the
+     * lead reads well enough alone */
+    int convinced = 0;
+    for (size_t k = 0; k < s->nruns && !convinced; k++)
+        convinced = s->runs[k].tent && s->runs[k].hyp.kind == UB_HYP_UTF8 &&
+                    s->runs[k].score >= LOSSY_SKIP;
+    for (size_t k = 0; convinced && ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (r->taken || !r->weak_gated || (r->weak_gated == 1 && r->tent))
+            continue;
+        r->line_weak = 1;
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
+            return UNBAKE_ENOMEM;
+        r->line_weak = 0;
     }
 
     /* The hypothesis that explains the line best as a whole: the runs of
