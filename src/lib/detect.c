@@ -1567,6 +1567,17 @@ static int emit_kept(unbake_ctx *ctx, const ub_detect_scratch *s, const uint8_t 
 }
 
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
+/* Does h undo the layers of line, outermost first, and more? */
+static int deeper(const ub_hyp *h, const ub_hyp *line)
+{
+    if (h->kind != UB_HYP_UTF8 || line->kind != UB_HYP_UTF8 || h->nlayers <= line->nlayers)
+        return 0;
+    for (int l = 0; l < line->nlayers; l++)
+        if (h->codec[l] != line->codec[l] || (h->cesu >> l & 1) != (line->cesu >> l & 1))
+            return 0;
+    return 1;
+}
+
 /*
  * The two characters before run k as decided so far (l[0] the older):
  * the repairs of the fixed runs before it, the segment's text elsewhere,
@@ -1679,7 +1690,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
      * line's hypothesis where it has it and its own best is not far
      * better; the rest of the line's support lifts short runs that
      * could not decide alone ("е" or "о"?). */
-    struct { uint32_t key; double total; float cost; } keys[64];
+    struct { uint32_t key; double total; float cost; const ub_hyp *hyp; } keys[64];
     int nkeys = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         const struct run *r = &s->runs[k];
@@ -1694,6 +1705,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 keys[nkeys].key = c->key;
                 keys[nkeys].total = 0;
                 keys[nkeys].cost = c->cost;
+                keys[nkeys].hyp = &c->hyp;
                 nkeys++;
             }
             /* its prior counts once for the line, not per run */
@@ -1708,7 +1720,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     }
     for (size_t k = 0; line >= 0 && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
-        if (r->bytes)
+        /* a run whose own best undoes the line's layers and more below
+         * them agrees with the line already */
+        if (r->bytes || (r->nout && deeper(&r->hyp, keys[line].hyp)))
             continue;
         for (size_t i = r->k0; i < r->k0 + r->nk; i++) {
             const struct cand *c = &s->cands[i];
