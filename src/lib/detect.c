@@ -1307,8 +1307,10 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     /* markers of lost bytes after the run leave room for a lossy repair
      * even after a good lossless one, and so does a lead byte left alone
      * before a space (an NBSP that became a space, under the layer that
-     * the lossless repair undid) */
-    int lossy_room = !r->nout || r->score < LOSSY_SKIP || ends_in_lone_lead(ctx, s, r);
+     * the lossless repair undid); a legacy reading, however good, is no
+     * UTF-8 repair that would make one needless */
+    int lossy_room = !r->nout || r->score < LOSSY_SKIP || r->hyp.kind != UB_HYP_UTF8 ||
+                     ends_in_lone_lead(ctx, s, r);
     for (size_t j = r->c1; !lossy_room && j < r->c1t; j++)
         lossy_room = s->cp[j] == '?' || s->cp[j] == 0xFFFD;
     if (e.maybe && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
