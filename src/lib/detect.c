@@ -580,6 +580,14 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
 {
     ub_detect_scratch *s = e->s;
     struct run *r = e->r;
+    /* a reading that passes everything through is no repair */
+    if (nchars == norig) {
+        size_t i = 0;
+        while (i < nchars && chars[i].cp == s->cp[r->c0 + i])
+            i++;
+        if (i == nchars)
+            return 0;
+    }
     e->found = 1;
     int best = !r->nout || score > r->score;
     if (!best && score <= LINE_FLOOR)
