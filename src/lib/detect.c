@@ -812,10 +812,13 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
                              size_t nright)
 {
     unbake_ctx *ctx = e->ctx;
-    int marker = 0;
+    size_t markers = 0;
     for (size_t i = 0; i < n; i++)
-        marker |= t[i] == 0xFFFD || t[i] == '?' || t[i] == 0x30FB;
-    if (!marker || n > UB_MBCS_LOSSY_MAXRUN)
+        markers += t[i] == 0xFFFD || t[i] == '?' || t[i] == 0x30FB;
+    /* every marker stands for at least one guessed character, and what
+     * had to be guessed must not be the bulk of it (below): a run of
+     * markers is not worth the search, which is dear per marker */
+    if (!markers || n > UB_MBCS_LOSSY_MAXRUN || (markers > 4 && markers * 2 > n))
         return 0;
     if (!ctx->mbcs_lossy && !(ctx->mbcs_lossy = ub_mbcs_lossy_scratch_new()))
         return -1;
