@@ -1084,15 +1084,23 @@ static inline uint32_t bitcount_get(const bitcount *bc, int k)
 }
 
 /* The codecs under which some lead of t[0..n) is followed by a
- * continuation or U+FFFD, or by a space or '?' (in *weakp); -1 for a C1
- * control.  Most clean text has none: then there is nothing to count. */
-static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp)
+ * continuation or U+FFFD; -1 for a C1 control.  The codecs under which
+ * a lead stands alone before ASCII text or at the end go to *weakp, and
+ * the first such lead's index to *weak_at.  Most clean text has no pair:
+ * then there is nothing to count, and this is all could_be_mojibake()
+ * needs (its counts only ever remove codecs from the paired ones). */
+static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp,
+                               size_t *weak_at)
 {
     ub_codec_mask prev_lead = 0, paired = 0, weak = 0;
+    size_t at = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
-            weak |= prev_lead;      /* a lead alone before ASCII */
+            /* a lead alone before ASCII */
+            if (prev_lead && !weak)
+                at = i - 1;
+            weak |= prev_lead;
             prev_lead = 0;
             continue;
         }
@@ -1107,19 +1115,18 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
         paired |= row ? prev_lead & row->cont : 0;
         prev_lead = row ? row->lead : 0;
     }
+    if (prev_lead && !weak)
+        at = n - 1;
     *weakp = weak | prev_lead;
+    *weak_at = at;
     return paired;
 }
 
 static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mask *weakp,
                                        size_t *weak_at)
 {
-    ub_codec_mask quick_weak = 0;
-    if (!any_pairs(t, n, &quick_weak) && !quick_weak) {
-        *weakp = 0;
-        *weak_at = 0;
+    if (!any_pairs(t, n, weakp, weak_at))
         return 0;
-    }
     ub_codec_mask prev_lead = 0, weak = 0, paired = 0;
     /* codecs inside a sequence, expecting 1, 2 or 3 more continuations */
     ub_codec_mask need1 = 0, need2 = 0, need3 = 0;
