@@ -1200,6 +1200,41 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
 }
 
 /*
+ * The first test of a run in[0..n) (after l2 l1; joined: a space or '?'
+ * follows it, in[n]): the codecs that may have made it from UTF-8, and in
+ * *cjk whether the multibyte codecs should be tried.  A run for which it
+ * finds neither is clean, whatever follows: line_is_clean() relies on it.
+ */
+static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int joined,
+                              uint32_t l2, uint32_t l1, int line_weak, int *weak_ok,
+                              int *weak_gated, int *cjk)
+{
+    ub_codec_mask weak;
+    size_t w;
+    ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w);
+    *weak_ok = 0;
+    /* weak evidence counts only where the lead character reads badly, or
+     * where the line's repairs stand for it (line_weak) */
+    if (weak) {
+        uint32_t c1 = w ? in[w - 1] : l1, c2 = w >= 2 ? in[w - 2] : w == 1 ? l1 : l2;
+        if (line_weak || ub_lm_logp(lm, c2, c1, in[w]) <= WEAK_LOGP) {
+            maybe |= weak;
+            *weak_ok = 1;
+        } else {
+            *weak_gated = 1;
+        }
+    }
+    /* what the multibyte codecs produce from UTF-8 is CJK text that reads
+     * badly (rare characters in odd order); clean CJK text need not pay for
+     * their tables */
+    uint32_t f = in[0];
+    *cjk = ((f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
+            (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF)) &&
+           ub_lm_score(lm, l2, l1, in, n < 8 ? n : 8) <= MBCS_LOGP * (double)(n < 8 ? n : 8);
+    return maybe;
+}
+
+/*
  * The two characters after position from, where runs from index k on that
  * are tentatively repaired count with their repair.
  */
@@ -1282,27 +1317,9 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->k0 = s->ncands;
     r->nk = 0;
 
-    ub_codec_mask weak;
-    size_t w;
-    e.maybe = could_be_mojibake(s->cp + r->c0, (r->c1t > r->c1 ? r->c1 + 1 : r->c1) - r->c0, &weak, &w);
-    /* weak evidence counts only where the lead character reads badly */
-    if (weak) {
-        uint32_t c1 = w ? e.in[w - 1] : l1, c2 = w >= 2 ? e.in[w - 2] : w == 1 ? l1 : l2;
-        if (r->line_weak || ub_lm_logp(ctx->lm, c2, c1, e.in[w]) <= WEAK_LOGP) {
-            e.maybe |= weak;
-            e.weak_ok = 1;
-        } else {
-            r->weak_gated = 1;
-        }
-    }
-    /* what the multibyte codecs produce from UTF-8 is CJK text that reads
-     * badly (rare characters in odd order); clean CJK text need not pay for
-     * their tables */
-    uint32_t f = e.in[0];
-    int cjk = ((f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
-               (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF)) &&
-              ub_lm_score(ctx->lm, l2, l1, e.in, e.n < 8 ? e.n : 8) <=
-                  MBCS_LOGP * (double)(e.n < 8 ? e.n : 8);
+    int cjk;
+    e.maybe = run_gate(ctx->lm, e.in, e.n, r->c1t > r->c1, l2, l1, r->line_weak, &e.weak_ok,
+                       &r->weak_gated, &cjk);
     if (!e.maybe && !cjk) {
         r->certain_clean = 1;
         return 0;
@@ -1887,6 +1904,58 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
     return 0;
 }
 
+/*
+ * Clean text need not be decided: when every run of seg[0..n) fails
+ * run_gate() in the context decide() would give it (none before it is
+ * repaired, so its left context is the text as it is, and with no repair
+ * the line's support for weak evidence never arises), decide() finds no
+ * hypothesis for any run and writes the segment unchanged.  This checks
+ * exactly that, and nothing else, on the bytes: ASCII is skipped a vector
+ * at a time and only the runs are decoded.  Any run that is not valid
+ * UTF-8, holds a U+FFFD (the loss callback may want it) or passes the gate
+ * sends the segment to decide().  Returns 1 when the segment is clean, with
+ * the LM context after it in *c2p, *c1p; 0 when it must be decided; -1 when
+ * out of memory.
+ */
+static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
+                         uint32_t *c2p, uint32_t *c1p)
+{
+    uint32_t c2 = ctx->c2, c1 = ctx->c1;
+    if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
+        return -1;
+    uint32_t *t = s->cp;
+    for (size_t i = 0; i < n; ) {
+        size_t a = ub_ascii_prefix(seg + i, n - i);
+        if (a >= 2)
+            c2 = seg[i + a - 2], c1 = seg[i + a - 1];
+        else if (a == 1)
+            c2 = c1, c1 = seg[i];
+        i += a;
+        if (i == n)
+            break;
+        size_t k = 0;
+        while (i < n && seg[i] >= 0x80) {
+            int len = ub_utf8_decode(seg + i, n - i, &t[k]);
+            if (!len || t[k] == 0xFFFD)
+                return 0;
+            k++;
+            i += (size_t)len;
+        }
+        int joined = i < n && is_joiner(seg[i]), weak_ok, gated, cjk;
+        if (joined)
+            t[k] = seg[i];
+        if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk) || cjk)
+            return 0;
+        if (k >= 2)
+            c2 = t[k - 2], c1 = t[k - 1];
+        else
+            c2 = c1, c1 = t[0];
+    }
+    *c2p = c2;
+    *c1p = c1;
+    return 1;
+}
+
 int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
 {
     ub_detect_scratch *s = ctx->det;
@@ -1906,6 +1975,17 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         if (ub_lm_builtin_status())
             return UNBAKE_EDATA;
         ctx->lm = ub_lm_builtin();
+    }
+    uint32_t c2, c1;
+    int clean = line_is_clean(ctx, s, seg, n, &c2, &c1);
+    if (clean < 0)
+        return UNBAKE_ENOMEM;
+    if (clean) {
+        if (ub_emit(ctx, seg, n))
+            return UNBAKE_EWRITE;
+        ctx->c2 = c2;
+        ctx->c1 = c1;
+        return 0;
     }
     int rc = decide(ctx, s, seg, n, ctx->c2, ctx->c1, &nch);
     if (rc)
