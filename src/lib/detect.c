@@ -132,6 +132,8 @@ struct ub_detect_scratch {
     ub_beam_scratch *beam;
     const ub_codec_row **rows;  /* per character of a run, for the lossy search */
     size_t rowcap;
+    const ub_codec_row **lrows[UB_MAX_LAYERS]; /* per character of a layer, search_utf8 */
+    size_t lrowcap[UB_MAX_LAYERS];
     uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
     size_t obufcap;
 };
@@ -159,8 +161,10 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->boff);
     free(s->runs);
     free(s->out.v);
-    for (int i = 0; i < UB_MAX_LAYERS; i++)
+    for (int i = 0; i < UB_MAX_LAYERS; i++) {
         free(s->lvl[i].v);
+        free(s->lrows[i]);
+    }
     free(s->tmp);
     free(s->lch);
     free(s->gaps);
@@ -383,19 +387,55 @@ static int offer_inner_legacy(struct eval *e, ub_hyp *h, const uint32_t *out, si
     return rc;
 }
 
+/*
+ * The codecs that encode every character of t[0..n) to bytes that may be
+ * UTF-8 (or CESU-8): the same UTF-8 state machine as could_be_mojibake(),
+ * run for all codecs at once on the rows.  A codec is ruled out only when
+ * its bytes break UTF-8's structure (a continuation out of place, a
+ * sequence cut short) and all of them are leads, continuations or ASCII,
+ * so ub_reverse_layer() would fail for it; codecs with other bytes (C0, C1,
+ * F5..FF: modified UTF-8 writes NUL as C0 80) are left to it.  rows[i]
+ * gets the row of t[i] (NULL for ASCII) for the codecs that remain.
+ */
+static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row **rows)
+{
+    ub_codec_mask enc = UB_CODEC_ALL, odd = 0, bad = 0, need1 = 0, need2 = 0, need3 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < 0x80) {
+            rows[i] = NULL;
+            bad |= need1 | need2 | need3;
+            need1 = need2 = need3 = 0;
+            continue;
+        }
+        const ub_codec_row *row = rows[i] = ub_codec_row_of(t[i]);
+        if (!row)
+            return 0;
+        ub_codec_mask cont = row->cont, inseq = need1 | need2 | need3;
+        enc &= row->mask;
+        odd |= row->mask & ~(row->lead | cont);
+        bad |= (cont & ~inseq) | (inseq & ~cont);
+        need1 = need2 & cont;
+        need2 = need3 & cont;
+        need1 |= row->lead & ~(row->lead3 | row->lead4);
+        need2 |= row->lead3;
+        need3 = row->lead4;
+    }
+    bad |= need1 | need2 | need3;
+    return enc & ~(bad & ~odd);
+}
+
 static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, ub_hyp *h,
                        double cost)
 {
-    ub_codec_mask mask = UB_CODEC_ALL;
-    for (size_t i = 0; i < n && mask; i++)
-        if (t[i] >= 0x80)
-            mask &= ub_codec_encodable(t[i]);
-    if (!mask)
-        return 0;
     ub_detect_scratch *s = e->s;
     if (ub_u32vec_reserve(&s->lvl[depth], n) ||
-        ub_reserve((void **)&s->tmp, &s->tmpcap, n, 1))
+        ub_reserve((void **)&s->tmp, &s->tmpcap, n, 1) ||
+        ub_reserve((void **)&s->lrows[depth], &s->lrowcap[depth], n, sizeof *s->lrows[depth]))
         return -1;
+    const ub_codec_row **rows = s->lrows[depth];
+    ub_codec_mask mask = utf8_shaped(t, n, rows);
+    if (!mask)
+        return 0;
     uint32_t *out = s->lvl[depth].v;
     /* codecs that give the same bytes give the same repair: try each
      * distinct result once, with the most likely codec */
@@ -408,7 +448,10 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
             continue;
         int cesu = 0;
         e->ctx->steps += n;
-        long m = ub_reverse_layer(t, n, c, 1, s->tmp, out, &cesu);
+        /* ub_reverse_layer() on the rows: every character encodes */
+        for (size_t i = 0; i < n; i++)
+            s->tmp[i] = rows[i] ? rows[i]->byte[c] : (uint8_t)t[i];
+        long m = ub_reverse_utf8(s->tmp, n, 1, out, &cesu);
         if (m < 0)
             continue;
         uint64_t hash = 1469598103934665603ull ^ (uint64_t)m;

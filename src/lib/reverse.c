@@ -27,6 +27,11 @@ long ub_reverse_layer(const uint32_t *in, size_t n, int codec, int allow_cesu,
             return -1;
         tmp[i] = (uint8_t)b;
     }
+    return ub_reverse_utf8(tmp, n, allow_cesu, out, cesu);
+}
+
+long ub_reverse_utf8(const uint8_t *tmp, size_t n, int allow_cesu, uint32_t *out, int *cesu)
+{
     size_t o = 0;
     for (size_t i = 0; i < n; ) {
         uint32_t cp;

@@ -21,6 +21,10 @@
 long ub_reverse_layer(const uint32_t *in, size_t n, int codec, int allow_cesu,
                       uint8_t *tmp, uint32_t *out, int *cesu);
 
+/* The second half of ub_reverse_layer(): decode tmp[0..n) as UTF-8 (with
+ * allow_cesu, CESU-8 too) into out.  Returns as ub_reverse_layer() does. */
+long ub_reverse_utf8(const uint8_t *tmp, size_t n, int allow_cesu, uint32_t *out, int *cesu);
+
 /*
  * Undo "text in codec, read as ISO-8859-1": every character must be below
  * U+0100; returns n, or -1.
