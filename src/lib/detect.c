@@ -61,6 +61,7 @@
                                  convincing ones */
 #define MIN_BYTES_SCORE 0.01 /* legacy bytes must be converted: never <= 0 */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
+#define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
 
 static const ub_lossmodel default_loss = {
     .allow = 1u << UB_OP_DROP | 1u << UB_OP_QMARK | 1u << UB_OP_FFFD | 1u << UB_OP_SPACE,
@@ -424,6 +425,31 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
     return enc & ~(bad & ~odd);
 }
 
+/*
+ * Candidate k (of codec was at layer depth) once more under codec c, which
+ * reads the run alike: the same text, c's prior instead.  Only for the
+ * line decision; the run's own best stays with the cheaper codec.
+ */
+static int add_alias(struct eval *e, size_t k, int was, int c, int depth)
+{
+    ub_detect_scratch *s = e->s;
+    if (k == (size_t)-1)
+        return 0;
+    double d = codec_prior(c) - codec_prior(was);
+    if (s->cands[k].score - d <= LINE_FLOOR)
+        return 0;
+    if (ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands))
+        return -1;
+    struct cand a = s->cands[k];
+    a.hyp.codec[depth] = (int8_t)c;
+    a.key = hyp_key(&a.hyp);
+    a.score -= (float)d;
+    a.cost += (float)d;
+    s->cands[s->ncands++] = a;
+    e->r->nk++;
+    return 0;
+}
+
 static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, ub_hyp *h,
                        double cost)
 {
@@ -438,8 +464,13 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         return 0;
     uint32_t *out = s->lvl[depth].v;
     /* codecs that give the same bytes give the same repair: try each
-     * distinct result once, with the most likely codec */
+     * distinct result once, with the most likely codec.  The others still
+     * count for the line decision (a copy of the candidate under their
+     * own prior): windows-1253 and ISO-8859-7 read most Greek mojibake
+     * alike, and a lossy run on the line may say which of them it was. */
     uint64_t seen[UB_NCODECS];
+    size_t seen_cand[UB_NCODECS];   /* its candidate, or -1 */
+    int seen_codec[UB_NCODECS];
     int nseen = 0;
     const int *order = codec_order();
     for (int k = 0; k < UB_NCODECS; k++) {
@@ -457,12 +488,17 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         uint64_t hash = 1469598103934665603ull ^ (uint64_t)m;
         for (long i = 0; i < m; i++)
             hash = (hash ^ out[i]) * 1099511628211ull;
-        int dup = 0;
-        for (int i = 0; i < nseen; i++)
-            dup |= seen[i] == hash;
-        if (dup)
+        int dup = -1;
+        for (int i = 0; i < nseen && dup < 0; i++)
+            if (seen[i] == hash)
+                dup = i;
+        if (dup >= 0) {
+            if (add_alias(e, seen_cand[dup], seen_codec[dup], c, depth) < 0)
+                return -1;
             continue;
-        seen[nseen++] = hash;
+        }
+        seen[nseen] = hash;
+        seen_codec[nseen] = c;
         h->codec[depth] = (int8_t)c;
         h->nlayers = depth + 1;
         if (cesu)
@@ -470,8 +506,10 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         else
             h->cesu &= (uint8_t)~(1u << depth);
         double c2 = cost + codec_prior(c) + (depth ? LAYER_COST : 0) + (cesu ? CESU_COST : 0);
+        size_t before = s->ncands;
         if (offer(e, h, out, (size_t)m, c2) < 0)
             return -1;
+        seen_cand[nseen++] = s->ncands > before ? before : (size_t)-1;
         if (offer_inner_legacy(e, h, out, (size_t)m, c2) < 0)
             return -1;
         if (depth + 1 < e->ctx->max_layers && depth + 1 < UB_MAX_LAYERS &&
@@ -1770,7 +1808,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
      * line's hypothesis where it has it and its own best is not far
      * better; the rest of the line's support lifts short runs that
      * could not decide alone ("е" or "о"?). */
-    struct { uint32_t key; double total; float cost; const ub_hyp *hyp; } keys[64];
+    struct { uint32_t key; double total; float cost; const ub_hyp *hyp; } keys[MAX_LINE_KEYS];
     int nkeys = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         const struct run *r = &s->runs[k];
@@ -1780,7 +1818,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             while (j < nkeys && keys[j].key != c->key)
                 j++;
             if (j == nkeys) {
-                if (nkeys == 64)
+                if (nkeys == MAX_LINE_KEYS)
                     continue;
                 keys[nkeys].key = c->key;
                 keys[nkeys].total = 0;
