@@ -112,6 +112,8 @@ struct cand {
     ub_hyp hyp;
     size_t l0, g0, ng;      /* lossy: characters and gaps; l0 = -1 if none */
     size_t cend;            /* characters it replaces end here */
+    int alias;              /* a copy under another codec that reads the
+                               run alike (add_alias) */
 };
 
 struct ub_detect_scratch {
@@ -345,7 +347,7 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
     s->out.n += nout;
     if (score > LINE_FLOOR) {
         s->cands[s->ncands++] = (struct cand){ hyp_key(h), (float)score, (float)cost, at, nout,
-                                               *h, (size_t)-1, 0, 0, e->r->c1 };
+                                               *h, (size_t)-1, 0, 0, e->r->c1, 0 };
         e->r->nk++;
     }
     if (!best)
@@ -445,6 +447,7 @@ static int add_alias(struct eval *e, size_t k, int was, int c, int depth)
     a.key = hyp_key(&a.hyp);
     a.score -= (float)d;
     a.cost += (float)d;
+    a.alias = 1;
     s->cands[s->ncands++] = a;
     e->r->nk++;
     return 0;
@@ -679,7 +682,7 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
         ub_u32vec_reserve(&s->out, s->out.n + nchars))
         return -1;
     struct cand kc = { hyp_key(h), (float)score, (float)cost, s->out.n, nchars, *h,
-                       s->nlch, s->ngaps, ngaps, r->c0 + norig };
+                       s->nlch, s->ngaps, ngaps, r->c0 + norig, 0 };
     memcpy(s->lch + s->nlch, chars, nchars * sizeof *chars);
     if (ngaps)
         memcpy(s->gaps + s->ngaps, gaps, ngaps * sizeof *gaps);
@@ -701,6 +704,49 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
         r->g0 = kc.g0;
         r->ng = kc.ng;
         r->cend = kc.cend;
+    }
+    return 0;
+}
+
+/*
+ * The lossy candidate k of codec c once more under every other codec that
+ * gives the same reading: each byte kept decodes alike, each byte lost is
+ * one that codec loses too.  As add_alias, for the line decision only.
+ */
+static int alias_lossy(struct eval *e, size_t k, int c)
+{
+    ub_detect_scratch *s = e->s;
+    const struct cand *kc = &s->cands[k];
+    uint64_t kept[4] = { 0 }, lost[4] = { 0 };
+    for (size_t i = 0; i < kc->nout; i++) {
+        const ub_lchar *ch = &s->lch[kc->l0 + i];
+        if (ch->keep)
+            continue;
+        uint8_t u[4];
+        int len = ub_utf8_encode(ch->cp, u);
+        for (int j = 0; j < len; j++)
+            if (u[j] >= 0x80) {
+                uint64_t *set = ch->ops[j] == UB_OP_NONE ? kept : lost;
+                set[u[j] >> 6] |= 1ull << (u[j] & 63);
+            }
+    }
+    for (int c2 = 0; c2 < UB_NCODECS; c2++) {
+        if (c2 == c)
+            continue;
+        int ok = 1;
+        for (int w = 2; w < 4 && ok; w++) {
+            for (uint64_t m = kept[w]; m && ok; m &= m - 1) {
+                uint8_t b = (uint8_t)(w * 64 + __builtin_ctzll(m));
+                ok = !ub_codec_is_lossy(c2, b) && ub_codec_decode(c2, b) == ub_codec_decode(c, b);
+            }
+            for (uint64_t m = lost[w] & ~kept[w]; m && ok; m &= m - 1) {
+                uint8_t b = (uint8_t)(w * 64 + __builtin_ctzll(m));
+                ok = b == 0xA0 || b == 0xAD ? ub_codec_decode(c2, b) == ub_codec_decode(c, b)
+                                            : ub_codec_is_lossy(c2, b);
+            }
+        }
+        if (ok && add_alias(e, k, c, c2, 0) < 0)
+            return -1;
     }
     return 0;
 }
@@ -823,8 +869,12 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 cost += codec_prior(outer) + LAYER_COST;
             }
             double score = res.lm - lm_in - cost - e->margin;
+            size_t before = s->ncands;
             if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost,
                            norig) < 0)
+                return -1;
+            if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
+                alias_lossy(e, before, c) < 0)
                 return -1;
         }
     }
@@ -1080,6 +1130,18 @@ static int is_joiner(uint32_t c)
     return c == ' ' || c == '?';
 }
 
+/* The joiner at cp[i]: a space, or up to three '?' (one per continuation
+ * byte a sequence can lose); 0 if none. */
+static inline size_t joiner_len(const uint32_t *cp, size_t i, size_t nch)
+{
+    if (i >= nch || !is_joiner(cp[i]))
+        return 0;
+    size_t k = 1;
+    while (cp[i] == '?' && k < 3 && i + k < nch && cp[i + k] == '?')
+        k++;
+    return k;
+}
+
 static int find_runs(ub_detect_scratch *s, size_t nch)
 {
     s->nruns = 0;
@@ -1113,11 +1175,12 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
         struct run *r = &s->runs[i];
         if (last < i)
             last = i;
-        while (last + 1 < s->nruns && s->runs[last + 1].c0 == s->runs[last].c1 + 1 &&
-               is_joiner(s->cp[s->runs[last].c1]) && s->runs[last + 1].c1 - r->c1 <= MAX_JOIN)
+        while (last + 1 < s->nruns && s->runs[last + 1].c0 - s->runs[last].c1 <= 3 &&
+               s->runs[last + 1].c1 - r->c1 <= MAX_JOIN &&
+               s->runs[last + 1].c0 == s->runs[last].c1 + joiner_len(s->cp, s->runs[last].c1, nch))
             last++;
         size_t x = s->runs[last].c1;
-        r->c1t = x < nch && is_joiner(s->cp[x]) ? x + 1 : x;
+        r->c1t = x < nch && is_joiner(s->cp[x]) ? x + joiner_len(s->cp, x, nch) : x;
         if (r->bytes) {
             r->c1t = r->c1;
             continue;
@@ -1810,10 +1873,40 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
      * could not decide alone ("е" or "о"?). */
     struct { uint32_t key; double total; float cost; const ub_hyp *hyp; } keys[MAX_LINE_KEYS];
     int nkeys = 0;
+    /* A lossless copy under another codec (add_alias) counts only for a
+     * hypothesis that some lossy candidate of the line needs: it is there
+     * to say which of several look-alike codecs lost the bytes, not to
+     * pool the support of codecs that merely agree. */
+    uint32_t lossy_keys[MAX_LINE_KEYS];
+    int nlossy = 0;
+    for (size_t i = 0; i < s->ncands && nlossy < MAX_LINE_KEYS; i++) {
+        if (s->cands[i].l0 == (size_t)-1)
+            continue;
+        int j = 0;
+        while (j < nlossy && lossy_keys[j] != s->cands[i].key)
+            j++;
+        if (j == nlossy)
+            lossy_keys[nlossy++] = s->cands[i].key;
+    }
     for (size_t k = 0; k < s->nruns; k++) {
         const struct run *r = &s->runs[k];
         for (size_t i = r->k0; i < r->k0 + r->nk; i++) {
             const struct cand *c = &s->cands[i];
+            if (c->alias && c->l0 == (size_t)-1) {
+                int j = 0;
+                while (j < nlossy && lossy_keys[j] != c->key)
+                    j++;
+                if (j == nlossy)
+                    continue;
+            }
+            /* a run counts once per hypothesis, with its best candidate */
+            int beaten = 0;
+            for (size_t i2 = r->k0; i2 < r->k0 + r->nk && !beaten; i2++)
+                beaten = i2 != i && s->cands[i2].key == c->key &&
+                         (s->cands[i2].score > c->score ||
+                          (s->cands[i2].score == c->score && i2 < i));
+            if (beaten)
+                continue;
             int j = 0;
             while (j < nkeys && keys[j].key != c->key)
                 j++;
