@@ -2,13 +2,18 @@
  * mbcs_quality.c -- issue 4 measured per codec: multibyte mojibake, legacy
  * input, UTF-16/32, and the negatives.  Informational; not in make check.
  *
- * Usage: mbcs_quality [--max-lines=N] [--lossy-lines=N] [--show=N] [--verbose] [DIR]
+ * Usage: mbcs_quality [--max-lines=N] [--lossy-lines=N] [--show=N] [--verbose]
+ *                     [--sections=LIST] [--codec=NAME] [DIR]
  *
  *   --max-lines=N  at most N lines per text and section (default 40, 0: all)
  *   --lossy-lines=N  at most N lossy lines per text, codec and convention in
  *                  section 1b (default 8, 0: none)
  *   --show=N       print up to N failing cases per section
  *   --verbose      print every failing case
+ *   --sections=LIST  run only the sections LIST names, digits 1-5 ("13":
+ *                  sections 1 and 3; 1 includes 1b, 2 and 3 run together
+ *                  and feed the --from rows of 5); default all
+ *   --codec=NAME   sections 1 and 1b for this multibyte codec only
  *
  * Cases are made from the clean texts DIR/NAME.txt (default fixtures/clean)
  * and repaired through the public API, unbake_fix_buffer(), so the numbers
@@ -65,6 +70,8 @@ static unbake_ctx *ctx;
 static ub_mbcs_cache *cache;
 static long max_lines = 40, lossy_lines = 8;
 static int show_max, shown, verbose;
+static unsigned sections = ~0u;     /* bit k: section k */
+static const char *only_codec;      /* --codec: sections 1 and 1b */
 static char last_hyp[160];
 
 struct text {
@@ -339,6 +346,8 @@ static void section_cjk(void)
     int nc = ub_mbcs_count();
     struct tally lossless[16] = { { 0 } }, lossy[16][NDEC] = { { { 0 } } };
     for (int id = 0; id < nc && id < 16; id++) {
+        if (only_codec && strcmp(only_codec, ub_mbcs_name(id)))
+            continue;
         uint8_t leads[256];
         for (int b = 0; b < 256; b++)
             leads[b] = (uint8_t)is_lead(id, (uint8_t)b);
@@ -378,6 +387,8 @@ static void section_cjk(void)
         printf(" %14s", dec_name[c]);
     printf("\n");
     for (int id = 0; id < nc && id < 16; id++) {
+        if (only_codec && strcmp(only_codec, ub_mbcs_name(id)))
+            continue;
         printf("  %-12s", ub_mbcs_name(id));
         cell(&lossless[id]);
         for (int c = 0; c < NDEC; c++)
@@ -490,6 +501,8 @@ static void section_cjk_lossy(void)
     printf("\n");
     struct tk_buf moji = { 0 };
     for (int id = 0; id < nc; id++) {
+        if (only_codec && strcmp(only_codec, ub_mbcs_name(id)))
+            continue;
         for (int t = 0; t < ntexts; t++) {
             const struct text *x = &texts[t];
             if (count_range(x->body.p, x->body.n, 0x3040, 0x30FF) +
@@ -883,9 +896,17 @@ int main(int argc, char **argv)
             lossy_lines = tk_parse_num("mbcs_quality", argv[i] + 14, "--lossy-lines");
         else if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
+        else if (!strncmp(argv[i], "--sections=", 11)) {
+            sections = 0;
+            for (const char *c = argv[i] + 11; *c; c++)
+                if (*c >= '1' && *c <= '5')
+                    sections |= 1u << (*c - '0');
+        }
+        else if (!strncmp(argv[i], "--codec=", 8))
+            only_codec = argv[i] + 8;
         else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "usage: mbcs_quality [--max-lines=N] [--lossy-lines=N] [--show=N] "
-                            "[--verbose] [DIR]\n");
+                            "[--verbose] [--sections=LIST] [--codec=NAME] [DIR]\n");
             return 2;
         } else
             dir = argv[i];
@@ -900,11 +921,16 @@ int main(int argc, char **argv)
     if (!ctx || !cache || unbake_ctx_set_report(ctx, on_report, NULL))
         return 2;
     printf("mbcs_quality: %d texts from %s, at most %ld lines each\n", ntexts, dir, max_lines);
-    section_cjk();
-    section_cjk_lossy();
-    section_legacy();
-    section_unicode();
-    section_negatives();
+    if (sections & 1u << 1) {
+        section_cjk();
+        section_cjk_lossy();
+    }
+    if (sections & (1u << 2 | 1u << 3))
+        section_legacy();
+    if (sections & 1u << 4)
+        section_unicode();
+    if (sections & 1u << 5)
+        section_negatives();
     ub_mbcs_cache_free(cache);
     unbake_ctx_free(ctx);
     for (int i = 0; i < ntexts; i++)
