@@ -1369,9 +1369,18 @@ static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int
         }
     }
     /* what the multibyte codecs produce from UTF-8 is CJK text that reads
-     * badly (rare characters in odd order); clean CJK text need not pay for
-     * their tables */
+     * badly (rare characters in odd order), possibly after private-use
+     * characters (Shift_JIS reads the F0 9F that begins an emoji as a
+     * user-defined character, then the rest as kanji or half-width kana;
+     * a run of private-use characters alone is an icon font's); clean CJK
+     * text need not pay for their tables */
     uint32_t f = in[0];
+    if (f - 0xE000u <= 0xF8FFu - 0xE000u) {
+        size_t j = 1;
+        while (j < n && in[j] - 0xE000u <= 0xF8FFu - 0xE000u)
+            j++;
+        f = j < n ? in[j] : 0;
+    }
     *cjk = ((f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
             (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF)) &&
            ub_lm_score(lm, l2, l1, in, n < 8 ? n : 8) <= MBCS_LOGP * (double)(n < 8 ? n : 8);
