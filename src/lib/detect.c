@@ -757,6 +757,31 @@ static int alias_lossy(struct eval *e, size_t k, int c)
  * (the losses happened at the inner layer), and orig[0..norig) is the run
  * as it is, for scoring.
  */
+/*
+ * Were more bytes of the repair's non-ASCII characters lost than read?  A
+ * run of U+FFFD (legacy bytes read as UTF-8 with replacement) around a
+ * character or two fits many readings; the model then writes the text, not
+ * the run.  One lost byte more than was read is allowed: a lead before
+ * two dropped C1 bytes ("\u00E2" for U+201C) is the shortest mojibake there is.
+ */
+static int mostly_lost(const ub_lchar *c, size_t n)
+{
+    size_t read = 0, lost = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].cp < 0x80 || c[i].keep)
+            continue;
+        int len = c[i].cp < 0x800 ? 2 : c[i].cp < 0x10000 ? 3 : 4;
+        for (int b = 0; b < len; b++) {
+            int op = c[i].ops[b];
+            if (op == UB_OP_DROP || op == UB_OP_QMARK || op == UB_OP_FFFD)
+                lost++;
+            else
+                read++;
+        }
+    }
+    return lost > read + 1;
+}
+
 static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
                         size_t nright, int outer, const uint32_t *orig, size_t norig)
 {
@@ -849,6 +874,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 guessed += res.chars[i].gap;
             }
             if (kept * 2 > res.nchars || (kept + guessed > 4 && (kept + guessed) * 2 > res.nchars))
+                continue;
+            if (mostly_lost(res.chars, res.nchars))
                 continue;
             if (twice && (has_bad_output(res.fin, res.nfin) || !has_nonascii(res.fin, res.nfin)))
                 continue;
