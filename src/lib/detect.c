@@ -303,6 +303,8 @@ struct eval {
     int found;              /* any hypothesis reversed the run */
     ub_codec_mask maybe;    /* codecs that read some of it as UTF-8 */
     int weak_ok;            /* weak evidence may count (the lead reads badly) */
+    unsigned drop;          /* multibyte codecs (bit per id) that read the
+                               run as UTF-8 with a few bytes dropped */
 };
 
 static uint32_t hyp_key(const ub_hyp *h)
@@ -908,7 +910,43 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     return 0;
 }
 
-/* UTF-8 read as a multibyte codec: encode back with it, decode as UTF-8. */
+/*
+ * Read the bytes tmp[*done..nb) as UTF-8 into out (at *o), as far as they
+ * go.  A sequence cut short by a byte that cannot continue it, or a
+ * continuation byte with no lead, is a break: bytes a decoder dropped
+ * (iconv -c) leave exactly these.  Each break is skipped and counted; an
+ * incomplete sequence at the end waits for more bytes.  Returns the breaks.
+ */
+static unsigned utf8_breaks(const uint8_t *tmp, size_t nb, size_t *done, uint32_t *out, size_t *o,
+                            size_t *good)
+{
+    unsigned breaks = 0;
+    while (*done < nb) {
+        uint32_t cp;
+        int l = ub_utf8_decode(tmp + *done, nb - *done, &cp);
+        if (l) {
+            out[(*o)++] = cp;
+            *done += (size_t)l;
+            *good += l > 1;
+            continue;
+        }
+        size_t at = *done, need = (size_t)ub_utf8_seqlen(tmp[at]), k = 1;
+        while (at + k < nb && k < 4 && ub_utf8_is_cont(tmp[at + k]) &&
+               (k > 1 || !need || ub_utf8_second_ok(tmp[at], tmp[at + 1])))
+            k++;
+        if (need && at + k == nb && k < need)
+            break;              /* incomplete: more bytes may come */
+        breaks++;
+        *done = at + k;
+    }
+    return breaks;
+}
+
+/*
+ * UTF-8 read as a multibyte codec: encode back with it, decode as UTF-8.
+ * Where that works but for a few breaks (utf8_breaks), the decoder dropped
+ * bytes: the codec goes into e->drop for search_mbcs_lossy().
+ */
 static int search_mbcs(struct eval *e)
 {
     unbake_ctx *ctx = e->ctx;
@@ -919,8 +957,10 @@ static int search_mbcs(struct eval *e)
         ub_u32vec_reserve(&s->lvl[0], 4 * e->n + 4))
         return -1;
     for (int id = 0; id < ub_mbcs_count(); id++) {
-        /* incremental: most clean text fails within a few characters */
-        size_t nb = 0, o = 0, done = 0;
+        /* incremental: most clean text fails within a few characters, at
+         * a break before two whole sequences */
+        size_t nb = 0, o = 0, done = 0, good = 0;
+        unsigned breaks = 0;
         int ok = 1;
         for (size_t i = 0; i < e->n && ok; i++) {
             uint8_t b[4];
@@ -932,27 +972,18 @@ static int search_mbcs(struct eval *e)
             }
             memcpy(s->tmp + nb, b, (size_t)len);
             nb += (size_t)len;
-            while (done < nb) {
-                uint32_t cp;
-                int l = ub_utf8_decode(s->tmp + done, nb - done, &cp);
-                if (!l) {
-                    /* incomplete is fine until the end; invalid is not */
-                    int need = ub_utf8_seqlen(s->tmp[done]);
-                    if (!need || nb - done >= (size_t)need)
-                        ok = 0;
-                    else
-                        for (size_t k = done + 1; k < nb; k++)
-                            if (!ub_utf8_is_cont(s->tmp[k]))
-                                ok = 0;
-                    break;
-                }
-                s->lvl[0].v[o++] = cp;
-                done += (size_t)l;
-            }
+            breaks += utf8_breaks(s->tmp, nb, &done, s->lvl[0].v, &o, &good);
+            ok = good >= 2 * (size_t)breaks;
         }
         ctx->steps += e->n;
-        if (!ok || done != nb)
+        breaks += done != nb;   /* a sequence cut short at the end */
+        if (!ok || good < 2 * (size_t)breaks)
             continue;
+        if (breaks) {
+            if (good >= 2)
+                e->drop |= 1u << id;
+            continue;
+        }
         ub_hyp h = { .kind = UB_HYP_MBCS, .nlayers = 1, .codec = { (int8_t)(UB_NCODECS + id) } };
         if (offer(e, &h, s->lvl[0].v, o, ub_mbcs_prior(id) / 10.0) < 0)
             return -1;
@@ -964,7 +995,8 @@ static int search_mbcs(struct eval *e)
  * UTF-8 read as a multibyte codec by a decoder that replaced or dropped
  * what it could not decode (mbcs_lossy.h): for a CJK-looking run that
  * holds a marker (U+FFFD, '?', U+30FB), try every codec that can produce
- * all its other characters.  t[0..n) is the run with its trailing joiner.
+ * all its other characters; without one, only the dropped reading of the
+ * codecs in e->drop.  t[0..n) is the run with its trailing joiner.
  */
 static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
                              size_t nright)
@@ -976,20 +1008,25 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
     /* every marker stands for at least one guessed character, and what
      * had to be guessed must not be the bulk of it (below): a run of
      * markers is not worth the search, which is dear per marker */
-    if (!markers || n > UB_MBCS_LOSSY_MAXRUN || (markers > 4 && markers * 2 > n))
+    if ((!markers && !e->drop) || n > UB_MBCS_LOSSY_MAXRUN || (markers > 4 && markers * 2 > n))
         return 0;
     if (!ctx->mbcs_lossy && !(ctx->mbcs_lossy = ub_mbcs_lossy_scratch_new()))
         return -1;
     double lm_in = 0;
     int scored = 0;
     for (int id = 0; id < ub_mbcs_count(); id++) {
+        /* without a marker only the dropped reading, where search_mbcs()
+         * found the breaks it leaves */
+        unsigned convs = markers ? UB_MBCS_CONV_ALL : 1u << UB_MBCS_CONV_DROP;
+        if (!markers && !(e->drop >> id & 1))
+            continue;
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++)
             ok = t[i] < 0x80 || t[i] == 0xFFFD || t[i] == 0x30FB || ub_mbcs_may_produce(id, t[i]);
         if (!ok)
             continue;
         ub_mbcs_lossy_result res;
-        int rc = ub_mbcs_reverse_lossy(ctx->mbcs_lossy, ctx->mbcs, id, UB_MBCS_CONV_ALL, t, n,
+        int rc = ub_mbcs_reverse_lossy(ctx->mbcs_lossy, ctx->mbcs, id, convs, t, n,
                                        ctx->lm, e->l2, e->l1, right, nright, &res, &ctx->steps);
         if (rc == -2)
             return -1;
