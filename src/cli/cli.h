@@ -199,6 +199,11 @@ struct ub_stream {
     uint64_t bytes_changed;
     uint64_t bytes_in;      /* input bytes read */
     long runs;
+    /* Set by a caller that reads none of runs, bytes_changed and the
+     * reports (the filter uses ub_fix_fd()'s count): then no report
+     * callback is installed unless track or tally needs one, and the
+     * library skips wording each repair. */
+    int counts_unread;
     /* Set by ub_fix_fd(): the context, and once the input stage decided
      * (before the first report, or at the end), how the input was read. */
     unbake_ctx *ctx;

@@ -326,7 +326,8 @@ long ub_fix_fd(unbake_ctx *ctx, int fd, struct ub_stream *st,
     st->started = 0;
     st->encoding[0] = '\0';
     st->transcoded = 0;
-    if ((r = unbake_ctx_set_report(ctx, ub_stream_report, st)) < 0 ||
+    int reports = st->track || st->tally || st->on_start || !st->counts_unread;
+    if ((r = unbake_ctx_set_report(ctx, reports ? ub_stream_report : NULL, st)) < 0 ||
         (r = unbake_ctx_set_loss_report(ctx, st->explain ? stream_loss : NULL, st)) < 0 ||
         (r = unbake_begin(ctx, ub_tee_write, &tee)) < 0)
         goto lib_error;
@@ -412,6 +413,7 @@ int ub_filter_main(const struct ub_opts *o)
         st.opts = o;
         st.name = ub_display_name(path);
         st.explain = o->explain;
+        st.counts_unread = 1;   /* runs come from ub_fix_fd() */
 
         int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
