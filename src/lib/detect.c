@@ -1333,62 +1333,61 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
 static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mask *weakp,
                                        size_t *weak_at)
 {
-    if (!any_pairs(t, n, weakp, weak_at))
+    ub_codec_mask weak;
+    ub_codec_mask paired = any_pairs(t, n, &weak, weak_at);
+    if (paired == (ub_codec_mask)-1) {
+        *weakp = 0;
+        return UB_CODEC_ALL;
+    }
+    *weakp = weak;
+    if (!paired)
         return 0;
-    ub_codec_mask prev_lead = 0, weak = 0, paired = 0;
+    /* Count, for the paired codecs only: any_pairs() found the weak ones,
+     * and every codec's bits below evolve on their own, so leaving the
+     * others out changes no count and saves carries. */
+    ub_codec_mask prev_lead = 0;
     /* codecs inside a sequence, expecting 1, 2 or 3 more continuations */
     ub_codec_mask need1 = 0, need2 = 0, need3 = 0;
-    *weak_at = 0;
     bitcount leads = { { 0 }, 0 }, pairs = { { 0 }, 0 };
     bitcount whole = { { 0 }, 0 }, bad = { { 0 }, 0 };
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
-            /* a lead alone before '?', a space or other ASCII: its
-             * continuation may be lost (weak: the lead must read badly) */
-            if (prev_lead && !weak)
-                *weak_at = i - 1;
-            weak |= prev_lead;
+            /* ASCII cuts short any sequence */
             bitcount_add(&bad, need1 | need2 | need3);
             need1 = need2 = need3 = 0;
             prev_lead = 0;
             continue;
         }
-        if (c < 0xA0) {
-            *weakp = 0;
-            return UB_CODEC_ALL;
-        }
         if (c == 0xFFFD) {
             bitcount_add(&pairs, prev_lead);
-            paired |= prev_lead;
             bitcount_add(&whole, need1 | need2 | need3);
             need1 = need2 = need3 = 0;
             prev_lead = 0;
             continue;
         }
         const ub_codec_row *row = ub_codec_row_of(c);
-        ub_codec_mask lead = row ? row->lead : 0, cont = row ? row->cont : 0;
+        ub_codec_mask lead = 0, cont = 0, lead3 = 0, lead4 = 0;
+        if (row) {
+            lead = row->lead & paired;
+            cont = row->cont & paired;
+            lead3 = row->lead3 & paired;
+            lead4 = row->lead4 & paired;
+        }
         ub_codec_mask inseq = need1 | need2 | need3;
         bitcount_add(&whole, need1 & cont);
         /* a sequence cut short, or a continuation with no lead */
         bitcount_add(&bad, (inseq & ~cont) | (cont & ~inseq));
         need1 = need2 & cont;
         need2 = need3 & cont;
-        need3 = 0;
-        if (row) {
-            need1 |= lead & ~(row->lead3 | row->lead4);
-            need2 |= row->lead3;
-            need3 |= row->lead4;
-        }
+        need1 |= lead & ~(lead3 | lead4);
+        need2 |= lead3;
+        need3 = lead4;
         bitcount_add(&pairs, prev_lead & cont);
-        paired |= prev_lead & cont;
         bitcount_add(&leads, lead);
         prev_lead = lead;
     }
     bitcount_add(&bad, need1 | need2 | need3);
-    if (prev_lead && !weak)
-        *weak_at = n - 1;
-    weak |= prev_lead;
     /* mojibake of UTF-8 has most lead bytes followed by a continuation;
      * clean text in another script has them by accident at most.  In a
      * codec that cannot lose a byte, most sequences must also be whole:
