@@ -478,10 +478,11 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
     int seen_codec[UB_NCODECS];
     int nseen = 0;
     const int *order = codec_order();
-    for (int k = 0; k < UB_NCODECS; k++) {
+    for (int k = 0; mask; k++) {
         int c = order[k];
         if (!(mask >> c & 1))
             continue;
+        mask &= ~((ub_codec_mask)1 << c);
         int cesu = 0;
         e->ctx->steps += n;
         /* ub_reverse_layer() on the rows: every character encodes */
