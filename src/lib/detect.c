@@ -1265,7 +1265,9 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
 
 /* Per-codec counters kept bit-sliced: plane p holds bit p of every
  * codec's count, so adding one to the codecs of a mask is a ripple carry
- * over a few words instead of a loop over the codecs. */
+ * over a few words instead of a loop over the codecs.  Only the planes
+ * below used are stored (the others are zero), so a counter starts with
+ * used = 0 and nothing else to clear. */
 #define COUNT_PLANES 32
 
 typedef struct {
@@ -1276,11 +1278,14 @@ typedef struct {
 static inline void bitcount_add(bitcount *bc, ub_codec_mask m)
 {
     for (int p = 0; m; p++) {
+        if (p == bc->used) {
+            bc->plane[p] = m;   /* 0 ^ m, and no carry */
+            bc->used = p + 1;
+            return;
+        }
         ub_codec_mask carry = bc->plane[p] & m;
         bc->plane[p] ^= m;
         m = carry;
-        if (p >= bc->used)
-            bc->used = p + 1;
     }
 }
 
@@ -1349,8 +1354,8 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
     ub_codec_mask prev_lead = 0;
     /* codecs inside a sequence, expecting 1, 2 or 3 more continuations */
     ub_codec_mask need1 = 0, need2 = 0, need3 = 0;
-    bitcount leads = { { 0 }, 0 }, pairs = { { 0 }, 0 };
-    bitcount whole = { { 0 }, 0 }, bad = { { 0 }, 0 };
+    bitcount leads, pairs, whole, bad;
+    leads.used = pairs.used = whole.used = bad.used = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
