@@ -318,7 +318,10 @@ float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
     if ((c2 | c1 | c) > 0x1FFFFF)
         return logp_uncached(lm, c2, c1, c);
     if (lp_cache_serial != lm->serial) {
-        memset(lp_cache, 0, sizeof lp_cache);
+        /* serials start at 1: a thread's first model finds the cache as
+         * it was made, empty, and its pages untouched */
+        if (lp_cache_serial)
+            memset(lp_cache, 0, sizeof lp_cache);
         lp_cache_serial = lm->serial;
     }
     uint64_t key = 1ull << 63 | (uint64_t)c2 << 42 | (uint64_t)c1 << 21 | c;
