@@ -29,7 +29,7 @@ FUZZ_FUZZER := $(FUZZ_ALL:%=$(B)/fuzz/%-fuzzer)
 
 # Replay binaries: the ordinary compiler and flags, no libFuzzer.
 $(B)/fuzz/%-replay: tests/fuzz/fuzz_%.c tests/fuzz/regression_driver.c \
-                    tests/fuzz/fuzz_common.h $(B)/libunbake.a
+                    $(wildcard tests/fuzz/*.h) $(B)/libunbake.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/regression_driver.c \
 	    $(B)/libunbake.a $(DEP_LIBS) $(LDFLAGS)
@@ -39,7 +39,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 check: $(FUZZ_REPLAY)
 
 # libFuzzer binaries; meant to be built with B=$(FUZZ_B) CC=clang (below).
-$(B)/fuzz/%-fuzzer: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(B)/libunbake.a
+$(B)/fuzz/%-fuzzer: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(B)/libunbake.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< \
 	    $(B)/libunbake.a $(DEP_LIBS) $(LDFLAGS)
