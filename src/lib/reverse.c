@@ -282,6 +282,11 @@ static void add_option(struct lossy_env *e, const struct option *o)
 static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, size_t i,
                        int inserted, struct option *o)
 {
+    /* add_option() keeps no more than MAX_OPTS: once they are there,
+     * nothing below can add one (three U+FFFD slots of a codec with many
+     * undefined bytes are 60^3 sequences otherwise) */
+    if (e->nopts >= MAX_OPTS)
+        return;
     (*e->steps)++;
     if (slot == len) {
         uint32_t cp = 0;

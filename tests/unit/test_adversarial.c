@@ -560,6 +560,33 @@ static void test_steps_ordinary(void **state)
     free(buf);
 }
 
+/*
+ * U+FFFD after a letter of a codec with many undefined bytes (iso-8859-6:
+ * 0xD1 is both "ر" and a UTF-8 lead): every U+FFFD is a slot any of some
+ * 60 undefined bytes could fill, and the lossy search enumerated all of
+ * them -- 43,000 steps a byte (found by the legacy fuzz target, through
+ * --from=iso-8859-6 on bytes it leaves undefined).  Kept small: each of
+ * these bytes is still costly, so the 1 MiB of test_pathological would be
+ * slow.
+ */
+static void test_fffd_slots(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *in = repeat_unit("\xD8\xB1\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD",
+                              8192, &n);
+    unbake_ctx *ctx = unbake_ctx_new();
+    assert_non_null(ctx);
+    char *out;
+    size_t out_len;
+    uint64_t st = steps_for(ctx, in, n, &out, &out_len);
+    print_message("U+FFFD slots: %.1f steps per byte\n", (double)st / (double)n);
+    assert_true((double)st / (double)n <= MAX_STEPS_PER_BYTE);
+    free(out);
+    unbake_ctx_free(ctx);
+    free(in);
+}
+
 static void test_pathological(void **state)
 {
     (void)state;
@@ -620,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_100mb_mojibake_line),
         cmocka_unit_test(test_steps_ordinary),
         cmocka_unit_test(test_pathological),
+        cmocka_unit_test(test_fffd_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
