@@ -152,7 +152,11 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
         if (c->keep == 2) {
             /* a windows-1252 byte among the UTF-8, read as Latin-1 */
             int byte = ub_codec_encode(UB_CODEC_CP1252, c->cp);
-            if (byte < 0 || put_cp(&b, ub_codec_decode(UB_CODEC_LATIN1, (uint8_t)byte)))
+            if (byte < 0) {
+                ok = 0;     /* no such byte: not a match (-1 is for memory) */
+                goto done;
+            }
+            if (put_cp(&b, ub_codec_decode(UB_CODEC_LATIN1, (uint8_t)byte)))
                 goto done;
             continue;
         }
