@@ -436,7 +436,8 @@ long ub_mbcs_decode(ub_mbcs_cache *c, int id, const uint8_t *in, size_t n, uint3
         return -1;
     c->nsub = 0;
     UChar buf[1024];
-    const char *s = (const char *)in, *end = s + n;
+    /* an empty text may come as NULL, which takes no offset, not even 0 */
+    const char *s = in ? (const char *)in : "", *end = s + n;
     size_t o = 0;
     uint32_t hi = 0;                /* a lead surrogate waiting for its trail */
     for (;;) {
