@@ -61,6 +61,7 @@
                                  convincing ones */
 #define MIN_BYTES_SCORE 0.01 /* legacy bytes must be converted: never <= 0 */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
+#define MAX_ALIASES 2048    /* look-alike codec copies of candidates a segment */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
 
 static const ub_lossmodel default_loss = {
@@ -132,6 +133,7 @@ struct ub_detect_scratch {
     size_t ngaps, gapcap;
     struct cand *cands;     /* every convincing candidate of every run */
     size_t ncands, candcap;
+    size_t naliases;        /* of them, add_alias() copies */
     ub_beam_scratch *beam;
     const ub_codec_row **rows;  /* per character of a run, for the lossy search */
     size_t rowcap;
@@ -437,7 +439,9 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
 static int add_alias(struct eval *e, size_t k, int was, int c, int depth)
 {
     ub_detect_scratch *s = e->s;
-    if (k == (size_t)-1)
+    /* (at most MAX_ALIASES a segment: they only lend support, and a
+     * window of dense mojibake would otherwise double the arena) */
+    if (k == (size_t)-1 || s->naliases >= MAX_ALIASES)
         return 0;
     double d = codec_prior(c) - codec_prior(was);
     if (s->cands[k].score - d <= LINE_FLOOR)
@@ -451,6 +455,7 @@ static int add_alias(struct eval *e, size_t k, int was, int c, int depth)
     a.cost += (float)d;
     a.alias = 1;
     s->cands[s->ncands++] = a;
+    s->naliases++;
     e->r->nk++;
     return 0;
 }
@@ -1878,6 +1883,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->nlch = 0;
     s->ngaps = 0;
     s->ncands = 0;
+    s->naliases = 0;
 
     /* evaluate every run, left context from tentative decisions */
     size_t prev = 0;
