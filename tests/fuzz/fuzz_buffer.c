@@ -15,9 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n;
     fuzz_split(data, size, &o, &n);
 
-    unbake_ctx *ctx = unbake_ctx_new();
-    FUZZ_ASSERT(ctx != NULL);
-    fuzz_apply(ctx, &o);
+    unbake_ctx *ctx = fuzz_ctx_new(&o);
     fuzz_reports rs = { .max_layers = o.max_layers, .lossy = o.lossy };
     FUZZ_ASSERT(unbake_ctx_set_report(ctx, fuzz_on_report, &rs) == UNBAKE_OK);
 

@@ -488,9 +488,7 @@ static void fix_buffer_case(const uint8_t *data, size_t size)
     fuzz_opts o;
     size_t n;
     fuzz_split(data, size, &o, &n);
-    unbake_ctx *ctx = unbake_ctx_new();
-    FUZZ_ASSERT(ctx != NULL);
-    fuzz_apply(ctx, &o);
+    unbake_ctx *ctx = fuzz_ctx_new(&o);
     rep_log lg = { .rs = { .max_layers = o.max_layers, .lossy = o.lossy } };
     FUZZ_ASSERT(unbake_ctx_set_report(ctx, on_report, &lg) == UNBAKE_OK);
     char *out = NULL;

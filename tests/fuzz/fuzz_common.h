@@ -72,6 +72,15 @@ static inline void fuzz_apply(unbake_ctx *ctx, const fuzz_opts *o)
     FUZZ_ASSERT(unbake_ctx_get(ctx, UNBAKE_OPT_MAX_LAYERS) == o->max_layers);
 }
 
+/* A new context with the input's options. */
+static inline unbake_ctx *fuzz_ctx_new(const fuzz_opts *o)
+{
+    unbake_ctx *ctx = unbake_ctx_new();
+    FUZZ_ASSERT(ctx != NULL);
+    fuzz_apply(ctx, o);
+    return ctx;
+}
+
 /* A small deterministic generator for chunk sizes. */
 static inline uint32_t fuzz_rand(uint32_t *s)
 {

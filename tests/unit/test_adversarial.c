@@ -541,6 +541,20 @@ static uint64_t steps_for(unbake_ctx *ctx, const uint8_t *in, size_t n, char **o
     return unbake_ctx_steps(ctx) - s0;
 }
 
+/* Fix in[0..n) with a fresh context; its steps per byte stay in bound. */
+static void assert_steps_bounded(const char *what, const uint8_t *in, size_t n)
+{
+    unbake_ctx *ctx = unbake_ctx_new();
+    assert_non_null(ctx);
+    char *out;
+    size_t out_len;
+    uint64_t st = steps_for(ctx, in, n, &out, &out_len);
+    print_message("%s: %.1f steps per byte\n", what, (double)st / (double)n);
+    assert_true((double)st / (double)n <= MAX_STEPS_PER_BYTE);
+    free(out);
+    unbake_ctx_free(ctx);
+}
+
 /* Ordinary mojibake: the reference for the per-byte bound. */
 static void test_steps_ordinary(void **state)
 {
@@ -549,14 +563,7 @@ static void test_steps_ordinary(void **state)
     assert_non_null(buf);
     wordgen g = { 7, 1 };
     size_t n = next_words(&g, buf, 1 << 20);
-    unbake_ctx *ctx = unbake_ctx_new();
-    char *out;
-    size_t out_len;
-    uint64_t st = steps_for(ctx, buf, n, &out, &out_len);
-    print_message("ordinary mojibake: %.1f steps per byte\n", (double)st / (double)n);
-    assert_true((double)st / (double)n <= MAX_STEPS_PER_BYTE);
-    free(out);
-    unbake_ctx_free(ctx);
+    assert_steps_bounded("ordinary mojibake", buf, n);
     free(buf);
 }
 
@@ -575,15 +582,7 @@ static void test_fffd_slots(void **state)
     size_t n;
     uint8_t *in = repeat_unit("\xD8\xB1\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD",
                               8192, &n);
-    unbake_ctx *ctx = unbake_ctx_new();
-    assert_non_null(ctx);
-    char *out;
-    size_t out_len;
-    uint64_t st = steps_for(ctx, in, n, &out, &out_len);
-    print_message("U+FFFD slots: %.1f steps per byte\n", (double)st / (double)n);
-    assert_true((double)st / (double)n <= MAX_STEPS_PER_BYTE);
-    free(out);
-    unbake_ctx_free(ctx);
+    assert_steps_bounded("U+FFFD slots", in, n);
     free(in);
 }
 
