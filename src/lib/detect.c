@@ -62,6 +62,7 @@
 #define MIN_BYTES_SCORE 0.01 /* legacy bytes must be converted: never <= 0 */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 #define MAX_ALIASES 2048    /* look-alike codec copies of candidates a segment */
+#define LINE_REACH 200      /* characters a convincing repair lends support */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
 
 static const ub_lossmodel default_loss = {
@@ -101,7 +102,8 @@ struct run {
     int taken;              /* not evaluated: a lossy repair before it took it */
     int weak_gated;         /* weak evidence not taken, the lead read well:
                                1 in the run, 2 after its lossless repair */
-    int line_weak;          /* the line's repairs stand for weak evidence */
+    ub_codec_mask line_weak;    /* codecs of convincing repairs nearby,
+                                   which stand for weak evidence */
 };
 
 /* A lossless candidate kept for the line-level decision. */
@@ -1424,18 +1426,21 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
  * finds neither is clean, whatever follows: line_is_clean() relies on it.
  */
 static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int joined,
-                              uint32_t l2, uint32_t l1, int line_weak, int *weak_ok,
+                              uint32_t l2, uint32_t l1, ub_codec_mask line_weak, int *weak_ok,
                               int *weak_gated, int *cjk)
 {
     ub_codec_mask weak;
     size_t w;
     ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w);
     *weak_ok = 0;
-    /* weak evidence counts only where the lead character reads badly, or
-     * where the line's repairs stand for it (line_weak) */
+    /* weak evidence counts only where the lead character reads badly, or,
+     * under their codecs, where repairs nearby stand for it (line_weak) */
     if (weak) {
         uint32_t c1 = w ? in[w - 1] : l1, c2 = w >= 2 ? in[w - 2] : w == 1 ? l1 : l2;
-        if (line_weak || ub_lm_logp(lm, c2, c1, in[w]) <= WEAK_LOGP) {
+        if (weak & line_weak) {
+            maybe |= weak & line_weak;
+            *weak_ok = 1;
+        } else if (ub_lm_logp(lm, c2, c1, in[w]) <= WEAK_LOGP) {
             maybe |= weak;
             *weak_ok = 1;
         } else {
@@ -1831,6 +1836,16 @@ static int emit_kept(unbake_ctx *ctx, const ub_detect_scratch *s, const uint8_t 
 }
 
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
+/* The single-byte codecs of a UTF-8 hypothesis' layers. */
+static ub_codec_mask hyp_codecs(const ub_hyp *h)
+{
+    ub_codec_mask m = 0;
+    for (int l = 0; l < h->nlayers; l++)
+        if (h->codec[l] >= 0 && h->codec[l] < UB_NCODECS)
+            m |= (ub_codec_mask)1 << h->codec[l];
+    return m;
+}
+
 /* Does h undo the layers of line, outermost first, and more? */
 static int deeper(const ub_hyp *h, const ub_hyp *line)
 {
@@ -1932,19 +1947,34 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         r->tent = r->nout && r->score > 0;
     }
 
-    /* a line with convincing repairs of UTF-8 mojibake makes a lead byte
-     * alone before a space or other ASCII in it (an NBSP turned into a
+    /* a convincing repair of UTF-8 mojibake nearby (within LINE_REACH
+     * characters: a segment without newlines is no line) makes a lead
+     * byte alone before a space or other ASCII (an NBSP turned into a
      * space, a soft hyphen stripped) worth a lossy search even where the
      * lead reads well enough alone */
-    int convinced = 0;
-    for (size_t k = 0; k < s->nruns && !convinced; k++)
-        convinced = s->runs[k].tent && s->runs[k].hyp.kind == UB_HYP_UTF8 &&
-                    s->runs[k].score >= LOSSY_SKIP;
-    for (size_t k = 0; convinced && ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
+    size_t prev_conv = (size_t)-1, next_conv = 0;   /* run indices */
+    for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
+        if (r->tent && r->hyp.kind == UB_HYP_UTF8 && r->score >= LOSSY_SKIP)
+            prev_conv = k;
         if (r->taken || !r->weak_gated || (r->weak_gated == 1 && r->tent))
             continue;
-        r->line_weak = 1;
+        if (next_conv <= k)
+            for (next_conv = k + 1; next_conv < s->nruns; next_conv++) {
+                const struct run *x = &s->runs[next_conv];
+                if (x->tent && x->hyp.kind == UB_HYP_UTF8 && x->score >= LOSSY_SKIP)
+                    break;
+            }
+        /* the codecs of the convincing repairs nearby */
+        ub_codec_mask near = 0;
+        if (prev_conv != (size_t)-1 && prev_conv != k &&
+            r->c0 - s->runs[prev_conv].c1 <= LINE_REACH)
+            near |= hyp_codecs(&s->runs[prev_conv].hyp);
+        if (next_conv < s->nruns && s->runs[next_conv].c0 - r->c1 <= LINE_REACH)
+            near |= hyp_codecs(&s->runs[next_conv].hyp);
+        if (!near)
+            continue;
+        r->line_weak = near;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
             return UNBAKE_ENOMEM;
         r->line_weak = 0;
