@@ -19,6 +19,7 @@
  * its runs is changed.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,24 +185,27 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
 
 /* ------------------------------------------------------------ helpers */
 
+static int order_[UB_NCODECS];
+static pthread_once_t order_once_ = PTHREAD_ONCE_INIT;
+
+static void order_init(void)
+{
+    for (int i = 0; i < UB_NCODECS; i++)
+        order_[i] = i;
+    for (int i = 1; i < UB_NCODECS; i++)
+        for (int j = i; j > 0 && ub_codec_info_of(order_[j])->prior <
+                                 ub_codec_info_of(order_[j - 1])->prior; j--) {
+            int t = order_[j];
+            order_[j] = order_[j - 1];
+            order_[j - 1] = t;
+        }
+}
+
+/* The codecs, cheapest prior first (built once; threads may share it). */
 static const int *codec_order(void)
 {
-    static int order[UB_NCODECS];
-    static int ready;
-    if (!ready) {
-        int n = 0;
-        for (int i = 0; i < UB_NCODECS; i++)
-            order[n++] = i;
-        for (int i = 1; i < n; i++)
-            for (int j = i; j > 0 && ub_codec_info_of(order[j])->prior <
-                                     ub_codec_info_of(order[j - 1])->prior; j--) {
-                int t = order[j];
-                order[j] = order[j - 1];
-                order[j - 1] = t;
-            }
-        ready = 1;
-    }
-    return order;
+    pthread_once(&order_once_, order_init);
+    return order_;
 }
 
 /* Characters no repair may produce: controls, surrogates, private use,
@@ -485,7 +489,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
     int seen_codec[UB_NCODECS];
     int nseen = 0;
     const int *order = codec_order();
-    for (int k = 0; mask; k++) {
+    for (int k = 0; k < UB_NCODECS && mask; k++) {
         int c = order[k];
         if (!(mask >> c & 1))
             continue;
