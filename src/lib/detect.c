@@ -311,6 +311,8 @@ struct eval {
     int found;              /* any hypothesis reversed the run */
     ub_codec_mask maybe;    /* codecs that read some of it as UTF-8 */
     int weak_ok;            /* weak evidence may count (the lead reads badly) */
+    ub_codec_mask line_cut; /* codecs of convincing repairs nearby under which
+                               a sequence of the run is cut short */
     unsigned drop;          /* multibyte codecs (bit per id) that read the
                                run as UTF-8 with a few bytes dropped */
 };
@@ -831,6 +833,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     for (int c = 0; c < UB_NCODECS; c++) {
         good[c] = 0;
         ev[c] = mask >> c & 1 ? lossy_evidence(t, rows, n, c, &good[c]) : 0;
+        /* bytes dropped where repairs nearby under the codec say so */
+        if (!ev[c] && (e->line_cut >> c & 1) && outer < 0)
+            ev[c] = -1;
         if (ev[c] == 2 && good[c] > best_good)
             best_good = good[c];
     }
@@ -841,6 +846,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         int c = order[k];
         if (!ev[c] || (ev[c] == 2 && good[c] * 10 < best_good * 9) || (ev[c] == 1 && !e->weak_ok))
             continue;
+        if (ev[c] < 0)
+            ev[c] = 1;      /* as weak evidence, the line's support paid */
 
         if (!tried)
             lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright, IN_FLOOR);
@@ -1424,6 +1431,29 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
 }
 
 /*
+ * The codecs that can lose a continuation byte under which some lead of
+ * t[0..n) is followed by another non-ASCII character that cannot continue
+ * it: the mark a dropped byte leaves ("\u00D1\u00D1\u00D0\u00BE" for
+ * "что" read as Latin-1 with its C1 bytes stripped).  Clean text has such
+ * pairs everywhere (Cyrillic read back through windows-1251 is all leads),
+ * so they count only where convincing repairs nearby stand for them.
+ */
+static ub_codec_mask cut_codecs(const uint32_t *t, size_t n)
+{
+    ub_codec_mask prev_lead = 0, cut = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < 0x80 || t[i] == 0xFFFD) {
+            prev_lead = 0;
+            continue;
+        }
+        const ub_codec_row *row = ub_codec_row_of(t[i]);
+        cut |= prev_lead & ~(row ? row->cont : 0);
+        prev_lead = row ? row->lead : 0;
+    }
+    return cut & ub_codec_cont_droppable();
+}
+
+/*
  * The first test of a run in[0..n) (after l2 l1; joined: a space or '?'
  * follows it, in[n]): the codecs that may have made it from UTF-8, and in
  * *cjk whether the multibyte codecs should be tried.  A run for which it
@@ -1556,6 +1586,10 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     int cjk;
     e.maybe = run_gate(ctx->lm, e.in, e.n, r->c1t > r->c1, l2, l1, r->line_weak, &e.weak_ok,
                        &r->weak_gated, &cjk);
+    if (r->line_weak) {
+        e.line_cut = cut_codecs(e.in, r->c1t - r->c0) & r->line_weak;
+        e.maybe |= e.line_cut;
+    }
     if (!e.maybe && !cjk) {
         r->certain_clean = 1;
         return 0;
@@ -1961,7 +1995,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         struct run *r = &s->runs[k];
         if (r->tent && r->hyp.kind == UB_HYP_UTF8 && r->score >= LOSSY_SKIP)
             prev_conv = k;
-        if (r->taken || !r->weak_gated || (r->weak_gated == 1 && r->tent))
+        int weak = !r->taken && r->weak_gated && !(r->weak_gated == 1 && r->tent);
+        if (!weak && (r->taken || r->tent || r->bytes))
             continue;
         if (next_conv <= k)
             for (next_conv = k + 1; next_conv < s->nruns; next_conv++) {
@@ -1976,7 +2011,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             near |= hyp_codecs(&s->runs[prev_conv].hyp);
         if (next_conv < s->nruns && s->runs[next_conv].c0 - r->c1 <= LINE_REACH)
             near |= hyp_codecs(&s->runs[next_conv].hyp);
-        if (!near)
+        /* (a run no weak evidence gated: only where a sequence is cut
+         * short under those codecs, a byte dropped as the repairs say) */
+        if (!near || (!weak && !(cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
             continue;
         r->line_weak = near;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
