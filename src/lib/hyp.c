@@ -72,9 +72,12 @@ const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size)
     }
     if (h->kind == UB_HYP_MBCS) {
         ADD("utf-8 read as ", ub_hyp_codec_name(h->codec[0]), ", 1 layer");
-        if (h->ops_used)
+        /* (the decoder's convention is named where it says more than the
+         * words before it: which replacement, by whom) */
+        if (h->ops_used && h->conv == UB_MBCS_CONV_DROP)
+            ADD("; lossy: undecodable bytes dropped");
+        else if (h->ops_used)
             ADD("; lossy: undecodable bytes ",
-                h->conv == UB_MBCS_CONV_DROP ? "dropped" :
                 h->conv == UB_MBCS_CONV_WIN ? "replaced by '?' or U+30FB" : "replaced by U+FFFD",
                 " (", ub_mbcs_conv_name((ub_mbcs_conv_e)h->conv), ")");
         return buf;
