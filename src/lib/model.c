@@ -298,12 +298,14 @@ static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c
  * The detector asks for the same trigrams again and again (every candidate
  * repair of a run is scored, and text repeats its words), and a table
  * lookup that misses the trigram costs three hash probes into 7 MB.  A
- * small direct-mapped cache per thread answers most of them: 16384 entries
- * of (c2, c1, c) -> log P, 256 KiB.  It is cleared when another model is
- * asked (ub_lm_open can give several; each has its own serial number, so
- * a model opened where a closed one was is told apart).
+ * small direct-mapped cache per thread answers most of them: 65536 entries
+ * of (c2, c1, c) -> log P, 1 MiB (dense mojibake, whose candidate repairs
+ * are many, missed 2.5 times as often with a quarter of that).  It is
+ * cleared when another model is asked (ub_lm_open can give several; each
+ * has its own serial number, so a model opened where a closed one was is
+ * told apart).
  */
-#define LP_CACHE_BITS 14
+#define LP_CACHE_BITS 16
 
 struct lp_entry {
     uint64_t key;           /* c2 << 42 | c1 << 21 | c, bit 63 set; 0: empty */
