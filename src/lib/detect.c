@@ -1429,6 +1429,11 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
  * *cjk whether the multibyte codecs should be tried.  A run for which it
  * finds neither is clean, whatever follows: line_is_clean() relies on it.
  */
+static ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
+                                 uint32_t l1, ub_codec_mask line_weak, ub_codec_mask maybe,
+                                 ub_codec_mask weak, size_t w, int *weak_ok, int *weak_gated,
+                                 int *cjk);
+
 static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int joined,
                               uint32_t l2, uint32_t l1, ub_codec_mask line_weak, int *weak_ok,
                               int *weak_gated, int *cjk)
@@ -1436,6 +1441,15 @@ static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int
     ub_codec_mask weak;
     size_t w;
     ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w);
+    return gate_finish(lm, in, n, l2, l1, line_weak, maybe, weak, w, weak_ok, weak_gated, cjk);
+}
+
+/* The rest of run_gate(), given what could_be_mojibake() found. */
+static inline ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n,
+                                        uint32_t l2, uint32_t l1, ub_codec_mask line_weak,
+                                        ub_codec_mask maybe, ub_codec_mask weak, size_t w,
+                                        int *weak_ok, int *weak_gated, int *cjk)
+{
     *weak_ok = 0;
     /* weak evidence counts only where the lead character reads badly, or,
      * under their codecs, where repairs nearby stand for it (line_weak) */
@@ -2216,6 +2230,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
         return -1;
     uint32_t *t = s->cp;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; ) {
         size_t a = ub_ascii_prefix(seg + i, n - i);
         if (a >= 2)
@@ -2225,19 +2240,42 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         i += a;
         if (i == n)
             break;
+        /* decode the run and take any_pairs() along: within a run every
+         * character is non-ASCII, so a lead is weak only at its end,
+         * before ASCII or the end of the segment alike */
         size_t k = 0;
+        ub_codec_mask prev_lead = 0, paired = 0;
         while (i < n && seg[i] >= 0x80) {
-            int len = ub_utf8_decode(seg + i, n - i, &t[k]);
-            if (!len || t[k] == 0xFFFD)
-                return 0;
-            k++;
+            uint8_t b = seg[i];
+            uint32_t cp;
+            int len;
+            if (b >= 0xC2 && b < 0xE0 && i + 1 < n && ub_utf8_is_cont(seg[i + 1])) {
+                cp = (uint32_t)(b & 0x1F) << 6 | (seg[i + 1] & 0x3F);
+                len = 2;
+            } else {
+                len = ub_utf8_decode(seg + i, n - i, &cp);
+                if (!len || cp == 0xFFFD)
+                    return 0;
+            }
+            if (cp < 0xA0)
+                return 0;       /* a C1 control: the gate takes every codec */
+            t[k++] = cp;
             i += (size_t)len;
+            const ub_codec_row *row = ub_codec_row_at(cp);
+            paired |= row ? prev_lead & row->cont : 0;
+            prev_lead = row ? row->lead : 0;
         }
-        int joined = i < n && is_joiner(seg[i]), weak_ok, gated, cjk;
-        if (joined)
-            t[k] = seg[i];
-        if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk) || cjk)
+        int weak_ok, gated, cjk;
+        if (paired) {
+            int joined = i < n && is_joiner(seg[i]);
+            if (joined)
+                t[k] = seg[i];
+            if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk) || cjk)
+                return 0;
+        } else if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, prev_lead, k - 1, &weak_ok, &gated,
+                               &cjk) || cjk) {
             return 0;
+        }
         if (k >= 2)
             c2 = t[k - 2], c1 = t[k - 1];
         else
