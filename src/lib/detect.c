@@ -413,6 +413,7 @@ static int offer_inner_legacy(struct eval *e, ub_hyp *h, const uint32_t *out, si
 static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row **rows)
 {
     ub_codec_mask enc = UB_CODEC_ALL, odd = 0, bad = 0, need1 = 0, need2 = 0, need3 = 0;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         if (t[i] < 0x80) {
             rows[i] = NULL;
@@ -420,7 +421,7 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
             need1 = need2 = need3 = 0;
             continue;
         }
-        const ub_codec_row *row = rows[i] = ub_codec_row_of(t[i]);
+        const ub_codec_row *row = rows[i] = ub_codec_row_at(t[i]);
         if (!row)
             return 0;
         ub_codec_mask cont = row->cont, inseq = need1 | need2 | need3;
@@ -807,12 +808,13 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     const ub_codec_row **rows = s->rows;
     int foreign[UB_NCODECS] = { 0 };
     size_t nonascii = 0;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         rows[i] = NULL;
         if (t[i] < 0x80 || t[i] == 0xFFFD)
             continue;
         nonascii++;
-        rows[i] = ub_codec_row_of(t[i]);
+        rows[i] = ub_codec_row_at(t[i]);
         ub_codec_mask m = rows[i] ? rows[i]->mask : 0;
         for (ub_codec_mask f = ~m & e->maybe; f; f &= f - 1)
             foreign[__builtin_ctz(f)]++;
@@ -1319,6 +1321,7 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
 {
     ub_codec_mask prev_lead = 0, paired = 0, weak = 0;
     size_t at = 0;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
@@ -1336,7 +1339,7 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
             prev_lead = 0;
             continue;
         }
-        const ub_codec_row *row = ub_codec_row_of(c);
+        const ub_codec_row *row = ub_codec_row_at(c);
         paired |= row ? prev_lead & row->cont : 0;
         prev_lead = row ? row->lead : 0;
     }
@@ -1383,7 +1386,7 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
             prev_lead = 0;
             continue;
         }
-        const ub_codec_row *row = ub_codec_row_of(c);
+        const ub_codec_row *row = ub_codec_row_at(c);     /* (any_pairs ensured the map) */
         ub_codec_mask lead = 0, cont = 0, lead3 = 0, lead4 = 0;
         if (row) {
             lead = row->lead & paired;
