@@ -105,6 +105,9 @@ struct run {
                                1 in the run, 2 after its lossless repair */
     ub_codec_mask line_weak;    /* codecs of convincing repairs nearby,
                                    which stand for weak evidence */
+    int shaped;             /* could_be_mojibake() of the run is known: */
+    ub_codec_mask cbm, cbm_weak;    /* (a run is evaluated up to four times) */
+    size_t cbm_at;
 };
 
 /* A lossless candidate kept for the line-level decision. */
@@ -1571,8 +1574,12 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->nk = 0;
 
     int cjk;
-    e.maybe = run_gate(ctx->lm, e.in, e.n, r->c1t > r->c1, l2, l1, r->line_weak, &e.weak_ok,
-                       &r->weak_gated, &cjk);
+    if (!r->shaped) {
+        r->cbm = could_be_mojibake(e.in, e.n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at);
+        r->shaped = 1;
+    }
+    e.maybe = gate_finish(ctx->lm, e.in, e.n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
+                          r->cbm_at, &e.weak_ok, &r->weak_gated, &cjk);
     if (!e.maybe && !cjk) {
         r->certain_clean = 1;
         return 0;
