@@ -261,9 +261,10 @@ static double lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint
 {
     double sc = 0;
     uint32_t c2 = l2, c1 = l1;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t i = 0; i < n + nright && i < n + 2; i++) {
         uint32_t c = i < n ? t[i] : right[i - n];
-        double lp = ub_lm_logp(lm, c2, c1, c);
+        double lp = ub_lm_logp_in(lc, lm, c2, c1, c);
         /* controls and unassigned code points are never clean text */
         sc += lp > floor || bad_output(c) ? lp : floor;
         if (sc <= stop)

@@ -531,6 +531,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
     s->hist_len = 0;
     ring[0][0] = (struct bstate){ 0, l2, l1, -1 };
     nring[0] = 1;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t p = 0; p < n; p++) {
         int r = (int)(p % RING);
         if (!nring[r])
@@ -544,7 +545,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
                 if (ub_reserve((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
                     return -1;
                 struct bstate ns;
-                ns.score = st->score + ub_lm_logp(lm, st->c2, st->c1, o->cp) - o->cost;
+                ns.score = st->score + ub_lm_logp_in(lc, lm, st->c2, st->c1, o->cp) - o->cost;
                 ns.c2 = st->c1;
                 ns.c1 = o->cp;
                 ns.hist = (int32_t)s->hist_len;
