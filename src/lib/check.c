@@ -20,27 +20,38 @@ typedef struct {
     size_t n, cap;
 } bytes;
 
+/* Room for need bytes in all. */
+static int reserve(bytes *b, size_t need)
+{
+    if (need <= b->cap)
+        return 0;
+    size_t c = b->cap ? b->cap * 2 : 256;
+    while (c < need)
+        c *= 2;
+    uint8_t *q = realloc(b->v, c);
+    if (!q)
+        return -1;
+    b->v = q;
+    b->cap = c;
+    return 0;
+}
+
 static int put(bytes *b, const uint8_t *p, size_t len)
 {
-    if (b->n + len > b->cap) {
-        size_t c = b->cap ? b->cap * 2 : 256;
-        while (c < b->n + len)
-            c *= 2;
-        uint8_t *q = realloc(b->v, c);
-        if (!q)
-            return -1;
-        b->v = q;
-        b->cap = c;
-    }
+    if (reserve(b, b->n + len))
+        return -1;
     memcpy(b->v + b->n, p, len);
     b->n += len;
     return 0;
 }
 
-static int put_cp(bytes *b, uint32_t cp)
+/* (every character of every repair comes through here: encoded in place) */
+static inline int put_cp(bytes *b, uint32_t cp)
 {
-    uint8_t u[4];
-    return put(b, u, (size_t)ub_utf8_encode(cp, u));
+    if (reserve(b, b->n + 4))
+        return -1;
+    b->n += (size_t)ub_utf8_encode(cp, b->v + b->n);
+    return 0;
 }
 
 /* Are the bytes built exactly in[0..inlen)?  (An empty repair leaves b->v

@@ -80,15 +80,27 @@ extern uint16_t ub_codec_pages_[][256];
 extern int ub_codec_rmap_ready_;
 void ub_codec_rmap_init_(void);
 
-/* The row of cp (>= 0x80), or NULL when no codec encodes it. */
-static inline const ub_codec_row *ub_codec_row_of(uint32_t cp)
+/* Build the reverse map if it is not built yet. */
+static inline void ub_codec_rmap_ensure(void)
 {
     if (!__atomic_load_n(&ub_codec_rmap_ready_, __ATOMIC_ACQUIRE))
         ub_codec_rmap_init_();
+}
+
+/* ub_codec_row_of() for a loop that called ub_codec_rmap_ensure() first. */
+static inline const ub_codec_row *ub_codec_row_at(uint32_t cp)
+{
     if (cp > 0xFFFF)
         return 0;
     uint16_t k = ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
     return k ? &ub_codec_rows_[k] : 0;
+}
+
+/* The row of cp (>= 0x80), or NULL when no codec encodes it. */
+static inline const ub_codec_row *ub_codec_row_of(uint32_t cp)
+{
+    ub_codec_rmap_ensure();
+    return ub_codec_row_at(cp);
 }
 
 /* The codecs in which some continuation byte (0x80..0xBF) can go missing:

@@ -105,6 +105,9 @@ struct run {
                                1 in the run, 2 after its lossless repair */
     ub_codec_mask line_weak;    /* codecs of convincing repairs nearby,
                                    which stand for weak evidence */
+    int shaped;             /* could_be_mojibake() of the run is known: */
+    ub_codec_mask cbm, cbm_weak;    /* (a run is evaluated up to four times) */
+    size_t cbm_at;
 };
 
 /* A lossless candidate kept for the line-level decision. */
@@ -258,9 +261,10 @@ static double lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint
 {
     double sc = 0;
     uint32_t c2 = l2, c1 = l1;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t i = 0; i < n + nright && i < n + 2; i++) {
         uint32_t c = i < n ? t[i] : right[i - n];
-        double lp = ub_lm_logp(lm, c2, c1, c);
+        double lp = ub_lm_logp_in(lc, lm, c2, c1, c);
         /* controls and unassigned code points are never clean text */
         sc += lp > floor || bad_output(c) ? lp : floor;
         if (sc <= stop)
@@ -415,6 +419,7 @@ static int offer_inner_legacy(struct eval *e, ub_hyp *h, const uint32_t *out, si
 static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row **rows)
 {
     ub_codec_mask enc = UB_CODEC_ALL, odd = 0, bad = 0, need1 = 0, need2 = 0, need3 = 0;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         if (t[i] < 0x80) {
             rows[i] = NULL;
@@ -422,7 +427,7 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
             need1 = need2 = need3 = 0;
             continue;
         }
-        const ub_codec_row *row = rows[i] = ub_codec_row_of(t[i]);
+        const ub_codec_row *row = rows[i] = ub_codec_row_at(t[i]);
         if (!row)
             return 0;
         ub_codec_mask cont = row->cont, inseq = need1 | need2 | need3;
@@ -809,12 +814,13 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     const ub_codec_row **rows = s->rows;
     int foreign[UB_NCODECS] = { 0 };
     size_t nonascii = 0;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         rows[i] = NULL;
         if (t[i] < 0x80 || t[i] == 0xFFFD)
             continue;
         nonascii++;
-        rows[i] = ub_codec_row_of(t[i]);
+        rows[i] = ub_codec_row_at(t[i]);
         ub_codec_mask m = rows[i] ? rows[i]->mask : 0;
         for (ub_codec_mask f = ~m & e->maybe; f; f &= f - 1)
             foreign[__builtin_ctz(f)]++;
@@ -1326,6 +1332,7 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
 {
     ub_codec_mask prev_lead = 0, paired = 0, weak = 0;
     size_t at = 0;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
@@ -1343,7 +1350,7 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
             prev_lead = 0;
             continue;
         }
-        const ub_codec_row *row = ub_codec_row_of(c);
+        const ub_codec_row *row = ub_codec_row_at(c);
         paired |= row ? prev_lead & row->cont : 0;
         prev_lead = row ? row->lead : 0;
     }
@@ -1390,7 +1397,7 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
             prev_lead = 0;
             continue;
         }
-        const ub_codec_row *row = ub_codec_row_of(c);
+        const ub_codec_row *row = ub_codec_row_at(c);     /* (any_pairs ensured the map) */
         ub_codec_mask lead = 0, cont = 0, lead3 = 0, lead4 = 0;
         if (row) {
             lead = row->lead & paired;
@@ -1459,6 +1466,11 @@ static ub_codec_mask cut_codecs(const uint32_t *t, size_t n)
  * *cjk whether the multibyte codecs should be tried.  A run for which it
  * finds neither is clean, whatever follows: line_is_clean() relies on it.
  */
+static ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
+                                 uint32_t l1, ub_codec_mask line_weak, ub_codec_mask maybe,
+                                 ub_codec_mask weak, size_t w, int *weak_ok, int *weak_gated,
+                                 int *cjk);
+
 static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int joined,
                               uint32_t l2, uint32_t l1, ub_codec_mask line_weak, int *weak_ok,
                               int *weak_gated, int *cjk)
@@ -1466,6 +1478,15 @@ static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int
     ub_codec_mask weak;
     size_t w;
     ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w);
+    return gate_finish(lm, in, n, l2, l1, line_weak, maybe, weak, w, weak_ok, weak_gated, cjk);
+}
+
+/* The rest of run_gate(), given what could_be_mojibake() found. */
+static inline ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n,
+                                        uint32_t l2, uint32_t l1, ub_codec_mask line_weak,
+                                        ub_codec_mask maybe, ub_codec_mask weak, size_t w,
+                                        int *weak_ok, int *weak_gated, int *cjk)
+{
     *weak_ok = 0;
     /* weak evidence counts only where the lead character reads badly, or,
      * under their codecs, where repairs nearby stand for it (line_weak) */
@@ -1584,8 +1605,12 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->nk = 0;
 
     int cjk;
-    e.maybe = run_gate(ctx->lm, e.in, e.n, r->c1t > r->c1, l2, l1, r->line_weak, &e.weak_ok,
-                       &r->weak_gated, &cjk);
+    if (!r->shaped) {
+        r->cbm = could_be_mojibake(e.in, e.n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at);
+        r->shaped = 1;
+    }
+    e.maybe = gate_finish(ctx->lm, e.in, e.n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
+                          r->cbm_at, &e.weak_ok, &r->weak_gated, &cjk);
     if (r->line_weak) {
         e.line_cut = cut_codecs(e.in, r->c1t - r->c0) & r->line_weak;
         e.maybe |= e.line_cut;
@@ -2253,6 +2278,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
         return -1;
     uint32_t *t = s->cp;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; ) {
         size_t a = ub_ascii_prefix(seg + i, n - i);
         if (a >= 2)
@@ -2262,19 +2288,42 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         i += a;
         if (i == n)
             break;
+        /* decode the run and take any_pairs() along: within a run every
+         * character is non-ASCII, so a lead is weak only at its end,
+         * before ASCII or the end of the segment alike */
         size_t k = 0;
+        ub_codec_mask prev_lead = 0, paired = 0;
         while (i < n && seg[i] >= 0x80) {
-            int len = ub_utf8_decode(seg + i, n - i, &t[k]);
-            if (!len || t[k] == 0xFFFD)
-                return 0;
-            k++;
+            uint8_t b = seg[i];
+            uint32_t cp;
+            int len;
+            if (b >= 0xC2 && b < 0xE0 && i + 1 < n && ub_utf8_is_cont(seg[i + 1])) {
+                cp = (uint32_t)(b & 0x1F) << 6 | (seg[i + 1] & 0x3F);
+                len = 2;
+            } else {
+                len = ub_utf8_decode(seg + i, n - i, &cp);
+                if (!len || cp == 0xFFFD)
+                    return 0;
+            }
+            if (cp < 0xA0)
+                return 0;       /* a C1 control: the gate takes every codec */
+            t[k++] = cp;
             i += (size_t)len;
+            const ub_codec_row *row = ub_codec_row_at(cp);
+            paired |= row ? prev_lead & row->cont : 0;
+            prev_lead = row ? row->lead : 0;
         }
-        int joined = i < n && is_joiner(seg[i]), weak_ok, gated, cjk;
-        if (joined)
-            t[k] = seg[i];
-        if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk) || cjk)
+        int weak_ok, gated, cjk;
+        if (paired) {
+            int joined = i < n && is_joiner(seg[i]);
+            if (joined)
+                t[k] = seg[i];
+            if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk) || cjk)
+                return 0;
+        } else if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, prev_lead, k - 1, &weak_ok, &gated,
+                               &cjk) || cjk) {
             return 0;
+        }
         if (k >= 2)
             c2 = t[k - 2], c1 = t[k - 1];
         else

@@ -298,25 +298,18 @@ static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c
  * The detector asks for the same trigrams again and again (every candidate
  * repair of a run is scored, and text repeats its words), and a table
  * lookup that misses the trigram costs three hash probes into 7 MB.  A
- * small direct-mapped cache per thread answers most of them: 16384 entries
- * of (c2, c1, c) -> log P, 256 KiB.  It is cleared when another model is
- * asked (ub_lm_open can give several; each has its own serial number, so
- * a model opened where a closed one was is told apart).
+ * small direct-mapped cache per thread answers most of them: 65536 entries
+ * of (c2, c1, c) -> log P, 1 MiB (dense mojibake, whose candidate repairs
+ * are many, missed 2.5 times as often with a quarter of that).  It is
+ * cleared when another model is asked (ub_lm_open can give several; each
+ * has its own serial number, so a model opened where a closed one was is
+ * told apart).
  */
-#define LP_CACHE_BITS 14
-
-struct lp_entry {
-    uint64_t key;           /* c2 << 42 | c1 << 21 | c, bit 63 set; 0: empty */
-    float lp;
-};
-
-static _Thread_local struct lp_entry lp_cache[1u << LP_CACHE_BITS];
+static _Thread_local ub_lm_cache_entry lp_cache[1u << UB_LM_CACHE_BITS];
 static _Thread_local uint64_t lp_cache_serial;
 
-float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
+ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm)
 {
-    if ((c2 | c1 | c) > 0x1FFFFF)
-        return logp_uncached(lm, c2, c1, c);
     if (lp_cache_serial != lm->serial) {
         /* serials start at 1: a thread's first model finds the cache as
          * it was made, empty, and its pages untouched */
@@ -324,13 +317,26 @@ float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
             memset(lp_cache, 0, sizeof lp_cache);
         lp_cache_serial = lm->serial;
     }
-    uint64_t key = 1ull << 63 | (uint64_t)c2 << 42 | (uint64_t)c1 << 21 | c;
-    struct lp_entry *e = &lp_cache[(key * 0x9E3779B97F4A7C15ull) >> (64 - LP_CACHE_BITS)];
+    return lp_cache;
+}
+
+float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, uint32_t c1,
+                      uint32_t c)
+{
+    if ((c2 | c1 | c) > 0x1FFFFF)
+        return logp_uncached(lm, c2, c1, c);
+    uint64_t key = ub_lm_cache_key(c2, c1, c);
+    ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
     if (e->key != key) {
         e->key = key;
         e->lp = logp_uncached(lm, c2, c1, c);
     }
     return e->lp;
+}
+
+float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
+{
+    return ub_lm_logp_in(ub_lm_cache_for(lm), lm, c2, c1, c);
 }
 
 int ub_lm_known(const ub_lm *lm, uint32_t cp)
@@ -340,9 +346,10 @@ int ub_lm_known(const ub_lm *lm, uint32_t cp)
 
 double ub_lm_score(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *s, size_t n)
 {
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
-        sum += ub_lm_logp(lm, c2, c1, s[i]);
+        sum += ub_lm_logp_in(lc, lm, c2, c1, s[i]);
         c2 = c1;
         c1 = s[i];
     }

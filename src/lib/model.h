@@ -73,6 +73,46 @@ void ub_lm_close(ub_lm *lm);
 float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c);
 
 /**
+ * The thread's cache of ub_lm_logp(), made ready for lm, for loops that ask
+ * many times: ub_lm_logp_in(cache, lm, ...) is ub_lm_logp(lm, ...) with
+ * a hit answered inline.  Valid until the thread asks another model.
+ */
+typedef struct {
+    uint64_t key;           /* c2 << 42 | c1 << 21 | c, bit 63 set; 0: empty */
+    float lp;
+} ub_lm_cache_entry;
+
+#define UB_LM_CACHE_BITS 16
+
+ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm);
+
+/** A lookup that missed (or is out of the cache's range). */
+float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, uint32_t c1,
+                      uint32_t c);
+
+static inline uint64_t ub_lm_cache_key(uint32_t c2, uint32_t c1, uint32_t c)
+{
+    return 1ull << 63 | (uint64_t)c2 << 42 | (uint64_t)c1 << 21 | c;
+}
+
+static inline ub_lm_cache_entry *ub_lm_cache_slot(ub_lm_cache_entry *cache, uint64_t key)
+{
+    return &cache[(key * 0x9E3779B97F4A7C15ull) >> (64 - UB_LM_CACHE_BITS)];
+}
+
+static inline float ub_lm_logp_in(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2,
+                                  uint32_t c1, uint32_t c)
+{
+    if ((c2 | c1 | c) <= 0x1FFFFF) {
+        uint64_t key = ub_lm_cache_key(c2, c1, c);
+        const ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
+        if (e->key == key)
+            return e->lp;
+    }
+    return ub_lm_logp_fill(cache, lm, c2, c1, c);
+}
+
+/**
  * Sum of ub_lm_logp() over a UTF-32 string.
  * @param c2, c1 left context (UB_LM_BOS if none).
  * @param s, n   the string; n == 0 gives 0.

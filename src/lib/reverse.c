@@ -215,9 +215,22 @@ static void set_policy(struct lossy_env *e, uint32_t policy)
 {
     e->policy = policy;
     e->dropmask = 0;
-    for (int b = 0x80; b < 0xC0; b++)
-        if (droppable(e, (uint8_t)b))
-            e->dropmask |= 1ull << (b - 0x80);
+    if (!allowed(e, UB_OP_DROP))
+        return;
+    /* droppable() for 0x80..0xBF at once: the codec's lossy bits of those
+     * bytes are the first eight bytes of its table, bit b - 0x80 */
+    uint64_t m = 0;
+    if (!e->loss->restore_only && (policy >> UB_OP_DROP & 1)) {
+        const uint8_t *l = ub_codec_tables[e->codec].lossy;
+        for (int j = 0; j < 8; j++)
+            m |= (uint64_t)l[j] << (8 * j);
+    }
+    m &= ~(1ull << (0xA0 - 0x80) | 1ull << (0xAD - 0x80));
+    if (e->loss->cost_drop_nbsp >= 0)
+        m |= 1ull << (0xA0 - 0x80);
+    if (e->loss->cost_drop_shy >= 0)
+        m |= 1ull << (0xAD - 0x80);
+    e->dropmask = m;
 }
 
 /* Bytes an item can stand for as a continuation/first byte; returns count. */
@@ -518,6 +531,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
     s->hist_len = 0;
     ring[0][0] = (struct bstate){ 0, l2, l1, -1 };
     nring[0] = 1;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t p = 0; p < n; p++) {
         int r = (int)(p % RING);
         if (!nring[r])
@@ -531,7 +545,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
                 if (ub_reserve((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
                     return -1;
                 struct bstate ns;
-                ns.score = st->score + ub_lm_logp(lm, st->c2, st->c1, o->cp) - o->cost;
+                ns.score = st->score + ub_lm_logp_in(lc, lm, st->c2, st->c1, o->cp) - o->cost;
                 ns.c2 = st->c1;
                 ns.c1 = o->cp;
                 ns.hist = (int32_t)s->hist_len;
