@@ -597,14 +597,17 @@ static int policies(const struct lossy_env *e, uint32_t out[3])
         pass |= x->kind == IT_BYTE && x->byte != 0xA0 && x->byte != 0xAD &&
                 ub_codec_is_lossy(e->codec, x->byte);
     }
-    uint32_t drop = pass ? 0 : 1u << UB_OP_DROP;
     int k = 0;
-    if (sub) {
+    if (pass) {
+        /* the decoder passed one through: it lost none of them (a '?' or
+         * U+FFFD in the run was there before, or is another loss) */
+        out[k++] = 0;
+    } else if (sub) {
         out[k++] = 1u << UB_OP_FFFD;
     } else {
         if (q)
             out[k++] = 1u << UB_OP_QMARK;
-        out[k++] = drop;
+        out[k++] = 1u << UB_OP_DROP;
     }
     return k;
 }
