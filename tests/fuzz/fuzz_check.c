@@ -247,9 +247,22 @@ static int sb_forward(const fz_case *c, uint32_t **t, size_t *n, int *several)
             b.n = 0;
             fz_put_cp(&b, ch->cp);
             for (size_t j = 0; j < b.n; j++) {
-                switch (ch->ops[j]) {
+                /* a decoder loses the bytes it cannot read (undefined or
+                 * C1); a later process strips the codec's soft hyphen or
+                 * NBSP, or writes the NBSP as a space */
+                uint8_t x = b.p[j];
+                int undef = sb(inner)->lossy[x];
+                int shy_nbsp = (x == 0xA0 || x == 0xAD) && sb(inner)->sloppy[x] == x;
+                int op = ch->ops[j];
+                if ((op == UB_OP_DROP && !undef && !shy_nbsp) ||
+                    ((op == UB_OP_QMARK || op == UB_OP_FFFD) && !undef) ||
+                    (op == UB_OP_SPACE && !(x == 0xA0 && shy_nbsp))) {
+                    res = 0;
+                    goto out;
+                }
+                switch (op) {
                 case UB_OP_NONE:
-                    (*t)[(*n)++] = sb(inner)->sloppy[b.p[j]];
+                    (*t)[(*n)++] = sb(inner)->sloppy[x];
                     break;
                 case UB_OP_DROP:
                     break;
@@ -259,11 +272,7 @@ static int sb_forward(const fz_case *c, uint32_t **t, size_t *n, int *several)
                 case UB_OP_FFFD:
                     (*t)[(*n)++] = 0xFFFD;
                     break;
-                default:    /* UB_OP_SPACE: an NBSP byte written as a space */
-                    if (b.p[j] != 0xA0) {
-                        res = 0;
-                        goto out;
-                    }
+                default:    /* UB_OP_SPACE: the NBSP written as a space */
                     (*t)[(*n)++] = ' ';
                 }
             }

@@ -629,6 +629,79 @@ static void test_lossy_one_fate(void **state)
     }
 }
 
+/*
+ * 0xA0 and 0xAD are NBSP and soft hyphen in most codecs, letters in some:
+ * ibm866 reads them as "а" and "н", iso-8859-11 0xAD as "ญ", ibm437 0xA0
+ * as "á".  No process strips those or writes them as spaces, so a lossy
+ * reading must not assume it ("╨ x" under ibm866 is no "Р x").
+ */
+static void test_nbsp_shy_by_codec(void **state)
+{
+    (void)state;
+    static const struct {
+        int codec;
+        uint8_t lead[2];
+        int nlead;
+    } k[] = {
+        { UB_CODEC_CP866, { 0xD0 }, 1 },        /* Р is D0 A0, Э is D0 AD */
+        { UB_CODEC_CP437, { 0xC3 }, 1 },        /* à is C3 A0, í C3 AD */
+        { UB_CODEC_MACROMAN, { 0xC3 }, 1 },
+        { UB_CODEC_ISO11, { 0xE0, 0xB8 }, 2 },  /* อ is E0 B8 AD */
+        { UB_CODEC_KOI8R, { 0xD0 }, 1 },
+    };
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
+        uint32_t in[8];
+        size_t n = 0;
+        for (int j = 0; j < k[i].nlead; j++)
+            in[n++] = ub_codec_decode(k[i].codec, k[i].lead[j]);
+        in[n++] = ' ';
+        in[n++] = 'x';
+        ub_lossy_result r;
+        char label[64];
+        snprintf(label, sizeof label, "a lead before a space, %s",
+                 ub_codec_info_of(k[i].codec)->name);
+        /* whatever comes back replays with losses the codec can have */
+        if (reverse(k[i].codec, in, n, NULL, 0, &r, label) == 0)
+            assert_false(r.ops_used >> UB_OP_SPACE & 1);
+        /* and at the end of the run, where a byte may have been dropped */
+        if (reverse(k[i].codec, in, n - 2, NULL, 0, &r, label) == 0) {
+            for (size_t c = 0; c < r.nchars; c++) {
+                uint8_t u[4];
+                int len = ub_utf8_encode(r.chars[c].cp, u);
+                for (int j = 0; j < len && !r.chars[c].keep; j++)
+                    if (r.chars[c].ops[j] == UB_OP_DROP)
+                        assert_true(ub_codec_is_lossy(k[i].codec, u[j]));
+            }
+        }
+    }
+    /* nor does the forward check accept it */
+    ub_lchar er = { .cp = 0x0420, .ops = { UB_OP_NONE, UB_OP_SPACE } };    /* Р: D0 A0 */
+    uint32_t seen[2] = { ub_codec_decode(UB_CODEC_CP866, 0xD0), ' ' };
+    uint8_t u[8];
+    size_t nu = utf8_of(seen, 2, u);
+    ub_hyp h866 = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { UB_CODEC_CP866 },
+                    .ops_used = 1u << UB_OP_SPACE };
+    assert_int_equal(ub_check_forward_lossy(&h866, &er, 1, u, nu), 0);
+    er.ops[1] = UB_OP_DROP;
+    h866.ops_used = 1u << UB_OP_DROP;
+    assert_int_equal(ub_check_forward_lossy(&h866, &er, 1, u, nu - 1), 0);
+    ub_hyp h1252 = h866;
+    h1252.codec[0] = UB_CODEC_CP1252;               /* there 0xA0 is the NBSP */
+    seen[0] = ub_codec_decode(UB_CODEC_CP1252, 0xD0);
+    nu = utf8_of(seen, 1, u);
+    assert_int_equal(ub_check_forward_lossy(&h1252, &er, 1, u, nu), 1);
+
+    /* where they are NBSP and soft hyphen, they are restored */
+    uint32_t t[64], g[256];
+    size_t n = cps_of("Это", t);
+    size_t ng = garble(UB_CODEC_CP1251, L_SHY, t, n, g);
+    ub_lossy_result r;
+    assert_int_equal(reverse(UB_CODEC_CP1251, g, ng, NULL, 0, &r, "cp1251 shy"), 0);
+    assert_true(same_cps((uint32_t[]){ r.chars[0].cp, r.chars[1].cp, r.chars[2].cp }, 3, t, 3));
+    assert_int_equal(r.nchars, 3);
+    assert_int_equal(r.ngaps, 0);           /* restored, not guessed */
+}
+
 /* ------------------------------------------------------------------ */
 /* Lossy: generated cases                                              */
 /* ------------------------------------------------------------------ */
@@ -937,6 +1010,7 @@ int main(void)
         cmocka_unit_test(test_layer_cesu_and_errors),
         cmocka_unit_test(test_lossy_cases),
         cmocka_unit_test(test_lossy_one_fate),
+        cmocka_unit_test(test_nbsp_shy_by_codec),
         cmocka_unit_test(test_lossy_generated),
         cmocka_unit_test(test_lossy_two_layers),
         cmocka_unit_test(test_lossy_errors),
