@@ -502,11 +502,12 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
         s += ub_lm_junction(lm, c1, o->cp, after, na);
         int slot = g->nalt < UB_MAX_ALTS ? g->nalt++ : -1;
         if (slot < 0) {
-            slot = 0;
-            for (int j = 1; j < UB_MAX_ALTS; j++)
-                if (sc[j] < sc[slot])
+            /* full: the worst goes, but never the chosen one, which is
+             * listed whatever the others score (alt[0], see reverse.h) */
+            for (int j = 0; j < UB_MAX_ALTS; j++)
+                if (g->alt[j].cp != chars[k].cp && (slot < 0 || sc[j] < sc[slot]))
                     slot = j;
-            if (s <= sc[slot])
+            if (o->cp != chars[k].cp && s <= sc[slot])
                 continue;
         }
         sc[slot] = s;
