@@ -96,11 +96,13 @@ const char *ub_hyp_describe(const ub_hyp *h, char *buf, size_t size)
             sep = ", ";
         }
     }
+    /* each list opens with its label: the losses', else "mixed", else
+     * "partial" */
     if (h->nlegacy)
-        ADD(h->ops_used || h->nkeep ? ", " : "; mixed: ", num(t, h->nlegacy),
+        ADD(h->ops_used ? ", " : "; mixed: ", num(t, h->nlegacy),
             " windows-1252 byte", h->nlegacy > 1 ? "s" : "", " among the utf-8");
     if (h->nkeep)
-        ADD(h->ops_used ? ", " : "; partial: ", num(t, h->nkeep), " character",
+        ADD(h->ops_used || h->nlegacy ? ", " : "; partial: ", num(t, h->nkeep), " character",
             h->nkeep > 1 ? "s" : "", " left as is");
 #undef ADD
     return buf;

@@ -115,6 +115,11 @@ static void test_lossy(void **state)
     expect(&h, "utf-8 read as windows-1251, 1 layer; lossy: '?' substituted, 3 characters "
                "left as is");
     h.ops_used = 0;
+    h.nlegacy = 2;
+    h.nkeep = 1;
+    expect(&h, "utf-8 read as windows-1251, 1 layer; mixed: 2 windows-1252 bytes among the "
+               "utf-8, 1 character left as is");
+    h.ops_used = 0;
     h.nkeep = 4000000000u;
     h.nlegacy = 0;
     expect(&h, "utf-8 read as windows-1251, 1 layer; partial: 4000000000 characters left as is");
