@@ -1581,15 +1581,41 @@ static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
                         uint32_t l2, uint32_t l1)
 {
-    struct eval e = { 0 };
     r->l2 = l2;
     r->l1 = l1;
     r->weak_gated = 0;
+    r->out0 = s->out.n;
+    r->nout = 0;
+    r->score = -INFINITY;
+    r->k0 = s->ncands;
+    r->nk = 0;
+
+    /* the gate first: most runs end here */
+    const uint32_t *in = s->cp + r->c0;
+    size_t n = r->c1 - r->c0;
+    int cjk, weak_ok;
+    if (!r->shaped) {
+        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at);
+        r->shaped = 1;
+    }
+    ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
+                                      r->cbm_at, &weak_ok, &r->weak_gated, &cjk);
+    ub_codec_mask line_cut = 0;
+    if (r->line_weak) {
+        line_cut = cut_codecs(in, r->c1t - r->c0) & r->line_weak;
+        maybe |= line_cut;
+    }
+    if (!maybe && !cjk) {
+        r->certain_clean = 1;
+        return 0;
+    }
+
+    struct eval e = { 0 };
     e.ctx = ctx;
     e.s = s;
     e.r = r;
-    e.in = s->cp + r->c0;
-    e.n = r->c1 - r->c0;
+    e.in = in;
+    e.n = n;
     e.l2 = l2;
     e.l1 = l1;
     size_t k = (size_t)(r - s->runs);
@@ -1598,27 +1624,9 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.right = right;
     e.nright = nright;
     e.margin = MARGIN + ctx->bias / 10.0;
-    r->out0 = s->out.n;
-    r->nout = 0;
-    r->score = -INFINITY;
-    r->k0 = s->ncands;
-    r->nk = 0;
-
-    int cjk;
-    if (!r->shaped) {
-        r->cbm = could_be_mojibake(e.in, e.n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at);
-        r->shaped = 1;
-    }
-    e.maybe = gate_finish(ctx->lm, e.in, e.n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
-                          r->cbm_at, &e.weak_ok, &r->weak_gated, &cjk);
-    if (r->line_weak) {
-        e.line_cut = cut_codecs(e.in, r->c1t - r->c0) & r->line_weak;
-        e.maybe |= e.line_cut;
-    }
-    if (!e.maybe && !cjk) {
-        r->certain_clean = 1;
-        return 0;
-    }
+    e.maybe = maybe;
+    e.weak_ok = weak_ok;
+    e.line_cut = line_cut;
     ub_hyp h = { .kind = UB_HYP_UTF8 };
     if (e.maybe && search_utf8(&e, e.in, e.n, 0, &h, 0) < 0)
         return -1;
