@@ -840,10 +840,12 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
 
 /* Keep a lossy reconstruction as a candidate of the run (the best so far,
  * or one for the line decision): its characters, gaps and text go into the
- * arenas.  norig: the characters of the run it replaces. */
+ * arenas.  norig: the characters of the run it replaces.  later: a result
+ * of ub_reverse_lossy(), whose gaps are described only now that it is kept,
+ * and only for whoever reads them (mark mode, reports); else NULL. */
 static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, size_t nchars,
                       const ub_gapalt *gaps, size_t ngaps, double score, double cost,
-                      size_t norig)
+                      size_t norig, ub_lossy_result *later)
 {
     ub_detect_scratch *s = e->s;
     struct run *r = e->r;
@@ -859,6 +861,12 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
     int best = !r->nout || score > r->score;
     if (!best && score <= LINE_FLOOR)
         return 0;
+    if (later && (e->ctx->lossy == UNBAKE_LOSSY_MARK || e->ctx->report)) {
+        if (ub_reverse_lossy_gaps(s->beam, e->ctx->lm, later))
+            return -1;
+        gaps = later->gaps;
+        ngaps = later->ngaps;
+    }
     if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + nchars, sizeof *s->lch) ||
         ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + ngaps, sizeof *s->gaps) ||
         ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
@@ -1086,8 +1094,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             }
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
-            if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost,
-                           norig) < 0)
+            if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, cost, norig, &res) < 0)
                 return -1;
             if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
                 alias_lossy(e, before, c) < 0)
@@ -1235,7 +1242,8 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
         h.ops_used |= h.ops_used ? 0 : 1u << UB_OP_FFFD;
         double cost = res.cost + ub_mbcs_prior(id) / 10.0 + LOSSY_COST;
         double score = res.lm - lm_in - cost - e->margin;
-        if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost, n) < 0)
+        if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost, n,
+                       NULL) < 0)
             return -1;
     }
     return 0;
