@@ -626,6 +626,15 @@ static int add_alias(struct eval *e, size_t k, int was, int c, int depth)
     return 0;
 }
 
+/* Do codecs a and b encode the characters of rows[0..n) alike? */
+static int same_bytes(const ub_codec_row *const *rows, size_t n, int a, int b)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i] && rows[i]->byte[a] != rows[i]->byte[b])
+            return 0;
+    return 1;
+}
+
 static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, ub_hyp *h,
                        double cost)
 {
@@ -649,6 +658,13 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
     size_t seen_q[UB_NCODECS];      /* its offer log entry, or -1 */
     int seen_codec[UB_NCODECS];
     int nseen = 0;
+    /* most codecs that agree give the same bytes already: each distinct
+     * byte string (of codec bcodec[k]) is decoded once, and its reading,
+     * the first of seen[] that decodes alike, or -1 if it is not UTF-8,
+     * is known for the codecs after it */
+    uint64_t bhash[UB_NCODECS];
+    int bcodec[UB_NCODECS], bread[UB_NCODECS];
+    int nbytes = 0;
     const int *order = codec_order();
     for (int k = 0; k < UB_NCODECS && mask; k++) {
         int c = order[k];
@@ -658,18 +674,39 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         int cesu = 0;
         e->ctx->steps += n;
         /* ub_reverse_layer() on the rows: every character encodes */
-        for (size_t i = 0; i < n; i++)
-            s->tmp[i] = rows[i] ? rows[i]->byte[c] : (uint8_t)t[i];
-        long m = ub_reverse_utf8(s->tmp, n, 1, out, &cesu);
-        if (m < 0)
-            continue;
-        uint64_t hash = 1469598103934665603ull ^ (uint64_t)m;
-        for (long i = 0; i < m; i++)
-            hash = (hash ^ out[i]) * 1099511628211ull;
+        uint8_t *tb = s->tmp;
+        uint64_t bh = 1469598103934665603ull;
+        for (size_t i = 0; i < n; i++) {
+            tb[i] = rows[i] ? rows[i]->byte[c] : (uint8_t)t[i];
+            bh = (bh ^ tb[i]) * 1099511628211ull;
+        }
+        int same = -1;
+        for (int i = 0; i < nbytes && same < 0; i++)
+            if (bhash[i] == bh && same_bytes(rows, n, c, bcodec[i]))
+                same = i;
         int dup = -1;
-        for (int i = 0; i < nseen && dup < 0; i++)
-            if (seen[i] == hash)
-                dup = i;
+        uint64_t hash = 0;
+        long m = 0;
+        if (same >= 0) {
+            if (bread[same] < 0)
+                continue;
+            dup = bread[same];
+        } else {
+            bhash[nbytes] = bh;
+            bcodec[nbytes] = c;
+            m = ub_reverse_utf8(tb, n, 1, out, &cesu);
+            if (m < 0) {
+                bread[nbytes++] = -1;
+                continue;
+            }
+            hash = 1469598103934665603ull ^ (uint64_t)m;
+            for (long i = 0; i < m; i++)
+                hash = (hash ^ out[i]) * 1099511628211ull;
+            for (int i = 0; i < nseen && dup < 0; i++)
+                if (seen[i] == hash)
+                    dup = i;
+            bread[nbytes++] = dup >= 0 ? dup : nseen;
+        }
         if (dup >= 0) {
             if (e->logging && seen_q[dup] != (size_t)-1) {
                 if (ub_reserve((void **)&s->log, &s->logcap, s->nlog + 1, sizeof *s->log))
