@@ -483,6 +483,7 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
         if (e->opts[i].cp == chars[k].cp)
             next = e->opts[i].next;
     double sc[UB_MAX_ALTS];
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     g->index = k;
     g->nalt = 0;
     for (int i = 0; i < e->nopts; i++) {
@@ -494,7 +495,7 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
             dup |= g->alt[j].cp == o->cp;
         if (dup)
             continue;
-        double s = ub_lm_logp(lm, c2, c1, o->cp) - o->cost;
+        double s = ub_lm_logp_in(lc, lm, c2, c1, o->cp) - o->cost;
         s += ub_lm_junction(lm, c1, o->cp, after, na);
         int slot = g->nalt < UB_MAX_ALTS ? g->nalt++ : -1;
         if (slot < 0) {
@@ -726,6 +727,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     }
     double lmsc = 0;
     uint32_t c2 = l2, c1 = l1;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t i = 0; i < len; i++) {
         const ub_lchar *ch = &s->chars[i];
         int nb = ch->keep ? 0 : ch->cp < 0x80 ? 1 : ch->cp < 0x800 ? 2 : ch->cp < 0x10000 ? 3 : 4;
@@ -733,7 +735,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
             res->ops_used |= 1u << ch->ops[j];
         res->nkeep += ch->keep == 1;
         res->nlegacy += ch->keep == 2;
-        lmsc += ub_lm_logp(lm, c2, c1, ch->cp);
+        lmsc += ub_lm_logp_in(lc, lm, c2, c1, ch->cp);
         c2 = c1;
         c1 = ch->cp;
     }
@@ -972,6 +974,7 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     size_t it = 0;
     double lmsc = 0, inner_cost;
     uint32_t c2 = l2, c1 = l1;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t i = 0; i < len; i++) {
         const ub_lchar *ch = &s->chars[i];
         uint8_t u[4];
@@ -980,7 +983,7 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
             if (ch->ops[j] != UB_OP_DROP && it < m)
                 s->chosen[it++] = u[j];
         s->fin[i] = ch->cp;
-        lmsc += ub_lm_logp(lm, c2, c1, ch->cp);
+        lmsc += ub_lm_logp_in(lc, lm, c2, c1, ch->cp);
         c2 = c1;
         c1 = ch->cp;
     }
