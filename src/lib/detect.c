@@ -83,6 +83,14 @@ static const ub_lossmodel default_loss = {
 
 #define INVALID_CP 0xFFFFFFFFu
 
+/* Where a sum over a text stands: the terms before position i, and the two
+ * characters before it. */
+struct span {
+    double sc;
+    size_t i;
+    uint32_t c2, c1;
+};
+
 struct run {
     size_t c0, c1;          /* characters [c0, c1) of the segment */
     size_t c1t;             /* end of the span a lossy repair may take:
@@ -91,6 +99,7 @@ struct run {
     int certain_clean;      /* no hypothesis at all */
     int bytes;              /* holds bytes that are not UTF-8 */
     int fix;                /* decided: write the candidate */
+    int logged;             /* 1 + its entry in the logged runs, or 0 */
     double score;
     ub_hyp hyp;
     size_t out0, nout;      /* candidate in the out arena */
@@ -108,6 +117,35 @@ struct run {
     int shaped;             /* could_be_mojibake() of the run is known: */
     ub_codec_mask cbm, cbm_weak;    /* (a run is evaluated up to four times) */
     size_t cbm_at;
+};
+
+/* A run whose lossless offers are in the offer log (see struct offered). */
+struct logged {
+    size_t q0, nq;          /* its entries */
+    struct span in_st;      /* log P(run) over the run alone */
+    unsigned drop;          /* what search_mbcs() found (eval.drop) */
+    uint64_t steps;         /* the steps the search took */
+};
+
+/*
+ * The lossless search of a run (search_utf8, search_legacy, search_mbcs)
+ * depends on the run and its left context; only the scoring depends on
+ * what follows.  A run evaluated again with a new right context (a repair
+ * after it) replays the offers of its first evaluation instead of
+ * searching again: the sums over the texts, where they stopped, go on from
+ * there, and only the junction is scored anew.  Aliases replay in their
+ * place, so the candidate arenas and the alias count evolve as a search
+ * would have made them.
+ */
+struct offered {
+    int alias_of;           /* -1: an offer; else add_alias() of that entry's
+                               candidate, under codec c at depth */
+    int was, c, depth;
+    ub_hyp hyp;
+    double cost;
+    size_t t0, nt;          /* its text in the log's text arena */
+    struct span st;         /* its sum so far (over the text only) */
+    size_t cand;            /* its candidate in the replay, or -1 */
 };
 
 /* A lossless candidate kept for the line-level decision. */
@@ -147,6 +185,11 @@ struct ub_detect_scratch {
     size_t lrowcap[UB_MAX_LAYERS];
     uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
     size_t obufcap;
+    struct offered *log;    /* the offer log (struct offered) */
+    size_t nlog, logcap;
+    struct logged *lruns;   /* the runs it holds */
+    size_t nlruns, lruncap;
+    ub_u32vec ltxt;         /* its texts */
 };
 
 int ub_u32vec_reserve(ub_u32vec *a, size_t need)
@@ -182,6 +225,9 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->obuf);
     free(s->rows);
     free(s->cands);
+    free(s->log);
+    free(s->lruns);
+    free(s->ltxt.v);
     ub_beam_scratch_free(s->beam);
     free(s);
 }
@@ -246,6 +292,54 @@ static int has_nonascii(const uint32_t *t, size_t n)
     return 0;
 }
 
+/* The terms of t[st->i..n) added to st, as lm_span_core() adds them; 0 if
+ * the sum fell to stop or below (st then stands after that term), 1 when
+ * st reached the end of t. */
+static inline int span_text(ub_lm_cache_entry *lc, const ub_lm *lm, struct span *st,
+                            const uint32_t *t, size_t n, double floor, double stop)
+{
+    double sc = st->sc;
+    uint32_t c2 = st->c2, c1 = st->c1;
+    size_t i = st->i;
+    int done = 1;
+    for (; i < n; i++) {
+        uint32_t c = t[i];
+        double lp = ub_lm_logp_in(lc, lm, c2, c1, c);
+        /* controls and unassigned code points are never clean text */
+        sc += lp > floor || bad_output(c) ? lp : floor;
+        c2 = c1;
+        c1 = c;
+        if (sc <= stop) {
+            done = 0;
+            i++;
+            break;
+        }
+    }
+    *st = (struct span){ sc, i, c2, c1 };
+    return done;
+}
+
+/* The sum of a text that st has reached the end of, with the junction
+ * with the (at most) two characters right[] after it; -INFINITY if it
+ * falls to stop or below. */
+static inline double span_junction(ub_lm_cache_entry *lc, const ub_lm *lm, const struct span *st,
+                                   const uint32_t *right, size_t nright, double floor,
+                                   double stop)
+{
+    double sc = st->sc;
+    uint32_t c2 = st->c2, c1 = st->c1;
+    for (size_t i = 0; i < nright && i < 2; i++) {
+        uint32_t c = right[i];
+        double lp = ub_lm_logp_in(lc, lm, c2, c1, c);
+        sc += lp > floor || bad_output(c) ? lp : floor;
+        if (sc <= stop)
+            return -INFINITY;
+        c2 = c1;
+        c1 = c;
+    }
+    return sc;
+}
+
 /*
  * log P(t | l2 l1) plus the junction with the two characters after it.
  * With floor, no character counts below it: the text as it is may be odd
@@ -259,20 +353,26 @@ static double lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint
                            size_t n, const uint32_t *right, size_t nright, double floor,
                            double stop)
 {
-    double sc = 0;
-    uint32_t c2 = l2, c1 = l1;
     ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
-    for (size_t i = 0; i < n + nright && i < n + 2; i++) {
-        uint32_t c = i < n ? t[i] : right[i - n];
-        double lp = ub_lm_logp_in(lc, lm, c2, c1, c);
-        /* controls and unassigned code points are never clean text */
-        sc += lp > floor || bad_output(c) ? lp : floor;
-        if (sc <= stop)
-            return -INFINITY;
-        c2 = c1;
-        c1 = c;
-    }
-    return sc;
+    struct span st = { 0, 0, l2, l1 };
+    if (!span_text(lc, lm, &st, t, n, floor, stop))
+        return -INFINITY;
+    return span_junction(lc, lm, &st, right, nright, floor, stop);
+}
+
+/* lm_span_core() from where st stands in t (st goes on to where the text
+ * ends or the sum stopped).  The terms are <= 0: a sum that was at or
+ * below stop after some term stays there, so a sum stopped early for one
+ * stop goes on for a lower one. */
+static double lm_span_resume(const ub_lm *lm, struct span *st, const uint32_t *t, size_t n,
+                             const uint32_t *right, size_t nright, double floor, double stop)
+{
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
+    if (st->i > 0 && st->sc <= stop)
+        return -INFINITY;
+    if (!span_text(lc, lm, st, t, n, floor, stop))
+        return -INFINITY;
+    return span_junction(lc, lm, st, right, nright, floor, stop);
 }
 
 static double lm_span_floor(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
@@ -285,12 +385,6 @@ static double lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t 
                       const uint32_t *right, size_t nright)
 {
     return lm_span_core(lm, l2, l1, t, n, right, nright, -INFINITY, -INFINITY);
-}
-
-static double lm_span_until(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
-                            size_t n, const uint32_t *right, size_t nright, double stop)
-{
-    return lm_span_core(lm, l2, l1, t, n, right, nright, -INFINITY, stop);
 }
 
 static double codec_prior(int c)
@@ -319,6 +413,10 @@ struct eval {
                                a sequence of the run is cut short */
     unsigned drop;          /* multibyte codecs (bit per id) that read the
                                run as UTF-8 with a few bytes dropped */
+    int logging;            /* offers go into the offer log */
+    int replay;             /* the offers come from the log */
+    struct logged *lr;      /* the run's entry in the logged runs, or NULL */
+    size_t last_q;          /* the log entry of the last offer, or -1 */
 };
 
 static uint32_t hyp_key(const ub_hyp *h)
@@ -329,25 +427,31 @@ static uint32_t hyp_key(const ub_hyp *h)
     return k;
 }
 
-/* Keep cand as the run's candidate if it scores best so far. */
-static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t nout, double cost)
+static int add_alias(struct eval *e, size_t k, int was, int c, int depth);
+
+/* Keep out as the run's candidate if it scores best so far; st: where the
+ * sum over out stands (nothing summed yet, or as a replay left it). */
+static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t nout,
+                        double cost, struct span *st)
 {
-    if (has_bad_output(out, nout))
-        return 0;
-    if (nout == e->n && !memcmp(out, e->in, nout * sizeof *out))
-        return 0;
-    e->found = 1;
     if (!e->have_lm_in) {
-        e->lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, e->in, e->n, e->right, e->nright,
-                                 IN_FLOOR);
+        /* the run alone is summed once a run, for the replays as well */
+        struct span own, *in = e->lr ? &e->lr->in_st : &own;
+        if (!e->replay) {
+            *in = (struct span){ 0, 0, e->l2, e->l1 };
+            span_text(ub_lm_cache_for(e->ctx->lm), e->ctx->lm, in, e->in, e->n, IN_FLOOR,
+                      -INFINITY);
+        }
+        e->lm_in = span_junction(ub_lm_cache_for(e->ctx->lm), e->ctx->lm, in, e->right,
+                                 e->nright, IN_FLOOR, -INFINITY);
         e->have_lm_in = 1;
     }
     /* a candidate that can neither be the best nor count for the line
      * need not be scored to the end */
     double keep_above = e->r->nout ? (e->r->score < LINE_FLOOR ? e->r->score : LINE_FLOOR)
                                    : -INFINITY;
-    double lm_out = lm_span_until(e->ctx->lm, e->l2, e->l1, out, nout, e->right, e->nright,
-                                  keep_above + e->lm_in + cost + e->margin);
+    double lm_out = lm_span_resume(e->ctx->lm, st, out, nout, e->right, e->nright, -INFINITY,
+                                   keep_above + e->lm_in + cost + e->margin);
     if (lm_out == -INFINITY)
         return 0;
     double score = lm_out - e->lm_in - cost - e->margin;
@@ -375,6 +479,55 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
     e->r->ng = 0;
     e->r->l0 = (size_t)-1;
     e->r->cend = e->r->c1;
+    return 0;
+}
+
+/* Offer out as a candidate of the run (offer_scored), into the offer log
+ * as well while the run's first evaluation is logged. */
+static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t nout, double cost)
+{
+    e->last_q = (size_t)-1;
+    if (has_bad_output(out, nout))
+        return 0;
+    if (nout == e->n && !memcmp(out, e->in, nout * sizeof *out))
+        return 0;
+    e->found = 1;
+    struct span st = { 0, 0, e->l2, e->l1 };
+    if (!e->logging)
+        return offer_scored(e, h, out, nout, cost, &st);
+    ub_detect_scratch *s = e->s;
+    if (ub_reserve((void **)&s->log, &s->logcap, s->nlog + 1, sizeof *s->log) ||
+        ub_u32vec_reserve(&s->ltxt, s->ltxt.n + nout))
+        return -1;
+    size_t q = s->nlog++;
+    s->log[q] = (struct offered){ -1, 0, 0, 0, *h, cost, s->ltxt.n, nout, st, (size_t)-1 };
+    memcpy(s->ltxt.v + s->ltxt.n, out, nout * sizeof *out);
+    s->ltxt.n += nout;
+    e->last_q = q;
+    return offer_scored(e, h, out, nout, cost, &s->log[q].st);
+}
+
+/* The lossless offers of the run's first evaluation once more (see struct
+ * offered), scored against the right context now. */
+static int replay_offers(struct eval *e)
+{
+    ub_detect_scratch *s = e->s;
+    const struct logged *lr = e->lr;
+    for (size_t q = lr->q0; q < lr->q0 + lr->nq; q++) {
+        struct offered *o = &s->log[q];
+        if (o->alias_of >= 0) {
+            if (add_alias(e, s->log[o->alias_of].cand, o->was, o->c, o->depth) < 0)
+                return -1;
+            continue;
+        }
+        e->found = 1;
+        size_t before = s->ncands;
+        if (offer_scored(e, &o->hyp, s->ltxt.v + o->t0, o->nt, o->cost, &o->st) < 0)
+            return -1;
+        o->cand = s->ncands > before ? before : (size_t)-1;
+    }
+    e->drop = lr->drop;
+    e->ctx->steps += lr->steps;
     return 0;
 }
 
@@ -473,6 +626,15 @@ static int add_alias(struct eval *e, size_t k, int was, int c, int depth)
     return 0;
 }
 
+/* Do codecs a and b encode the characters of rows[0..n) alike? */
+static int same_bytes(const ub_codec_row *const *rows, size_t n, int a, int b)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i] && rows[i]->byte[a] != rows[i]->byte[b])
+            return 0;
+    return 1;
+}
+
 static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, ub_hyp *h,
                        double cost)
 {
@@ -493,8 +655,16 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
      * alike, and a lossy run on the line may say which of them it was. */
     uint64_t seen[UB_NCODECS];
     size_t seen_cand[UB_NCODECS];   /* its candidate, or -1 */
+    size_t seen_q[UB_NCODECS];      /* its offer log entry, or -1 */
     int seen_codec[UB_NCODECS];
     int nseen = 0;
+    /* most codecs that agree give the same bytes already: each distinct
+     * byte string (of codec bcodec[k]) is decoded once, and its reading,
+     * the first of seen[] that decodes alike, or -1 if it is not UTF-8,
+     * is known for the codecs after it */
+    uint64_t bhash[UB_NCODECS];
+    int bcodec[UB_NCODECS], bread[UB_NCODECS];
+    int nbytes = 0;
     const int *order = codec_order();
     for (int k = 0; k < UB_NCODECS && mask; k++) {
         int c = order[k];
@@ -504,19 +674,47 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         int cesu = 0;
         e->ctx->steps += n;
         /* ub_reverse_layer() on the rows: every character encodes */
-        for (size_t i = 0; i < n; i++)
-            s->tmp[i] = rows[i] ? rows[i]->byte[c] : (uint8_t)t[i];
-        long m = ub_reverse_utf8(s->tmp, n, 1, out, &cesu);
-        if (m < 0)
-            continue;
-        uint64_t hash = 1469598103934665603ull ^ (uint64_t)m;
-        for (long i = 0; i < m; i++)
-            hash = (hash ^ out[i]) * 1099511628211ull;
+        uint8_t *tb = s->tmp;
+        uint64_t bh = 1469598103934665603ull;
+        for (size_t i = 0; i < n; i++) {
+            tb[i] = rows[i] ? rows[i]->byte[c] : (uint8_t)t[i];
+            bh = (bh ^ tb[i]) * 1099511628211ull;
+        }
+        int same = -1;
+        for (int i = 0; i < nbytes && same < 0; i++)
+            if (bhash[i] == bh && same_bytes(rows, n, c, bcodec[i]))
+                same = i;
         int dup = -1;
-        for (int i = 0; i < nseen && dup < 0; i++)
-            if (seen[i] == hash)
-                dup = i;
+        uint64_t hash = 0;
+        long m = 0;
+        if (same >= 0) {
+            if (bread[same] < 0)
+                continue;
+            dup = bread[same];
+        } else {
+            bhash[nbytes] = bh;
+            bcodec[nbytes] = c;
+            m = ub_reverse_utf8(tb, n, 1, out, &cesu);
+            if (m < 0) {
+                bread[nbytes++] = -1;
+                continue;
+            }
+            hash = 1469598103934665603ull ^ (uint64_t)m;
+            for (long i = 0; i < m; i++)
+                hash = (hash ^ out[i]) * 1099511628211ull;
+            for (int i = 0; i < nseen && dup < 0; i++)
+                if (seen[i] == hash)
+                    dup = i;
+            bread[nbytes++] = dup >= 0 ? dup : nseen;
+        }
         if (dup >= 0) {
+            if (e->logging && seen_q[dup] != (size_t)-1) {
+                if (ub_reserve((void **)&s->log, &s->logcap, s->nlog + 1, sizeof *s->log))
+                    return -1;
+                s->log[s->nlog++] = (struct offered){ .alias_of = (int)seen_q[dup],
+                                                      .was = seen_codec[dup], .c = c,
+                                                      .depth = depth };
+            }
             if (add_alias(e, seen_cand[dup], seen_codec[dup], c, depth) < 0)
                 return -1;
             continue;
@@ -533,6 +731,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         size_t before = s->ncands;
         if (offer(e, h, out, (size_t)m, c2) < 0)
             return -1;
+        seen_q[nseen] = e->last_q;
         seen_cand[nseen++] = s->ncands > before ? before : (size_t)-1;
         if (offer_inner_legacy(e, h, out, (size_t)m, c2) < 0)
             return -1;
@@ -678,10 +877,12 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
 
 /* Keep a lossy reconstruction as a candidate of the run (the best so far,
  * or one for the line decision): its characters, gaps and text go into the
- * arenas.  norig: the characters of the run it replaces. */
+ * arenas.  norig: the characters of the run it replaces.  later: a result
+ * of ub_reverse_lossy(), whose gaps are described only now that it is kept,
+ * and only for whoever reads them (mark mode, reports); else NULL. */
 static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, size_t nchars,
                       const ub_gapalt *gaps, size_t ngaps, double score, double cost,
-                      size_t norig)
+                      size_t norig, ub_lossy_result *later)
 {
     ub_detect_scratch *s = e->s;
     struct run *r = e->r;
@@ -697,6 +898,12 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
     int best = !r->nout || score > r->score;
     if (!best && score <= LINE_FLOOR)
         return 0;
+    if (later && (e->ctx->lossy == UNBAKE_LOSSY_MARK || e->ctx->report)) {
+        if (ub_reverse_lossy_gaps(s->beam, e->ctx->lm, later))
+            return -1;
+        gaps = later->gaps;
+        ngaps = later->ngaps;
+    }
     if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + nchars, sizeof *s->lch) ||
         ub_reserve((void **)&s->gaps, &s->gapcap, s->ngaps + ngaps, sizeof *s->gaps) ||
         ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
@@ -924,8 +1131,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             }
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
-            if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost,
-                           norig) < 0)
+            if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, cost, norig, &res) < 0)
                 return -1;
             if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
                 alias_lossy(e, before, c) < 0)
@@ -1073,7 +1279,8 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
         h.ops_used |= h.ops_used ? 0 : 1u << UB_OP_FFFD;
         double cost = res.cost + ub_mbcs_prior(id) / 10.0 + LOSSY_COST;
         double score = res.lm - lm_in - cost - e->margin;
-        if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost, n) < 0)
+        if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost, n,
+                       NULL) < 0)
             return -1;
     }
     return 0;
@@ -1578,18 +1785,95 @@ static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
     return 0;
 }
 
-static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
-                        uint32_t l2, uint32_t l1)
+/* offers: OFFERS_LOG to log the lossless offers where a repair may follow
+ * the run closely (the first evaluation), OFFERS_REPLAY to replay them (the
+ * run's left context and line support as when they were logged), else 0. */
+#define OFFERS_LOG 1
+#define OFFERS_REPLAY 2
+
+/* The lossless searches of a run past its gate (search_utf8, search_legacy,
+ * search_mbcs), or their replay. */
+static int lossless_search(struct eval *e, int cjk, int offers)
 {
-    struct eval e = { 0 };
+    unbake_ctx *ctx = e->ctx;
+    ub_detect_scratch *s = e->s;
+    if (offers == OFFERS_REPLAY) {
+        e->lr = &s->lruns[e->r->logged - 1];
+        e->replay = 1;
+        int rc = replay_offers(e);
+        e->replay = 0;
+        e->lr = NULL;
+        return rc;
+    }
+    uint64_t steps0 = ctx->steps;
+    size_t k = (size_t)(e->r - s->runs);
+    if (offers == OFFERS_LOG && k + 1 < s->nruns && s->runs[k + 1].c0 <= e->r->c1 + 2) {
+        if (ub_reserve((void **)&s->lruns, &s->lruncap, s->nlruns + 1, sizeof *s->lruns))
+            return -1;
+        e->lr = &s->lruns[s->nlruns];
+        e->lr->q0 = s->nlog;
+        e->logging = 1;
+    }
+    ub_hyp h = { .kind = UB_HYP_UTF8 };
+    if (e->maybe && search_utf8(e, e->in, e->n, 0, &h, 0) < 0)
+        return -1;
+    /* C1 controls that the input stage itself produced (undefined bytes of
+     * a legacy codec) are what that text holds, not a misreading */
+    if (e->maybe && !(ctx->input && ub_input_transcoding(ctx->input)) && search_legacy(e) < 0)
+        return -1;
+    if (cjk && search_mbcs(e) < 0)
+        return -1;
+    if (e->logging) {
+        e->lr->nq = s->nlog - e->lr->q0;
+        e->lr->drop = e->drop;
+        e->lr->steps = ctx->steps - steps0;
+        e->r->logged = (int)++s->nlruns;
+        e->logging = 0;
+    }
+    e->lr = NULL;
+    return 0;
+}
+
+static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
+                        uint32_t l2, uint32_t l1, int offers)
+{
+    if (offers == OFFERS_REPLAY && !r->logged)
+        offers = 0;
     r->l2 = l2;
     r->l1 = l1;
     r->weak_gated = 0;
+    r->out0 = s->out.n;
+    r->nout = 0;
+    r->score = -INFINITY;
+    r->k0 = s->ncands;
+    r->nk = 0;
+
+    /* the gate first: most runs end here */
+    const uint32_t *in = s->cp + r->c0;
+    size_t n = r->c1 - r->c0;
+    int cjk, weak_ok;
+    if (!r->shaped) {
+        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at);
+        r->shaped = 1;
+    }
+    ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
+                                      r->cbm_at, &weak_ok, &r->weak_gated, &cjk);
+    ub_codec_mask line_cut = 0;
+    if (r->line_weak) {
+        line_cut = cut_codecs(in, r->c1t - r->c0) & r->line_weak;
+        maybe |= line_cut;
+    }
+    if (!maybe && !cjk) {
+        r->certain_clean = 1;
+        return 0;
+    }
+
+    struct eval e = { 0 };
     e.ctx = ctx;
     e.s = s;
     e.r = r;
-    e.in = s->cp + r->c0;
-    e.n = r->c1 - r->c0;
+    e.in = in;
+    e.n = n;
     e.l2 = l2;
     e.l1 = l1;
     size_t k = (size_t)(r - s->runs);
@@ -1598,35 +1882,10 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.right = right;
     e.nright = nright;
     e.margin = MARGIN + ctx->bias / 10.0;
-    r->out0 = s->out.n;
-    r->nout = 0;
-    r->score = -INFINITY;
-    r->k0 = s->ncands;
-    r->nk = 0;
-
-    int cjk;
-    if (!r->shaped) {
-        r->cbm = could_be_mojibake(e.in, e.n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at);
-        r->shaped = 1;
-    }
-    e.maybe = gate_finish(ctx->lm, e.in, e.n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
-                          r->cbm_at, &e.weak_ok, &r->weak_gated, &cjk);
-    if (r->line_weak) {
-        e.line_cut = cut_codecs(e.in, r->c1t - r->c0) & r->line_weak;
-        e.maybe |= e.line_cut;
-    }
-    if (!e.maybe && !cjk) {
-        r->certain_clean = 1;
-        return 0;
-    }
-    ub_hyp h = { .kind = UB_HYP_UTF8 };
-    if (e.maybe && search_utf8(&e, e.in, e.n, 0, &h, 0) < 0)
-        return -1;
-    /* C1 controls that the input stage itself produced (undefined bytes of
-     * a legacy codec) are what that text holds, not a misreading */
-    if (e.maybe && !(ctx->input && ub_input_transcoding(ctx->input)) && search_legacy(&e) < 0)
-        return -1;
-    if (cjk && search_mbcs(&e) < 0)
+    e.maybe = maybe;
+    e.weak_ok = weak_ok;
+    e.line_cut = line_cut;
+    if (lossless_search(&e, cjk, offers) < 0)
         return -1;
     if (cjk && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
         uint32_t rt[2];
@@ -1962,6 +2221,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->ngaps = 0;
     s->ncands = 0;
     s->naliases = 0;
+    s->nlog = 0;
+    s->ltxt.n = 0;
+    s->nlruns = 0;
 
     /* evaluate every run, left context from tentative decisions */
     size_t prev = 0;
@@ -1982,7 +2244,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             r->l1 = c1;
             if (evaluate_bytes_run(ctx, s, r, seg, nch))
                 return UNBAKE_ENOMEM;
-        } else if (evaluate_run(ctx, s, r, nch, c2, c1)) {
+        } else if (evaluate_run(ctx, s, r, nch, c2, c1, OFFERS_LOG)) {
             return UNBAKE_ENOMEM;
         }
         r->tent = r->nout && (r->score > 0 || r->bytes);
@@ -2005,7 +2267,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         const struct run *next = &s->runs[k + 1];
         if (r->bytes || !next->tent || next->c0 > r->c1 + 2)
             continue;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, OFFERS_REPLAY))
             return UNBAKE_ENOMEM;
         r->tent = r->nout && r->score > 0;
     }
@@ -2041,7 +2303,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (!near || (!weak && !(cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
             continue;
         r->line_weak = near;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
             return UNBAKE_ENOMEM;
         r->line_weak = 0;
     }
@@ -2170,7 +2432,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (r->taken) {
             uint32_t l[2];
             context_before(s, k, seg_c2, seg_c1, l);
-            if (evaluate_run(ctx, s, r, nch, l[0], l[1]))
+            if (evaluate_run(ctx, s, r, nch, l[0], l[1], 0))
                 return UNBAKE_ENOMEM;
             if (r->nout && r->score > 0) {
                 int ok = verify(ctx, s, r, seg);

@@ -359,9 +359,12 @@ double ub_lm_score(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *s,
 double ub_lm_junction(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *right,
                       size_t nright)
 {
+    if (!nright)
+        return 0.0;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     double sc = 0.0;
     for (size_t i = 0; i < nright && i < 2; i++) {
-        sc += ub_lm_logp(lm, c2, c1, right[i]);
+        sc += ub_lm_logp_in(lc, lm, c2, c1, right[i]);
         c2 = c1;
         c1 = right[i];
     }

@@ -117,6 +117,23 @@ struct bstate {
 #define RING 5              /* a character spans at most 4 items */
 #define MAX_OPTS 512
 
+struct lossy_env {
+    const struct item *it;
+    size_t n;
+    int codec;
+    const ub_lossmodel *loss;
+    const uint32_t *in;
+    struct option *opts;
+    int nopts;
+    uint64_t *steps;
+    int c1_codec;           /* the codec reads all of 0x80..0x9F as C1 */
+    uint32_t policy;        /* what the decoder did with the bytes it could
+                               not read: bits UB_OP_DROP, _QMARK, _FFFD */
+    const struct setc *sets;    /* IT_SET candidates */
+    uint64_t dropmask;      /* bit b - 0x80: continuation byte b droppable
+                               under the policy (set_policy) */
+};
+
 struct ub_beam_scratch {
     struct item *items;
     size_t items_cap;
@@ -138,6 +155,16 @@ struct ub_beam_scratch {
     size_t chosen_cap;
     uint32_t *fin;          /* the final text */
     size_t fin_cap;
+    /* the last result's gaps, left for ub_reverse_lossy_gaps(): the search
+     * as it ended (its history stays in hist until the next search) */
+    size_t gap_pending;     /* gaps not yet described */
+    struct lossy_env genv;
+    ub_lossmodel gloss;     /* the loss model genv reads */
+    int32_t gbest;          /* the best state's history */
+    uint32_t gl2, gl1, gright[2];
+    size_t gnright;
+    uint32_t *items_of;     /* the item each character was read from */
+    size_t items_of_cap;
 };
 
 ub_beam_scratch *ub_beam_scratch_new(void)
@@ -158,25 +185,10 @@ void ub_beam_scratch_free(ub_beam_scratch *s)
     free(s->defs);
     free(s->chosen);
     free(s->fin);
+    free(s->items_of);
     free(s);
 }
 
-struct lossy_env {
-    const struct item *it;
-    size_t n;
-    int codec;
-    const ub_lossmodel *loss;
-    const uint32_t *in;
-    struct option *opts;
-    int nopts;
-    uint64_t *steps;
-    int c1_codec;           /* the codec reads all of 0x80..0x9F as C1 */
-    uint32_t policy;        /* what the decoder did with the bytes it could
-                               not read: bits UB_OP_DROP, _QMARK, _FFFD */
-    const struct setc *sets;    /* IT_SET candidates */
-    uint64_t dropmask;      /* bit b - 0x80: continuation byte b droppable
-                               under the policy (set_policy) */
-};
 
 static int allowed(const struct lossy_env *e, int op)
 {
@@ -487,6 +499,7 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
         if (e->opts[i].cp == chars[k].cp)
             next = e->opts[i].next;
     double sc[UB_MAX_ALTS];
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     g->index = k;
     g->nalt = 0;
     for (int i = 0; i < e->nopts; i++) {
@@ -498,7 +511,7 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
             dup |= g->alt[j].cp == o->cp;
         if (dup)
             continue;
-        double s = ub_lm_logp(lm, c2, c1, o->cp) - o->cost;
+        double s = ub_lm_logp_in(lc, lm, c2, c1, o->cp) - o->cost;
         s += ub_lm_junction(lm, c1, o->cp, after, na);
         int slot = g->nalt < UB_MAX_ALTS ? g->nalt++ : -1;
         if (slot < 0) {
@@ -531,6 +544,46 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
                 g->alt[b] = t;
             }
         }
+}
+
+/* Keep what ub_reverse_lossy_gaps() needs to describe the ngap gaps of the
+ * result whose best state is best (e as the search ended). */
+static void leave_gaps(ub_beam_scratch *s, const struct lossy_env *e, size_t ngap, int32_t best,
+                       uint32_t l2, uint32_t l1, const uint32_t *right, size_t nright)
+{
+    s->gap_pending = ngap;
+    if (!ngap)
+        return;
+    s->genv = *e;
+    s->gloss = *e->loss;
+    s->genv.loss = &s->gloss;
+    s->gbest = best;
+    s->gl2 = l2;
+    s->gl1 = l1;
+    s->gnright = nright < 2 ? nright : 2;
+    for (size_t i = 0; i < s->gnright; i++)
+        s->gright[i] = right[i];
+}
+
+int ub_reverse_lossy_gaps(ub_beam_scratch *s, const ub_lm *lm, ub_lossy_result *res)
+{
+    size_t ngap = s->gap_pending, len = res->nchars;
+    s->gap_pending = 0;
+    if (!ngap)
+        return 0;
+    if (ub_reserve((void **)&s->gaps, &s->gaps_cap, ngap, sizeof *s->gaps) ||
+        ub_reserve((void **)&s->items_of, &s->items_of_cap, len, sizeof *s->items_of))
+        return -1;
+    size_t k = len;
+    for (int32_t h = s->gbest; h >= 0; h = s->hist[h].prev)
+        s->items_of[--k] = s->hist[h].item;
+    res->ngaps = 0;
+    for (size_t i = 0; i < len; i++)
+        if (res->chars[i].gap)
+            gap_alternatives(&s->genv, lm, res->chars, len, i, s->items_of[i], s->gl2, s->gl1,
+                             s->gright, s->gnright, &s->gaps[res->ngaps++]);
+    res->gaps = s->gaps;
+    return 0;
 }
 
 /*
@@ -634,6 +687,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
                      const uint32_t *right, size_t nright, ub_lossy_result *res,
                      uint64_t *steps)
 {
+    s->gap_pending = 0;
     if (ub_reserve((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -682,7 +736,6 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     if (ub_reserve((void **)&s->chars, &s->chars_cap, len + 1, sizeof *s->chars))
         return -1;
     size_t k = len;
-    uint32_t *items_of = NULL;
     res->ops_used = 0;
     res->nkeep = 0;
     res->nlegacy = 0;
@@ -692,16 +745,9 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         s->chars[--k] = s->hist[h].ch;
         ngap += s->hist[h].ch.gap;
     }
-    if (ngap) {
-        items_of = malloc(len * sizeof *items_of);
-        if (!items_of)
-            return -1;
-        k = len;
-        for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
-            items_of[--k] = s->hist[h].item;
-    }
     double lmsc = 0;
     uint32_t c2 = l2, c1 = l1;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t i = 0; i < len; i++) {
         const ub_lchar *ch = &s->chars[i];
         int nb = ch->keep ? 0 : ch->cp < 0x80 ? 1 : ch->cp < 0x800 ? 2 : ch->cp < 0x10000 ? 3 : 4;
@@ -709,7 +755,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
             res->ops_used |= 1u << ch->ops[j];
         res->nkeep += ch->keep == 1;
         res->nlegacy += ch->keep == 2;
-        lmsc += ub_lm_logp(lm, c2, c1, ch->cp);
+        lmsc += ub_lm_logp_in(lc, lm, c2, c1, ch->cp);
         c2 = c1;
         c1 = ch->cp;
     }
@@ -722,20 +768,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     res->cost = lmsc + jsel - best_sc;
     res->ngaps = 0;
     res->gaps = NULL;
-    if (ngap) {
-        if (ub_reserve((void **)&s->gaps, &s->gaps_cap, ngap, sizeof *s->gaps)) {
-            free(items_of);
-            return -1;
-        }
-        for (size_t i = 0; i < len; i++) {
-            if (!s->chars[i].gap)
-                continue;
-            gap_alternatives(&e, lm, s->chars, len, i, items_of[i], l2, l1, right, nright,
-                             &s->gaps[res->ngaps++]);
-        }
-        res->gaps = s->gaps;
-    }
-    free(items_of);
+    leave_gaps(s, &e, ngap, best_h, l2, l1, right, nright);
     return 0;
 }
 
@@ -849,6 +882,7 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
                       const uint32_t *right, size_t nright, ub_lossy_result *res,
                       uint64_t *steps)
 {
+    s->gap_pending = 0;
     struct lossy_env eo = { NULL, 0, outer, loss, in, s->opts, 0, steps, 1, 0, NULL, 0 };
     set_policy(&eo, 1u << UB_OP_DROP);
     for (int b = 0x80; b < 0xA0; b++)
@@ -960,6 +994,7 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     size_t it = 0;
     double lmsc = 0, inner_cost;
     uint32_t c2 = l2, c1 = l1;
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t i = 0; i < len; i++) {
         const ub_lchar *ch = &s->chars[i];
         uint8_t u[4];
@@ -968,7 +1003,7 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
             if (ch->ops[j] != UB_OP_DROP && it < m)
                 s->chosen[it++] = u[j];
         s->fin[i] = ch->cp;
-        lmsc += ub_lm_logp(lm, c2, c1, ch->cp);
+        lmsc += ub_lm_logp_in(lc, lm, c2, c1, ch->cp);
         c2 = c1;
         c1 = ch->cp;
     }
@@ -1000,23 +1035,8 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
         res->chars = s->chars;
         res->nchars = len;
         res->whole = 1;
-        if (!ngap)
-            return 0;
         /* the alternatives of each gap, as in one layer */
-        uint32_t *items_of = malloc(len * sizeof *items_of);
-        if (!items_of || ub_reserve((void **)&s->gaps, &s->gaps_cap, ngap, sizeof *s->gaps)) {
-            free(items_of);
-            return -1;
-        }
-        k = len;
-        for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
-            items_of[--k] = s->hist[h].item;
-        for (size_t i = 0; i < len; i++)
-            if (s->chars[i].gap)
-                gap_alternatives(&e, lm, s->chars, len, i, items_of[i], l2, l1, right, nright,
-                                 &s->gaps[res->ngaps++]);
-        free(items_of);
-        res->gaps = s->gaps;
+        leave_gaps(s, &e, ngap, best_h, l2, l1, right, nright);
         return 0;
     }
     res->whole = 0;

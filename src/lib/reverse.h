@@ -92,7 +92,9 @@ typedef struct {
  * markers say which of these are tried.  (l2, l1) are the two characters before
  * the run; right[0..nright) are the characters after it, scored as the
  * junction.  *steps is increased by the work done (for bounds tests).
- * Returns 0 and fills *res, or -1 when no reconstruction exists.
+ * Returns 0 and fills *res, or -1 when no reconstruction exists.  The
+ * alternatives of the filled gaps are left for ub_reverse_lossy_gaps()
+ * (res->ngaps is 0).
  */
 int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
                      const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
@@ -121,5 +123,14 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
                       const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
                       const uint32_t *right, size_t nright, ub_lossy_result *res,
                       uint64_t *steps);
+
+/*
+ * The alternatives of each filled gap of res, the result the last
+ * ub_reverse_lossy() or ub_reverse_lossy2() on s returned (their posterior
+ * under the model, two characters of context each side): res->gaps and
+ * res->ngaps.  Only for a result that is kept, before the next search on s,
+ * and once.  Returns 0, or -1 when out of memory.
+ */
+int ub_reverse_lossy_gaps(ub_beam_scratch *s, const ub_lm *lm, ub_lossy_result *res);
 
 #endif
