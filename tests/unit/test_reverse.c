@@ -308,8 +308,12 @@ static int reverse(int codec, const uint32_t *in, size_t n, const uint32_t *righ
     int rc = ub_reverse_lossy(scratch, in, n, codec, &loss_model, lm, UB_LM_BOS, UB_LM_BOS, right,
                               nright, r, &steps);
     assert_true(rc == 0 || rc == -1);
-    if (rc == 0)
+    if (rc == 0) {
+        /* the gaps' alternatives are computed on demand, for kept results */
+        assert_int_equal(r->ngaps, 0);
+        assert_int_equal(ub_reverse_lossy_gaps(scratch, lm, r), 0);
         check_reconstruction(codec, in, n, r, 1, label);
+    }
     return rc;
 }
 
@@ -923,6 +927,7 @@ static int reverse2(int codec, const uint32_t *in, size_t n, ub_lossy_result *r,
     if (rc)
         return rc;
     assert_true(steps > 0);
+    assert_int_equal(ub_reverse_lossy_gaps(scratch, lm, r), 0);
     uint32_t *mid = malloc((4 * n + 4) * sizeof *mid), *back = malloc((4 * n + 4) * sizeof *back);
     uint8_t *u = malloc(4 * n + 4);
     size_t nu = utf8_of(in, n, u);
