@@ -83,16 +83,19 @@ static int encode_text(bytes *b, const uint32_t *t, size_t n, int cesu)
     return 0;
 }
 
-/* One wrong decode: the bytes of b read with codec, into *text. */
-static int decode_with(const bytes *b, int codec, uint32_t **text, size_t *ntext)
+/* One wrong decode: the bytes of b read with codec, into *text; with drop,
+ * by a decoder that drops the bytes the codec leaves undefined. */
+static int decode_with(const bytes *b, int codec, int drop, uint32_t **text, size_t *ntext)
 {
     uint32_t *t = realloc(*text, (b->n ? b->n : 1) * sizeof *t);
     if (!t)
         return -1;
+    size_t k = 0;
     for (size_t i = 0; i < b->n; i++)
-        t[i] = ub_codec_decode(codec, b->v[i]);
+        if (!drop || !ub_codec_is_lossy(codec, b->v[i]))
+            t[k++] = ub_codec_decode(codec, b->v[i]);
     *text = t;
-    *ntext = b->n;
+    *ntext = k;
     return 0;
 }
 
@@ -134,7 +137,7 @@ int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
         /* innermost layer first: original -> bytes -> wrong decode */
         for (int l = h->nlayers - 1; l >= 0; l--)
             if (encode_text(&b, text, ntext, h->cesu >> l & 1) ||
-                decode_with(&b, h->codec[l], &text, &ntext))
+                decode_with(&b, h->codec[l], 0, &text, &ntext))
                 goto done;
     }
     if (encode_text(&b, text, ntext, 0))
@@ -217,10 +220,12 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
                 goto done;
         }
     }
-    /* lossless outer layers, innermost first */
+    /* the outer layers, innermost first: lossless, or dropping what their
+     * codec cannot read */
     for (int l = h->nlayers - 2; l >= 0; l--) {
         size_t nt;
-        if (decode_with(&b, h->codec[l], &text, &nt) || encode_text(&b, text, nt, 0))
+        if (decode_with(&b, h->codec[l], h->outer_drop, &text, &nt) ||
+            encode_text(&b, text, nt, 0))
             goto done;
     }
     ok = same(&b, in, inlen);

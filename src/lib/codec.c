@@ -84,7 +84,7 @@ int ub_codec_find(const char *name)
 ub_codec_row ub_codec_rows_[MAXROWS];  /* [0] unused */
 uint8_t ub_codec_page_of_hi_[256];
 uint16_t ub_codec_pages_[MAXPAGES][256];
-static ub_codec_mask droppable, any_droppable;
+static ub_codec_mask droppable, any_droppable, cont_lost;
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
 
 static void rmap_build(void)
@@ -96,6 +96,8 @@ static void rmap_build(void)
             int loses = ub_codec_is_lossy(id, (uint8_t)b) || cp == 0xA0 || cp == 0xAD;
             if (b < 0xC0 && loses)
                 droppable |= (ub_codec_mask)1 << id;
+            if (b < 0xC0 && ub_codec_is_lossy(id, (uint8_t)b))
+                cont_lost |= (ub_codec_mask)1 << id;
             if (b <= 0xF4 && (loses || cp < 0xA0))
                 any_droppable |= (ub_codec_mask)1 << id;
             /* tables hold BMP code points >= 0x80 only (uint16_t) */
@@ -148,6 +150,12 @@ ub_codec_mask ub_codec_cont_droppable(void)
 {
     rmap_init();
     return droppable;
+}
+
+ub_codec_mask ub_codec_cont_lost(void)
+{
+    rmap_init();
+    return cont_lost;
 }
 
 ub_codec_mask ub_codec_utf8_droppable(void)

@@ -107,6 +107,10 @@ static inline const ub_codec_row *ub_codec_row_of(uint32_t cp)
  * it is undefined (dropped or substituted), a soft hyphen or an NBSP. */
 ub_codec_mask ub_codec_cont_droppable(void);
 
+/* The codecs in which some continuation byte is undefined (or a C1
+ * control): a decoder that drops what it cannot read loses it. */
+ub_codec_mask ub_codec_cont_lost(void);
+
 /* The codecs in which some byte of UTF-8 (0x80..0xF4) can go missing or
  * change: undefined, a soft hyphen, an NBSP, or a C1 control. */
 ub_codec_mask ub_codec_utf8_droppable(void);

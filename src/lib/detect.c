@@ -117,6 +117,7 @@ struct run {
     int shaped;             /* could_be_mojibake() of the run is known: */
     ub_codec_mask cbm, cbm_weak;    /* (a run is evaluated up to four times) */
     size_t cbm_at;
+    ub_codec_mask cbm_twice;
 };
 
 /* A run whose lossless offers are in the offer log (see struct offered). */
@@ -408,6 +409,8 @@ struct eval {
     double margin;
     int found;              /* any hypothesis reversed the run */
     ub_codec_mask maybe;    /* codecs that read some of it as UTF-8 */
+    ub_codec_mask twice;    /* codecs that may have read it twice, losing
+                               bytes (could_be_mojibake) */
     int weak_ok;            /* weak evidence may count (the lead reads badly) */
     ub_codec_mask line_cut; /* codecs of convincing repairs nearby under which
                                a sequence of the run is cut short */
@@ -877,9 +880,11 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
 
 /* Keep a lossy reconstruction as a candidate of the run (the best so far,
  * or one for the line decision): its characters, gaps and text go into the
- * arenas.  norig: the characters of the run it replaces.  later: a result
- * of ub_reverse_lossy(), whose gaps are described only now that it is kept,
- * and only for whoever reads them (mark mode, reports); else NULL. */
+ * arenas.  cost: the hypothesis' prior, which counts once per line (the
+ * losses are the run's own).  norig: the characters of the run it
+ * replaces.  later: a result of ub_reverse_lossy() or ub_reverse_lossy2(),
+ * whose gaps are described only now that it is kept, and only for whoever
+ * reads them (mark mode, reports); else NULL. */
 static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, size_t nchars,
                       const ub_gapalt *gaps, size_t ngaps, double score, double cost,
                       size_t norig, ub_lossy_result *later)
@@ -1029,14 +1034,14 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         nonascii++;
         rows[i] = ub_codec_row_at(t[i]);
         ub_codec_mask m = rows[i] ? rows[i]->mask : 0;
-        for (ub_codec_mask f = ~m & e->maybe; f; f &= f - 1)
+        for (ub_codec_mask f = ~m & (e->maybe | e->twice); f; f &= f - 1)
             foreign[__builtin_ctz(f)]++;
     }
     ub_codec_mask mask = 0;
     for (int c = 0; c < UB_NCODECS; c++)
         if ((size_t)foreign[c] * 4 <= nonascii && (size_t)foreign[c] < nonascii)
             mask |= (ub_codec_mask)1 << c;
-    mask &= e->maybe;
+    mask &= e->maybe | e->twice;
     if (!mask)
         return 0;
     /* codecs under which the most sequences survive; the others would
@@ -1045,7 +1050,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     size_t good[UB_NCODECS], best_good = 0;
     for (int c = 0; c < UB_NCODECS; c++) {
         good[c] = 0;
-        ev[c] = mask >> c & 1 ? lossy_evidence(t, rows, n, c, &good[c]) : 0;
+        ev[c] = (mask & e->maybe) >> c & 1 ? lossy_evidence(t, rows, n, c, &good[c]) : 0;
         /* bytes dropped where repairs nearby under the codec say so */
         if (!ev[c] && (e->line_cut >> c & 1) && outer < 0)
             ev[c] = -1;
@@ -1057,7 +1062,13 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     double lm_in = 0;
     for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
         int c = order[k];
-        if (!ev[c] || (ev[c] == 2 && good[c] * 10 < best_good * 9) || (ev[c] == 1 && !e->weak_ok))
+        int one_ok = ev[c] && !(ev[c] == 2 && good[c] * 10 < best_good * 9) &&
+                     !(ev[c] == 1 && !e->weak_ok);
+        /* two lossy layers: on good evidence, and under every codec that
+         * reads the run as garbled twice (could_be_mojibake) */
+        int two = outer < 0 && e->ctx->max_layers >= 2 &&
+                  ((ev[c] == 2 && one_ok) || (mask & e->twice) >> c & 1);
+        if (!one_ok && !two)
             continue;
         if (ev[c] < 0)
             ev[c] = 1;      /* as weak evidence, the line's support paid */
@@ -1065,19 +1076,18 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (!tried)
             lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright, IN_FLOOR);
         tried++;
-        /* weak evidence (a lead byte alone before a space, '?' or other
-         * ASCII) supports one lost byte per character, at WEAK_COST: the
-         * language model has to find the repair far better than the run */
-        ub_lossmodel loss = default_loss;
-        if (ev[c] < 2)
-            loss.max_insert = 1;
-        /* one lossy layer; on good evidence also two, the text garbled
-         * twice by a decoder that drops what it cannot read (the repair
-         * undoes the outer layer; refining it, the inner one) */
+        /* one lossy layer; also two, the text garbled twice by a decoder
+         * that drops what it cannot read */
         double one = -INFINITY;     /* how well one layer reads it */
-        /* (the two-layer search costs far more: only for the first codec) */
-        int two = ev[c] == 2 && outer < 0 && tried == 1 && e->ctx->max_layers >= 2;
-        for (int twice = 0; twice <= two; twice++) {
+        for (int twice = !one_ok; twice <= two; twice++) {
+            /* weak evidence (a lead byte alone before a space, '?' or
+             * other ASCII) supports one lost byte per character, at
+             * WEAK_COST: the language model has to find the repair far
+             * better than the run (two layers have evidence of their own) */
+            int weak = ev[c] < 2 && !twice;
+            ub_lossmodel loss = default_loss;
+            if (weak)
+                loss.max_insert = 1;
             ub_lossy_result res;
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
                                           right, nright, &res, &e->ctx->steps)
@@ -1111,27 +1121,27 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 continue;
             if (mostly_lost(res.chars, res.nchars))
                 continue;
-            if (twice && (has_bad_output(res.fin, res.nfin) || !has_nonascii(res.fin, res.nfin)))
-                continue;
             ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
                          .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
-            double cost = res.cost + codec_prior(c) + LOSSY_COST +
-                          (ev[c] < 2 && !e->r->line_weak ? WEAK_COST : 0);
-            if (twice)
-                cost += codec_prior(c) + LAYER_COST;
-            if (twice && res.whole) {
+            /* the prior counts once per line (keep_lossy), the losses
+             * and the weak evidence per run */
+            double prior = codec_prior(c) + LOSSY_COST;
+            if (twice) {
+                prior += codec_prior(c) + LAYER_COST;
                 h.nlayers = 2;
                 h.codec[1] = (int8_t)c;
+                h.outer_drop = (uint8_t)res.outer_drop;
             }
             if (outer >= 0) {
                 h.nlayers = 2;
                 h.codec[0] = (int8_t)outer;
                 h.codec[1] = (int8_t)c;
-                cost += codec_prior(outer) + LAYER_COST;
+                prior += codec_prior(outer) + LAYER_COST;
             }
+            double cost = prior + res.cost + (weak && !e->r->line_weak ? WEAK_COST : 0);
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
-            if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, cost, norig, &res) < 0)
+            if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, prior, norig, &res) < 0)
                 return -1;
             if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
                 alias_lossy(e, before, c) < 0)
@@ -1277,9 +1287,9 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
             for (int b = 0; b < 4; b++)
                 h.ops_used |= res.chars[i].ops[b] ? 1u << res.chars[i].ops[b] : 0;
         h.ops_used |= h.ops_used ? 0 : 1u << UB_OP_FFFD;
-        double cost = res.cost + ub_mbcs_prior(id) / 10.0 + LOSSY_COST;
-        double score = res.lm - lm_in - cost - e->margin;
-        if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost, n,
+        double prior = ub_mbcs_prior(id) / 10.0 + LOSSY_COST;
+        double score = res.lm - lm_in - prior - res.cost - e->margin;
+        if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, prior, n,
                        NULL) < 0)
             return -1;
     }
@@ -1569,10 +1579,11 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
 }
 
 static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mask *weakp,
-                                       size_t *weak_at)
+                                       size_t *weak_at, ub_codec_mask *twicep)
 {
     ub_codec_mask weak;
     ub_codec_mask paired = any_pairs(t, n, &weak, weak_at);
+    *twicep = 0;
     if (paired == (ub_codec_mask)-1) {
         *weakp = 0;
         return UB_CODEC_ALL;
@@ -1583,11 +1594,11 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
     /* Count, for the paired codecs only: any_pairs() found the weak ones,
      * and every codec's bits below evolve on their own, so leaving the
      * others out changes no count and saves carries. */
-    ub_codec_mask prev_lead = 0;
+    ub_codec_mask prev_lead = 0, prev_long = 0;
     /* codecs inside a sequence, expecting 1, 2 or 3 more continuations */
     ub_codec_mask need1 = 0, need2 = 0, need3 = 0;
-    bitcount leads, pairs, whole, bad;
-    leads.used = pairs.used = whole.used = bad.used = 0;
+    bitcount leads, pairs, whole, bad, cutl;
+    leads.used = pairs.used = whole.used = bad.used = cutl.used = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
@@ -1614,6 +1625,7 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
         }
         ub_codec_mask inseq = need1 | need2 | need3;
         bitcount_add(&whole, need1 & cont);
+        bitcount_add(&cutl, prev_lead & ~prev_long & lead);
         /* a sequence cut short, or a continuation with no lead */
         bitcount_add(&bad, (inseq & ~cont) | (cont & ~inseq));
         need1 = need2 & cont;
@@ -1624,6 +1636,7 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
         bitcount_add(&pairs, prev_lead & cont);
         bitcount_add(&leads, lead);
         prev_lead = lead;
+        prev_long = lead3 | lead4;
     }
     bitcount_add(&bad, need1 | need2 | need3);
     /* mojibake of UTF-8 has most lead bytes followed by a continuation;
@@ -1632,9 +1645,24 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
      * Russian read back through ibm866 pairs a lead with a continuation
      * in most words, but its sequences are cut short as often. */
     ub_codec_mask maybe = 0, strict = ~ub_codec_utf8_droppable();
+    ub_codec_mask lost = cutl.used ? ub_codec_cont_lost() : 0;
     for (ub_codec_mask m = paired; m; m &= m - 1) {
         int k = __builtin_ctz(m);
-        if (2 * bitcount_get(&pairs, k) < bitcount_get(&leads, k))
+        uint32_t np = bitcount_get(&pairs, k), nl = bitcount_get(&leads, k);
+        /* UTF-8 garbled twice by a decoder that drops what it cannot
+         * read: the outer layer lost the continuation of many two-byte
+         * sequences (most characters the inner decoder writes have two),
+         * so a lead is followed by a continuation or, cut short, by the
+         * next lead -- hardly ever by anything else; and the pairs the
+         * outer layer left are at least half as many as the cuts, and more
+         * than one.  (Clean text in the codec's script has its letters'
+         * leads one after the other, but few of two bytes, or few pairs:
+         * one, say, where a word ends in punctuation the codec has among
+         * its continuation bytes.) */
+        uint32_t nc = lost >> k & 1 ? bitcount_get(&cutl, k) : 0;
+        if (nc && np >= 2 && 2 * np + nc >= nl && 2 * np >= nc)
+            *twicep |= (ub_codec_mask)1 << k;
+        if (2 * np < nl)
             continue;
         if ((strict >> k & 1) && bitcount_get(&whole, k) < 2 * bitcount_get(&bad, k))
             continue;
@@ -1680,11 +1708,11 @@ static ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n, 
 
 static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int joined,
                               uint32_t l2, uint32_t l1, ub_codec_mask line_weak, int *weak_ok,
-                              int *weak_gated, int *cjk)
+                              int *weak_gated, int *cjk, ub_codec_mask *twice)
 {
     ub_codec_mask weak;
     size_t w;
-    ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w);
+    ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w, twice);
     return gate_finish(lm, in, n, l2, l1, line_weak, maybe, weak, w, weak_ok, weak_gated, cjk);
 }
 
@@ -1853,7 +1881,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     size_t n = r->c1 - r->c0;
     int cjk, weak_ok;
     if (!r->shaped) {
-        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at);
+        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at,
+                                   &r->cbm_twice);
         r->shaped = 1;
     }
     ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
@@ -1863,7 +1892,9 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         line_cut = cut_codecs(in, r->c1t - r->c0) & r->line_weak;
         maybe |= line_cut;
     }
-    if (!maybe && !cjk) {
+    /* (text garbled twice goes to the lossy search alone) */
+    ub_codec_mask twice = r->cbm_twice;
+    if (!maybe && !twice && !cjk) {
         r->certain_clean = 1;
         return 0;
     }
@@ -1883,9 +1914,10 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.nright = nright;
     e.margin = MARGIN + ctx->bias / 10.0;
     e.maybe = maybe;
+    e.twice = twice;
     e.weak_ok = weak_ok;
     e.line_cut = line_cut;
-    if (lossless_search(&e, cjk, offers) < 0)
+    if ((maybe || cjk) && lossless_search(&e, cjk, offers) < 0)
         return -1;
     if (cjk && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
         uint32_t rt[2];
@@ -1902,7 +1934,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                      ends_in_lone_lead(ctx, s, r);
     for (size_t j = r->c1; !lossy_room && j < r->c1t; j++)
         lossy_room = s->cp[j] == '?' || s->cp[j] == 0xFFFD;
-    if (e.maybe && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
+    if ((e.maybe || e.twice) && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
         /* the lossy search may also take a trailing space or '?' */
         size_t nt = r->c1t - r->c0;
         uint32_t rt[2];
@@ -1922,12 +1954,13 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 long m = ub_reverse_layer(e.in, nt, outers[o], 0, s->tmp, s->lvl[1].v, &cesu);
                 if (m <= 0 || !has_nonascii(s->lvl[1].v, (size_t)m))
                     continue;
-                ub_codec_mask w2;
+                ub_codec_mask w2, twice2;
                 size_t wat;
-                ub_codec_mask saved = e.maybe;
+                ub_codec_mask saved = e.maybe, saved_twice = e.twice;
                 int saved_weak = e.weak_ok;
                 const uint32_t *t1 = s->lvl[1].v;
-                e.maybe = could_be_mojibake(t1, (size_t)m, &w2, &wat);
+                e.maybe = could_be_mojibake(t1, (size_t)m, &w2, &wat, &twice2);
+                e.twice = 0;
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
                     uint32_t p2 = wat >= 2 ? t1[wat - 2] : wat == 1 ? l1 : l2;
@@ -1938,6 +1971,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 int rc = e.maybe ? search_lossy(&e, t1, (size_t)m, rt, nrt, outers[o], e.in, nt)
                                  : 0;
                 e.maybe = saved;
+                e.twice = saved_twice;
                 e.weak_ok = saved_weak;
                 if (rc < 0)
                     return -1;
@@ -2577,10 +2611,13 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         }
         int weak_ok, gated, cjk;
         if (paired) {
+            /* (no pairs: no text garbled twice either) */
             int joined = i < n && is_joiner(seg[i]);
+            ub_codec_mask twice;
             if (joined)
                 t[k] = seg[i];
-            if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk) || cjk)
+            if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk, &twice) ||
+                cjk || twice)
                 return 0;
         } else if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, prev_lead, k - 1, &weak_ok, &gated,
                                &cjk) || cjk) {

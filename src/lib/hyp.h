@@ -58,6 +58,9 @@ typedef struct {
     uint8_t inner_legacy;   /* 1: the original itself was windows-1252 text
                                read as ISO-8859-1 before it was baked */
     uint32_t ops_used;      /* bit per ub_op_e used; 0 = lossless */
+    uint8_t outer_drop;     /* lossy: the layers outside the lossy one
+                               dropped every byte their codec cannot read
+                               (else they were lossless) */
     unsigned nkeep;         /* characters passed through undecoded */
     unsigned nlegacy;       /* C1 controls read as windows-1252 */
     uint8_t conv;           /* UB_HYP_MBCS with ops_used: what the wrong

@@ -88,8 +88,7 @@ struct item {
 struct setc {
     uint32_t cp;
     uint8_t byte;
-    uint8_t ops[4];         /* per UTF-8 byte of cp: kept or dropped */
-    float cost;
+    float cost;             /* of the bytes the outer decoder dropped */
 };
 
 /* One way to read one character starting at an item. */
@@ -115,7 +114,11 @@ struct bstate {
 
 #define BEAM 8
 #define RING 5              /* a character spans at most 4 items */
-#define MAX_OPTS 512
+#define MAX_OPTS 512         /* ways to read one character */
+#define MAX_OPTS2 2048       /* ... in the two-layer search, where a lead
+                                is one of some 32 candidates, each with
+                                some 32 continuations the inner decoder
+                                may have dropped */
 
 struct lossy_env {
     const struct item *it;
@@ -132,6 +135,7 @@ struct lossy_env {
     const struct setc *sets;    /* IT_SET candidates */
     uint64_t dropmask;      /* bit b - 0x80: continuation byte b droppable
                                under the policy (set_policy) */
+    int max_opts;           /* options kept per character */
 };
 
 struct ub_beam_scratch {
@@ -139,7 +143,7 @@ struct ub_beam_scratch {
     size_t items_cap;
     struct hrec *hist;
     size_t hist_len, hist_cap;
-    struct option opts[MAX_OPTS];
+    struct option opts[MAX_OPTS2];
     ub_lchar *chars;
     size_t chars_cap;
     ub_gapalt *gaps;
@@ -151,10 +155,6 @@ struct ub_beam_scratch {
     size_t sets_len, sets_cap;
     uint32_t *defs;         /* intermediate characters (0 in a set) */
     size_t defs_cap;
-    uint8_t *chosen;        /* the inner byte each item was read as */
-    size_t chosen_cap;
-    uint32_t *fin;          /* the final text */
-    size_t fin_cap;
     /* the last result's gaps, left for ub_reverse_lossy_gaps(): the search
      * as it ended (its history stays in hist until the next search) */
     size_t gap_pending;     /* gaps not yet described */
@@ -183,8 +183,6 @@ void ub_beam_scratch_free(ub_beam_scratch *s)
     free(s->items2);
     free(s->sets);
     free(s->defs);
-    free(s->chosen);
-    free(s->fin);
     free(s->items_of);
     free(s);
 }
@@ -222,19 +220,6 @@ static float drop_cost(const struct lossy_env *e, uint8_t b)
     if (b < 0xA0 && e->c1_codec)
         return e->loss->cost_drop_c1;
     return e->loss->cost[UB_OP_DROP];
-}
-
-/* Can byte b have been dropped here? */
-static int droppable(const struct lossy_env *e, uint8_t b)
-{
-    if (!allowed(e, UB_OP_DROP))
-        return 0;
-    if (is_shy(e->codec, b))
-        return e->loss->cost_drop_shy >= 0;
-    if (is_nbsp(e->codec, b))
-        return e->loss->cost_drop_nbsp >= 0;
-    return !e->loss->restore_only && (e->policy >> UB_OP_DROP & 1) &&
-           ub_codec_is_lossy(e->codec, b);
 }
 
 /* Adopt a policy, and precompute which continuation bytes it lets drop
@@ -312,7 +297,7 @@ static int cont_ok(int slot, uint8_t lead, uint8_t b)
 
 static void add_option(struct lossy_env *e, const struct option *o)
 {
-    if (e->nopts < MAX_OPTS)
+    if (e->nopts < e->max_opts)
         e->opts[e->nopts++] = *o;
 }
 
@@ -323,10 +308,10 @@ static void add_option(struct lossy_env *e, const struct option *o)
 static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, size_t i,
                        int inserted, struct option *o)
 {
-    /* add_option() keeps no more than MAX_OPTS: once they are there,
+    /* add_option() keeps no more than max_opts: once they are there,
      * nothing below can add one (three U+FFFD slots of a codec with many
      * undefined bytes are 60^3 sequences otherwise) */
-    if (e->nopts >= MAX_OPTS)
+    if (e->nopts >= e->max_opts)
         return;
     (*e->steps)++;
     if (slot == len) {
@@ -704,7 +689,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
             x->byte = (uint8_t)(b < 0 ? 0 : b);
         }
     }
-    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps, 1, 0, NULL, 0 };
+    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps, 1, 0, NULL, 0, MAX_OPTS };
     for (int b = 0x80; b < 0xA0; b++)
         e.c1_codec &= ub_codec_is_lossy(codec, (uint8_t)b);
     uint32_t pol[3];
@@ -777,11 +762,12 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
 /*
  * Candidates for an outer sequence cut short: lead byte seq[0] and the
  * have - 1 continuations that survived in seq[1..have), of a sequence of
- * len bytes.  The missing ones were dropped by the outer decoder, anywhere
- * after the lead.  A candidate is a character the inner decoder writes
- * whose UTF-8 has those bytes with droppable ones in the gaps (the inner
- * codec has at most 128 such characters: far fewer than the ways to fill
- * two gaps).  Appends to s->sets; returns the number added, or -1.
+ * len bytes.  The outer decoder dropped the bytes its codec cannot read,
+ * all of them and nothing else.  A candidate is a character the inner
+ * decoder writes whose UTF-8 has exactly those bytes where the outer codec
+ * can read them (the inner codec has at most 128 such characters: far
+ * fewer than the ways to fill two gaps).  Appends to s->sets; returns the
+ * number added, or -1.
  */
 static int cut_candidates(ub_beam_scratch *s, const struct lossy_env *eo, int inner,
                           const uint8_t *seq, int have, int len)
@@ -795,39 +781,22 @@ static int cut_candidates(ub_beam_scratch *s, const struct lossy_env *eo, int in
         uint8_t u[4];
         if (ub_utf8_encode(cp, u) != len || u[0] != seq[0])
             continue;
-        /* the surviving bytes in order, the others dropped: the cheapest
-         * such reading */
-        float best = -1;
-        uint8_t best_ops[4] = { 0 };
-        for (unsigned m = 0; m < 1u << (len - 1); m++) {
-            if (__builtin_popcount(m) != len - have)
-                continue;
-            uint8_t ops[4] = { 0 };
-            float cost = 0;
-            int k = 1, ok = 1;
-            for (int j = 1; j < len && ok; j++) {
-                if (m >> (j - 1) & 1) {
-                    ok = droppable(eo, u[j]);
-                    ops[j] = UB_OP_DROP;
-                    cost += drop_cost(eo, u[j]);
-                } else {
-                    ok = u[j] == seq[k++];
-                }
-            }
-            if (ok && (best < 0 || cost < best)) {
-                best = cost;
-                memcpy(best_ops, ops, 4);
-            }
+        float cost = 0;
+        int k = 1, ok = 1;
+        for (int j = 1; j < len && ok; j++) {
+            if (ub_codec_is_lossy(eo->codec, u[j]))
+                cost += drop_cost(eo, u[j]);
+            else
+                ok = k < have && u[j] == seq[k++];
         }
-        if (best < 0)
+        if (!ok || k != have)
             continue;
         if (ub_reserve((void **)&s->sets, &s->sets_cap, s->sets_len + 1, sizeof *s->sets))
             return -1;
         struct setc *c = &s->sets[s->sets_len++];
         c->cp = cp;
         c->byte = (uint8_t)ib;
-        memcpy(c->ops, best_ops, 4);
-        c->cost = best;
+        c->cost = cost;
         added++;
     }
     return added;
@@ -883,7 +852,13 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
                       uint64_t *steps)
 {
     s->gap_pending = 0;
-    struct lossy_env eo = { NULL, 0, outer, loss, in, s->opts, 0, steps, 1, 0, NULL, 0 };
+    /* a decoder that drops all of 0x80..0x9F loses so many bytes of text
+     * garbled twice that pricing each drop as a rare guess would favour
+     * any codec with fewer undefined bytes, however badly its reading
+     * reads: here a C1 control is dropped at the cost of any other byte */
+    ub_lossmodel l2m = *loss;
+    l2m.cost_drop_c1 = l2m.cost[UB_OP_DROP];
+    struct lossy_env eo = { NULL, 0, outer, &l2m, in, s->opts, 0, steps, 1, 0, NULL, 0, MAX_OPTS };
     set_policy(&eo, 1u << UB_OP_DROP);
     for (int b = 0x80; b < 0xA0; b++)
         eo.c1_codec &= ub_codec_is_lossy(outer, (uint8_t)b);
@@ -901,7 +876,6 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     /* 1. the outer layer, read as UTF-8: whole sequences give the
      * intermediate characters, sequences cut short sets of them */
     size_t m = 0, nsets = 0;
-    float outer_cost = 0;
     for (size_t i = 0; i < n; ) {
         struct item *x = &s->items2[m];
         x->nset = 0;
@@ -959,15 +933,15 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
         m++;
         i = j;
     }
-    if (nsets && !inner_plausible(s->items2, m, s->sets))
+    if (!inner_plausible(s->items2, m, s->sets))
         return -1;
 
     /* 2. the inner layer: the beam over the intermediate text, where a set
      * is read as whichever of its bytes reads best */
-    ub_lossmodel l2m = *loss;
     l2m.keep_cost = -1;
     l2m.legacy_cost = -1;
-    struct lossy_env e = { s->items2, m, inner, &l2m, s->defs, s->opts, 0, steps, 1, 0, s->sets, 0 };
+    struct lossy_env e = { s->items2, m, inner, &l2m, s->defs, s->opts, 0, steps, 1, 0, s->sets, 0,
+                           MAX_OPTS2 };
     for (int b = 0x80; b < 0xA0; b++)
         e.c1_codec &= ub_codec_is_lossy(inner, (uint8_t)b);
     uint32_t pol[3];
@@ -978,97 +952,49 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     if (beam(&e, s, lm, l2, l1, right, nright, &best_h, &best_sc))
         return -1;
 
-    /* the final text, and which byte each item was read as */
+    /* the final text; its characters must read exactly the items */
     size_t len = 0;
     for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
         len++;
-    if (ub_reserve((void **)&s->fin, &s->fin_cap, len + 1, sizeof *s->fin) ||
-        ub_reserve((void **)&s->chosen, &s->chosen_cap, m + 1, 1) ||
-        ub_reserve((void **)&s->chars, &s->chars_cap, (len > m ? len : m) + 1, sizeof *s->chars))
+    if (ub_reserve((void **)&s->chars, &s->chars_cap, len + 1, sizeof *s->chars))
         return -1;
-    /* chars holds the final characters' records first, then the
-     * intermediate text */
     size_t k = len;
     for (int32_t h = best_h; h >= 0; h = s->hist[h].prev)
         s->chars[--k] = s->hist[h].ch;
-    size_t it = 0;
-    double lmsc = 0, inner_cost;
+    size_t it = 0, ngap = 0;
+    double lmsc = 0;
     uint32_t c2 = l2, c1 = l1;
     ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
+    res->ops_used = nsets ? 1u << UB_OP_DROP : 0;
     for (size_t i = 0; i < len; i++) {
         const ub_lchar *ch = &s->chars[i];
         uint8_t u[4];
         int nb = ub_utf8_encode(ch->cp, u);
-        for (int j = 0; j < nb; j++)
-            if (ch->ops[j] != UB_OP_DROP && it < m)
-                s->chosen[it++] = u[j];
-        s->fin[i] = ch->cp;
+        for (int j = 0; j < nb; j++) {
+            it += ch->ops[j] != UB_OP_DROP;
+            res->ops_used |= 1u << ch->ops[j];
+        }
+        ngap += ch->gap;
         lmsc += ub_lm_logp_in(lc, lm, c2, c1, ch->cp);
         c2 = c1;
         c1 = ch->cp;
     }
     if (it != m)
         return -1;
-    inner_cost = lmsc + ub_lm_junction(lm, c2, c1, right, ascii_right(right, nright)) - best_sc;
+    res->ops_used &= ~(1u << UB_OP_NONE);
+    if (!res->ops_used)
+        return -1;      /* lossless twice: not this search's */
+    /* the costs of both layers' losses (the sets' are in the beam's) */
+    res->cost = lmsc + ub_lm_junction(lm, c2, c1, right, ascii_right(right, nright)) - best_sc;
     res->lm = lmsc + ub_lm_junction(lm, c2, c1, right, nright);
-    res->fin = s->fin;
-    res->nfin = len;
     res->nkeep = 0;
     res->nlegacy = 0;
-    res->cost = inner_cost;
+    res->chars = s->chars;
+    res->nchars = len;
+    res->outer_drop = nsets > 0;
     res->gaps = NULL;
     res->ngaps = 0;
-    res->ops_used = 0;
-    if (!nsets) {
-        /* the outer layer lost nothing: the final text itself, with the
-         * inner layer's losses, is the repair (two layers, the outer one
-         * lossless, which the forward check replays) */
-        size_t ngap = 0;
-        for (size_t i = 0; i < len; i++) {
-            for (int j = 0; j < 4; j++)
-                res->ops_used |= 1u << s->chars[i].ops[j];
-            ngap += s->chars[i].gap;
-        }
-        res->ops_used &= ~(1u << UB_OP_NONE);
-        if (!res->ops_used)
-            return -1;      /* lossless twice: not this search's */
-        res->chars = s->chars;
-        res->nchars = len;
-        res->whole = 1;
-        /* the alternatives of each gap, as in one layer */
-        leave_gaps(s, &e, ngap, best_h, l2, l1, right, nright);
-        return 0;
-    }
-    res->whole = 0;
-
-    /* the intermediate text, with what the outer decoder lost */
-    res->ops_used = 0;
-    for (size_t i = 0; i < m; i++) {
-        ub_lchar *c = &s->chars[i];
-        memset(c, 0, sizeof *c);
-        const struct item *x = &s->items2[i];
-        if (x->kind != IT_SET) {
-            c->cp = s->defs[i];
-            continue;
-        }
-        const struct setc *sc = NULL;
-        for (unsigned j = 0; j < x->nset; j++)
-            if (s->sets[x->set0 + j].byte == s->chosen[i])
-                sc = &s->sets[x->set0 + j];
-        if (!sc)
-            return -1;
-        c->cp = sc->cp;
-        memcpy(c->ops, sc->ops, 4);
-        for (int j = 0; j < 4; j++)
-            res->ops_used |= 1u << c->ops[j];
-        outer_cost += sc->cost;
-    }
-    res->ops_used &= ~(1u << UB_OP_NONE);
-    /* the outer guesses are written as part of the intermediate text; the
-     * inner layer is decided again (and its gaps reported) when the
-     * repair is refined.  The sets' costs are in inner_cost already. */
-    res->chars = s->chars;
-    res->nchars = m;
-    (void)outer_cost;
+    /* the alternatives of each gap of the inner layer, as in one layer */
+    leave_gaps(s, &e, ngap, best_h, l2, l1, right, nright);
     return 0;
 }

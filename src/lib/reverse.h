@@ -78,10 +78,8 @@ typedef struct {
     unsigned nlegacy;               /* C1 controls read as windows-1252 */
     double lm;                      /* LM log-probability incl. right context */
     double cost;                    /* summed loss costs */
-    const uint32_t *fin;            /* ub_reverse_lossy2: the final text */
-    size_t nfin;
-    int whole;                      /* ub_reverse_lossy2: chars is the final
-                                       text (the outer layer lost nothing) */
+    int outer_drop;                 /* ub_reverse_lossy2: the outer layer
+                                       dropped bytes it cannot read */
 } ub_lossy_result;
 
 /*
@@ -102,19 +100,18 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
                      uint64_t *steps);
 
 /*
- * Two layers, the inner one lossy: in[0..n) is UTF-8 read as outer, after
- * it was UTF-8 read as inner, each read dropping bytes as loss allows
- * (the same text garbled twice by a decoder that drops what it cannot
- * read).  The outer sequences cut short leave a few candidates each for
- * the intermediate character; the beam over the inner layer picks among
- * them and fills the inner gaps, under the language model of the final
- * text.  res->lm is the final text's log-probability, res->fin[0..nfin)
- * that text and res->cost the losses of both layers.  When the outer layer
- * lost nothing, res->whole is set and res->chars (with gaps) is the final
- * text, to be checked as two layers.  Otherwise res->chars is the
- * intermediate text -- one lossy layer under outer, with its ops, which
- * the forward check can replay -- and lists no gaps (the inner layer is
- * decided again from it).  Returns 0, or -1 when no reading exists, when
+ * Two layers, both lossy: in[0..n) is UTF-8 read as outer, after it was
+ * UTF-8 read as inner, by decoders that drop what they cannot read (the
+ * same text garbled twice).  The inner decoder's losses are as loss
+ * allows; the outer one dropped every byte its codec cannot read and
+ * nothing else.  The outer sequences cut short leave a few candidates each
+ * for the intermediate character; the beam over the inner layer picks
+ * among them and fills the inner gaps, under the language model of the
+ * final text.  res->chars (with the inner layer's gaps) is the final text,
+ * with the inner layer's ops, res->lm its log-probability and res->cost the
+ * losses of both layers; res->outer_drop says whether the outer decoder
+ * dropped anything (the forward check replays it by dropping every byte
+ * its codec cannot read).  Returns 0, or -1 when no reading exists, when
  * neither layer lost anything, or when the intermediate text is not mostly
  * whole UTF-8 sequences (which also bounds the work on texts that only the
  * outer layer reads as mojibake).
