@@ -1065,8 +1065,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         int one_ok = ev[c] && !(ev[c] == 2 && good[c] * 10 < best_good * 9) &&
                      !(ev[c] == 1 && !e->weak_ok);
         /* two lossy layers: on good evidence, and under every codec that
-         * reads the run as garbled twice (could_be_mojibake) */
-        int two = outer < 0 && e->ctx->max_layers >= 2 &&
+         * reads the run as garbled twice (could_be_mojibake); all of the
+         * run must be the outer codec's */
+        int two = outer < 0 && e->ctx->max_layers >= 2 && !foreign[c] &&
                   ((ev[c] == 2 && one_ok) || (mask & e->twice) >> c & 1);
         if (!one_ok && !two)
             continue;
