@@ -118,6 +118,11 @@ struct run {
     ub_codec_mask cbm, cbm_weak;    /* (a run is evaluated up to four times) */
     size_t cbm_at;
     ub_codec_mask cbm_twice;
+    ub_codec_mask cut2;         /* codecs that lose continuations, under
+                                   which a two-byte sequence is cut short
+                                   by the next lead (could_be_mojibake) */
+    ub_codec_mask line_twice;   /* of them, the codecs of convincing repairs
+                                   nearby of text garbled twice */
 };
 
 /* A run whose lossless offers are in the offer log (see struct offered). */
@@ -1580,11 +1585,13 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
 }
 
 static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mask *weakp,
-                                       size_t *weak_at, ub_codec_mask *twicep)
+                                       size_t *weak_at, ub_codec_mask *twicep,
+                                       ub_codec_mask *cutp)
 {
     ub_codec_mask weak;
     ub_codec_mask paired = any_pairs(t, n, &weak, weak_at);
     *twicep = 0;
+    *cutp = 0;
     if (paired == (ub_codec_mask)-1) {
         *weakp = 0;
         return UB_CODEC_ALL;
@@ -1663,6 +1670,8 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
         uint32_t nc = lost >> k & 1 ? bitcount_get(&cutl, k) : 0;
         if (nc && np >= 2 && 2 * np + nc >= nl && 2 * np >= nc)
             *twicep |= (ub_codec_mask)1 << k;
+        if (nc)
+            *cutp |= (ub_codec_mask)1 << k;
         if (2 * np < nl)
             continue;
         if ((strict >> k & 1) && bitcount_get(&whole, k) < 2 * bitcount_get(&bad, k))
@@ -1709,11 +1718,12 @@ static ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n, 
 
 static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int joined,
                               uint32_t l2, uint32_t l1, ub_codec_mask line_weak, int *weak_ok,
-                              int *weak_gated, int *cjk, ub_codec_mask *twice)
+                              int *weak_gated, int *cjk, ub_codec_mask *twice,
+                              ub_codec_mask *cut)
 {
     ub_codec_mask weak;
     size_t w;
-    ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w, twice);
+    ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w, twice, cut);
     return gate_finish(lm, in, n, l2, l1, line_weak, maybe, weak, w, weak_ok, weak_gated, cjk);
 }
 
@@ -1883,7 +1893,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     int cjk, weak_ok;
     if (!r->shaped) {
         r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at,
-                                   &r->cbm_twice);
+                                   &r->cbm_twice, &r->cut2);
         r->shaped = 1;
     }
     ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
@@ -1893,8 +1903,9 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         line_cut = cut_codecs(in, r->c1t - r->c0) & r->line_weak;
         maybe |= line_cut;
     }
-    /* (text garbled twice goes to the lossy search alone) */
-    ub_codec_mask twice = r->cbm_twice;
+    /* (text garbled twice goes to the lossy search alone; nearby, this
+     * run's cut sequences may be more of it) */
+    ub_codec_mask twice = r->cbm_twice | (r->cut2 & r->line_twice);
     if (!maybe && !twice && !cjk) {
         r->certain_clean = 1;
         return 0;
@@ -1955,12 +1966,12 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 long m = ub_reverse_layer(e.in, nt, outers[o], 0, s->tmp, s->lvl[1].v, &cesu);
                 if (m <= 0 || !has_nonascii(s->lvl[1].v, (size_t)m))
                     continue;
-                ub_codec_mask w2, twice2;
+                ub_codec_mask w2, twice2, cut2;
                 size_t wat;
                 ub_codec_mask saved = e.maybe, saved_twice = e.twice;
                 int saved_weak = e.weak_ok;
                 const uint32_t *t1 = s->lvl[1].v;
-                e.maybe = could_be_mojibake(t1, (size_t)m, &w2, &wat, &twice2);
+                e.maybe = could_be_mojibake(t1, (size_t)m, &w2, &wat, &twice2, &cut2);
                 e.twice = 0;
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
@@ -2203,6 +2214,13 @@ static ub_codec_mask hyp_codecs(const ub_hyp *h)
     return m;
 }
 
+/* Is r's repair a convincing one of text garbled twice, losing bytes? */
+static int twice_repair(const struct run *r)
+{
+    return r->hyp.kind == UB_HYP_UTF8 && r->hyp.nlayers == 2 && r->hyp.ops_used &&
+           r->hyp.codec[0] == r->hyp.codec[1] && r->score >= LOSSY_SKIP;
+}
+
 /* Does h undo the layers of line, outermost first, and more? */
 static int deeper(const ub_hyp *h, const ub_hyp *line)
 {
@@ -2341,6 +2359,34 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
             return UNBAKE_ENOMEM;
         r->line_weak = 0;
+    }
+
+    /* so does a convincing repair of text garbled twice for the runs
+     * whose two-byte sequences are cut short under its codec, though
+     * they have too few pairs to say so themselves ("ÃÃÃÂ¾") */
+    prev_conv = (size_t)-1;
+    next_conv = 0;
+    for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (r->tent && twice_repair(r))
+            prev_conv = k;
+        if (r->taken || r->tent || !r->cut2)
+            continue;
+        if (next_conv <= k)
+            for (next_conv = k + 1; next_conv < s->nruns; next_conv++)
+                if (s->runs[next_conv].tent && twice_repair(&s->runs[next_conv]))
+                    break;
+        ub_codec_mask near = 0;
+        if (prev_conv != (size_t)-1 && r->c0 - s->runs[prev_conv].c1 <= LINE_REACH)
+            near |= hyp_codecs(&s->runs[prev_conv].hyp);
+        if (next_conv < s->nruns && s->runs[next_conv].c0 - r->c1 <= LINE_REACH)
+            near |= hyp_codecs(&s->runs[next_conv].hyp);
+        if (!(near & r->cut2))
+            continue;
+        r->line_twice = near;
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
+            return UNBAKE_ENOMEM;
+        r->line_twice = 0;
     }
 
     /* The hypothesis that explains the line best as a whole: the runs of
@@ -2614,10 +2660,11 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         if (paired) {
             /* (no pairs: no text garbled twice either) */
             int joined = i < n && is_joiner(seg[i]);
-            ub_codec_mask twice;
+            ub_codec_mask twice, cut;
             if (joined)
                 t[k] = seg[i];
-            if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk, &twice) ||
+            if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk, &twice,
+                         &cut) ||
                 cjk || twice)
                 return 0;
         } else if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, prev_lead, k - 1, &weak_ok, &gated,
