@@ -747,6 +747,25 @@ static int refuse(void *user, const char *data, size_t len)
     return 1;
 }
 
+/* UTF-8 garbled twice by a decoder that drops what it cannot read (here
+ * ISO-8859-1 with its C1 controls stripped): most characters lost a byte
+ * in each layer, and the whole line comes back. */
+static void test_lossy_twice(void **state)
+{
+    unbake_ctx *ctx = *state;
+    static const char in[] = "\xC3\x83\xC3\x82\xC2\xA3\xC3\x83\xC3\x82\xC2\xB2\xC3\x83\xC3\x82"
+                             "\xC2\xB5\xC3\x83\xC3\x82\xC2\xBB\xC3\x83\xC3\x82\xC2\xB8\xC3\x83"
+                             "\xC3\x83\xC3\x82\xC2\xB5\xC3\x83\xC3\x82\xC2\xBD\xC3\x83\xC3\x82"
+                             "\xC2\xB8\xC3\x83\xC3\x82\xC2\xB5 \xC3\x83\xC3\x83\xC3\x82\xC2\xBA"
+                             "\xC3\x83\xC3\x82\xC2\xBE\xC3\x83\xC3\x83\xC3\x82\xC2\xBE\xC3\x83"
+                             "\xC3\x83\xC3\x83\xC3\x82\xC2\xB8\n";
+    static const char want[] = "\xD0\xA3\xD0\xB2\xD0\xB5\xD0\xBB\xD0\xB8\xD1\x87\xD0\xB5\xD0\xBD"
+                               "\xD0\xB8\xD0\xB5 \xD1\x81\xD0\xBA\xD0\xBE\xD1\x80\xD0\xBE\xD1\x81"
+                               "\xD1\x82\xD0\xB8\n";
+    expect_fix(ctx, in, sizeof in - 1, want, sizeof want - 1,
+               "Russian through ISO-8859-1 twice, C1 controls dropped");
+}
+
 static void test_write_failure(void **state)
 {
     unbake_ctx *ctx = *state;
@@ -1019,6 +1038,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reports_buffer, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_stream, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_loss_reports, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_lossy_twice, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_window_bound, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_strip_bom, ctx_setup, ctx_teardown),
