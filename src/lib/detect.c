@@ -1603,6 +1603,8 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
      * and every codec's bits below evolve on their own, so leaving the
      * others out changes no count and saves carries. */
     ub_codec_mask prev_lead = 0, prev_long = 0;
+    /* (cuts count only under codecs that lose continuations) */
+    ub_codec_mask lost = paired & ub_codec_cont_lost();
     /* codecs inside a sequence, expecting 1, 2 or 3 more continuations */
     ub_codec_mask need1 = 0, need2 = 0, need3 = 0;
     bitcount leads, pairs, whole, bad, cutl;
@@ -1633,7 +1635,7 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
         }
         ub_codec_mask inseq = need1 | need2 | need3;
         bitcount_add(&whole, need1 & cont);
-        bitcount_add(&cutl, prev_lead & ~prev_long & lead);
+        bitcount_add(&cutl, prev_lead & ~prev_long & lead & lost);
         /* a sequence cut short, or a continuation with no lead */
         bitcount_add(&bad, (inseq & ~cont) | (cont & ~inseq));
         need1 = need2 & cont;
@@ -1653,7 +1655,6 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
      * Russian read back through ibm866 pairs a lead with a continuation
      * in most words, but its sequences are cut short as often. */
     ub_codec_mask maybe = 0, strict = ~ub_codec_utf8_droppable();
-    ub_codec_mask lost = cutl.used ? ub_codec_cont_lost() : 0;
     for (ub_codec_mask m = paired; m; m &= m - 1) {
         int k = __builtin_ctz(m);
         uint32_t np = bitcount_get(&pairs, k), nl = bitcount_get(&leads, k);
@@ -1667,7 +1668,7 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
          * leads one after the other, but few of two bytes, or few pairs:
          * one, say, where a word ends in punctuation the codec has among
          * its continuation bytes.) */
-        uint32_t nc = lost >> k & 1 ? bitcount_get(&cutl, k) : 0;
+        uint32_t nc = bitcount_get(&cutl, k);
         if (nc && np >= 2 && 2 * np + nc >= nl && 2 * np >= nc)
             *twicep |= (ub_codec_mask)1 << k;
         if (nc)
