@@ -34,8 +34,11 @@
 #define MAXCON 4            /* pending decoder constraints per state */
 #define NVERIFY 6           /* final states checked forward before giving up */
 #define MAX_ALTS_SEQ 8      /* byte sequences per character */
-#define MAXSTEP 8           /* characters finished in one step (a dropped
-                               sequence and a token: at most 6 bytes) */
+#define MAXSTEP 8           /* characters finished in one step (dropped
+                               sequences and a token: at most 8 bytes) */
+#define DROP_CHAIN 2        /* DROP: dropped sequences in a row */
+#define DROP_BYTES 3        /* ... and their bytes in all (with a token of
+                               4, the 8 bytes a state remembers) */
 
 /* token bytes */
 #define W_LEAD (-1)         /* unknown byte, not ASCII (starts an error) */
@@ -476,23 +479,58 @@ static int feed(struct env *e, const struct ub_ml_state *s0, const int *tok, int
     return 0;
 }
 
-/* Start an error token of len unknown bytes at the state's end. */
-static int feed_error(struct env *e, const struct ub_ml_state *s0, int len, float cost, const int *after,
-                      int nafter)
+/* Start nerr error tokens of lens[] unknown bytes, one after the other, at
+ * the state's end, then feed after[]. */
+static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *lens, int nerr,
+                      float cost, const int *after, int nafter)
 {
-    if (s0->ncon >= MAXCON)
+    if (s0->ncon + nerr > MAXCON)
         return 0;
-    int tok[8];
+    int tok[DROP_BYTES + 4];
     int nt = 0;
-    for (int i = 0; i < len; i++)
-        tok[nt++] = i ? W_ANY : W_LEAD;
+    struct ub_ml_state s = *s0;
+    for (int k = 0; k < nerr; k++) {
+        s.con[s.ncon++] = (s.nb + (uint32_t)nt) << 2 | (uint32_t)lens[k];
+        for (int i = 0; i < lens[k]; i++)
+            tok[nt++] = i ? W_ANY : W_LEAD;
+    }
     for (int i = 0; i < nafter; i++)
         tok[nt++] = after[i];
-    struct ub_ml_state s = *s0;
-    s.con[s.ncon++] = s.nb << 2 | (uint32_t)len;
-    s.score -= cost;
-    s.nlost++;
+    s.score -= cost * (float)nerr;
+    s.nlost = (uint16_t)(s.nlost + nerr);
     return feed(e, &s, tok, nt, 0);
+}
+
+/*
+ * DROP: the sequences a decoder dropped in a row before after[] (or at the
+ * end), each of 1..lens_max bytes, at most DROP_CHAIN of them and
+ * DROP_BYTES bytes in all.  Nothing marks where one dropped sequence ends
+ * and the next begins: a lead before a byte that cannot follow it is
+ * dropped alone, and that byte may be dropped in turn (Big5's trails
+ * exclude most continuation bytes, which are its leads; GB18030 has no
+ * 0x80).
+ */
+static int feed_drops(struct env *e, const struct ub_ml_state *s0, int lens_max, float cost,
+                      const int *after, int nafter)
+{
+    int lens[DROP_CHAIN], idx[DROP_CHAIN];
+    int depth = 0, total = 0;
+    idx[0] = 0;
+    while (depth >= 0) {
+        if (idx[depth] >= lens_max || total + idx[depth] + 1 > DROP_BYTES) {
+            if (--depth >= 0)
+                total -= lens[depth];
+            continue;
+        }
+        lens[depth] = ++idx[depth];
+        if (feed_error(e, s0, lens, depth + 1, cost, after, nafter) < 0)
+            return -1;
+        if (depth + 1 < DROP_CHAIN) {
+            total += lens[depth];
+            idx[++depth] = 0;
+        }
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ beam */
@@ -666,13 +704,12 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                 if (emit(e, st0) < 0)
                     return -1;
                 /* bytes dropped at the very end */
-                for (int L = 1; drop && st0->plen && L <= lens_max; L++)
-                    if (feed_error(e, st0, L, cost, NULL, 0) < 0)
-                        return -1;
+                if (drop && st0->plen && feed_drops(e, st0, lens_max, cost, NULL, 0) < 0)
+                    return -1;
                 continue;
             }
             for (int L = 1; is_marker && L <= lens_max; L++)
-                if (feed_error(e, st0, L, cost, NULL, 0) < 0)
+                if (feed_error(e, st0, &L, 1, cost, NULL, 0) < 0)
                     return -1;
             for (int q = 0; q < nseq; q++) {
                 int tok[4], nt = UB_MBCS_SEQ_LEN(seqs[q]);
@@ -684,10 +721,9 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                     return -1;
                 /* DROP: bytes lost before this character, where the UTF-8
                  * read so far or the character's own bytes say so */
-                if (drop && (st0->plen || ub_utf8_is_cont((uint8_t)tok[0])))
-                    for (int L = 1; L <= lens_max; L++)
-                        if (feed_error(e, st0, L, cost, tok, nt) < 0)
-                            return -1;
+                if (drop && (st0->plen || ub_utf8_is_cont((uint8_t)tok[0])) &&
+                    feed_drops(e, st0, lens_max, cost, tok, nt) < 0)
+                    return -1;
             }
         }
         if (e->oom)
