@@ -105,6 +105,10 @@ struct run {
                                1 in the run, 2 after its lossless repair */
     ub_codec_mask line_weak;    /* codecs of convincing repairs nearby,
                                    which stand for weak evidence */
+    unsigned mbcs_weak;     /* multibyte codecs (bit per id) with weak
+                               evidence of dropped bytes only (drop_weak) */
+    unsigned mbcs_line;     /* ... and those of convincing multibyte repairs
+                               nearby, which stand for it */
 };
 
 /* A lossless candidate kept for the line-level decision. */
@@ -313,6 +317,9 @@ struct eval {
     int weak_ok;            /* weak evidence may count (the lead reads badly) */
     unsigned drop;          /* multibyte codecs (bit per id) that read the
                                run as UTF-8 with a few bytes dropped */
+    unsigned drop_weak;     /* ... or whole but for its last sequence, cut
+                               short before ASCII text: weak evidence, which
+                               counts where repairs nearby stand for it */
 };
 
 static uint32_t hyp_key(const ub_hyp *h)
@@ -988,7 +995,11 @@ static int search_mbcs(struct eval *e)
             ok = good >= 2 * (size_t)breaks;
         }
         ctx->steps += e->n;
-        breaks += done != nb;   /* a sequence cut short at the end */
+        /* a sequence cut short at the end, before ASCII text: all a short
+         * run may show of a dropped byte ("鈥 " for "— ") */
+        if (ok && !breaks && done != nb && good < 2)
+            e->drop_weak |= 1u << id;
+        breaks += done != nb;
         if (!ok || good < 2 * (size_t)breaks)
             continue;
         if (breaks) {
@@ -1010,8 +1021,8 @@ static int search_mbcs(struct eval *e)
  * all its other characters; without one, only the dropped reading of the
  * codecs in e->drop.  t[0..n) is the run with its trailing joiner.
  */
-static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
-                             size_t nright)
+static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
+                           size_t nright, unsigned *kept)
 {
     unbake_ctx *ctx = e->ctx;
     size_t markers = 0;
@@ -1020,7 +1031,8 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
     /* every marker stands for at least one guessed character, and what
      * had to be guessed must not be the bulk of it (below): a run of
      * markers is not worth the search, which is dear per marker */
-    if ((!markers && !e->drop) || n > UB_MBCS_LOSSY_MAXRUN || (markers > 4 && markers * 2 > n))
+    if ((!markers && !e->drop && !(e->drop_weak & e->r->mbcs_line)) || n > UB_MBCS_LOSSY_MAXRUN ||
+        (markers > 4 && markers * 2 > n))
         return 0;
     if (!ctx->mbcs_lossy && !(ctx->mbcs_lossy = ub_mbcs_lossy_scratch_new()))
         return -1;
@@ -1030,7 +1042,8 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
         /* without a marker only the dropped reading, where search_mbcs()
          * found the breaks it leaves */
         unsigned convs = markers ? UB_MBCS_CONV_ALL : 1u << UB_MBCS_CONV_DROP;
-        if (!markers && !(e->drop >> id & 1))
+        unsigned dmask = e->drop | (e->drop_weak & e->r->mbcs_line);
+        if ((!markers && !(dmask >> id & 1)) || *kept >> id & 1)
             continue;
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++)
@@ -1062,7 +1075,22 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
         double score = res.lm - lm_in - cost - e->margin;
         if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, cost, n) < 0)
             return -1;
+        *kept |= 1u << id;
     }
+    return 0;
+}
+
+/* The span t[0..n) (the run, the joiner and the runs joined after it)
+ * first; where it has no reconstruction under a codec (the runs joined
+ * after it may be clean, or of another kind), the run alone. */
+static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
+                             size_t nright)
+{
+    unsigned kept = 0;
+    if (mbcs_lossy_span(e, t, n, right, nright, &kept) < 0)
+        return -1;
+    if (n > e->n && mbcs_lossy_span(e, e->in, e->n, e->right, e->nright, &kept) < 0)
+        return -1;
     return 0;
 }
 
@@ -1534,6 +1562,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->l2 = l2;
     r->l1 = l1;
     r->weak_gated = 0;
+    r->mbcs_weak = 0;
     e.ctx = ctx;
     e.s = s;
     e.r = r;
@@ -1569,6 +1598,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         return -1;
     if (cjk && search_mbcs(&e) < 0)
         return -1;
+    r->mbcs_weak = e.drop_weak & ~e.drop;
     if (cjk && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
         uint32_t rt[2];
         size_t nrt = context_after(s, nch, r->c1t, k + 1, rt);
@@ -1890,6 +1920,15 @@ static void context_before(const ub_detect_scratch *s, size_t k, uint32_t c2, ui
     l[0] = n > 1 ? got[1] : n == 1 ? c1 : c2;
 }
 
+/* The multibyte codec (bit per id) of a convincing repair of run r. */
+static unsigned convincing_mbcs(const struct run *r)
+{
+    if (!r->tent || r->hyp.kind != UB_HYP_MBCS || r->score < LOSSY_SKIP ||
+        r->hyp.codec[0] < UB_NCODECS)
+        return 0;
+    return 1u << (r->hyp.codec[0] - UB_NCODECS);
+}
+
 static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                   uint32_t c2, uint32_t c1, size_t *nchp)
 {
@@ -1982,6 +2021,27 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
             return UNBAKE_ENOMEM;
         r->line_weak = 0;
+    }
+
+    /* likewise a convincing multibyte repair nearby makes a run that ends
+     * in a sequence cut short before ASCII text ("鈥 " for "— ", "韨 "
+     * for "키 ") worth the dropped reading under its codec */
+    for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (r->taken || !r->mbcs_weak || (r->tent && r->score >= LOSSY_SKIP))
+            continue;
+        unsigned near = 0;
+        for (size_t j = k; j > 0 && r->c0 - s->runs[j - 1].c1 <= LINE_REACH; j--)
+            near |= convincing_mbcs(&s->runs[j - 1]);
+        for (size_t j = k + 1; j < s->nruns && s->runs[j].c0 - r->c1 <= LINE_REACH; j++)
+            near |= convincing_mbcs(&s->runs[j]);
+        if (!(near & r->mbcs_weak))
+            continue;
+        r->mbcs_line = near;
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1))
+            return UNBAKE_ENOMEM;
+        r->mbcs_line = 0;
+        r->tent = r->nout && r->score > 0;
     }
 
     /* The hypothesis that explains the line best as a whole: the runs of
