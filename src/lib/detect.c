@@ -1081,15 +1081,19 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
 }
 
 /* The span t[0..n) (the run, the joiner and the runs joined after it)
- * first; where it has no reconstruction under a codec (the runs joined
- * after it may be clean, or of another kind), the run alone. */
+ * first; where it has no dropped reading under a codec (the runs joined
+ * after it may be clean, or of another kind), the run alone, when it holds
+ * no marker (with one, the joined span is what its conventions need). */
 static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
                              size_t nright)
 {
     unsigned kept = 0;
     if (mbcs_lossy_span(e, t, n, right, nright, &kept) < 0)
         return -1;
-    if (n > e->n && mbcs_lossy_span(e, e->in, e->n, e->right, e->nright, &kept) < 0)
+    int markers = 0;
+    for (size_t i = 0; i < e->n; i++)
+        markers |= e->in[i] == 0xFFFD || e->in[i] == '?' || e->in[i] == 0x30FB;
+    if (n > e->n && !markers && mbcs_lossy_span(e, e->in, e->n, e->right, e->nright, &kept) < 0)
         return -1;
     return 0;
 }

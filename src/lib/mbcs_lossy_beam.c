@@ -37,8 +37,12 @@
 #define MAXSTEP 8           /* characters finished in one step (dropped
                                sequences and a token: at most 8 bytes) */
 #define DROP_CHAIN 2        /* DROP: dropped sequences in a row */
-#define DROP_BYTES 3        /* ... and their bytes in all (with a token of
+#define DROP_BYTES 2        /* ... and their bytes in all (with a token of
                                4, the 8 bytes a state remembers) */
+
+/* a dropped sequence followed at once by another (feed_drops) */
+#define CON_CHAIN (1u << 31)
+#define CON_AT(c) (((c) & ~CON_CHAIN) >> 2)
 
 /* token bytes */
 #define W_LEAD (-1)         /* unknown byte, not ASCII (starts an error) */
@@ -57,7 +61,8 @@ struct ub_ml_state {
     uint8_t wild;           /* bit j & 7: byte j is a wildcard */
     uint8_t plen, pneed;    /* current character: bytes so far, in all */
     uint8_t ncon;
-    uint32_t con[MAXCON];   /* error tokens to check: start << 2 | length */
+    uint32_t con[MAXCON];   /* error tokens to check: start << 2 | length,
+                               CON_CHAIN when another follows it at once */
     uint16_t nlost, nlit;
     /* characters finished in this step, not yet in the history */
     uint8_t an;
@@ -111,8 +116,15 @@ static int resolve(const struct env *e, struct ub_ml_state *s)
 {
     int k = 0;
     for (int i = 0; i < s->ncon; i++) {
-        uint32_t j0 = s->con[i] >> 2;
+        uint32_t j0 = CON_AT(s->con[i]);
         int len = (int)(s->con[i] & 3);
+        if (s->con[i] & CON_CHAIN) {
+            /* a sequence dropped before another must be an error whatever
+             * follows it: else the next byte was part of its error */
+            int b0 = byte_at(e, s, j0);
+            if (b0 >= 0 && b0 < END && ub_mbcs_dec_at(e->t, e->id, e->conv, b0, FUT, FUT) != len)
+                return 0;
+        }
         int r = ub_mbcs_dec_at(e->t, e->id, e->conv, byte_at(e, s, j0), byte_at(e, s, j0 + 1),
                        byte_at(e, s, j0 + 2));
         if (r < 0) {
@@ -381,7 +393,7 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         float lp = ub_lm_logp(e->lm, s->c2, s->c1, x->cand[i]);
         int open = 0;
         for (int c = 0; c < t.ncon; c++)
-            open |= (t.con[c] >> 2) >= start;
+            open |= CON_AT(t.con[c]) >= start;
         uint8_t last = t.wb[(s->nb - 1) & 7];
         if (open && ub_utf8_is_cont(last)) {
             int g = last & 0x3F;
@@ -490,7 +502,8 @@ static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *le
     int nt = 0;
     struct ub_ml_state s = *s0;
     for (int k = 0; k < nerr; k++) {
-        s.con[s.ncon++] = (s.nb + (uint32_t)nt) << 2 | (uint32_t)lens[k];
+        s.con[s.ncon++] = (s.nb + (uint32_t)nt) << 2 | (uint32_t)lens[k] |
+                          (k + 1 < nerr ? CON_CHAIN : 0);
         for (int i = 0; i < lens[k]; i++)
             tok[nt++] = i ? W_ANY : W_LEAD;
     }
@@ -551,8 +564,8 @@ static int same_future(const struct ub_ml_state *a, const struct ub_ml_state *b)
         a->ncon != b->ncon)
         return 0;
     for (int i = 0; i < a->ncon; i++)
-        if (a->nb - (a->con[i] >> 2) != b->nb - (b->con[i] >> 2) ||
-            (a->con[i] & 3) != (b->con[i] & 3))
+        if (a->nb - CON_AT(a->con[i]) != b->nb - CON_AT(b->con[i]) ||
+            (a->con[i] & (3 | CON_CHAIN)) != (b->con[i] & (3 | CON_CHAIN)))
             return 0;
     for (uint32_t d = 1; d <= 7 && d <= a->nb && d <= b->nb; d++) {
         int sa = (int)((a->nb - d) & 7), sb = (int)((b->nb - d) & 7);
