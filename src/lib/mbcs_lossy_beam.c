@@ -35,10 +35,8 @@
 #define NVERIFY 6           /* final states checked forward before giving up */
 #define MAX_ALTS_SEQ 8      /* byte sequences per character */
 #define MAXSTEP 8           /* characters finished in one step (dropped
-                               sequences and a token: at most 8 bytes) */
-#define DROP_CHAIN 2        /* DROP: dropped sequences in a row */
-#define DROP_BYTES 2        /* ... and their bytes in all (with a token of
-                               4, the 8 bytes a state remembers) */
+                               sequences and a token: at most 7 bytes) */
+#define DROP_CHAIN 2        /* DROP: one-byte sequences dropped in a row */
 
 /* a dropped sequence followed at once by another (feed_drops) */
 #define CON_CHAIN (1u << 31)
@@ -498,7 +496,7 @@ static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *le
 {
     if (s0->ncon + nerr > MAXCON)
         return 0;
-    int tok[DROP_BYTES + 4];
+    int tok[DROP_CHAIN + 3 + 4];
     int nt = 0;
     struct ub_ml_state s = *s0;
     for (int k = 0; k < nerr; k++) {
@@ -515,33 +513,26 @@ static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *le
 }
 
 /*
- * DROP: the sequences a decoder dropped in a row before after[] (or at the
- * end), each of 1..lens_max bytes, at most DROP_CHAIN of them and
- * DROP_BYTES bytes in all.  Nothing marks where one dropped sequence ends
- * and the next begins: a lead before a byte that cannot follow it is
- * dropped alone, and that byte may be dropped in turn (Big5's trails
- * exclude most continuation bytes, which are its leads; GB18030 has no
- * 0x80).
+ * DROP: what a decoder dropped before after[] (or at the end): one
+ * sequence of 1..lens_max bytes, or up to DROP_CHAIN single bytes in a
+ * row.  Nothing marks where one dropped sequence ends and the next begins;
+ * a byte that is an error whatever follows it (GB18030's 0x80) may be
+ * dropped right before another error (resolve() checks CON_CHAIN).  Longer
+ * chains (Big5, whose trails exclude most continuation bytes, loses whole
+ * characters so) cost more states than they recover.
  */
 static int feed_drops(struct env *e, const struct ub_ml_state *s0, int lens_max, float cost,
                       const int *after, int nafter)
 {
-    int lens[DROP_CHAIN], idx[DROP_CHAIN];
-    int depth = 0, total = 0;
-    idx[0] = 0;
-    while (depth >= 0) {
-        if (idx[depth] >= lens_max || total + idx[depth] + 1 > DROP_BYTES) {
-            if (--depth >= 0)
-                total -= lens[depth];
-            continue;
-        }
-        lens[depth] = ++idx[depth];
-        if (feed_error(e, s0, lens, depth + 1, cost, after, nafter) < 0)
+    int lens[DROP_CHAIN];
+    for (int L = 1; L <= lens_max; L++)
+        if (feed_error(e, s0, &L, 1, cost, after, nafter) < 0)
             return -1;
-        if (depth + 1 < DROP_CHAIN) {
-            total += lens[depth];
-            idx[++depth] = 0;
-        }
+    for (int k = 2; k <= DROP_CHAIN; k++) {
+        for (int i = 0; i < k; i++)
+            lens[i] = 1;
+        if (feed_error(e, s0, lens, k, cost, after, nafter) < 0)
+            return -1;
     }
     return 0;
 }
