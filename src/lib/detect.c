@@ -123,6 +123,10 @@ struct run {
                                    by the next lead (could_be_mojibake) */
     ub_codec_mask line_twice;   /* of them, the codecs of convincing repairs
                                    nearby of text garbled twice */
+    unsigned mbcs_weak;     /* multibyte codecs (bit per id) with weak
+                               evidence of dropped bytes only (drop_weak) */
+    unsigned mbcs_line;     /* ... and those of convincing multibyte repairs
+                               nearby, which stand for it */
 };
 
 /* A run whose lossless offers are in the offer log (see struct offered). */
@@ -130,6 +134,7 @@ struct logged {
     size_t q0, nq;          /* its entries */
     struct span in_st;      /* log P(run) over the run alone */
     unsigned drop;          /* what search_mbcs() found (eval.drop) */
+    unsigned drop_weak;     /* ... and eval.drop_weak */
     uint64_t steps;         /* the steps the search took */
 };
 
@@ -425,6 +430,9 @@ struct eval {
     int replay;             /* the offers come from the log */
     struct logged *lr;      /* the run's entry in the logged runs, or NULL */
     size_t last_q;          /* the log entry of the last offer, or -1 */
+    unsigned drop_weak;     /* ... or whole but for its last sequence, cut
+                               short before ASCII text: weak evidence, which
+                               counts where repairs nearby stand for it */
 };
 
 static uint32_t hyp_key(const ub_hyp *h)
@@ -535,6 +543,7 @@ static int replay_offers(struct eval *e)
         o->cand = s->ncands > before ? before : (size_t)-1;
     }
     e->drop = lr->drop;
+    e->drop_weak = lr->drop_weak;
     e->ctx->steps += lr->steps;
     return 0;
 }
@@ -1223,7 +1232,11 @@ static int search_mbcs(struct eval *e)
             ok = good >= 2 * (size_t)breaks;
         }
         ctx->steps += e->n;
-        breaks += done != nb;   /* a sequence cut short at the end */
+        /* a sequence cut short at the end, before ASCII text: all a short
+         * run may show of a dropped byte ("鈥 " for "— ") */
+        if (ok && !breaks && done != nb && good < 2)
+            e->drop_weak |= 1u << id;
+        breaks += done != nb;
         if (!ok || good < 2 * (size_t)breaks)
             continue;
         if (breaks) {
@@ -1245,8 +1258,8 @@ static int search_mbcs(struct eval *e)
  * all its other characters; without one, only the dropped reading of the
  * codecs in e->drop.  t[0..n) is the run with its trailing joiner.
  */
-static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
-                             size_t nright)
+static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
+                           size_t nright, unsigned *kept)
 {
     unbake_ctx *ctx = e->ctx;
     size_t markers = 0;
@@ -1255,7 +1268,8 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
     /* every marker stands for at least one guessed character, and what
      * had to be guessed must not be the bulk of it (below): a run of
      * markers is not worth the search, which is dear per marker */
-    if ((!markers && !e->drop) || n > UB_MBCS_LOSSY_MAXRUN || (markers > 4 && markers * 2 > n))
+    if ((!markers && !e->drop && !(e->drop_weak & e->r->mbcs_line)) || n > UB_MBCS_LOSSY_MAXRUN ||
+        (markers > 4 && markers * 2 > n))
         return 0;
     if (!ctx->mbcs_lossy && !(ctx->mbcs_lossy = ub_mbcs_lossy_scratch_new()))
         return -1;
@@ -1265,7 +1279,8 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
         /* without a marker only the dropped reading, where search_mbcs()
          * found the breaks it leaves */
         unsigned convs = markers ? UB_MBCS_CONV_ALL : 1u << UB_MBCS_CONV_DROP;
-        if (!markers && !(e->drop >> id & 1))
+        unsigned dmask = e->drop | (e->drop_weak & e->r->mbcs_line);
+        if ((!markers && !(dmask >> id & 1)) || *kept >> id & 1)
             continue;
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++)
@@ -1298,7 +1313,26 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
         if (keep_lossy(e, &h, res.chars, res.nchars, res.gaps, res.ngaps, score, prior, n,
                        NULL) < 0)
             return -1;
+        *kept |= 1u << id;
     }
+    return 0;
+}
+
+/* The span t[0..n) (the run, the joiner and the runs joined after it)
+ * first; where it has no dropped reading under a codec (the runs joined
+ * after it may be clean, or of another kind), the run alone, when it holds
+ * no marker (with one, the joined span is what its conventions need). */
+static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
+                             size_t nright)
+{
+    unsigned kept = 0;
+    if (mbcs_lossy_span(e, t, n, right, nright, &kept) < 0)
+        return -1;
+    int markers = 0;
+    for (size_t i = 0; i < e->n; i++)
+        markers |= e->in[i] == 0xFFFD || e->in[i] == '?' || e->in[i] == 0x30FB;
+    if (n > e->n && !markers && mbcs_lossy_span(e, e->in, e->n, e->right, e->nright, &kept) < 0)
+        return -1;
     return 0;
 }
 
@@ -1866,6 +1900,7 @@ static int lossless_search(struct eval *e, int cjk, int offers)
     if (e->logging) {
         e->lr->nq = s->nlog - e->lr->q0;
         e->lr->drop = e->drop;
+        e->lr->drop_weak = e->drop_weak;
         e->lr->steps = ctx->steps - steps0;
         e->r->logged = (int)++s->nlruns;
         e->logging = 0;
@@ -1882,6 +1917,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->l2 = l2;
     r->l1 = l1;
     r->weak_gated = 0;
+    r->mbcs_weak = 0;
     r->out0 = s->out.n;
     r->nout = 0;
     r->score = -INFINITY;
@@ -1932,6 +1968,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.line_cut = line_cut;
     if ((maybe || cjk) && lossless_search(&e, cjk, offers) < 0)
         return -1;
+    r->mbcs_weak = e.drop_weak & ~e.drop;
     if (cjk && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
         uint32_t rt[2];
         size_t nrt = context_after(s, nch, r->c1t, k + 1, rt);
@@ -2262,6 +2299,15 @@ static void context_before(const ub_detect_scratch *s, size_t k, uint32_t c2, ui
     l[0] = n > 1 ? got[1] : n == 1 ? c1 : c2;
 }
 
+/* The multibyte codec (bit per id) of a convincing repair of run r. */
+static unsigned convincing_mbcs(const struct run *r)
+{
+    if (!r->tent || r->hyp.kind != UB_HYP_MBCS || r->score < LOSSY_SKIP ||
+        r->hyp.codec[0] < UB_NCODECS)
+        return 0;
+    return 1u << (r->hyp.codec[0] - UB_NCODECS);
+}
+
 static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                   uint32_t c2, uint32_t c1, size_t *nchp)
 {
@@ -2388,6 +2434,27 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
             return UNBAKE_ENOMEM;
         r->line_twice = 0;
+    }
+
+    /* likewise a convincing multibyte repair nearby makes a run that ends
+     * in a sequence cut short before ASCII text ("鈥 " for "— ", "韨 "
+     * for "키 ") worth the dropped reading under its codec */
+    for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (r->taken || !r->mbcs_weak || (r->tent && r->score >= LOSSY_SKIP))
+            continue;
+        unsigned near = 0;
+        for (size_t j = k; j > 0 && r->c0 - s->runs[j - 1].c1 <= LINE_REACH; j--)
+            near |= convincing_mbcs(&s->runs[j - 1]);
+        for (size_t j = k + 1; j < s->nruns && s->runs[j].c0 - r->c1 <= LINE_REACH; j++)
+            near |= convincing_mbcs(&s->runs[j]);
+        if (!(near & r->mbcs_weak))
+            continue;
+        r->mbcs_line = near;
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
+            return UNBAKE_ENOMEM;
+        r->mbcs_line = 0;
+        r->tent = r->nout && r->score > 0;
     }
 
     /* The hypothesis that explains the line best as a whole: the runs of

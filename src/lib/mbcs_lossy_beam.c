@@ -34,8 +34,13 @@
 #define MAXCON 4            /* pending decoder constraints per state */
 #define NVERIFY 6           /* final states checked forward before giving up */
 #define MAX_ALTS_SEQ 8      /* byte sequences per character */
-#define MAXSTEP 8           /* characters finished in one step (a dropped
-                               sequence and a token: at most 6 bytes) */
+#define MAXSTEP 8           /* characters finished in one step (dropped
+                               sequences and a token: at most 7 bytes) */
+#define DROP_CHAIN 2        /* DROP: one-byte sequences dropped in a row */
+
+/* a dropped sequence followed at once by another (feed_drops) */
+#define CON_CHAIN (1u << 31)
+#define CON_AT(c) (((c) & ~CON_CHAIN) >> 2)
 
 /* token bytes */
 #define W_LEAD (-1)         /* unknown byte, not ASCII (starts an error) */
@@ -54,7 +59,8 @@ struct ub_ml_state {
     uint8_t wild;           /* bit j & 7: byte j is a wildcard */
     uint8_t plen, pneed;    /* current character: bytes so far, in all */
     uint8_t ncon;
-    uint32_t con[MAXCON];   /* error tokens to check: start << 2 | length */
+    uint32_t con[MAXCON];   /* error tokens to check: start << 2 | length,
+                               CON_CHAIN when another follows it at once */
     uint16_t nlost, nlit;
     /* characters finished in this step, not yet in the history */
     uint8_t an;
@@ -108,8 +114,15 @@ static int resolve(const struct env *e, struct ub_ml_state *s)
 {
     int k = 0;
     for (int i = 0; i < s->ncon; i++) {
-        uint32_t j0 = s->con[i] >> 2;
+        uint32_t j0 = CON_AT(s->con[i]);
         int len = (int)(s->con[i] & 3);
+        if (s->con[i] & CON_CHAIN) {
+            /* a sequence dropped before another must be an error whatever
+             * follows it: else the next byte was part of its error */
+            int b0 = byte_at(e, s, j0);
+            if (b0 >= 0 && b0 < END && ub_mbcs_dec_at(e->t, e->id, e->conv, b0, FUT, FUT) != len)
+                return 0;
+        }
         int r = ub_mbcs_dec_at(e->t, e->id, e->conv, byte_at(e, s, j0), byte_at(e, s, j0 + 1),
                        byte_at(e, s, j0 + 2));
         if (r < 0) {
@@ -378,7 +391,7 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         float lp = ub_lm_logp(e->lm, s->c2, s->c1, x->cand[i]);
         int open = 0;
         for (int c = 0; c < t.ncon; c++)
-            open |= (t.con[c] >> 2) >= start;
+            open |= CON_AT(t.con[c]) >= start;
         uint8_t last = t.wb[(s->nb - 1) & 7];
         if (open && ub_utf8_is_cont(last)) {
             int g = last & 0x3F;
@@ -476,23 +489,52 @@ static int feed(struct env *e, const struct ub_ml_state *s0, const int *tok, int
     return 0;
 }
 
-/* Start an error token of len unknown bytes at the state's end. */
-static int feed_error(struct env *e, const struct ub_ml_state *s0, int len, float cost, const int *after,
-                      int nafter)
+/* Start nerr error tokens of lens[] unknown bytes, one after the other, at
+ * the state's end, then feed after[]. */
+static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *lens, int nerr,
+                      float cost, const int *after, int nafter)
 {
-    if (s0->ncon >= MAXCON)
+    if (s0->ncon + nerr > MAXCON)
         return 0;
-    int tok[8];
+    int tok[DROP_CHAIN + 3 + 4];
     int nt = 0;
-    for (int i = 0; i < len; i++)
-        tok[nt++] = i ? W_ANY : W_LEAD;
+    struct ub_ml_state s = *s0;
+    for (int k = 0; k < nerr; k++) {
+        s.con[s.ncon++] = (s.nb + (uint32_t)nt) << 2 | (uint32_t)lens[k] |
+                          (k + 1 < nerr ? CON_CHAIN : 0);
+        for (int i = 0; i < lens[k]; i++)
+            tok[nt++] = i ? W_ANY : W_LEAD;
+    }
     for (int i = 0; i < nafter; i++)
         tok[nt++] = after[i];
-    struct ub_ml_state s = *s0;
-    s.con[s.ncon++] = s.nb << 2 | (uint32_t)len;
-    s.score -= cost;
-    s.nlost++;
+    s.score -= cost * (float)nerr;
+    s.nlost = (uint16_t)(s.nlost + nerr);
     return feed(e, &s, tok, nt, 0);
+}
+
+/*
+ * DROP: what a decoder dropped before after[] (or at the end): one
+ * sequence of 1..lens_max bytes, or up to DROP_CHAIN single bytes in a
+ * row.  Nothing marks where one dropped sequence ends and the next begins;
+ * a byte that is an error whatever follows it (GB18030's 0x80) may be
+ * dropped right before another error (resolve() checks CON_CHAIN).  Longer
+ * chains (Big5, whose trails exclude most continuation bytes, loses whole
+ * characters so) cost more states than they recover.
+ */
+static int feed_drops(struct env *e, const struct ub_ml_state *s0, int lens_max, float cost,
+                      const int *after, int nafter)
+{
+    int lens[DROP_CHAIN];
+    for (int L = 1; L <= lens_max; L++)
+        if (feed_error(e, s0, &L, 1, cost, after, nafter) < 0)
+            return -1;
+    for (int k = 2; k <= DROP_CHAIN; k++) {
+        for (int i = 0; i < k; i++)
+            lens[i] = 1;
+        if (feed_error(e, s0, lens, k, cost, after, nafter) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ beam */
@@ -513,8 +555,8 @@ static int same_future(const struct ub_ml_state *a, const struct ub_ml_state *b)
         a->ncon != b->ncon)
         return 0;
     for (int i = 0; i < a->ncon; i++)
-        if (a->nb - (a->con[i] >> 2) != b->nb - (b->con[i] >> 2) ||
-            (a->con[i] & 3) != (b->con[i] & 3))
+        if (a->nb - CON_AT(a->con[i]) != b->nb - CON_AT(b->con[i]) ||
+            (a->con[i] & (3 | CON_CHAIN)) != (b->con[i] & (3 | CON_CHAIN)))
             return 0;
     for (uint32_t d = 1; d <= 7 && d <= a->nb && d <= b->nb; d++) {
         int sa = (int)((a->nb - d) & 7), sb = (int)((b->nb - d) & 7);
@@ -666,13 +708,12 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                 if (emit(e, st0) < 0)
                     return -1;
                 /* bytes dropped at the very end */
-                for (int L = 1; drop && st0->plen && L <= lens_max; L++)
-                    if (feed_error(e, st0, L, cost, NULL, 0) < 0)
-                        return -1;
+                if (drop && st0->plen && feed_drops(e, st0, lens_max, cost, NULL, 0) < 0)
+                    return -1;
                 continue;
             }
             for (int L = 1; is_marker && L <= lens_max; L++)
-                if (feed_error(e, st0, L, cost, NULL, 0) < 0)
+                if (feed_error(e, st0, &L, 1, cost, NULL, 0) < 0)
                     return -1;
             for (int q = 0; q < nseq; q++) {
                 int tok[4], nt = UB_MBCS_SEQ_LEN(seqs[q]);
@@ -684,10 +725,9 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                     return -1;
                 /* DROP: bytes lost before this character, where the UTF-8
                  * read so far or the character's own bytes say so */
-                if (drop && (st0->plen || ub_utf8_is_cont((uint8_t)tok[0])))
-                    for (int L = 1; L <= lens_max; L++)
-                        if (feed_error(e, st0, L, cost, tok, nt) < 0)
-                            return -1;
+                if (drop && (st0->plen || ub_utf8_is_cont((uint8_t)tok[0])) &&
+                    feed_drops(e, st0, lens_max, cost, tok, nt) < 0)
+                    return -1;
             }
         }
         if (e->oom)
