@@ -66,19 +66,6 @@
 #define LINE_REACH 200      /* characters a convincing repair lends support */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
 
-static const ub_lossmodel default_loss = {
-    .allow = 1u << UB_OP_DROP | 1u << UB_OP_QMARK | 1u << UB_OP_FFFD | 1u << UB_OP_SPACE,
-    .cost = { [UB_OP_DROP] = 1.5f, [UB_OP_QMARK] = 1.0f, [UB_OP_FFFD] = 0.5f,
-              [UB_OP_SPACE] = 0.5f },
-    .cost_drop_shy = 2.5f,
-    .cost_drop_nbsp = 3.0f,
-    .cost_drop_c1 = 4.0f,
-    .keep_cost = 6.0f,
-    .foreign_cost = 0.5f,
-    .legacy_cost = 1.0f,
-    .max_insert = 2,
-};
-
 /* ------------------------------------------------------------ scratch */
 
 #define INVALID_CP 0xFFFFFFFFu
@@ -1100,7 +1087,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * WEAK_COST: the language model has to find the repair far
              * better than the run (two layers have evidence of their own) */
             int weak = ev[c] < 2 && !twice;
-            ub_lossmodel loss = default_loss;
+            ub_lossmodel loss = ub_default_loss;
             if (weak)
                 loss.max_insert = 1;
             ub_lossy_result res;

@@ -80,8 +80,8 @@ typedef enum {
 #define UB_MBCS_CONV_ALL ((1u << UB_MBCS_NCONV) - 1u)
 
 /**
- * Loss costs in nats, on the scale of the single-byte default_loss in
- * detect.c (U+FFFD 0.5, '?' 1.0, a dropped byte 1.5).  Charged per marker
+ * Loss costs in nats, on the scale of the single-byte ub_default_loss in
+ * reverse.c (U+FFFD 0.5, '?' 1.0, a dropped byte 1.5).  Charged per marker
  * read as lost bytes (per dropped sequence for DROP), plus a once-per-run
  * prior for the less common conventions.  They rank conventions and the
  * literal-or-marker reading of '?'; the language model ranks the fills.

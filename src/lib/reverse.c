@@ -16,6 +16,20 @@
 #include "reverse.h"
 #include "utf8.h"
 
+/* The loss model the detector searches with (see reverse.h). */
+const ub_lossmodel ub_default_loss = {
+    .allow = 1u << UB_OP_DROP | 1u << UB_OP_QMARK | 1u << UB_OP_FFFD | 1u << UB_OP_SPACE,
+    .cost = { [UB_OP_DROP] = 1.5f, [UB_OP_QMARK] = 1.0f, [UB_OP_FFFD] = 0.5f,
+              [UB_OP_SPACE] = 0.5f },
+    .cost_drop_shy = 2.5f,
+    .cost_drop_nbsp = 3.0f,
+    .cost_drop_c1 = 4.0f,
+    .keep_cost = 6.0f,
+    .foreign_cost = 0.5f,
+    .legacy_cost = 1.0f,
+    .max_insert = 2,
+};
+
 /* ------------------------------------------------------------ lossless */
 
 long ub_reverse_layer(const uint32_t *in, size_t n, int codec, int allow_cesu,

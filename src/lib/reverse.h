@@ -48,6 +48,10 @@ typedef struct {
     int restore_only;               /* drops limited to NBSP and soft hyphen */
 } ub_lossmodel;
 
+/* The detector's loss model: every loss allowed, at the costs it scores
+ * with (a drop 1.5, '?' 1.0, U+FFFD and NBSP-as-space 0.5, ...). */
+extern const ub_lossmodel ub_default_loss;
+
 /* Scratch memory reused across calls (owned by the context). */
 typedef struct ub_beam_scratch ub_beam_scratch;
 ub_beam_scratch *ub_beam_scratch_new(void);

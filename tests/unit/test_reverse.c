@@ -37,19 +37,8 @@
 static const ub_lm *lm;
 static ub_beam_scratch *scratch;
 
-/* The detector's loss model (detect.c, default_loss). */
-static const ub_lossmodel loss_model = {
-    .allow = 1u << UB_OP_DROP | 1u << UB_OP_QMARK | 1u << UB_OP_FFFD | 1u << UB_OP_SPACE,
-    .cost = { [UB_OP_DROP] = 1.5f, [UB_OP_QMARK] = 1.0f, [UB_OP_FFFD] = 0.5f,
-              [UB_OP_SPACE] = 0.5f },
-    .cost_drop_shy = 2.5f,
-    .cost_drop_nbsp = 3.0f,
-    .cost_drop_c1 = 4.0f,
-    .keep_cost = 6.0f,
-    .foreign_cost = 0.5f,
-    .legacy_cost = 1.0f,
-    .max_insert = 2,
-};
+/* The detector's loss model. */
+#define loss_model ub_default_loss
 
 #define MAXC 1024           /* code points of a test text, at most */
 
