@@ -1088,7 +1088,10 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * better than the run (two layers have evidence of their own) */
             int weak = ev[c] < 2 && !twice;
             ub_lossmodel loss = ub_default_loss;
-            if (weak)
+            /* (two where convincing repairs nearby under the codec stand
+             * for the evidence: a lone 'â ' is '—' with both of its C1
+             * bytes stripped) */
+            if (weak && !(e->r->line_weak >> c & 1))
                 loss.max_insert = 1;
             ub_lossy_result res;
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
