@@ -150,19 +150,9 @@ done:
 }
 
 /* Losses a byte of codec can suffer: a decoder drops or replaces the bytes
- * it cannot read (undefined, or C1 controls); a later process strips a
- * soft hyphen or an NBSP, or writes the NBSP as a space.  0xA0 and 0xAD
- * are those only where the codec reads them so (ibm866 reads "а", "н"). */
-static int undefined(int codec, uint8_t b)
-{
-    return ub_codec_is_lossy(codec, b);
-}
-
-static int shy_or_nbsp(int codec, uint8_t b)
-{
-    return (b == 0xA0 || b == 0xAD) && ub_codec_decode(codec, b) == b;
-}
-
+ * it cannot read (undefined, or C1 controls: ub_codec_is_lossy); a later
+ * process strips a soft hyphen or an NBSP, or writes the NBSP as a space
+ * (only where the codec reads 0xAD, 0xA0 so: ub_codec_is_shy, _nbsp). */
 int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
                            const uint8_t *in, size_t inlen)
 {
@@ -197,17 +187,17 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
                 r = put_cp(&b, ub_codec_decode(inner, u[j]));
                 break;
             case UB_OP_DROP:
-                r = undefined(inner, u[j]) || shy_or_nbsp(inner, u[j]) ? 0 : -2;
+                r = ub_codec_is_lossy(inner, u[j]) || ub_codec_is_shy(inner, u[j]) ||
+                            ub_codec_is_nbsp(inner, u[j]) ? 0 : -2;
                 break;
             case UB_OP_QMARK:
-                r = undefined(inner, u[j]) ? put(&b, (const uint8_t *)"?", 1) : -2;
+                r = ub_codec_is_lossy(inner, u[j]) ? put(&b, (const uint8_t *)"?", 1) : -2;
                 break;
             case UB_OP_FFFD:
-                r = undefined(inner, u[j]) ? put_cp(&b, 0xFFFD) : -2;
+                r = ub_codec_is_lossy(inner, u[j]) ? put_cp(&b, 0xFFFD) : -2;
                 break;
             case UB_OP_SPACE:
-                r = u[j] == 0xA0 && shy_or_nbsp(inner, u[j]) ? put(&b, (const uint8_t *)" ", 1)
-                                                             : -2;
+                r = ub_codec_is_nbsp(inner, u[j]) ? put(&b, (const uint8_t *)" ", 1) : -2;
                 break;
             default:
                 r = -2;

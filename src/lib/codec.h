@@ -58,6 +58,22 @@ static inline int ub_codec_is_lossy(int id, uint8_t b)
     return b >= 0x80 && (ub_codec_tables[id].lossy[(b - 0x80) >> 3] >> ((b - 0x80) & 7) & 1);
 }
 
+/*
+ * Is byte b the codec's soft hyphen / its NBSP, which a later process may
+ * strip or write as a space?  0xAD and 0xA0 are that in most codecs, but
+ * letters in some (ibm866 reads them as "н" and "а", iso-8859-11 0xAD as
+ * "ญ", ibm437 0xA0 as "á").
+ */
+static inline int ub_codec_is_shy(int id, uint8_t b)
+{
+    return b == 0xAD && ub_codec_tables[id].to_ucs[b - 0x80] == 0xAD;
+}
+
+static inline int ub_codec_is_nbsp(int id, uint8_t b)
+{
+    return b == 0xA0 && ub_codec_tables[id].to_ucs[b - 0x80] == 0xA0;
+}
+
 /* The codecs that can encode cp (ASCII: all of them). */
 ub_codec_mask ub_codec_encodable(uint32_t cp);
 

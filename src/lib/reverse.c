@@ -209,27 +209,11 @@ static int allowed(const struct lossy_env *e, int op)
     return e->loss->allow >> op & 1;
 }
 
-/*
- * Is byte b the codec's soft hyphen / its NBSP?  0xAD and 0xA0 are in most
- * codecs, but letters in some (ibm866 reads them as "н" and "а",
- * iso-8859-11 0xAD as "ญ", ibm437 0xA0 as "á"), which no process strips
- * or turns into a space.
- */
-static int is_shy(int codec, uint8_t b)
-{
-    return b == 0xAD && ub_codec_decode(codec, b) == 0xAD;
-}
-
-static int is_nbsp(int codec, uint8_t b)
-{
-    return b == 0xA0 && ub_codec_decode(codec, b) == 0xA0;
-}
-
 static float drop_cost(const struct lossy_env *e, uint8_t b)
 {
-    if (is_shy(e->codec, b))
+    if (ub_codec_is_shy(e->codec, b))
         return e->loss->cost_drop_shy;
-    if (is_nbsp(e->codec, b))
+    if (ub_codec_is_nbsp(e->codec, b))
         return e->loss->cost_drop_nbsp;
     if (b < 0xA0 && e->c1_codec)
         return e->loss->cost_drop_c1;
@@ -253,9 +237,9 @@ static void set_policy(struct lossy_env *e, uint32_t policy)
             m |= (uint64_t)l[j] << (8 * j);
     }
     m &= ~(1ull << (0xA0 - 0x80) | 1ull << (0xAD - 0x80));
-    if (e->loss->cost_drop_nbsp >= 0 && is_nbsp(e->codec, 0xA0))
+    if (e->loss->cost_drop_nbsp >= 0 && ub_codec_is_nbsp(e->codec, 0xA0))
         m |= 1ull << (0xA0 - 0x80);
-    if (e->loss->cost_drop_shy >= 0 && is_shy(e->codec, 0xAD))
+    if (e->loss->cost_drop_shy >= 0 && ub_codec_is_shy(e->codec, 0xAD))
         m |= 1ull << (0xAD - 0x80);
     e->dropmask = m;
 }
@@ -291,7 +275,7 @@ static int item_bytes(const struct lossy_env *e, const struct item *x, int liter
     case IT_SP:
         if (literal_ok)
             out[k++] = (struct cand){ ' ', UB_OP_NONE, 0 };
-        if (allowed(e, UB_OP_SPACE) && is_nbsp(e->codec, 0xA0))
+        if (allowed(e, UB_OP_SPACE) && ub_codec_is_nbsp(e->codec, 0xA0))
             out[k++] = (struct cand){ 0xA0, UB_OP_SPACE, e->loss->cost[UB_OP_SPACE] };
         break;
     case IT_SET:
@@ -374,7 +358,7 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
             sub.ops[slot] = UB_OP_DROP;
             sub.cost += drop_cost(e, (uint8_t)b);
             /* a dropped NBSP or soft hyphen is restored, not guessed */
-            sub.gap |= !is_nbsp(e->codec, (uint8_t)b) && !is_shy(e->codec, (uint8_t)b);
+            sub.gap |= !ub_codec_is_nbsp(e->codec, (uint8_t)b) && !ub_codec_is_shy(e->codec, (uint8_t)b);
             fill_slots(e, seq, len, slot + 1, i, inserted + 1, &sub);
         }
     }
