@@ -1049,12 +1049,16 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
      * only repair less of the run */
     int ev[UB_NCODECS];
     size_t good[UB_NCODECS], best_good = 0;
+    ub_codec_mask lent = 0;     /* weak evidence lent by the line (line_cut) */
     for (int c = 0; c < UB_NCODECS; c++) {
         good[c] = 0;
         ev[c] = (mask & e->maybe) >> c & 1 ? lossy_evidence(t, rows, n, c, &good[c]) : 0;
-        /* bytes dropped where repairs nearby under the codec say so */
-        if (!ev[c] && (e->line_cut >> c & 1) && outer < 0)
-            ev[c] = -1;
+        /* bytes dropped where repairs nearby under the codec say so: weak
+         * evidence, whose support the line pays for (not e->weak_ok) */
+        if (!ev[c] && (e->line_cut >> c & 1) && outer < 0) {
+            ev[c] = 1;
+            lent |= (ub_codec_mask)1 << c;
+        }
         if (ev[c] == 2 && good[c] > best_good)
             best_good = good[c];
     }
@@ -1064,7 +1068,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
         int c = order[k];
         int one_ok = ev[c] && !(ev[c] == 2 && good[c] * 10 < best_good * 9) &&
-                     !(ev[c] == 1 && !e->weak_ok);
+                     !(ev[c] == 1 && !e->weak_ok && !(lent >> c & 1));
         /* two lossy layers: on good evidence, and under every codec that
          * reads the run as garbled twice (could_be_mojibake); all of the
          * run must be the outer codec's */
@@ -1072,8 +1076,6 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                   ((ev[c] == 2 && one_ok) || (mask & e->twice) >> c & 1);
         if (!one_ok && !two)
             continue;
-        if (ev[c] < 0)
-            ev[c] = 1;      /* as weak evidence, the line's support paid */
 
         if (!tried)
             lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright, IN_FLOOR);
@@ -1718,12 +1720,13 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
 static ub_codec_mask cut_codecs(const uint32_t *t, size_t n)
 {
     ub_codec_mask prev_lead = 0, cut = 0;
+    ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         if (t[i] < 0x80 || t[i] == 0xFFFD) {
             prev_lead = 0;
             continue;
         }
-        const ub_codec_row *row = ub_codec_row_of(t[i]);
+        const ub_codec_row *row = ub_codec_row_at(t[i]);
         cut |= prev_lead & ~(row ? row->cont : 0);
         prev_lead = row ? row->lead : 0;
     }
