@@ -262,21 +262,35 @@ int ub_check_forward_bytes(struct ub_mbcs_cache *cache, const ub_hyp *h, const u
     int ok = -1;
     int id = h->codec[0];
     if (id >= UB_NCODECS) {
-        uint32_t *t = malloc((n ? n : 1) * sizeof *t);
-        if (!t)
-            return -1;
-        for (size_t i = 0; i < n; i++)
-            t[i] = chars[i].cp;
+        /* characters kept go back as the UTF-8 they were, the others
+         * through the codec, a stretch at a time */
         size_t cap = 4 * n + 4;
+        uint32_t *t = malloc((n ? n : 1) * sizeof *t);
         uint8_t *enc = malloc(cap);
-        long m = enc ? ub_mbcs_encode(cache, id - UB_NCODECS, t, n, enc, cap) : -2;
-        free(t);
-        if (m == -2) {
-            free(enc);
-            goto done;
+        ok = 1;
+        for (size_t i = 0; t && enc && ok == 1 && i < n;) {
+            if (chars[i].keep) {
+                if (put_cp(&b, chars[i].cp))
+                    ok = -1;
+                i++;
+                continue;
+            }
+            size_t j = i;
+            for (; j < n && !chars[j].keep; j++)
+                t[j - i] = chars[j].cp;
+            long m = ub_mbcs_encode(cache, id - UB_NCODECS, t, j - i, enc, cap);
+            if (m == -2 || (m >= 0 && put(&b, enc, (size_t)m)))
+                ok = -1;
+            else if (m < 0)
+                ok = 0;
+            i = j;
         }
-        ok = m >= 0 && (size_t)m == inlen && memcmp(enc, in, inlen) == 0;
+        if (!t || !enc)
+            ok = -1;
+        free(t);
         free(enc);
+        if (ok == 1)
+            ok = same(&b, in, inlen);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
