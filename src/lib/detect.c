@@ -61,6 +61,8 @@
 #define LINE_WEAK_LOGP (-8.0) /* ... after a lossless repair, in a line of
                                  convincing ones */
 #define MIN_BYTES_SCORE 0.01 /* legacy bytes must be converted: never <= 0 */
+#define LEGACY_LINE 1.0     /* a line's bytes decoded whole must read this much better */
+#define LEGACY_SWITCH 6.0   /* legacy bytes of one line in another codec */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 #define MAX_ALIASES 2048    /* look-alike codec copies of candidates a segment */
 #define LINE_REACH 200      /* characters a convincing repair lends support */
@@ -1335,8 +1337,22 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
  * invalid ones, keeping the valid UTF-8 between them) and every multibyte
  * codec that decodes it without substitutions.
  */
+/* The prior of legacy bytes in codec c (single-byte or multibyte). */
+static double bytes_prior(int c)
+{
+    return c < UB_NCODECS ? codec_prior(c) : ub_mbcs_prior(c - UB_NCODECS) / 10.0;
+}
+
+/*
+ * Decode the bytes of run r under the codec that reads them best (and any
+ * UTF-8 characters among them kept or not), with its margin over the next
+ * best as its score; *lm_best, if given, gets the winner's log P less its
+ * prior.  hint, a codec likely to win (or -1), is tried first: then most
+ * sums are given up early.  The order changes nothing else: ties go to
+ * the lowest codec, as in codec order.
+ */
 static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
-                              const uint8_t *seg, size_t nch)
+                              const uint8_t *seg, size_t nch, int hint, double *lm_best)
 {
     const uint8_t *p = seg + s->boff[r->c0];
     size_t nbytes = s->boff[r->c1] - s->boff[r->c0];
@@ -1353,27 +1369,53 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
     size_t nbest = 0;
     double best_sc = -INFINITY, second_sc = -INFINITY;
     ub_hyp best_h = { 0 };
+    int best_c = -1, best_mixed = 0;
     uint32_t *t = s->lvl[0].v;
-    for (int c = 0; c < UB_NCODECS + ub_mbcs_count(); c++) {
-        for (int mixed = 0; mixed < (c < UB_NCODECS ? 2 : 1); mixed++) {
+    int ncodecs = UB_NCODECS + ub_mbcs_count();
+    for (int ci = hint < 0 ? 0 : -1; ci < ncodecs; ci++) {
+        int c = ci < 0 ? hint : ci;
+        if (ci >= 0 && c == hint)
+            continue;
+        for (int mixed = 0; mixed < 2; mixed++) {
             size_t n = 0;
             unsigned nkeep = 0;
             if (c >= UB_NCODECS) {
+                /* mixed: the UTF-8 characters before the first byte that
+                 * is not UTF-8 are kept (legacy text after UTF-8 text
+                 * with no ASCII between them) */
+                size_t f = r->c0;
+                if (mixed) {
+                    while (f < r->c1 && s->cp[f] != INVALID_CP)
+                        f++;
+                    if (f == r->c0 || f == r->c1)
+                        continue;
+                    for (size_t k = r->c0; k < f; k++) {
+                        cand[n++] = (ub_lchar){ .cp = s->cp[k], .keep = s->cp[k] >= 0x80 };
+                        nkeep += s->cp[k] >= 0x80;
+                    }
+                }
                 if (!ctx->mbcs && !(ctx->mbcs = ub_mbcs_cache_new()))
                     return -1;
-                size_t nsub = 0;
-                long m = ub_mbcs_decode(ctx->mbcs, c - UB_NCODECS, p, nbytes, t, nbytes + 1, &nsub);
+                size_t nsub = 0, skip = s->boff[f] - s->boff[r->c0];
+                long m = ub_mbcs_decode(ctx->mbcs, c - UB_NCODECS, p + skip, nbytes - skip, t,
+                                        nbytes + 1, &nsub);
                 if (m <= 0 || nsub)
                     continue;
                 for (long i = 0; i < m; i++)
                     cand[n++] = (ub_lchar){ .cp = t[i] };
                 /* a decoder that is not injective may not give the bytes
                  * back: only a decoding that checks forward can win */
-                ub_hyp hb = { .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c } };
+                ub_hyp hb = { .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
+                              .nkeep = nkeep };
                 if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
                     continue;
             } else {
                 for (size_t k = r->c0; k < r->c1; k++) {
+                    if (s->cp[k] < 0x80) {
+                        /* (ASCII between the byte runs of a line) */
+                        cand[n++] = (ub_lchar){ .cp = s->cp[k] };
+                        continue;
+                    }
                     if (mixed && s->cp[k] != INVALID_CP) {
                         cand[n++] = (ub_lchar){ .cp = s->cp[k], .keep = 1 };
                         nkeep++;
@@ -1392,12 +1434,18 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
             }
             if (bad)
                 continue;
-            double prior = c < UB_NCODECS ? codec_prior(c) : ub_mbcs_prior(c - UB_NCODECS) / 10.0;
-            double sc = lm_span(ctx->lm, r->l2, r->l1, t, n, right, nright) - prior;
+            double prior = bytes_prior(c);
+            /* (a decoding that reads worse than the second best so far
+             * changes nothing: its sum is given up there) */
+            double sc = lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY,
+                                     second_sc + prior - 1e-6) - prior;
             ctx->steps += n;
-            if (sc > best_sc) {
+            if (sc > best_sc ||
+                (sc == best_sc && (c < best_c || (c == best_c && mixed < best_mixed)))) {
                 second_sc = best_sc;
                 best_sc = sc;
+                best_c = c;
+                best_mixed = mixed;
                 nbest = n;
                 memcpy(best, cand, n * sizeof *cand);
                 best_h = (ub_hyp){ .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
@@ -1409,6 +1457,8 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
     }
     if (!nbest)
         return 0;
+    if (lm_best)
+        *lm_best = best_sc;
     /* keep the winner: move it to the front of the free lchar space */
     memmove(cand, best, nbest * sizeof *best);
     r->l0 = s->nlch;
@@ -2292,6 +2342,127 @@ static void context_before(const ub_detect_scratch *s, size_t k, uint32_t c2, ui
     l[0] = n > 1 ? got[1] : n == 1 ? c1 : c2;
 }
 
+/*
+ * Bytes that are not UTF-8 are decoded run by run, each run under the
+ * codec that reads it best.  But legacy text was written in one codec, and
+ * a multibyte codec's characters may end in an ASCII byte that cuts its
+ * runs apart (Big5 "\u5225" is A7 4F, Shift_JIS "\u30FC" is 81 5B), or
+ * hold bytes that happen to be UTF-8.  So a span of the line, from its
+ * first to its last run holding bytes, or from its first to its last run,
+ * is also decoded whole under every codec (UTF-8 characters in it kept or
+ * not, the ASCII byte after it taken if it reads as a trail byte), and
+ * that decoding replaces the runs of the span where it reads better, by
+ * LEGACY_LINE, than the text decided run by run -- which pays the prior of
+ * every codec it used, and LEGACY_SWITCH for every codec after the first.
+ */
+static int legacy_span(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch,
+                       size_t k0, size_t k1, const uint32_t l[2], struct run *whole,
+                       double *gain)
+{
+    size_t a = s->runs[k0].c0, b = s->runs[k1].c1;
+    if (b < nch && s->cp[b] >= 0x40 && s->cp[b] < 0x7F)
+        b++;
+    /* the text as decided run by run */
+    size_t need = b - a;
+    for (size_t k = k0; k <= k1; k++)
+        if (s->runs[k].fix)
+            need += s->runs[k].nout;
+    if (ub_u32vec_reserve(&s->lvl[1], need))
+        return -1;
+    uint32_t *t = s->lvl[1].v;
+    size_t n = 0;
+    for (size_t i = a, k = k0; i < b; ) {
+        while (k <= k1 && s->runs[k].c0 < i)
+            k++;
+        if (k <= k1 && s->runs[k].c0 == i && s->runs[k].fix) {
+            const struct run *r = &s->runs[k];
+            memcpy(t + n, s->out.v + r->out0, r->nout * sizeof *t);
+            n += r->nout;
+            i = r->cend;
+            continue;
+        }
+        t[n++] = s->cp[i] == INVALID_CP ? 0xFFFD : s->cp[i];
+        i++;
+    }
+    uint32_t right[2];
+    size_t nright = 0;
+    for (size_t j = b; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
+        right[nright++] = s->cp[j];
+    double cur = lm_span(ctx->lm, l[0], l[1], t, n, right, nright);
+    uint64_t used[2] = { 0, 0 };
+    int prev = -1;
+    for (size_t k = k0; k <= k1; k++) {
+        const struct run *r = &s->runs[k];
+        int c = r->hyp.codec[0];
+        if (!r->fix || r->hyp.kind != UB_HYP_BYTES || used[c >> 6] >> (c & 63) & 1)
+            continue;
+        cur -= bytes_prior(c) + (prev >= 0 && c != prev ? LEGACY_SWITCH : 0);
+        used[c >> 6] |= (uint64_t)1 << (c & 63);
+        prev = c;
+    }
+
+    *whole = (struct run){ .c0 = a, .c1 = b, .bytes = 1, .l2 = l[0], .l1 = l[1] };
+    double best = -INFINITY;
+    if (evaluate_bytes_run(ctx, s, whole, seg, nch, prev, &best))
+        return -1;
+    *gain = whole->nout ? best - cur : -INFINITY;
+    return 0;
+}
+
+static int legacy_line(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch,
+                       uint32_t c2, uint32_t c1)
+{
+    size_t first = s->nruns, last = 0;
+    for (size_t k = 0; k < s->nruns; k++)
+        if (s->runs[k].bytes) {
+            if (first == s->nruns)
+                first = k;
+            last = k;
+        }
+    if (first == s->nruns)
+        return 0;
+    struct run best = { 0 }, whole;
+    size_t bk0 = 0, bk1 = 0;
+    double best_gain = LEGACY_LINE, gain;
+    /* the runs holding bytes; with the one or two runs before them, which
+     * may be legacy bytes that happen to be UTF-8 ("\u0170" is C5 B0,
+     * "\uD0A4" in EUC-KR); all the runs of the line */
+    size_t spans[4][2], nspans = 0;
+    for (size_t back = 0; back <= 2 && back <= first; back++) {
+        spans[nspans][0] = first - back;
+        spans[nspans++][1] = last;
+    }
+    if (spans[nspans - 1][0] != 0 || last != s->nruns - 1) {
+        spans[nspans][0] = 0;
+        spans[nspans++][1] = s->nruns - 1;
+    }
+    for (size_t sp = 0; sp < nspans; sp++) {
+        size_t k0 = spans[sp][0], k1 = spans[sp][1];
+        uint32_t l[2];
+        context_before(s, k0, c2, c1, l);
+        if (legacy_span(ctx, s, seg, nch, k0, k1, l, &whole, &gain))
+            return -1;
+        if (gain > best_gain) {
+            best_gain = gain;
+            best = whole;
+            bk0 = k0;
+            bk1 = k1;
+        }
+    }
+    if (!best.nout)
+        return 0;
+    int ok = verify(ctx, s, &best, seg);
+    if (ok <= 0)
+        return ok;
+    best.fix = 1;
+    best.tent = 1;
+    s->runs[bk0] = best;
+    memmove(s->runs + bk0 + 1, s->runs + bk1 + 1, (s->nruns - bk1 - 1) * sizeof *s->runs);
+    s->nruns -= bk1 - bk0;
+    return 0;
+}
+
+
 /* The multibyte codec (bit per id) of a convincing repair of run r. */
 static unsigned convincing_mbcs(const struct run *r)
 {
@@ -2320,6 +2491,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
 
     /* evaluate every run, left context from tentative decisions */
     size_t prev = 0;
+    int bytes_hint = -1;    /* the codec of the last legacy bytes */
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         if (r->c0 < prev) {
@@ -2335,8 +2507,10 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (r->bytes) {
             r->l2 = c2;
             r->l1 = c1;
-            if (evaluate_bytes_run(ctx, s, r, seg, nch))
+            if (evaluate_bytes_run(ctx, s, r, seg, nch, bytes_hint, NULL))
                 return UNBAKE_ENOMEM;
+            if (r->nout)
+                bytes_hint = r->hyp.codec[0];
         } else if (evaluate_run(ctx, s, r, nch, c2, c1, OFFERS_LOG)) {
             return UNBAKE_ENOMEM;
         }
@@ -2587,6 +2761,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             end = r->cend;
     }
 
+    if (legacy_line(ctx, s, seg, nch, seg_c2, seg_c1))
+        return UNBAKE_ENOMEM;
     return 0;
 }
 
