@@ -542,6 +542,127 @@ static void test_legacy_fixtures(void **state)
         skip();
 }
 
+/* The legacy codec a line of text is most likely to have been saved in,
+ * by script; NULL if none (or the line does not fit it). */
+static const char *line_codec(const char *line, size_t n)
+{
+    uint32_t *cps;
+    size_t nc = tk_to_cps(line, n, &cps);
+    int kana = count_in(cps, nc, 0x3040, 0x30FF), hangul = count_in(cps, nc, 0xAC00, 0xD7A3),
+        han = count_in(cps, nc, 0x4E00, 0x9FFF), cyr = count_in(cps, nc, 0x400, 0x4FF),
+        greek = count_in(cps, nc, 0x370, 0x3FF), hebrew = count_in(cps, nc, 0x5D0, 0x5EA),
+        arabic = count_in(cps, nc, 0x620, 0x64A), latin = count_in(cps, nc, 0xC0, 0x17F);
+    free(cps);
+    /* (fewer than three letters of the script: the codec is a guess) */
+    const char *c = kana >= 3 ? "windows-31j" : hangul >= 3 ? "windows-949-2000"
+                  : han >= 3 ? "windows-950-2000" : cyr >= 3 ? "windows-1251"
+                  : greek >= 3 ? "windows-1253" : hebrew >= 3 ? "windows-1255"
+                  : arabic >= 3 ? "windows-1256" : latin >= 3 ? "windows-1252" : NULL;
+    struct tk_buf t = { 0 };
+    if (c && !to_codec(c, line, n, &t) && !strcmp(c, "windows-950-2000") &&
+        to_codec("windows-936-2000", line, n, &t))
+        c = "windows-936-2000";     /* simplified Chinese */
+    else if (c && !t.n)
+        c = NULL;
+    tk_free(&t);
+    return c;
+}
+
+/*
+ * Files that mix UTF-8 with legacy bytes, decided by the detector, line by
+ * line and run by run: every other line of a fixture saved in its
+ * script's codec, or the second half of every line (from a space, or the
+ * middle character where there is none, with at least three non-ASCII
+ * characters in it: less is a guess).  The whole output must be the UTF-8
+ * text; multibyte codecs cut their runs at ASCII trail bytes, and a run
+ * alone may read better in a wrong codec.
+ */
+static void test_mixed_lines(void **state)
+{
+    (void)state;
+    char **names = NULL;
+    int nn = tk_list_dir("fixtures/clean", ".txt", &names);
+    if (nn <= 0)
+        skip();
+    unbake_ctx *ctx = unbake_ctx_new();
+    assert_non_null(ctx);
+    int tried = 0;
+    for (int f = 0; f < nn; f++) {
+        char path[512];
+        snprintf(path, sizeof path, "fixtures/clean/%s", names[f]);
+        struct tk_buf text = { 0 }, in[2] = { { 0 }, { 0 } }, want[2] = { { 0 }, { 0 } };
+        struct tk_buf leg = { 0 };
+        if (tk_read_file(path, &text))
+            fail_msg("cannot read %s", path);
+        int nlines = 0, nleg[2] = { 0, 0 };
+        for (size_t i = 0; i < text.n && nlines < 40; nlines++) {
+            size_t j = i;
+            while (j < text.n && text.p[j] != '\n')
+                j++;
+            j += j < text.n;
+            const char *line = text.p + i, *codec = line_codec(line, j - i);
+            size_t n = j - i;
+            /* every other line */
+            if (nlines % 2 && codec && to_codec(codec, line, n, &leg)) {
+                tk_add(&in[0], leg.p, leg.n);
+                nleg[0]++;
+            } else {
+                tk_add(&in[0], line, n);
+            }
+            tk_add(&want[0], line, n);
+            /* the second half of the line */
+            size_t cut = n / 2;
+            while (cut < n && line[cut] != ' ' && line[cut] != '\n')
+                cut++;
+            if (cut == n || line[cut] == '\n')
+                for (cut = n / 2; cut > 0 && (line[cut] & 0xC0) == 0x80; cut--)
+                    ;
+            uint32_t *cps;
+            size_t nc = tk_to_cps(line + cut, n - cut, &cps);
+            int nonascii = count_in(cps, nc, 0x80, 0x10FFFF);
+            free(cps);
+            if (codec && nonascii >= 3 && to_codec(codec, line + cut, n - cut, &leg)) {
+                tk_add(&in[1], line, cut);
+                tk_add(&in[1], leg.p, leg.n);
+                tk_add(&want[1], line, n);
+                nleg[1]++;
+            }
+            i = j;
+        }
+        for (int m = 0; m < 2; m++) {
+            if (!nleg[m])
+                continue;
+            char what[600];
+            snprintf(what, sizeof what, "%s, %s", names[f],
+                     m ? "the second half of every line in its legacy codec"
+                       : "every other line in its legacy codec");
+            char *out;
+            size_t on;
+            long r = unbake_fix_buffer(ctx, in[m].p, in[m].n, &out, &on);
+            if (r < 0)
+                fail_msg("%s: %s", what, unbake_strerror((int)r));
+            struct tk_buf got = { 0 };
+            tk_set(&got, out, on);
+            free(out);
+            expect_out(what, &got, want[m].p, want[m].n, NULL);
+            print_message("      %s: %d legacy line(s), ok\n", what, nleg[m]);
+            tk_free(&got);
+            tried++;
+        }
+        tk_free(&text);
+        tk_free(&leg);
+        for (int m = 0; m < 2; m++) {
+            tk_free(&in[m]);
+            tk_free(&want[m]);
+        }
+        free(names[f]);
+    }
+    free(names);
+    unbake_ctx_free(ctx);
+    if (!tried)
+        skip();
+}
+
 /* A mostly-UTF-8 file with one legacy line is left to the detector. */
 static void test_mixed(void **state)
 {
@@ -722,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_legacy_fixtures),
         cmocka_unit_test(test_mixed),
+        cmocka_unit_test(test_mixed_lines),
         cmocka_unit_test(test_chunking),
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_sink_failure_and_reset),
