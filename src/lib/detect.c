@@ -62,6 +62,7 @@
                                  convincing ones */
 #define MIN_BYTES_SCORE 0.01 /* legacy bytes must be converted: never <= 0 */
 #define LEGACY_LINE 1.0     /* a line's bytes decoded whole must read this much better */
+#define LEGACY_SPAN 8192    /* characters a line's legacy span may hold */
 #define LEGACY_SWITCH 6.0   /* legacy bytes of one line in another codec */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 #define MAX_ALIASES 2048    /* look-alike codec copies of candidates a segment */
@@ -2438,6 +2439,8 @@ static int legacy_line(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg
     }
     for (size_t sp = 0; sp < nspans; sp++) {
         size_t k0 = spans[sp][0], k1 = spans[sp][1];
+        if (s->runs[k1].c1 - s->runs[k0].c0 > LEGACY_SPAN)
+            continue;       /* no line: a window of a longer one */
         uint32_t l[2];
         context_before(s, k0, c2, c1, l);
         if (legacy_span(ctx, s, seg, nch, k0, k1, l, &whole, &gain))
