@@ -80,32 +80,34 @@ struct span {
     uint32_t c2, c1;
 };
 
+/* An index into the segment (a segment is at most UNBAKE_WINDOW bytes) or
+ * into one of the scratch arrays (ub_reserve() keeps each under 2^32
+ * elements); NO_INDEX for none.  Runs, candidates and logged offers are
+ * kept for every run of a segment, so their fields are as narrow as their
+ * values allow: a window of dense mojibake holds thousands of each. */
+#define NO_INDEX UINT32_MAX
+
 struct run {
-    size_t c0, c1;          /* characters [c0, c1) of the segment */
-    size_t c1t;             /* end of the span a lossy repair may take:
-                               following runs joined across a space or '?',
-                               and a trailing space or '?' */
-    int certain_clean;      /* no hypothesis at all */
-    int bytes;              /* holds bytes that are not UTF-8 */
-    int fix;                /* decided: write the candidate */
-    int logged;             /* 1 + its entry in the logged runs, or 0 */
     double score;
     ub_hyp hyp;
-    size_t out0, nout;      /* candidate in the out arena */
-    size_t l0;              /* lossy: chars in the lchar arena (nout of them) */
-    size_t g0, ng;          /* lossy: gaps in the gap arena */
-    size_t cend;            /* characters the repair replaces: c1 .. c1t */
+    uint32_t c0, c1;        /* characters [c0, c1) of the segment */
+    uint32_t c1t;           /* end of the span a lossy repair may take:
+                               following runs joined across a space or '?',
+                               and a trailing space or '?' */
+    uint32_t cend;          /* characters the repair replaces: c1 .. c1t */
+    uint32_t out0, nout;    /* candidate in the out arena */
+    uint32_t l0;            /* lossy: chars in the lchar arena (nout of them),
+                               or NO_INDEX */
+    uint32_t g0, ng;        /* lossy: gaps in the gap arena */
+    uint32_t k0, nk;        /* its candidates in the cand arena */
     uint32_t l2, l1;        /* left context it was evaluated with */
-    size_t k0, nk;          /* its candidates in the cand arena */
-    int tent;               /* tentatively repaired (context for others) */
-    int taken;              /* not evaluated: a lossy repair before it took it */
-    int weak_gated;         /* weak evidence not taken, the lead read well:
-                               1 in the run, 2 after its lossless repair */
+    uint32_t logged;        /* 1 + its entry in the logged runs, or 0 */
     ub_codec_mask line_weak;    /* codecs of convincing repairs nearby,
                                    which stand for weak evidence */
-    int shaped;             /* could_be_mojibake() of the run is known: */
-    ub_codec_mask cbm, cbm_weak;    /* (a run is evaluated up to four times) */
-    size_t cbm_at;
+    ub_codec_mask cbm, cbm_weak;    /* could_be_mojibake() of the run, once
+                                       shaped (a run is evaluated up to four
+                                       times) */
+    uint32_t cbm_at;
     ub_codec_mask cbm_twice;
     ub_codec_mask cut2;         /* codecs that lose continuations, under
                                    which a two-byte sequence is cut short
@@ -116,15 +118,24 @@ struct run {
                                evidence of dropped bytes only (drop_weak) */
     unsigned mbcs_line;     /* ... and those of convincing multibyte repairs
                                nearby, which stand for it */
+    uint8_t certain_clean;  /* no hypothesis at all */
+    uint8_t bytes;          /* holds bytes that are not UTF-8 */
+    uint8_t fix;            /* decided: write the candidate */
+    uint8_t tent;           /* tentatively repaired (context for others) */
+    uint8_t taken;          /* not evaluated: a lossy repair before it took it */
+    uint8_t weak_gated;     /* weak evidence not taken, the lead read well:
+                               1 in the run, 2 after its lossless repair */
+    uint8_t shaped;         /* cbm .. cut2 are known */
 };
+_Static_assert(sizeof(struct run) <= 136, "struct run stays small");
 
 /* A run whose lossless offers are in the offer log (see struct offered). */
 struct logged {
-    size_t q0, nq;          /* its entries */
+    uint64_t steps;         /* the steps the search took */
     struct span in_st;      /* log P(run) over the run alone */
+    uint32_t q0, nq;        /* its entries */
     unsigned drop;          /* what search_mbcs() found (eval.drop) */
     unsigned drop_weak;     /* ... and eval.drop_weak */
-    uint64_t steps;         /* the steps the search took */
 };
 
 /*
@@ -138,28 +149,31 @@ struct logged {
  * would have made them.
  */
 struct offered {
-    int alias_of;           /* -1: an offer; else add_alias() of that entry's
-                               candidate, under codec c at depth */
-    int was, c, depth;
-    ub_hyp hyp;
-    double cost;
-    size_t t0, nt;          /* its text in the log's text arena */
     struct span st;         /* its sum so far (over the text only) */
-    size_t cand;            /* its candidate in the replay, or -1 */
+    double cost;
+    ub_hyp hyp;
+    int32_t alias_of;       /* -1: an offer; else add_alias() of that entry's
+                               candidate, under codec c at depth */
+    uint32_t t0, nt;        /* its text in the log's text arena */
+    uint32_t cand;          /* its candidate in the replay, or NO_INDEX */
+    int8_t was, c, depth;
 };
+_Static_assert(sizeof(struct offered) <= 88, "struct offered stays small");
 
 /* A lossless candidate kept for the line-level decision. */
 struct cand {
+    ub_hyp hyp;
     uint32_t key;           /* the hypothesis: kind, layers, codecs, cesu */
     float score;
     float cost;             /* its prior part, which counts once per line */
-    size_t out0, nout;      /* its text in the out arena */
-    ub_hyp hyp;
-    size_t l0, g0, ng;      /* lossy: characters and gaps; l0 = -1 if none */
-    size_t cend;            /* characters it replaces end here */
-    int alias;              /* a copy under another codec that reads the
+    uint32_t out0, nout;    /* its text in the out arena */
+    uint32_t l0, g0, ng;    /* lossy: characters and gaps; l0 = NO_INDEX if
+                               none */
+    uint32_t cend;          /* characters it replaces end here */
+    uint8_t alias;          /* a copy under another codec that reads the
                                run alike (add_alias) */
 };
+_Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 
 struct ub_detect_scratch {
     uint32_t *cp;           /* segment characters */
@@ -432,7 +446,7 @@ static uint32_t hyp_key(const ub_hyp *h)
     return k;
 }
 
-static int add_alias(struct eval *e, size_t k, int was, int c, int depth);
+static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth);
 
 /* Keep out as the run's candidate if it scores best so far; st: where the
  * sum over out stands (nothing summed yet, or as a replay left it). */
@@ -471,8 +485,10 @@ static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, si
     memcpy(s->out.v + at, out, nout * sizeof *out);
     s->out.n += nout;
     if (score > LINE_FLOOR) {
-        s->cands[s->ncands++] = (struct cand){ hyp_key(h), (float)score, (float)cost, at, nout,
-                                               *h, (size_t)-1, 0, 0, e->r->c1, 0 };
+        s->cands[s->ncands++] = (struct cand){ .hyp = *h, .key = hyp_key(h),
+                                               .score = (float)score, .cost = (float)cost,
+                                               .out0 = (uint32_t)at, .nout = (uint32_t)nout,
+                                               .l0 = NO_INDEX, .cend = e->r->c1 };
         e->r->nk++;
     }
     if (!best)
@@ -482,7 +498,7 @@ static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, si
     e->r->out0 = at;
     e->r->nout = nout;
     e->r->ng = 0;
-    e->r->l0 = (size_t)-1;
+    e->r->l0 = NO_INDEX;
     e->r->cend = e->r->c1;
     return 0;
 }
@@ -505,7 +521,9 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
         ub_u32vec_reserve(&s->ltxt, s->ltxt.n + nout))
         return -1;
     size_t q = s->nlog++;
-    s->log[q] = (struct offered){ -1, 0, 0, 0, *h, cost, s->ltxt.n, nout, st, (size_t)-1 };
+    s->log[q] = (struct offered){ .st = st, .cost = cost, .hyp = *h, .alias_of = -1,
+                                  .t0 = (uint32_t)s->ltxt.n, .nt = (uint32_t)nout,
+                                  .cand = NO_INDEX };
     memcpy(s->ltxt.v + s->ltxt.n, out, nout * sizeof *out);
     s->ltxt.n += nout;
     e->last_q = q;
@@ -529,7 +547,7 @@ static int replay_offers(struct eval *e)
         size_t before = s->ncands;
         if (offer_scored(e, &o->hyp, s->ltxt.v + o->t0, o->nt, o->cost, &o->st) < 0)
             return -1;
-        o->cand = s->ncands > before ? before : (size_t)-1;
+        o->cand = s->ncands > before ? (uint32_t)before : NO_INDEX;
     }
     e->drop = lr->drop;
     e->drop_weak = lr->drop_weak;
@@ -608,12 +626,12 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
  * reads the run alike: the same text, c's prior instead.  Only for the
  * line decision; the run's own best stays with the cheaper codec.
  */
-static int add_alias(struct eval *e, size_t k, int was, int c, int depth)
+static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth)
 {
     ub_detect_scratch *s = e->s;
     /* (at most MAX_ALIASES a segment: they only lend support, and a
      * window of dense mojibake would otherwise double the arena) */
-    if (k == (size_t)-1 || s->naliases >= MAX_ALIASES)
+    if (k == NO_INDEX || s->naliases >= MAX_ALIASES)
         return 0;
     double d = codec_prior(c) - codec_prior(was);
     if (s->cands[k].score - d <= LINE_FLOOR)
@@ -660,7 +678,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
      * own prior): windows-1253 and ISO-8859-7 read most Greek mojibake
      * alike, and a lossy run on the line may say which of them it was. */
     uint64_t seen[UB_NCODECS];
-    size_t seen_cand[UB_NCODECS];   /* its candidate, or -1 */
+    uint32_t seen_cand[UB_NCODECS]; /* its candidate, or NO_INDEX */
     size_t seen_q[UB_NCODECS];      /* its offer log entry, or -1 */
     int seen_codec[UB_NCODECS];
     int nseen = 0;
@@ -738,7 +756,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         if (offer(e, h, out, (size_t)m, c2) < 0)
             return -1;
         seen_q[nseen] = e->last_q;
-        seen_cand[nseen++] = s->ncands > before ? before : (size_t)-1;
+        seen_cand[nseen++] = s->ncands > before ? (uint32_t)before : NO_INDEX;
         if (offer_inner_legacy(e, h, out, (size_t)m, c2) < 0)
             return -1;
         if (depth + 1 < e->ctx->max_layers && depth + 1 < UB_MAX_LAYERS &&
@@ -917,8 +935,11 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
         ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
         ub_u32vec_reserve(&s->out, s->out.n + nchars))
         return -1;
-    struct cand kc = { hyp_key(h), (float)score, (float)cost, s->out.n, nchars, *h,
-                       s->nlch, s->ngaps, ngaps, r->c0 + norig, 0 };
+    struct cand kc = { .hyp = *h, .key = hyp_key(h), .score = (float)score,
+                       .cost = (float)cost, .out0 = (uint32_t)s->out.n,
+                       .nout = (uint32_t)nchars, .l0 = (uint32_t)s->nlch,
+                       .g0 = (uint32_t)s->ngaps, .ng = (uint32_t)ngaps,
+                       .cend = (uint32_t)(r->c0 + norig) };
     memcpy(s->lch + s->nlch, chars, nchars * sizeof *chars);
     if (ngaps)
         memcpy(s->gaps + s->ngaps, gaps, ngaps * sizeof *gaps);
@@ -949,7 +970,7 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
  * gives the same reading: each byte kept decodes alike, each byte lost is
  * one that codec loses too.  As add_alias, for the line decision only.
  */
-static int alias_lossy(struct eval *e, size_t k, int c)
+static int alias_lossy(struct eval *e, uint32_t k, int c)
 {
     ub_detect_scratch *s = e->s;
     const struct cand *kc = &s->cands[k];
@@ -1153,7 +1174,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, prior, norig, &res) < 0)
                 return -1;
             if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
-                alias_lossy(e, before, c) < 0)
+                alias_lossy(e, (uint32_t)before, c) < 0)
                 return -1;
         }
     }
@@ -1945,7 +1966,7 @@ static int lossless_search(struct eval *e, int cjk, int offers)
         e->lr->drop = e->drop;
         e->lr->drop_weak = e->drop_weak;
         e->lr->steps = ctx->steps - steps0;
-        e->r->logged = (int)++s->nlruns;
+        e->r->logged = (uint32_t)++s->nlruns;
         e->logging = 0;
     }
     e->lr = NULL;
@@ -1970,14 +1991,17 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     /* the gate first: most runs end here */
     const uint32_t *in = s->cp + r->c0;
     size_t n = r->c1 - r->c0;
-    int cjk, weak_ok;
+    int cjk, weak_ok, weak_gated = 0;
     if (!r->shaped) {
-        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at,
-                                   &r->cbm_twice, &r->cut2);
+        size_t at;
+        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &at, &r->cbm_twice,
+                                   &r->cut2);
+        r->cbm_at = (uint32_t)at;
         r->shaped = 1;
     }
     ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
-                                      r->cbm_at, &weak_ok, &r->weak_gated, &cjk);
+                                      r->cbm_at, &weak_ok, &weak_gated, &cjk);
+    r->weak_gated = (uint8_t)weak_gated;
     ub_codec_mask line_cut = 0;
     if (r->line_weak) {
         line_cut = cut_codecs(in, r->c1t - r->c0) & r->line_weak;
@@ -2084,7 +2108,7 @@ static int verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, co
         return ub_check_forward_bytes(ctx->mbcs, &r->hyp, s->lch + r->l0, r->nout, in, inlen);
     if (r->hyp.kind == UB_HYP_MBCS)
         return ub_check_forward_mbcs(ctx->mbcs, &r->hyp, s->out.v + r->out0, r->nout, in, inlen);
-    if (r->l0 != (size_t)-1)
+    if (r->l0 != NO_INDEX)
         return ub_check_forward_lossy(&r->hyp, s->lch + r->l0, r->nout, in, inlen);
     return ub_check_forward(&r->hyp, s->out.v + r->out0, r->nout, in, inlen);
 }
@@ -2104,7 +2128,7 @@ static int render(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, si
     *len = 0;
     for (size_t i = 0; i < r->nout; i++) {
         uint32_t cp = s->out.v[r->out0 + i];
-        if (ctx->lossy == UNBAKE_LOSSY_MARK && r->l0 != (size_t)-1 && s->lch[r->l0 + i].gap) {
+        if (ctx->lossy == UNBAKE_LOSSY_MARK && r->l0 != NO_INDEX && s->lch[r->l0 + i].gap) {
             double p = 0;
             for (size_t g = 0; g < r->ng; g++)
                 if (s->gaps[r->g0 + g].index == i)
@@ -2638,7 +2662,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     uint32_t lossy_keys[MAX_LINE_KEYS];
     int nlossy = 0;
     for (size_t i = 0; i < s->ncands && nlossy < MAX_LINE_KEYS; i++) {
-        if (s->cands[i].l0 == (size_t)-1)
+        if (s->cands[i].l0 == NO_INDEX)
             continue;
         int j = 0;
         while (j < nlossy && lossy_keys[j] != s->cands[i].key)
@@ -2650,7 +2674,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         const struct run *r = &s->runs[k];
         for (size_t i = r->k0; i < r->k0 + r->nk; i++) {
             const struct cand *c = &s->cands[i];
-            if (c->alias && c->l0 == (size_t)-1) {
+            if (c->alias && c->l0 == NO_INDEX) {
                 int j = 0;
                 while (j < nlossy && lossy_keys[j] != c->key)
                     j++;
