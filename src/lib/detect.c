@@ -146,19 +146,26 @@ struct logged {
  * searching again: the sums over the texts, where they stopped, go on from
  * there, and only the junction is scored anew.  Aliases replay in their
  * place, so the candidate arenas and the alias count evolve as a search
- * would have made them.
+ * would have made them.  Most steps of a search are aliases (look-alike
+ * codecs), so they take a small entry of the log and only the offers a
+ * struct offered.
  */
 struct offered {
     struct span st;         /* its sum so far (over the text only) */
     double cost;
     ub_hyp hyp;
-    int32_t alias_of;       /* -1: an offer; else add_alias() of that entry's
-                               candidate, under codec c at depth */
     uint32_t t0, nt;        /* its text in the log's text arena */
     uint32_t cand;          /* its candidate in the replay, or NO_INDEX */
+};
+_Static_assert(sizeof(struct offered) <= 72, "struct offered stays small");
+
+/* A step of the offer log: an offer, or add_alias() of the candidate it
+ * became under codec c at depth (was: the offer's codec there). */
+struct logstep {
+    uint32_t offer;         /* its entry in the logged offers */
+    uint8_t alias;
     int8_t was, c, depth;
 };
-_Static_assert(sizeof(struct offered) <= 88, "struct offered stays small");
 
 /* A lossless candidate kept for the line-level decision. */
 struct cand {
@@ -199,8 +206,10 @@ struct ub_detect_scratch {
     size_t lrowcap[UB_MAX_LAYERS];
     uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
     size_t obufcap;
-    struct offered *log;    /* the offer log (struct offered) */
+    struct logstep *log;    /* the offer log (see struct offered) */
     size_t nlog, logcap;
+    struct offered *offers; /* its offers */
+    size_t noffers, offercap;
     struct logged *lruns;   /* the runs it holds */
     size_t nlruns, lruncap;
     ub_u32vec ltxt;         /* its texts */
@@ -240,6 +249,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->rows);
     free(s->cands);
     free(s->log);
+    free(s->offers);
     free(s->lruns);
     free(s->ltxt.v);
     ub_beam_scratch_free(s->beam);
@@ -432,7 +442,7 @@ struct eval {
     int logging;            /* offers go into the offer log */
     int replay;             /* the offers come from the log */
     struct logged *lr;      /* the run's entry in the logged runs, or NULL */
-    size_t last_q;          /* the log entry of the last offer, or -1 */
+    size_t last_q;          /* the logged offer of the last offer, or -1 */
     unsigned drop_weak;     /* ... or whole but for its last sequence, cut
                                short before ASCII text: weak evidence, which
                                counts where repairs nearby stand for it */
@@ -518,16 +528,18 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
         return offer_scored(e, h, out, nout, cost, &st);
     ub_detect_scratch *s = e->s;
     if (ub_reserve((void **)&s->log, &s->logcap, s->nlog + 1, sizeof *s->log) ||
+        ub_reserve((void **)&s->offers, &s->offercap, s->noffers + 1, sizeof *s->offers) ||
         ub_u32vec_reserve(&s->ltxt, s->ltxt.n + nout))
         return -1;
-    size_t q = s->nlog++;
-    s->log[q] = (struct offered){ .st = st, .cost = cost, .hyp = *h, .alias_of = -1,
-                                  .t0 = (uint32_t)s->ltxt.n, .nt = (uint32_t)nout,
-                                  .cand = NO_INDEX };
+    size_t q = s->noffers++;
+    s->offers[q] = (struct offered){ .st = st, .cost = cost, .hyp = *h,
+                                     .t0 = (uint32_t)s->ltxt.n, .nt = (uint32_t)nout,
+                                     .cand = NO_INDEX };
+    s->log[s->nlog++] = (struct logstep){ .offer = (uint32_t)q };
     memcpy(s->ltxt.v + s->ltxt.n, out, nout * sizeof *out);
     s->ltxt.n += nout;
     e->last_q = q;
-    return offer_scored(e, h, out, nout, cost, &s->log[q].st);
+    return offer_scored(e, h, out, nout, cost, &s->offers[q].st);
 }
 
 /* The lossless offers of the run's first evaluation once more (see struct
@@ -537,9 +549,10 @@ static int replay_offers(struct eval *e)
     ub_detect_scratch *s = e->s;
     const struct logged *lr = e->lr;
     for (size_t q = lr->q0; q < lr->q0 + lr->nq; q++) {
-        struct offered *o = &s->log[q];
-        if (o->alias_of >= 0) {
-            if (add_alias(e, s->log[o->alias_of].cand, o->was, o->c, o->depth) < 0)
+        const struct logstep *step = &s->log[q];
+        struct offered *o = &s->offers[step->offer];
+        if (step->alias) {
+            if (add_alias(e, o->cand, step->was, step->c, step->depth) < 0)
                 return -1;
             continue;
         }
@@ -679,7 +692,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
      * alike, and a lossy run on the line may say which of them it was. */
     uint64_t seen[UB_NCODECS];
     uint32_t seen_cand[UB_NCODECS]; /* its candidate, or NO_INDEX */
-    size_t seen_q[UB_NCODECS];      /* its offer log entry, or -1 */
+    size_t seen_q[UB_NCODECS];      /* its logged offer, or -1 */
     int seen_codec[UB_NCODECS];
     int nseen = 0;
     /* most codecs that agree give the same bytes already: each distinct
@@ -735,9 +748,10 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
             if (e->logging && seen_q[dup] != (size_t)-1) {
                 if (ub_reserve((void **)&s->log, &s->logcap, s->nlog + 1, sizeof *s->log))
                     return -1;
-                s->log[s->nlog++] = (struct offered){ .alias_of = (int)seen_q[dup],
-                                                      .was = seen_codec[dup], .c = c,
-                                                      .depth = depth };
+                s->log[s->nlog++] = (struct logstep){ .offer = (uint32_t)seen_q[dup],
+                                                      .alias = 1,
+                                                      .was = (int8_t)seen_codec[dup],
+                                                      .c = (int8_t)c, .depth = (int8_t)depth };
             }
             if (add_alias(e, seen_cand[dup], seen_codec[dup], c, depth) < 0)
                 return -1;
@@ -2510,6 +2524,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->ncands = 0;
     s->naliases = 0;
     s->nlog = 0;
+    s->noffers = 0;
     s->ltxt.n = 0;
     s->nlruns = 0;
 
