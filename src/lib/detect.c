@@ -1567,6 +1567,13 @@ static inline size_t joiner_len(const uint32_t *cp, size_t i, size_t nch)
 
 static int find_runs(ub_detect_scratch *s, size_t nch)
 {
+    /* counted first, so that the array grows once, not through every size
+     * on the way (each left behind in the heap) */
+    size_t count = 0;
+    for (size_t i = 0; i < nch; i++)
+        count += is_run_char(s->cp[i]) && (i == 0 || !is_run_char(s->cp[i - 1]));
+    if (ub_reserve((void **)&s->runs, &s->rcap, count, sizeof *s->runs))
+        return -1;
     s->nruns = 0;
     for (size_t i = 0; i < nch; ) {
         if (!is_run_char(s->cp[i])) {
@@ -1576,8 +1583,6 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
         size_t j = i + 1;
         while (j < nch && is_run_char(s->cp[j]))
             j++;
-        if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
-            return -1;
         struct run *r = &s->runs[s->nruns++];
         memset(r, 0, sizeof *r);
         r->c0 = i;
