@@ -91,6 +91,7 @@ struct run {
     double score;
     ub_hyp hyp;
     uint32_t c0, c1;        /* characters [c0, c1) of the segment */
+    uint32_t b0;            /* the byte offset of c0 (see byte_at) */
     uint32_t c1t;           /* end of the span a lossy repair may take:
                                following runs joined across a space or '?',
                                and a trailing space or '?' */
@@ -184,8 +185,7 @@ _Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 
 struct ub_detect_scratch {
     uint32_t *cp;           /* segment characters */
-    uint32_t *boff;         /* byte offset of each character */
-    size_t ccap, bcap;
+    size_t ccap;
     struct run *runs;
     size_t nruns, rcap;
     ub_u32vec out;          /* candidates of all runs */
@@ -235,7 +235,6 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     if (!s)
         return;
     free(s->cp);
-    free(s->boff);
     free(s->runs);
     free(s->out.v);
     for (int i = 0; i < UB_MAX_LAYERS; i++) {
@@ -257,6 +256,24 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
 }
 
 /* ------------------------------------------------------------ helpers */
+
+/* The bytes a character of the segment was read from: decode_segment()
+ * takes only strictly valid UTF-8, one byte for INVALID_CP. */
+static inline size_t char_bytes(uint32_t c)
+{
+    return c < 0x80 || c == INVALID_CP ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+/* The byte offset of character k of the segment, at or after run r's
+ * start.  (Runs keep their own; a table of every character's would take
+ * as much room as the characters.) */
+static size_t byte_at(const ub_detect_scratch *s, const struct run *r, size_t k)
+{
+    size_t b = r->b0;
+    for (size_t i = r->c0; i < k; i++)
+        b += char_bytes(s->cp[i]);
+    return b;
+}
 
 static int order_[UB_NCODECS];
 static pthread_once_t order_once_ = PTHREAD_ONCE_INIT;
@@ -1389,8 +1406,8 @@ static double bytes_prior(int c)
 static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
                               const uint8_t *seg, size_t nch, int hint, double *lm_best)
 {
-    const uint8_t *p = seg + s->boff[r->c0];
-    size_t nbytes = s->boff[r->c1] - s->boff[r->c0];
+    const uint8_t *p = seg + r->b0;
+    size_t nbytes = byte_at(s, r, r->c1) - r->b0;
     uint32_t right[2];
     size_t nright = 0;
     for (size_t j = r->c1; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
@@ -1431,7 +1448,7 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                 }
                 if (!ctx->mbcs && !(ctx->mbcs = ub_mbcs_cache_new()))
                     return -1;
-                size_t nsub = 0, skip = s->boff[f] - s->boff[r->c0];
+                size_t nsub = 0, skip = byte_at(s, r, f) - r->b0;
                 long m = ub_mbcs_decode(ctx->mbcs, c - UB_NCODECS, p + skip, nbytes - skip, t,
                                         nbytes + 1, &nsub);
                 if (m <= 0 || nsub)
@@ -1445,19 +1462,20 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                 if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
                     continue;
             } else {
+                const uint8_t *q = p;
                 for (size_t k = r->c0; k < r->c1; k++) {
+                    size_t len = char_bytes(s->cp[k]);
                     if (s->cp[k] < 0x80) {
                         /* (ASCII between the byte runs of a line) */
                         cand[n++] = (ub_lchar){ .cp = s->cp[k] };
-                        continue;
-                    }
-                    if (mixed && s->cp[k] != INVALID_CP) {
+                    } else if (mixed && s->cp[k] != INVALID_CP) {
                         cand[n++] = (ub_lchar){ .cp = s->cp[k], .keep = 1 };
                         nkeep++;
-                        continue;
+                    } else {
+                        for (size_t i = 0; i < len; i++)
+                            cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, q[i]) };
                     }
-                    for (uint32_t b = s->boff[k]; b < s->boff[k + 1]; b++)
-                        cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, seg[b]) };
+                    q += len;
                 }
                 if (mixed && !nkeep)
                     continue;
@@ -1518,14 +1536,12 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
 
 static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size_t *nch)
 {
-    if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
-        ub_reserve((void **)&s->boff, &s->bcap, n + 1, sizeof *s->boff))
+    if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
         return -1;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
         if (p[i] < 0x80) {
-            s->cp[k] = p[i];
-            s->boff[k++] = (uint32_t)i++;
+            s->cp[k++] = p[i++];
             continue;
         }
         uint32_t cp;
@@ -1534,11 +1550,9 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
             cp = INVALID_CP;
             len = 1;
         }
-        s->cp[k] = cp;
-        s->boff[k++] = (uint32_t)i;
+        s->cp[k++] = cp;
         i += (size_t)len;
     }
-    s->boff[k] = (uint32_t)n;
     *nch = k;
     return 0;
 }
@@ -1575,9 +1589,11 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
     if (ub_reserve((void **)&s->runs, &s->rcap, count, sizeof *s->runs))
         return -1;
     s->nruns = 0;
+    size_t b = 0;           /* the byte offset of character i */
     for (size_t i = 0; i < nch; ) {
         if (!is_run_char(s->cp[i])) {
             i++;
+            b++;            /* ASCII */
             continue;
         }
         size_t j = i + 1;
@@ -1587,8 +1603,11 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
         memset(r, 0, sizeof *r);
         r->c0 = i;
         r->c1 = j;
-        for (size_t k = i; k < j; k++)
+        r->b0 = b;
+        for (size_t k = i; k < j; k++) {
             r->bytes |= s->cp[k] == INVALID_CP;
+            b += char_bytes(s->cp[k]);
+        }
         i = j;
     }
     /* The span a lossy repair may take: across single spaces or '?' into
@@ -2121,8 +2140,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
 /* Verify a run's candidate forward against its input bytes. */
 static int verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, const uint8_t *seg)
 {
-    const uint8_t *in = seg + s->boff[r->c0];
-    size_t inlen = s->boff[r->cend] - s->boff[r->c0];
+    const uint8_t *in = seg + r->b0;
+    size_t inlen = byte_at(s, r, r->cend) - r->b0;
     if (r->hyp.kind == UB_HYP_BYTES)
         return ub_check_forward_bytes(ctx->mbcs, &r->hyp, s->lch + r->l0, r->nout, in, inlen);
     if (r->hyp.kind == UB_HYP_MBCS)
@@ -2198,9 +2217,9 @@ static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
         }
     }
     unbake_report rep = {
-        .in_offset = ctx->in_off + s->boff[r->c0],
-        .in_len = s->boff[r->cend] - s->boff[r->c0],
-        .in = (const char *)seg + s->boff[r->c0],
+        .in_offset = ctx->in_off + r->b0,
+        .in_len = byte_at(s, r, r->cend) - r->b0,
+        .in = (const char *)seg + r->b0,
         .out_offset = ctx->out_off,
         .out_len = rp->n,
         .out = (const char *)rp->p,
@@ -2222,7 +2241,8 @@ static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
  */
 #define LOSS_LOOK 32        /* characters searched each way for a letter */
 
-static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, size_t nch)
+static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, size_t bi,
+                        size_t nch)
 {
     int codec = UB_CODEC_CP1252;
     for (size_t d = 1; d <= LOSS_LOOK; d++) {
@@ -2243,7 +2263,7 @@ static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, s
         break;
     }
     if (codec < 0) {
-        unbake_loss none = { .in_offset = ctx->in_off + s->boff[i], .out_offset = ctx->out_off,
+        unbake_loss none = { .in_offset = ctx->in_off + bi, .out_offset = ctx->out_off,
                              .codec = "", .n_alternatives = 0, .alternatives = NULL };
         ctx->loss(ctx->loss_user, &none);
         return;
@@ -2301,7 +2321,7 @@ static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, s
         alts[k] = (unbake_alternative){ texts[k], best[k].p };
     }
     unbake_loss loss = {
-        .in_offset = ctx->in_off + s->boff[i],
+        .in_offset = ctx->in_off + bi,
         .out_offset = ctx->out_off,
         .codec = ub_codec_info_of(codec)->name,
         .n_alternatives = na,
@@ -2310,21 +2330,21 @@ static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, s
     ctx->loss(ctx->loss_user, &loss);
 }
 
-/* Write characters [a, b) of the segment as they are, telling the loss
- * callback about every U+FFFD among them. */
+/* Write characters [a, b) of the segment, bytes [ba, bb), as they are,
+ * telling the loss callback about every U+FFFD among them. */
 static int emit_kept(unbake_ctx *ctx, const ub_detect_scratch *s, const uint8_t *seg, size_t a,
-                     size_t b, size_t nch)
+                     size_t b, size_t ba, size_t bb, size_t nch)
 {
-    size_t from = a;
-    for (size_t i = a; ctx->loss && i < b; i++) {
+    size_t from = ba;
+    for (size_t i = a, bi = ba; ctx->loss && i < b; bi += char_bytes(s->cp[i++])) {
         if (s->cp[i] != 0xFFFD)
             continue;
-        if (ub_emit(ctx, seg + s->boff[from], s->boff[i] - s->boff[from]))
+        if (ub_emit(ctx, seg + from, bi - from))
             return -1;
-        notify_loss(ctx, s, i, nch);
-        from = i;
+        notify_loss(ctx, s, i, bi, nch);
+        from = bi;
     }
-    return ub_emit(ctx, seg + s->boff[from], s->boff[b] - s->boff[from]);
+    return ub_emit(ctx, seg + from, bb - from);
 }
 
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
@@ -2444,7 +2464,8 @@ static int legacy_span(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg
         prev = c;
     }
 
-    *whole = (struct run){ .c0 = a, .c1 = b, .bytes = 1, .l2 = l[0], .l1 = l[1] };
+    *whole = (struct run){ .c0 = (uint32_t)a, .c1 = (uint32_t)b, .b0 = s->runs[k0].b0,
+                           .bytes = 1, .l2 = l[0], .l1 = l[1] };
     double best = -INFINITY;
     if (evaluate_bytes_run(ctx, s, whole, seg, nch, prev, &best))
         return -1;
@@ -2838,7 +2859,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
         if (rc)
             return rc;
         struct repair next = { 0 };
-        size_t at = 0, nfix = 0;
+        size_t at = 0, nfix = 0;    /* at: the next byte to copy */
         int layers = 0;
         for (size_t k = 0; k < s->nruns; k++)
             if (s->runs[k].fix && s->runs[k].hyp.nlayers > layers)
@@ -2850,7 +2871,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
             if (!r->fix)
                 continue;
             size_t len;
-            if (rbuf_put(&next, rp->p + s->boff[at], s->boff[r->c0] - s->boff[at]) ||
+            if (rbuf_put(&next, rp->p + at, r->b0 - at) ||
                 render(ctx, s, r, &len) || rbuf_put(&next, s->obuf, len)) {
                 free(next.p);
                 return UNBAKE_ENOMEM;
@@ -2866,11 +2887,11 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
                 rp->refined = 1;
             }
             rp->score += r->score;
-            at = r->cend;
+            at = byte_at(s, r, r->cend);
         }
         if (!nfix)
             return 0;
-        if (rbuf_put(&next, rp->p + s->boff[at], rp->n - s->boff[at])) {
+        if (rbuf_put(&next, rp->p + at, rp->n - at)) {
             free(next.p);
             return UNBAKE_ENOMEM;
         }
@@ -2998,13 +3019,13 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         return rc;
 
     /* write */
-    size_t at = 0;          /* next character to copy */
+    size_t at = 0, bat = 0; /* next character to copy, and its byte */
     struct repair rp = { 0 };
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         if (!r->fix)
             continue;
-        if (emit_kept(ctx, s, seg, at, r->c0, nch))
+        if (emit_kept(ctx, s, seg, at, r->c0, bat, r->b0, nch))
             goto write_error;
         size_t len;
         rp.n = 0;
@@ -3023,8 +3044,9 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
             goto write_error;
         ctx->nfixed++;
         at = r->cend;
+        bat = byte_at(s, r, r->cend);
     }
-    if (emit_kept(ctx, s, seg, at, nch, nch))
+    if (emit_kept(ctx, s, seg, at, nch, bat, n, nch))
         goto write_error;
     /* the LM context carried into the next segment */
     for (size_t j = nch > 2 ? nch - 2 : 0; j < nch; j++) {
