@@ -1534,32 +1534,41 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
 
 /* ------------------------------------------------------------ segment */
 
+/* Decode seg p[0..n) into s->cp and find its runs: the maximal spans of
+ * characters that are not ASCII (run_spans() then says how far each may
+ * reach).  Bytes that are not UTF-8 become INVALID_CP, one each. */
 static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size_t *nch)
 {
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
         return -1;
+    s->nruns = 0;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
         if (p[i] < 0x80) {
             s->cp[k++] = p[i++];
             continue;
         }
-        uint32_t cp;
-        int len = ub_utf8_decode(p + i, n - i, &cp);
-        if (!len) {
-            cp = INVALID_CP;
-            len = 1;
-        }
-        s->cp[k++] = cp;
-        i += (size_t)len;
+        if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
+            return -1;
+        struct run *r = &s->runs[s->nruns++];
+        memset(r, 0, sizeof *r);
+        r->c0 = (uint32_t)k;
+        r->b0 = (uint32_t)i;
+        do {
+            uint32_t cp;
+            int len = ub_utf8_decode(p + i, n - i, &cp);
+            if (!len) {
+                cp = INVALID_CP;
+                len = 1;
+                r->bytes = 1;
+            }
+            s->cp[k++] = cp;
+            i += (size_t)len;
+        } while (i < n && p[i] >= 0x80);
+        r->c1 = (uint32_t)k;
     }
     *nch = k;
     return 0;
-}
-
-static int is_run_char(uint32_t c)
-{
-    return c >= 0x80;       /* INVALID_CP included */
 }
 
 static int is_joiner(uint32_t c)
@@ -1579,44 +1588,15 @@ static inline size_t joiner_len(const uint32_t *cp, size_t i, size_t nch)
     return k;
 }
 
-static int find_runs(ub_detect_scratch *s, size_t nch)
+/* The span a lossy repair of each run may take (c1t): across single
+ * spaces or '?' into the following runs (NBSP turned into a space,
+ * substituted bytes), whole runs only, at most MAX_JOIN characters past
+ * the run's end, and one trailing space or '?'; it ends before the first
+ * character that is not UTF-8.  The last run joined only moves forward with
+ * the first (a chain from run i holds from run i + 1, and the bound
+ * loosens), so this is linear. */
+static void run_spans(ub_detect_scratch *s, size_t nch)
 {
-    /* counted first, so that the array grows once, not through every size
-     * on the way (each left behind in the heap) */
-    size_t count = 0;
-    for (size_t i = 0; i < nch; i++)
-        count += is_run_char(s->cp[i]) && (i == 0 || !is_run_char(s->cp[i - 1]));
-    if (ub_reserve((void **)&s->runs, &s->rcap, count, sizeof *s->runs))
-        return -1;
-    s->nruns = 0;
-    size_t b = 0;           /* the byte offset of character i */
-    for (size_t i = 0; i < nch; ) {
-        if (!is_run_char(s->cp[i])) {
-            i++;
-            b++;            /* ASCII */
-            continue;
-        }
-        size_t j = i + 1;
-        while (j < nch && is_run_char(s->cp[j]))
-            j++;
-        struct run *r = &s->runs[s->nruns++];
-        memset(r, 0, sizeof *r);
-        r->c0 = i;
-        r->c1 = j;
-        r->b0 = b;
-        for (size_t k = i; k < j; k++) {
-            r->bytes |= s->cp[k] == INVALID_CP;
-            b += char_bytes(s->cp[k]);
-        }
-        i = j;
-    }
-    /* The span a lossy repair may take: across single spaces or '?' into
-     * the following runs (NBSP turned into a space, substituted bytes),
-     * whole runs only, at most MAX_JOIN characters past the run's end, and
-     * one trailing space or '?'; it ends before the first character that
-     * is not UTF-8.  The last run joined only moves forward with the first
-     * (a chain from run i holds from run i + 1, and the bound loosens), so
-     * this is linear. */
     size_t last = 0, nb = 0;    /* nb: the first run holding bytes after i */
     for (size_t i = 0; i < s->nruns; i++) {
         struct run *r = &s->runs[i];
@@ -1642,7 +1622,6 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
                     break;
                 }
     }
-    return 0;
 }
 
 /* Per-codec counters kept bit-sliced: plane p holds bit p of every
@@ -2541,8 +2520,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
 {
     size_t nch;
     const uint32_t seg_c2 = c2, seg_c1 = c1;
-    if (decode_segment(s, seg, n, &nch) || find_runs(s, nch))
+    if (decode_segment(s, seg, n, &nch))
         return UNBAKE_ENOMEM;
+    run_spans(s, nch);
     *nchp = nch;
     s->out.n = 0;
     s->nlch = 0;
