@@ -103,8 +103,6 @@ struct run {
     uint32_t k0, nk;        /* its candidates in the cand arena */
     uint32_t l2, l1;        /* left context it was evaluated with */
     uint32_t logged;        /* 1 + its entry in the logged runs, or 0 */
-    ub_codec_mask line_weak;    /* codecs of convincing repairs nearby,
-                                   which stand for weak evidence */
     ub_codec_mask cbm, cbm_weak;    /* could_be_mojibake() of the run, once
                                        shaped (a run is evaluated up to four
                                        times) */
@@ -113,12 +111,8 @@ struct run {
     ub_codec_mask cut2;         /* codecs that lose continuations, under
                                    which a two-byte sequence is cut short
                                    by the next lead (could_be_mojibake) */
-    ub_codec_mask line_twice;   /* of them, the codecs of convincing repairs
-                                   nearby of text garbled twice */
     unsigned mbcs_weak;     /* multibyte codecs (bit per id) with weak
                                evidence of dropped bytes only (drop_weak) */
-    unsigned mbcs_line;     /* ... and those of convincing multibyte repairs
-                               nearby, which stand for it */
     uint8_t certain_clean;  /* no hypothesis at all */
     uint8_t bytes;          /* holds bytes that are not UTF-8 */
     uint8_t fix;            /* decided: write the candidate */
@@ -128,7 +122,17 @@ struct run {
                                1 in the run, 2 after its lossless repair */
     uint8_t shaped;         /* cbm .. cut2 are known */
 };
-_Static_assert(sizeof(struct run) <= 136, "struct run stays small");
+_Static_assert(sizeof(struct run) <= 128, "struct run stays small");
+
+/* What convincing repairs nearby lend one evaluation of a run (decide()
+ * finds them after every run's first evaluation; none in it). */
+struct support {
+    ub_codec_mask weak;     /* codecs that stand for its weak evidence */
+    ub_codec_mask twice;    /* of its cut2, the codecs of repairs of text
+                               garbled twice */
+    unsigned mbcs;          /* multibyte codecs (bit per id) that stand for
+                               its dropped bytes (run.mbcs_weak) */
+};
 
 /* A run whose lossless offers are in the offer log (see struct offered). */
 struct logged {
@@ -439,6 +443,7 @@ struct eval {
     unbake_ctx *ctx;
     ub_detect_scratch *s;
     struct run *r;
+    struct support line;    /* what repairs nearby lend it */
     const uint32_t *in;     /* the run's characters */
     size_t n;
     uint32_t l2, l1;
@@ -1147,7 +1152,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             /* (two where convincing repairs nearby under the codec stand
              * for the evidence: a lone 'â ' is '—' with both of its C1
              * bytes stripped) */
-            if (weak && !(e->r->line_weak >> c & 1))
+            if (weak && !(e->line.weak >> c & 1))
                 loss.max_insert = 1;
             ub_lossy_result res;
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
@@ -1199,7 +1204,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 h.codec[1] = (int8_t)c;
                 prior += codec_prior(outer) + LAYER_COST;
             }
-            double cost = prior + res.cost + (weak && !e->r->line_weak ? WEAK_COST : 0);
+            double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
             if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, prior, norig, &res) < 0)
@@ -1314,7 +1319,7 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
     /* every marker stands for at least one guessed character, and what
      * had to be guessed must not be the bulk of it (below): a run of
      * markers is not worth the search, which is dear per marker */
-    if ((!markers && !e->drop && !(e->drop_weak & e->r->mbcs_line)) || n > UB_MBCS_LOSSY_MAXRUN ||
+    if ((!markers && !e->drop && !(e->drop_weak & e->line.mbcs)) || n > UB_MBCS_LOSSY_MAXRUN ||
         (markers > 4 && markers * 2 > n))
         return 0;
     if (!ctx->mbcs_lossy && !(ctx->mbcs_lossy = ub_mbcs_lossy_scratch_new()))
@@ -1325,7 +1330,7 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
         /* without a marker only the dropped reading, where search_mbcs()
          * found the breaks it leaves */
         unsigned convs = markers ? UB_MBCS_CONV_ALL : 1u << UB_MBCS_CONV_DROP;
-        unsigned dmask = e->drop | (e->drop_weak & e->r->mbcs_line);
+        unsigned dmask = e->drop | (e->drop_weak & e->line.mbcs);
         if ((!markers && !(dmask >> id & 1)) || *kept >> id & 1)
             continue;
         int ok = 1;
@@ -1918,7 +1923,7 @@ static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from,
  * sequences would have lost more than the one byte a space stands for.)
  */
 static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
-                             struct run *r)
+                             struct run *r, ub_codec_mask line_weak)
 {
     if (!r->nout || r->cend != r->c1 || r->c1t <= r->c1 || s->cp[r->c1] != ' ' ||
         r->hyp.kind != UB_HYP_UTF8 || r->hyp.nlayers != 1 ||
@@ -1932,7 +1937,7 @@ static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
     uint32_t c1 = r->nout >= 2 ? o[r->nout - 2] : r->l1;
     uint32_t c2 = r->nout >= 3 ? o[r->nout - 3] : r->nout == 2 ? r->l1 : r->l2;
     double lp = ub_lm_logp(ctx->lm, c2, c1, x);
-    if (lp <= (r->line_weak ? LINE_WEAK_LOGP : WEAK_LOGP))
+    if (lp <= (line_weak ? LINE_WEAK_LOGP : WEAK_LOGP))
         return 1;
     /* (the line's support only for a Latin-1 letter: the outer layer
      * read the inner mojibake as such) */
@@ -1991,7 +1996,7 @@ static int lossless_search(struct eval *e, int cjk, int offers)
 }
 
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
-                        uint32_t l2, uint32_t l1, int offers)
+                        uint32_t l2, uint32_t l1, int offers, struct support line)
 {
     if (offers == OFFERS_REPLAY && !r->logged)
         offers = 0;
@@ -2016,17 +2021,17 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         r->cbm_at = (uint32_t)at;
         r->shaped = 1;
     }
-    ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
+    ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, line.weak, r->cbm, r->cbm_weak,
                                       r->cbm_at, &weak_ok, &weak_gated, &cjk);
     r->weak_gated = (uint8_t)weak_gated;
     ub_codec_mask line_cut = 0;
-    if (r->line_weak) {
-        line_cut = cut_codecs(in, r->c1t - r->c0) & r->line_weak;
+    if (line.weak) {
+        line_cut = cut_codecs(in, r->c1t - r->c0) & line.weak;
         maybe |= line_cut;
     }
     /* (text garbled twice goes to the lossy search alone; nearby, this
      * run's cut sequences may be more of it) */
-    ub_codec_mask twice = r->cbm_twice | (r->cut2 & r->line_twice);
+    ub_codec_mask twice = r->cbm_twice | (r->cut2 & line.twice);
     if (!maybe && !twice && !cjk) {
         r->certain_clean = 1;
         return 0;
@@ -2036,6 +2041,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.ctx = ctx;
     e.s = s;
     e.r = r;
+    e.line = line;
     e.in = in;
     e.n = n;
     e.l2 = l2;
@@ -2065,7 +2071,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
      * the lossless repair undid); a legacy reading, however good, is no
      * UTF-8 repair that would make one needless */
     int lossy_room = !r->nout || r->score < LOSSY_SKIP || r->hyp.kind != UB_HYP_UTF8 ||
-                     ends_in_lone_lead(ctx, s, r);
+                     ends_in_lone_lead(ctx, s, r, line.weak);
     for (size_t j = r->c1; !lossy_room && j < r->c1t; j++)
         lossy_room = s->cp[j] == '?' || s->cp[j] == 0xFFFD;
     if ((e.maybe || e.twice) && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
@@ -2098,7 +2104,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
                     uint32_t p2 = wat >= 2 ? t1[wat - 2] : wat == 1 ? l1 : l2;
-                    e.weak_ok = r->line_weak || ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP;
+                    e.weak_ok = line.weak || ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP;
                     if (e.weak_ok)
                         e.maybe |= w2;
                 }
@@ -2556,7 +2562,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 return UNBAKE_ENOMEM;
             if (r->nout)
                 bytes_hint = r->hyp.codec[0];
-        } else if (evaluate_run(ctx, s, r, nch, c2, c1, OFFERS_LOG)) {
+        } else if (evaluate_run(ctx, s, r, nch, c2, c1, OFFERS_LOG, (struct support){ 0 })) {
             return UNBAKE_ENOMEM;
         }
         r->tent = r->nout && (r->score > 0 || r->bytes);
@@ -2579,7 +2585,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         const struct run *next = &s->runs[k + 1];
         if (r->bytes || !next->tent || next->c0 > r->c1 + 2)
             continue;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, OFFERS_REPLAY))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, OFFERS_REPLAY, (struct support){ 0 }))
             return UNBAKE_ENOMEM;
         r->tent = r->nout && r->score > 0;
     }
@@ -2614,10 +2620,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
          * short under those codecs, a byte dropped as the repairs say) */
         if (!near || (!weak && !(cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
             continue;
-        r->line_weak = near;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .weak = near }))
             return UNBAKE_ENOMEM;
-        r->line_weak = 0;
     }
 
     /* so does a convincing repair of text garbled twice for the runs
@@ -2642,10 +2646,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             near |= hyp_codecs(&s->runs[next_conv].hyp);
         if (!(near & r->cut2))
             continue;
-        r->line_twice = near;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .twice = near }))
             return UNBAKE_ENOMEM;
-        r->line_twice = 0;
     }
 
     /* likewise a convincing multibyte repair nearby makes a run that ends
@@ -2662,10 +2664,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             near |= convincing_mbcs(&s->runs[j]);
         if (!(near & r->mbcs_weak))
             continue;
-        r->mbcs_line = near;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .mbcs = near }))
             return UNBAKE_ENOMEM;
-        r->mbcs_line = 0;
         r->tent = r->nout && r->score > 0;
     }
 
@@ -2793,7 +2793,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (r->taken) {
             uint32_t l[2];
             context_before(s, k, seg_c2, seg_c1, l);
-            if (evaluate_run(ctx, s, r, nch, l[0], l[1], 0))
+            if (evaluate_run(ctx, s, r, nch, l[0], l[1], 0, (struct support){ 0 }))
                 return UNBAKE_ENOMEM;
             if (r->nout && r->score > 0) {
                 int ok = verify(ctx, s, r, seg);
