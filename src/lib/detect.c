@@ -1467,20 +1467,23 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                 if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
                     continue;
             } else {
-                const uint8_t *q = p;
+                const uint8_t *q = p;   /* the bytes of character k */
                 for (size_t k = r->c0; k < r->c1; k++) {
-                    size_t len = char_bytes(s->cp[k]);
-                    if (s->cp[k] < 0x80) {
+                    uint32_t x = s->cp[k];
+                    if (x == INVALID_CP) {
+                        cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, *q++) };
+                    } else if (x < 0x80) {
                         /* (ASCII between the byte runs of a line) */
-                        cand[n++] = (ub_lchar){ .cp = s->cp[k] };
-                    } else if (mixed && s->cp[k] != INVALID_CP) {
-                        cand[n++] = (ub_lchar){ .cp = s->cp[k], .keep = 1 };
+                        cand[n++] = (ub_lchar){ .cp = x };
+                        q++;
+                    } else if (mixed) {
+                        cand[n++] = (ub_lchar){ .cp = x, .keep = 1 };
                         nkeep++;
+                        q += char_bytes(x);
                     } else {
-                        for (size_t i = 0; i < len; i++)
-                            cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, q[i]) };
+                        for (const uint8_t *end = q + char_bytes(x); q < end; q++)
+                            cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, *q) };
                     }
-                    q += len;
                 }
                 if (mixed && !nkeep)
                     continue;
