@@ -81,51 +81,67 @@ struct span {
     uint32_t c2, c1;
 };
 
+/* An index into the segment (a segment is at most UNBAKE_WINDOW bytes) or
+ * into one of the scratch arrays (ub_reserve() keeps each under 2^32
+ * elements); NO_INDEX for none.  Runs, candidates and logged offers are
+ * kept for every run of a segment, so their fields are as narrow as their
+ * values allow: a window of dense mojibake holds thousands of each. */
+#define NO_INDEX UINT32_MAX
+
 struct run {
-    size_t c0, c1;          /* characters [c0, c1) of the segment */
-    size_t c1t;             /* end of the span a lossy repair may take:
-                               following runs joined across a space or '?',
-                               and a trailing space or '?' */
-    int certain_clean;      /* no hypothesis at all */
-    int bytes;              /* holds bytes that are not UTF-8 */
-    int fix;                /* decided: write the candidate */
-    int logged;             /* 1 + its entry in the logged runs, or 0 */
     double score;
     ub_hyp hyp;
-    size_t out0, nout;      /* candidate in the out arena */
-    size_t l0;              /* lossy: chars in the lchar arena (nout of them) */
-    size_t g0, ng;          /* lossy: gaps in the gap arena */
-    size_t cend;            /* characters the repair replaces: c1 .. c1t */
+    uint32_t c0, c1;        /* characters [c0, c1) of the segment */
+    uint32_t b0;            /* the byte offset of c0 (see byte_at) */
+    uint32_t c1t;           /* end of the span a lossy repair may take:
+                               following runs joined across a space or '?',
+                               and a trailing space or '?' */
+    uint32_t cend;          /* characters the repair replaces: c1 .. c1t */
+    uint32_t out0, nout;    /* candidate in the out arena */
+    uint32_t l0;            /* lossy: chars in the lchar arena (nout of them),
+                               or NO_INDEX */
+    uint32_t g0, ng;        /* lossy: gaps in the gap arena */
+    uint32_t k0, nk;        /* its candidates in the cand arena */
     uint32_t l2, l1;        /* left context it was evaluated with */
-    size_t k0, nk;          /* its candidates in the cand arena */
-    int tent;               /* tentatively repaired (context for others) */
-    int taken;              /* not evaluated: a lossy repair before it took it */
-    int weak_gated;         /* weak evidence not taken, the lead read well:
-                               1 in the run, 2 after its lossless repair */
-    ub_codec_mask line_weak;    /* codecs of convincing repairs nearby,
-                                   which stand for weak evidence */
-    int shaped;             /* could_be_mojibake() of the run is known: */
-    ub_codec_mask cbm, cbm_weak;    /* (a run is evaluated up to four times) */
-    size_t cbm_at;
+    uint32_t logged;        /* 1 + its entry in the logged runs, or 0 */
+    ub_codec_mask cbm, cbm_weak;    /* could_be_mojibake() of the run, once
+                                       shaped (a run is evaluated up to four
+                                       times) */
+    uint32_t cbm_at;
     ub_codec_mask cbm_twice;
     ub_codec_mask cut2;         /* codecs that lose continuations, under
                                    which a two-byte sequence is cut short
                                    by the next lead (could_be_mojibake) */
-    ub_codec_mask line_twice;   /* of them, the codecs of convincing repairs
-                                   nearby of text garbled twice */
     unsigned mbcs_weak;     /* multibyte codecs (bit per id) with weak
                                evidence of dropped bytes only (drop_weak) */
-    unsigned mbcs_line;     /* ... and those of convincing multibyte repairs
-                               nearby, which stand for it */
+    uint8_t certain_clean;  /* no hypothesis at all */
+    uint8_t bytes;          /* holds bytes that are not UTF-8 */
+    uint8_t fix;            /* decided: write the candidate */
+    uint8_t tent;           /* tentatively repaired (context for others) */
+    uint8_t taken;          /* not evaluated: a lossy repair before it took it */
+    uint8_t weak_gated;     /* weak evidence not taken, the lead read well:
+                               1 in the run, 2 after its lossless repair */
+    uint8_t shaped;         /* cbm .. cut2 are known */
+};
+_Static_assert(sizeof(struct run) <= 128, "struct run stays small");
+
+/* What convincing repairs nearby lend one evaluation of a run (decide()
+ * finds them after every run's first evaluation; none in it). */
+struct support {
+    ub_codec_mask weak;     /* codecs that stand for its weak evidence */
+    ub_codec_mask twice;    /* of its cut2, the codecs of repairs of text
+                               garbled twice */
+    unsigned mbcs;          /* multibyte codecs (bit per id) that stand for
+                               its dropped bytes (run.mbcs_weak) */
 };
 
 /* A run whose lossless offers are in the offer log (see struct offered). */
 struct logged {
-    size_t q0, nq;          /* its entries */
+    uint64_t steps;         /* the steps the search took */
     struct span in_st;      /* log P(run) over the run alone */
+    uint32_t q0, nq;        /* its entries */
     unsigned drop;          /* what search_mbcs() found (eval.drop) */
     unsigned drop_weak;     /* ... and eval.drop_weak */
-    uint64_t steps;         /* the steps the search took */
 };
 
 /*
@@ -136,36 +152,45 @@ struct logged {
  * searching again: the sums over the texts, where they stopped, go on from
  * there, and only the junction is scored anew.  Aliases replay in their
  * place, so the candidate arenas and the alias count evolve as a search
- * would have made them.
+ * would have made them.  Most steps of a search are aliases (look-alike
+ * codecs), so they take a small entry of the log and only the offers a
+ * struct offered.
  */
 struct offered {
-    int alias_of;           /* -1: an offer; else add_alias() of that entry's
-                               candidate, under codec c at depth */
-    int was, c, depth;
-    ub_hyp hyp;
-    double cost;
-    size_t t0, nt;          /* its text in the log's text arena */
     struct span st;         /* its sum so far (over the text only) */
-    size_t cand;            /* its candidate in the replay, or -1 */
+    double cost;
+    ub_hyp hyp;
+    uint32_t t0, nt;        /* its text in the log's text arena */
+    uint32_t cand;          /* its candidate in the replay, or NO_INDEX */
+};
+_Static_assert(sizeof(struct offered) <= 72, "struct offered stays small");
+
+/* A step of the offer log: an offer, or add_alias() of the candidate it
+ * became under codec c at depth (was: the offer's codec there). */
+struct logstep {
+    uint32_t offer;         /* its entry in the logged offers */
+    uint8_t alias;
+    int8_t was, c, depth;
 };
 
 /* A lossless candidate kept for the line-level decision. */
 struct cand {
+    ub_hyp hyp;
     uint32_t key;           /* the hypothesis: kind, layers, codecs, cesu */
     float score;
     float cost;             /* its prior part, which counts once per line */
-    size_t out0, nout;      /* its text in the out arena */
-    ub_hyp hyp;
-    size_t l0, g0, ng;      /* lossy: characters and gaps; l0 = -1 if none */
-    size_t cend;            /* characters it replaces end here */
-    int alias;              /* a copy under another codec that reads the
+    uint32_t out0, nout;    /* its text in the out arena */
+    uint32_t l0, g0, ng;    /* lossy: characters and gaps; l0 = NO_INDEX if
+                               none */
+    uint32_t cend;          /* characters it replaces end here */
+    uint8_t alias;          /* a copy under another codec that reads the
                                run alike (add_alias) */
 };
+_Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 
 struct ub_detect_scratch {
     uint32_t *cp;           /* segment characters */
-    uint32_t *boff;         /* byte offset of each character */
-    size_t ccap, bcap;
+    size_t ccap;
     struct run *runs;
     size_t nruns, rcap;
     ub_u32vec out;          /* candidates of all runs */
@@ -186,8 +211,10 @@ struct ub_detect_scratch {
     size_t lrowcap[UB_MAX_LAYERS];
     uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
     size_t obufcap;
-    struct offered *log;    /* the offer log (struct offered) */
+    struct logstep *log;    /* the offer log (see struct offered) */
     size_t nlog, logcap;
+    struct offered *offers; /* its offers */
+    size_t noffers, offercap;
     struct logged *lruns;   /* the runs it holds */
     size_t nlruns, lruncap;
     ub_u32vec ltxt;         /* its texts */
@@ -213,7 +240,6 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     if (!s)
         return;
     free(s->cp);
-    free(s->boff);
     free(s->runs);
     free(s->out.v);
     for (int i = 0; i < UB_MAX_LAYERS; i++) {
@@ -227,6 +253,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->rows);
     free(s->cands);
     free(s->log);
+    free(s->offers);
     free(s->lruns);
     free(s->ltxt.v);
     ub_beam_scratch_free(s->beam);
@@ -234,6 +261,24 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
 }
 
 /* ------------------------------------------------------------ helpers */
+
+/* The bytes a character of the segment was read from: decode_segment()
+ * takes only strictly valid UTF-8, one byte for INVALID_CP. */
+static inline size_t char_bytes(uint32_t c)
+{
+    return c < 0x80 || c == INVALID_CP ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+/* The byte offset of character k of the segment, at or after run r's
+ * start.  (Runs keep their own; a table of every character's would take
+ * as much room as the characters.) */
+static size_t byte_at(const ub_detect_scratch *s, const struct run *r, size_t k)
+{
+    size_t b = r->b0;
+    for (size_t i = r->c0; i < k; i++)
+        b += char_bytes(s->cp[i]);
+    return b;
+}
 
 static int order_[UB_NCODECS];
 static pthread_once_t order_once_ = PTHREAD_ONCE_INIT;
@@ -399,6 +444,7 @@ struct eval {
     unbake_ctx *ctx;
     ub_detect_scratch *s;
     struct run *r;
+    struct support line;    /* what repairs nearby lend it */
     const uint32_t *in;     /* the run's characters */
     size_t n;
     uint32_t l2, l1;
@@ -419,7 +465,7 @@ struct eval {
     int logging;            /* offers go into the offer log */
     int replay;             /* the offers come from the log */
     struct logged *lr;      /* the run's entry in the logged runs, or NULL */
-    size_t last_q;          /* the log entry of the last offer, or -1 */
+    size_t last_q;          /* the logged offer of the last offer, or -1 */
     unsigned drop_weak;     /* ... or whole but for its last sequence, cut
                                short before ASCII text: weak evidence, which
                                counts where repairs nearby stand for it */
@@ -433,7 +479,7 @@ static uint32_t hyp_key(const ub_hyp *h)
     return k;
 }
 
-static int add_alias(struct eval *e, size_t k, int was, int c, int depth);
+static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth);
 
 /* Keep out as the run's candidate if it scores best so far; st: where the
  * sum over out stands (nothing summed yet, or as a replay left it). */
@@ -472,8 +518,10 @@ static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, si
     memcpy(s->out.v + at, out, nout * sizeof *out);
     s->out.n += nout;
     if (score > LINE_FLOOR) {
-        s->cands[s->ncands++] = (struct cand){ hyp_key(h), (float)score, (float)cost, at, nout,
-                                               *h, (size_t)-1, 0, 0, e->r->c1, 0 };
+        s->cands[s->ncands++] = (struct cand){ .hyp = *h, .key = hyp_key(h),
+                                               .score = (float)score, .cost = (float)cost,
+                                               .out0 = (uint32_t)at, .nout = (uint32_t)nout,
+                                               .l0 = NO_INDEX, .cend = e->r->c1 };
         e->r->nk++;
     }
     if (!best)
@@ -483,7 +531,7 @@ static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, si
     e->r->out0 = at;
     e->r->nout = nout;
     e->r->ng = 0;
-    e->r->l0 = (size_t)-1;
+    e->r->l0 = NO_INDEX;
     e->r->cend = e->r->c1;
     return 0;
 }
@@ -503,14 +551,18 @@ static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t no
         return offer_scored(e, h, out, nout, cost, &st);
     ub_detect_scratch *s = e->s;
     if (ub_reserve((void **)&s->log, &s->logcap, s->nlog + 1, sizeof *s->log) ||
+        ub_reserve((void **)&s->offers, &s->offercap, s->noffers + 1, sizeof *s->offers) ||
         ub_u32vec_reserve(&s->ltxt, s->ltxt.n + nout))
         return -1;
-    size_t q = s->nlog++;
-    s->log[q] = (struct offered){ -1, 0, 0, 0, *h, cost, s->ltxt.n, nout, st, (size_t)-1 };
+    size_t q = s->noffers++;
+    s->offers[q] = (struct offered){ .st = st, .cost = cost, .hyp = *h,
+                                     .t0 = (uint32_t)s->ltxt.n, .nt = (uint32_t)nout,
+                                     .cand = NO_INDEX };
+    s->log[s->nlog++] = (struct logstep){ .offer = (uint32_t)q };
     memcpy(s->ltxt.v + s->ltxt.n, out, nout * sizeof *out);
     s->ltxt.n += nout;
     e->last_q = q;
-    return offer_scored(e, h, out, nout, cost, &s->log[q].st);
+    return offer_scored(e, h, out, nout, cost, &s->offers[q].st);
 }
 
 /* The lossless offers of the run's first evaluation once more (see struct
@@ -520,9 +572,10 @@ static int replay_offers(struct eval *e)
     ub_detect_scratch *s = e->s;
     const struct logged *lr = e->lr;
     for (size_t q = lr->q0; q < lr->q0 + lr->nq; q++) {
-        struct offered *o = &s->log[q];
-        if (o->alias_of >= 0) {
-            if (add_alias(e, s->log[o->alias_of].cand, o->was, o->c, o->depth) < 0)
+        const struct logstep *step = &s->log[q];
+        struct offered *o = &s->offers[step->offer];
+        if (step->alias) {
+            if (add_alias(e, o->cand, step->was, step->c, step->depth) < 0)
                 return -1;
             continue;
         }
@@ -530,7 +583,7 @@ static int replay_offers(struct eval *e)
         size_t before = s->ncands;
         if (offer_scored(e, &o->hyp, s->ltxt.v + o->t0, o->nt, o->cost, &o->st) < 0)
             return -1;
-        o->cand = s->ncands > before ? before : (size_t)-1;
+        o->cand = s->ncands > before ? (uint32_t)before : NO_INDEX;
     }
     e->drop = lr->drop;
     e->drop_weak = lr->drop_weak;
@@ -609,12 +662,12 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
  * reads the run alike: the same text, c's prior instead.  Only for the
  * line decision; the run's own best stays with the cheaper codec.
  */
-static int add_alias(struct eval *e, size_t k, int was, int c, int depth)
+static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth)
 {
     ub_detect_scratch *s = e->s;
     /* (at most MAX_ALIASES a segment: they only lend support, and a
      * window of dense mojibake would otherwise double the arena) */
-    if (k == (size_t)-1 || s->naliases >= MAX_ALIASES)
+    if (k == NO_INDEX || s->naliases >= MAX_ALIASES)
         return 0;
     double d = codec_prior(c) - codec_prior(was);
     if (s->cands[k].score - d <= LINE_FLOOR)
@@ -661,8 +714,8 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
      * own prior): windows-1253 and ISO-8859-7 read most Greek mojibake
      * alike, and a lossy run on the line may say which of them it was. */
     uint64_t seen[UB_NCODECS];
-    size_t seen_cand[UB_NCODECS];   /* its candidate, or -1 */
-    size_t seen_q[UB_NCODECS];      /* its offer log entry, or -1 */
+    uint32_t seen_cand[UB_NCODECS]; /* its candidate, or NO_INDEX */
+    size_t seen_q[UB_NCODECS];      /* its logged offer, or -1 */
     int seen_codec[UB_NCODECS];
     int nseen = 0;
     /* most codecs that agree give the same bytes already: each distinct
@@ -718,9 +771,10 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
             if (e->logging && seen_q[dup] != (size_t)-1) {
                 if (ub_reserve((void **)&s->log, &s->logcap, s->nlog + 1, sizeof *s->log))
                     return -1;
-                s->log[s->nlog++] = (struct offered){ .alias_of = (int)seen_q[dup],
-                                                      .was = seen_codec[dup], .c = c,
-                                                      .depth = depth };
+                s->log[s->nlog++] = (struct logstep){ .offer = (uint32_t)seen_q[dup],
+                                                      .alias = 1,
+                                                      .was = (int8_t)seen_codec[dup],
+                                                      .c = (int8_t)c, .depth = (int8_t)depth };
             }
             if (add_alias(e, seen_cand[dup], seen_codec[dup], c, depth) < 0)
                 return -1;
@@ -739,7 +793,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         if (offer(e, h, out, (size_t)m, c2) < 0)
             return -1;
         seen_q[nseen] = e->last_q;
-        seen_cand[nseen++] = s->ncands > before ? before : (size_t)-1;
+        seen_cand[nseen++] = s->ncands > before ? (uint32_t)before : NO_INDEX;
         if (offer_inner_legacy(e, h, out, (size_t)m, c2) < 0)
             return -1;
         if (depth + 1 < e->ctx->max_layers && depth + 1 < UB_MAX_LAYERS &&
@@ -918,8 +972,11 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
         ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands) ||
         ub_u32vec_reserve(&s->out, s->out.n + nchars))
         return -1;
-    struct cand kc = { hyp_key(h), (float)score, (float)cost, s->out.n, nchars, *h,
-                       s->nlch, s->ngaps, ngaps, r->c0 + norig, 0 };
+    struct cand kc = { .hyp = *h, .key = hyp_key(h), .score = (float)score,
+                       .cost = (float)cost, .out0 = (uint32_t)s->out.n,
+                       .nout = (uint32_t)nchars, .l0 = (uint32_t)s->nlch,
+                       .g0 = (uint32_t)s->ngaps, .ng = (uint32_t)ngaps,
+                       .cend = (uint32_t)(r->c0 + norig) };
     memcpy(s->lch + s->nlch, chars, nchars * sizeof *chars);
     if (ngaps)
         memcpy(s->gaps + s->ngaps, gaps, ngaps * sizeof *gaps);
@@ -950,7 +1007,7 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
  * gives the same reading: each byte kept decodes alike, each byte lost is
  * one that codec loses too.  As add_alias, for the line decision only.
  */
-static int alias_lossy(struct eval *e, size_t k, int c)
+static int alias_lossy(struct eval *e, uint32_t k, int c)
 {
     ub_detect_scratch *s = e->s;
     const struct cand *kc = &s->cands[k];
@@ -1096,7 +1153,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             /* (two where convincing repairs nearby under the codec stand
              * for the evidence: a lone 'â ' is '—' with both of its C1
              * bytes stripped) */
-            if (weak && !(e->r->line_weak >> c & 1))
+            if (weak && !(e->line.weak >> c & 1))
                 loss.max_insert = 1;
             ub_lossy_result res;
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
@@ -1148,13 +1205,13 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 h.codec[1] = (int8_t)c;
                 prior += codec_prior(outer) + LAYER_COST;
             }
-            double cost = prior + res.cost + (weak && !e->r->line_weak ? WEAK_COST : 0);
+            double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
             if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, prior, norig, &res) < 0)
                 return -1;
             if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
-                alias_lossy(e, before, c) < 0)
+                alias_lossy(e, (uint32_t)before, c) < 0)
                 return -1;
         }
     }
@@ -1263,7 +1320,7 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
     /* every marker stands for at least one guessed character, and what
      * had to be guessed must not be the bulk of it (below): a run of
      * markers is not worth the search, which is dear per marker */
-    if ((!markers && !e->drop && !(e->drop_weak & e->r->mbcs_line)) || n > UB_MBCS_LOSSY_MAXRUN ||
+    if ((!markers && !e->drop && !(e->drop_weak & e->line.mbcs)) || n > UB_MBCS_LOSSY_MAXRUN ||
         (markers > 4 && markers * 2 > n))
         return 0;
     if (!ctx->mbcs_lossy && !(ctx->mbcs_lossy = ub_mbcs_lossy_scratch_new()))
@@ -1274,7 +1331,7 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
         /* without a marker only the dropped reading, where search_mbcs()
          * found the breaks it leaves */
         unsigned convs = markers ? UB_MBCS_CONV_ALL : 1u << UB_MBCS_CONV_DROP;
-        unsigned dmask = e->drop | (e->drop_weak & e->r->mbcs_line);
+        unsigned dmask = e->drop | (e->drop_weak & e->line.mbcs);
         if ((!markers && !(dmask >> id & 1)) || *kept >> id & 1)
             continue;
         int ok = 1;
@@ -1355,8 +1412,8 @@ static double bytes_prior(int c)
 static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
                               const uint8_t *seg, size_t nch, int hint, double *lm_best)
 {
-    const uint8_t *p = seg + s->boff[r->c0];
-    size_t nbytes = s->boff[r->c1] - s->boff[r->c0];
+    const uint8_t *p = seg + r->b0;
+    size_t nbytes = byte_at(s, r, r->c1) - r->b0;
     uint32_t right[2];
     size_t nright = 0;
     for (size_t j = r->c1; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
@@ -1397,7 +1454,7 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                 }
                 if (!ctx->mbcs && !(ctx->mbcs = ub_mbcs_cache_new()))
                     return -1;
-                size_t nsub = 0, skip = s->boff[f] - s->boff[r->c0];
+                size_t nsub = 0, skip = byte_at(s, r, f) - r->b0;
                 long m = ub_mbcs_decode(ctx->mbcs, c - UB_NCODECS, p + skip, nbytes - skip, t,
                                         nbytes + 1, &nsub);
                 if (m <= 0 || nsub)
@@ -1411,19 +1468,23 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                 if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
                     continue;
             } else {
+                const uint8_t *q = p;   /* the bytes of character k */
                 for (size_t k = r->c0; k < r->c1; k++) {
-                    if (s->cp[k] < 0x80) {
+                    uint32_t x = s->cp[k];
+                    if (x == INVALID_CP) {
+                        cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, *q++) };
+                    } else if (x < 0x80) {
                         /* (ASCII between the byte runs of a line) */
-                        cand[n++] = (ub_lchar){ .cp = s->cp[k] };
-                        continue;
-                    }
-                    if (mixed && s->cp[k] != INVALID_CP) {
-                        cand[n++] = (ub_lchar){ .cp = s->cp[k], .keep = 1 };
+                        cand[n++] = (ub_lchar){ .cp = x };
+                        q++;
+                    } else if (mixed) {
+                        cand[n++] = (ub_lchar){ .cp = x, .keep = 1 };
                         nkeep++;
-                        continue;
+                        q += char_bytes(x);
+                    } else {
+                        for (const uint8_t *end = q + char_bytes(x); q < end; q++)
+                            cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, *q) };
                     }
-                    for (uint32_t b = s->boff[k]; b < s->boff[k + 1]; b++)
-                        cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, seg[b]) };
                 }
                 if (mixed && !nkeep)
                     continue;
@@ -1482,36 +1543,41 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
 
 /* ------------------------------------------------------------ segment */
 
+/* Decode seg p[0..n) into s->cp and find its runs: the maximal spans of
+ * characters that are not ASCII (run_spans() then says how far each may
+ * reach).  Bytes that are not UTF-8 become INVALID_CP, one each. */
 static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size_t *nch)
 {
-    if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
-        ub_reserve((void **)&s->boff, &s->bcap, n + 1, sizeof *s->boff))
+    if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
         return -1;
+    s->nruns = 0;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
         if (p[i] < 0x80) {
-            s->cp[k] = p[i];
-            s->boff[k++] = (uint32_t)i++;
+            s->cp[k++] = p[i++];
             continue;
         }
-        uint32_t cp;
-        int len = ub_utf8_decode(p + i, n - i, &cp);
-        if (!len) {
-            cp = INVALID_CP;
-            len = 1;
-        }
-        s->cp[k] = cp;
-        s->boff[k++] = (uint32_t)i;
-        i += (size_t)len;
+        if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
+            return -1;
+        struct run *r = &s->runs[s->nruns++];
+        memset(r, 0, sizeof *r);
+        r->c0 = (uint32_t)k;
+        r->b0 = (uint32_t)i;
+        do {
+            uint32_t cp;
+            int len = ub_utf8_decode(p + i, n - i, &cp);
+            if (!len) {
+                cp = INVALID_CP;
+                len = 1;
+                r->bytes = 1;
+            }
+            s->cp[k++] = cp;
+            i += (size_t)len;
+        } while (i < n && p[i] >= 0x80);
+        r->c1 = (uint32_t)k;
     }
-    s->boff[k] = (uint32_t)n;
     *nch = k;
     return 0;
-}
-
-static int is_run_char(uint32_t c)
-{
-    return c >= 0x80;       /* INVALID_CP included */
 }
 
 static int is_joiner(uint32_t c)
@@ -1531,34 +1597,15 @@ static inline size_t joiner_len(const uint32_t *cp, size_t i, size_t nch)
     return k;
 }
 
-static int find_runs(ub_detect_scratch *s, size_t nch)
+/* The span a lossy repair of each run may take (c1t): across single
+ * spaces or '?' into the following runs (NBSP turned into a space,
+ * substituted bytes), whole runs only, at most MAX_JOIN characters past
+ * the run's end, and one trailing space or '?'; it ends before the first
+ * character that is not UTF-8.  The last run joined only moves forward with
+ * the first (a chain from run i holds from run i + 1, and the bound
+ * loosens), so this is linear. */
+static void run_spans(ub_detect_scratch *s, size_t nch)
 {
-    s->nruns = 0;
-    for (size_t i = 0; i < nch; ) {
-        if (!is_run_char(s->cp[i])) {
-            i++;
-            continue;
-        }
-        size_t j = i + 1;
-        while (j < nch && is_run_char(s->cp[j]))
-            j++;
-        if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
-            return -1;
-        struct run *r = &s->runs[s->nruns++];
-        memset(r, 0, sizeof *r);
-        r->c0 = i;
-        r->c1 = j;
-        for (size_t k = i; k < j; k++)
-            r->bytes |= s->cp[k] == INVALID_CP;
-        i = j;
-    }
-    /* The span a lossy repair may take: across single spaces or '?' into
-     * the following runs (NBSP turned into a space, substituted bytes),
-     * whole runs only, at most MAX_JOIN characters past the run's end, and
-     * one trailing space or '?'; it ends before the first character that
-     * is not UTF-8.  The last run joined only moves forward with the first
-     * (a chain from run i holds from run i + 1, and the bound loosens), so
-     * this is linear. */
     size_t last = 0, nb = 0;    /* nb: the first run holding bytes after i */
     for (size_t i = 0; i < s->nruns; i++) {
         struct run *r = &s->runs[i];
@@ -1584,7 +1631,6 @@ static int find_runs(ub_detect_scratch *s, size_t nch)
                     break;
                 }
     }
-    return 0;
 }
 
 /* Per-codec counters kept bit-sliced: plane p holds bit p of every
@@ -1881,7 +1927,7 @@ static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from,
  * sequences would have lost more than the one byte a space stands for.)
  */
 static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
-                             struct run *r)
+                             struct run *r, ub_codec_mask line_weak)
 {
     if (!r->nout || r->cend != r->c1 || r->c1t <= r->c1 || s->cp[r->c1] != ' ' ||
         r->hyp.kind != UB_HYP_UTF8 || r->hyp.nlayers != 1 ||
@@ -1895,7 +1941,7 @@ static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
     uint32_t c1 = r->nout >= 2 ? o[r->nout - 2] : r->l1;
     uint32_t c2 = r->nout >= 3 ? o[r->nout - 3] : r->nout == 2 ? r->l1 : r->l2;
     double lp = ub_lm_logp(ctx->lm, c2, c1, x);
-    if (lp <= (r->line_weak ? LINE_WEAK_LOGP : WEAK_LOGP))
+    if (lp <= (line_weak ? LINE_WEAK_LOGP : WEAK_LOGP))
         return 1;
     /* (the line's support only for a Latin-1 letter: the outer layer
      * read the inner mojibake as such) */
@@ -1946,7 +1992,7 @@ static int lossless_search(struct eval *e, int cjk, int offers)
         e->lr->drop = e->drop;
         e->lr->drop_weak = e->drop_weak;
         e->lr->steps = ctx->steps - steps0;
-        e->r->logged = (int)++s->nlruns;
+        e->r->logged = (uint32_t)++s->nlruns;
         e->logging = 0;
     }
     e->lr = NULL;
@@ -1954,7 +2000,7 @@ static int lossless_search(struct eval *e, int cjk, int offers)
 }
 
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
-                        uint32_t l2, uint32_t l1, int offers)
+                        uint32_t l2, uint32_t l1, int offers, struct support line)
 {
     if (offers == OFFERS_REPLAY && !r->logged)
         offers = 0;
@@ -1971,22 +2017,25 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     /* the gate first: most runs end here */
     const uint32_t *in = s->cp + r->c0;
     size_t n = r->c1 - r->c0;
-    int cjk, weak_ok;
+    int cjk, weak_ok, weak_gated = 0;
     if (!r->shaped) {
-        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &r->cbm_at,
-                                   &r->cbm_twice, &r->cut2);
+        size_t at;
+        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &at, &r->cbm_twice,
+                                   &r->cut2);
+        r->cbm_at = (uint32_t)at;
         r->shaped = 1;
     }
-    ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, r->line_weak, r->cbm, r->cbm_weak,
-                                      r->cbm_at, &weak_ok, &r->weak_gated, &cjk);
+    ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, line.weak, r->cbm, r->cbm_weak,
+                                      r->cbm_at, &weak_ok, &weak_gated, &cjk);
+    r->weak_gated = (uint8_t)weak_gated;
     ub_codec_mask line_cut = 0;
-    if (r->line_weak) {
-        line_cut = cut_codecs(in, r->c1t - r->c0) & r->line_weak;
+    if (line.weak) {
+        line_cut = cut_codecs(in, r->c1t - r->c0) & line.weak;
         maybe |= line_cut;
     }
     /* (text garbled twice goes to the lossy search alone; nearby, this
      * run's cut sequences may be more of it) */
-    ub_codec_mask twice = r->cbm_twice | (r->cut2 & r->line_twice);
+    ub_codec_mask twice = r->cbm_twice | (r->cut2 & line.twice);
     if (!maybe && !twice && !cjk) {
         r->certain_clean = 1;
         return 0;
@@ -1996,6 +2045,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.ctx = ctx;
     e.s = s;
     e.r = r;
+    e.line = line;
     e.in = in;
     e.n = n;
     e.l2 = l2;
@@ -2025,7 +2075,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
      * the lossless repair undid); a legacy reading, however good, is no
      * UTF-8 repair that would make one needless */
     int lossy_room = !r->nout || r->score < LOSSY_SKIP || r->hyp.kind != UB_HYP_UTF8 ||
-                     ends_in_lone_lead(ctx, s, r);
+                     ends_in_lone_lead(ctx, s, r, line.weak);
     for (size_t j = r->c1; !lossy_room && j < r->c1t; j++)
         lossy_room = s->cp[j] == '?' || s->cp[j] == 0xFFFD;
     if ((e.maybe || e.twice) && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
@@ -2058,7 +2108,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
                     uint32_t p2 = wat >= 2 ? t1[wat - 2] : wat == 1 ? l1 : l2;
-                    e.weak_ok = r->line_weak || ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP;
+                    e.weak_ok = line.weak || ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP;
                     if (e.weak_ok)
                         e.maybe |= w2;
                 }
@@ -2079,13 +2129,13 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
 /* Verify a run's candidate forward against its input bytes. */
 static int verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, const uint8_t *seg)
 {
-    const uint8_t *in = seg + s->boff[r->c0];
-    size_t inlen = s->boff[r->cend] - s->boff[r->c0];
+    const uint8_t *in = seg + r->b0;
+    size_t inlen = byte_at(s, r, r->cend) - r->b0;
     if (r->hyp.kind == UB_HYP_BYTES)
         return ub_check_forward_bytes(ctx->mbcs, &r->hyp, s->lch + r->l0, r->nout, in, inlen);
     if (r->hyp.kind == UB_HYP_MBCS)
         return ub_check_forward_mbcs(ctx->mbcs, &r->hyp, s->out.v + r->out0, r->nout, in, inlen);
-    if (r->l0 != (size_t)-1)
+    if (r->l0 != NO_INDEX)
         return ub_check_forward_lossy(&r->hyp, s->lch + r->l0, r->nout, in, inlen);
     return ub_check_forward(&r->hyp, s->out.v + r->out0, r->nout, in, inlen);
 }
@@ -2105,7 +2155,7 @@ static int render(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, si
     *len = 0;
     for (size_t i = 0; i < r->nout; i++) {
         uint32_t cp = s->out.v[r->out0 + i];
-        if (ctx->lossy == UNBAKE_LOSSY_MARK && r->l0 != (size_t)-1 && s->lch[r->l0 + i].gap) {
+        if (ctx->lossy == UNBAKE_LOSSY_MARK && r->l0 != NO_INDEX && s->lch[r->l0 + i].gap) {
             double p = 0;
             for (size_t g = 0; g < r->ng; g++)
                 if (s->gaps[r->g0 + g].index == i)
@@ -2156,9 +2206,9 @@ static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
         }
     }
     unbake_report rep = {
-        .in_offset = ctx->in_off + s->boff[r->c0],
-        .in_len = s->boff[r->cend] - s->boff[r->c0],
-        .in = (const char *)seg + s->boff[r->c0],
+        .in_offset = ctx->in_off + r->b0,
+        .in_len = byte_at(s, r, r->cend) - r->b0,
+        .in = (const char *)seg + r->b0,
         .out_offset = ctx->out_off,
         .out_len = rp->n,
         .out = (const char *)rp->p,
@@ -2180,7 +2230,8 @@ static void report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
  */
 #define LOSS_LOOK 32        /* characters searched each way for a letter */
 
-static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, size_t nch)
+static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, size_t bi,
+                        size_t nch)
 {
     int codec = UB_CODEC_CP1252;
     for (size_t d = 1; d <= LOSS_LOOK; d++) {
@@ -2201,7 +2252,7 @@ static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, s
         break;
     }
     if (codec < 0) {
-        unbake_loss none = { .in_offset = ctx->in_off + s->boff[i], .out_offset = ctx->out_off,
+        unbake_loss none = { .in_offset = ctx->in_off + bi, .out_offset = ctx->out_off,
                              .codec = "", .n_alternatives = 0, .alternatives = NULL };
         ctx->loss(ctx->loss_user, &none);
         return;
@@ -2259,7 +2310,7 @@ static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, s
         alts[k] = (unbake_alternative){ texts[k], best[k].p };
     }
     unbake_loss loss = {
-        .in_offset = ctx->in_off + s->boff[i],
+        .in_offset = ctx->in_off + bi,
         .out_offset = ctx->out_off,
         .codec = ub_codec_info_of(codec)->name,
         .n_alternatives = na,
@@ -2268,21 +2319,21 @@ static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, s
     ctx->loss(ctx->loss_user, &loss);
 }
 
-/* Write characters [a, b) of the segment as they are, telling the loss
- * callback about every U+FFFD among them. */
+/* Write characters [a, b) of the segment, bytes [ba, bb), as they are,
+ * telling the loss callback about every U+FFFD among them. */
 static int emit_kept(unbake_ctx *ctx, const ub_detect_scratch *s, const uint8_t *seg, size_t a,
-                     size_t b, size_t nch)
+                     size_t b, size_t ba, size_t bb, size_t nch)
 {
-    size_t from = a;
-    for (size_t i = a; ctx->loss && i < b; i++) {
+    size_t from = ba;
+    for (size_t i = a, bi = ba; ctx->loss && i < b; bi += char_bytes(s->cp[i++])) {
         if (s->cp[i] != 0xFFFD)
             continue;
-        if (ub_emit(ctx, seg + s->boff[from], s->boff[i] - s->boff[from]))
+        if (ub_emit(ctx, seg + from, bi - from))
             return -1;
-        notify_loss(ctx, s, i, nch);
-        from = i;
+        notify_loss(ctx, s, i, bi, nch);
+        from = bi;
     }
-    return ub_emit(ctx, seg + s->boff[from], s->boff[b] - s->boff[from]);
+    return ub_emit(ctx, seg + from, bb - from);
 }
 
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
@@ -2402,7 +2453,8 @@ static int legacy_span(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg
         prev = c;
     }
 
-    *whole = (struct run){ .c0 = a, .c1 = b, .bytes = 1, .l2 = l[0], .l1 = l[1] };
+    *whole = (struct run){ .c0 = (uint32_t)a, .c1 = (uint32_t)b, .b0 = s->runs[k0].b0,
+                           .bytes = 1, .l2 = l[0], .l1 = l[1] };
     double best = -INFINITY;
     if (evaluate_bytes_run(ctx, s, whole, seg, nch, prev, &best))
         return -1;
@@ -2480,8 +2532,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
 {
     size_t nch;
     const uint32_t seg_c2 = c2, seg_c1 = c1;
-    if (decode_segment(s, seg, n, &nch) || find_runs(s, nch))
+    if (decode_segment(s, seg, n, &nch))
         return UNBAKE_ENOMEM;
+    run_spans(s, nch);
     *nchp = nch;
     s->out.n = 0;
     s->nlch = 0;
@@ -2489,6 +2542,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->ncands = 0;
     s->naliases = 0;
     s->nlog = 0;
+    s->noffers = 0;
     s->ltxt.n = 0;
     s->nlruns = 0;
 
@@ -2514,7 +2568,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 return UNBAKE_ENOMEM;
             if (r->nout)
                 bytes_hint = r->hyp.codec[0];
-        } else if (evaluate_run(ctx, s, r, nch, c2, c1, OFFERS_LOG)) {
+        } else if (evaluate_run(ctx, s, r, nch, c2, c1, OFFERS_LOG, (struct support){ 0 })) {
             return UNBAKE_ENOMEM;
         }
         r->tent = r->nout && (r->score > 0 || r->bytes);
@@ -2537,7 +2591,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         const struct run *next = &s->runs[k + 1];
         if (r->bytes || !next->tent || next->c0 > r->c1 + 2)
             continue;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, OFFERS_REPLAY))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, OFFERS_REPLAY, (struct support){ 0 }))
             return UNBAKE_ENOMEM;
         r->tent = r->nout && r->score > 0;
     }
@@ -2572,10 +2626,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
          * short under those codecs, a byte dropped as the repairs say) */
         if (!near || (!weak && !(cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
             continue;
-        r->line_weak = near;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .weak = near }))
             return UNBAKE_ENOMEM;
-        r->line_weak = 0;
     }
 
     /* so does a convincing repair of text garbled twice for the runs
@@ -2600,10 +2652,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             near |= hyp_codecs(&s->runs[next_conv].hyp);
         if (!(near & r->cut2))
             continue;
-        r->line_twice = near;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .twice = near }))
             return UNBAKE_ENOMEM;
-        r->line_twice = 0;
     }
 
     /* likewise a convincing multibyte repair nearby makes a run that ends
@@ -2620,10 +2670,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             near |= convincing_mbcs(&s->runs[j]);
         if (!(near & r->mbcs_weak))
             continue;
-        r->mbcs_line = near;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0))
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .mbcs = near }))
             return UNBAKE_ENOMEM;
-        r->mbcs_line = 0;
         r->tent = r->nout && r->score > 0;
     }
 
@@ -2641,7 +2689,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     uint32_t lossy_keys[MAX_LINE_KEYS];
     int nlossy = 0;
     for (size_t i = 0; i < s->ncands && nlossy < MAX_LINE_KEYS; i++) {
-        if (s->cands[i].l0 == (size_t)-1)
+        if (s->cands[i].l0 == NO_INDEX)
             continue;
         int j = 0;
         while (j < nlossy && lossy_keys[j] != s->cands[i].key)
@@ -2653,7 +2701,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         const struct run *r = &s->runs[k];
         for (size_t i = r->k0; i < r->k0 + r->nk; i++) {
             const struct cand *c = &s->cands[i];
-            if (c->alias && c->l0 == (size_t)-1) {
+            if (c->alias && c->l0 == NO_INDEX) {
                 int j = 0;
                 while (j < nlossy && lossy_keys[j] != c->key)
                     j++;
@@ -2751,7 +2799,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (r->taken) {
             uint32_t l[2];
             context_before(s, k, seg_c2, seg_c1, l);
-            if (evaluate_run(ctx, s, r, nch, l[0], l[1], 0))
+            if (evaluate_run(ctx, s, r, nch, l[0], l[1], 0, (struct support){ 0 }))
                 return UNBAKE_ENOMEM;
             if (r->nout && r->score > 0) {
                 int ok = verify(ctx, s, r, seg);
@@ -2797,7 +2845,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
         if (rc)
             return rc;
         struct repair next = { 0 };
-        size_t at = 0, nfix = 0;
+        size_t at = 0, nfix = 0;    /* at: the next byte to copy */
         int layers = 0;
         for (size_t k = 0; k < s->nruns; k++)
             if (s->runs[k].fix && s->runs[k].hyp.nlayers > layers)
@@ -2809,7 +2857,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
             if (!r->fix)
                 continue;
             size_t len;
-            if (rbuf_put(&next, rp->p + s->boff[at], s->boff[r->c0] - s->boff[at]) ||
+            if (rbuf_put(&next, rp->p + at, r->b0 - at) ||
                 render(ctx, s, r, &len) || rbuf_put(&next, s->obuf, len)) {
                 free(next.p);
                 return UNBAKE_ENOMEM;
@@ -2825,11 +2873,11 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
                 rp->refined = 1;
             }
             rp->score += r->score;
-            at = r->cend;
+            at = byte_at(s, r, r->cend);
         }
         if (!nfix)
             return 0;
-        if (rbuf_put(&next, rp->p + s->boff[at], rp->n - s->boff[at])) {
+        if (rbuf_put(&next, rp->p + at, rp->n - at)) {
             free(next.p);
             return UNBAKE_ENOMEM;
         }
@@ -2957,13 +3005,13 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         return rc;
 
     /* write */
-    size_t at = 0;          /* next character to copy */
+    size_t at = 0, bat = 0; /* next character to copy, and its byte */
     struct repair rp = { 0 };
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         if (!r->fix)
             continue;
-        if (emit_kept(ctx, s, seg, at, r->c0, nch))
+        if (emit_kept(ctx, s, seg, at, r->c0, bat, r->b0, nch))
             goto write_error;
         size_t len;
         rp.n = 0;
@@ -2982,8 +3030,9 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
             goto write_error;
         ctx->nfixed++;
         at = r->cend;
+        bat = byte_at(s, r, r->cend);
     }
-    if (emit_kept(ctx, s, seg, at, nch, nch))
+    if (emit_kept(ctx, s, seg, at, nch, bat, n, nch))
         goto write_error;
     /* the LM context carried into the next segment */
     for (size_t j = nch > 2 ? nch - 2 : 0; j < nch; j++) {

@@ -50,19 +50,21 @@ typedef struct {
     uint8_t ops[4];         /* per UTF-8 byte of cp, an ub_op_e */
 } ub_lchar;
 
+/* (widest fields first, no padding: the detector keeps one per run, per
+ * candidate and per logged offer of a segment) */
 typedef struct {
     ub_hyp_kind_e kind;
-    int nlayers;
+    uint32_t ops_used;      /* bit per ub_op_e used; 0 = lossless */
+    unsigned nkeep;         /* characters passed through undecoded */
+    unsigned nlegacy;       /* C1 controls read as windows-1252 */
+    int8_t nlayers;
     int8_t codec[UB_MAX_LAYERS];    /* [0] = outermost; see above */
     uint8_t cesu;           /* bit l: layer l's UTF-8 was CESU-8/modified */
     uint8_t inner_legacy;   /* 1: the original itself was windows-1252 text
                                read as ISO-8859-1 before it was baked */
-    uint32_t ops_used;      /* bit per ub_op_e used; 0 = lossless */
     uint8_t outer_drop;     /* lossy: the layers outside the lossy one
                                dropped every byte their codec cannot read
                                (else they were lossless) */
-    unsigned nkeep;         /* characters passed through undecoded */
-    unsigned nlegacy;       /* C1 controls read as windows-1252 */
     uint8_t conv;           /* UB_HYP_MBCS with ops_used: what the wrong
                                decoder did with bytes it could not decode
                                (ub_mbcs_conv_e of mbcs_lossy.h) */

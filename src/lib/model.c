@@ -299,7 +299,7 @@ static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c
  * repair of a run is scored, and text repeats its words), and a table
  * lookup that misses the trigram costs three hash probes into 7 MB.  A
  * small direct-mapped cache per thread answers most of them: 65536 entries
- * of (c2, c1, c) -> log P, 1 MiB (dense mojibake, whose candidate repairs
+ * of (c2, c1, c) -> log P, 768 KiB (dense mojibake, whose candidate repairs
  * are many, missed 2.5 times as often with a quarter of that).  It is
  * cleared when another model is asked (ub_lm_open can give several; each
  * has its own serial number, so a model opened where a closed one was is
@@ -327,10 +327,8 @@ float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, ui
         return logp_uncached(lm, c2, c1, c);
     uint64_t key = ub_lm_cache_key(c2, c1, c);
     ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
-    if (e->key != key) {
-        e->key = key;
-        e->lp = logp_uncached(lm, c2, c1, c);
-    }
+    if (!ub_lm_cache_holds(e, key))
+        ub_lm_cache_put(e, key, logp_uncached(lm, c2, c1, c));
     return e->lp;
 }
 

@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct ub_lm ub_lm;
 
@@ -78,7 +79,9 @@ float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c);
  * a hit answered inline.  Valid until the thread asks another model.
  */
 typedef struct {
-    uint64_t key;           /* c2 << 42 | c1 << 21 | c, bit 63 set; 0: empty */
+    uint32_t key[2];        /* a uint64_t, c2 << 42 | c1 << 21 | c with bit
+                               63 set (0: empty), in two halves: entries of
+                               12 bytes, not 16 (see ub_lm_cache_holds) */
     float lp;
 } ub_lm_cache_entry;
 
@@ -100,13 +103,26 @@ static inline ub_lm_cache_entry *ub_lm_cache_slot(ub_lm_cache_entry *cache, uint
     return &cache[(key * 0x9E3779B97F4A7C15ull) >> (64 - UB_LM_CACHE_BITS)];
 }
 
+static inline int ub_lm_cache_holds(const ub_lm_cache_entry *e, uint64_t key)
+{
+    uint64_t k;
+    memcpy(&k, e->key, sizeof k);
+    return k == key;
+}
+
+static inline void ub_lm_cache_put(ub_lm_cache_entry *e, uint64_t key, float lp)
+{
+    memcpy(e->key, &key, sizeof key);
+    e->lp = lp;
+}
+
 static inline float ub_lm_logp_in(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2,
                                   uint32_t c1, uint32_t c)
 {
     if ((c2 | c1 | c) <= 0x1FFFFF) {
         uint64_t key = ub_lm_cache_key(c2, c1, c);
         const ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
-        if (e->key == key)
+        if (ub_lm_cache_holds(e, key))
             return e->lp;
     }
     return ub_lm_logp_fill(cache, lm, c2, c1, c);
