@@ -24,6 +24,7 @@ const ub_lossmodel ub_default_loss = {
     .cost_drop_shy = 2.5f,
     .cost_drop_nbsp = 3.0f,
     .cost_drop_c1 = 4.0f,
+    .cost_drop_again = 1.0f,
     .keep_cost = 6.0f,
     .foreign_cost = 0.5f,
     .legacy_cost = 1.0f,
@@ -356,7 +357,10 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
             seq[slot] = (uint8_t)b;
             struct option sub = *o;
             sub.ops[slot] = UB_OP_DROP;
-            sub.cost += drop_cost(e, (uint8_t)b);
+            /* a decoder that dropped one byte of a character drops the
+             * next one of it for the same reason: the second costs less */
+            float dc = drop_cost(e, (uint8_t)b);
+            sub.cost += inserted && e->loss->cost_drop_again < dc ? e->loss->cost_drop_again : dc;
             /* a dropped NBSP or soft hyphen is restored, not guessed */
             sub.gap |= !ub_codec_is_nbsp(e->codec, (uint8_t)b) && !ub_codec_is_shy(e->codec, (uint8_t)b);
             fill_slots(e, seq, len, slot + 1, i, inserted + 1, &sub);

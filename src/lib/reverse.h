@@ -39,6 +39,9 @@ typedef struct {
     float cost_drop_nbsp;           /* dropping 0xA0 (collapsed NBSP) */
     float cost_drop_c1;             /* dropping a C1 control of a codec that
                                        defines all of 0x80..0x9F as C1 */
+    float cost_drop_again;          /* each byte after the first that one
+                                       character lost (at most the cost
+                                       of the byte alone) */
     float keep_cost;                /* passing one character through
                                        undecoded; < 0 forbids it */
     float foreign_cost;             /* ... one the codec cannot encode */
