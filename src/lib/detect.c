@@ -2347,6 +2347,31 @@ static ub_codec_mask hyp_codecs(const ub_hyp *h)
     return m;
 }
 
+/* The codecs a convincing repair lends its evidence to: its own, and for
+ * one layer every codec that has its run's characters at the same bytes
+ * (windows-1252's "\u00C3\u00A9" is ISO-8859-1's too, and only the second
+ * can have lost C1 bytes). */
+static ub_codec_mask lent_codecs(const ub_detect_scratch *s, const struct run *r)
+{
+    ub_codec_mask m = hyp_codecs(&r->hyp);
+    int c = r->hyp.codec[0];
+    if (r->hyp.nlayers != 1 || c < 0 || c >= UB_NCODECS)
+        return m;
+    ub_codec_mask alike = UB_CODEC_ALL;
+    for (size_t i = r->c0; i < r->c1 && alike; i++) {
+        const ub_codec_row *row = ub_codec_row_at(s->cp[i]);
+        if (!row)
+            return m;
+        alike &= row->mask;
+        for (ub_codec_mask x = alike; x; x &= x - 1) {
+            int k = __builtin_ctz(x);
+            if (row->byte[k] != row->byte[c])
+                alike &= ~((ub_codec_mask)1 << k);
+        }
+    }
+    return m | alike;
+}
+
 /* Is r's repair a convincing one of text garbled twice, losing bytes? */
 static int twice_repair(const struct run *r)
 {
@@ -2619,9 +2644,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         ub_codec_mask near = 0;
         if (prev_conv != (size_t)-1 && prev_conv != k &&
             r->c0 - s->runs[prev_conv].c1 <= LINE_REACH)
-            near |= hyp_codecs(&s->runs[prev_conv].hyp);
+            near |= lent_codecs(s, &s->runs[prev_conv]);
         if (next_conv < s->nruns && s->runs[next_conv].c0 - r->c1 <= LINE_REACH)
-            near |= hyp_codecs(&s->runs[next_conv].hyp);
+            near |= lent_codecs(s, &s->runs[next_conv]);
         /* (a run no weak evidence gated: only where a sequence is cut
          * short under those codecs, a byte dropped as the repairs say) */
         if (!near || (!weak && !(cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
