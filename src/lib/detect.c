@@ -2518,6 +2518,14 @@ static int legacy_line(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg
         size_t k0 = spans[sp][0], k1 = spans[sp][1];
         if (s->runs[k1].c1 - s->runs[k0].c0 > LEGACY_SPAN)
             continue;       /* no line: a window of a longer one */
+        /* (a lossy repair across the span's edge keeps its runs) */
+        int across = 0;
+        for (size_t k = 0; k < s->nruns && !across; k++)
+            across = s->runs[k].fix && s->runs[k].c0 < s->runs[k1].c1 &&
+                     s->runs[k].cend > s->runs[k0].c0 &&
+                     (s->runs[k].c0 < s->runs[k0].c0 || s->runs[k].cend > s->runs[k1].c1);
+        if (across)
+            continue;
         uint32_t l[2];
         context_before(s, k0, c2, c1, l);
         if (legacy_span(ctx, s, seg, nch, k0, k1, l, &whole, &gain))
@@ -2817,16 +2825,31 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     size_t end = 0;
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
+        int again = r->taken;
         if (r->c0 < end) {
-            r->fix = 0;
-            continue;
+            if (!r->bytes || r->c1 <= end) {
+                r->fix = 0;
+                continue;
+            }
+            /* the repair took the UTF-8 before its bytes: they are
+             * decoded on their own */
+            r->b0 = (uint32_t)byte_at(s, r, end);
+            r->c0 = (uint32_t)end;
+            again = 1;
         }
-        if (r->taken) {
+        if (again) {
             uint32_t l[2];
             context_before(s, k, seg_c2, seg_c1, l);
-            if (evaluate_run(ctx, s, r, nch, l[0], l[1], 0, (struct support){ 0 }))
+            r->fix = 0;
+            if (r->bytes) {
+                r->l2 = l[0];
+                r->l1 = l[1];
+                if (evaluate_bytes_run(ctx, s, r, seg, nch, -1, NULL))
+                    return UNBAKE_ENOMEM;
+            } else if (evaluate_run(ctx, s, r, nch, l[0], l[1], 0, (struct support){ 0 })) {
                 return UNBAKE_ENOMEM;
-            if (r->nout && r->score > 0) {
+            }
+            if (r->nout && (r->score > 0 || r->bytes)) {
                 int ok = verify(ctx, s, r, seg);
                 if (ok < 0)
                     return UNBAKE_ENOMEM;

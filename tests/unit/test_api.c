@@ -445,6 +445,26 @@ static void test_invalid_utf8(void **state)
     tk_free(&in);
 }
 
+/* Bytes right after a lossy repair that took the UTF-8 before them (one
+ * run of characters): the repair is made and the bytes are still decoded. */
+static void test_bytes_after_lossy_repair(void **state)
+{
+    unbake_ctx *ctx = *state;
+    /* "Caf" + (U+00C3 U+FFFD) + ' ' + (U+00D0 U+FFFD U+00D1 E2 82) + "3" */
+    static const char in[] = "Caf\xC3\x83\xEF\xBF\xBD \xC3\x90\xEF\xBF\xBD\xC3\x91\xE2\x82" "3";
+    size_t on;
+    long changed;
+    char *out = fix_ok(ctx, in, sizeof in - 1, &on, &changed);
+    if (!tk_utf8_valid(out, on) || changed < 2 || on < 4 || memcmp(out, "Caf", 3) ||
+        out[on - 1] != '3') {
+        print_input("input", in, sizeof in - 1);
+        print_input("got", out, on);
+        free(out);
+        fail_msg("bytes after a lossy repair: not repaired and decoded");
+    }
+    free(out);
+}
+
 /* Bad bytes next to mojibake: the mojibake is still fixed. */
 static void test_invalid_next_to_mojibake(void **state)
 {
@@ -1040,6 +1060,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_loss_reports, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_lossy_twice, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_bytes_after_lossy_repair, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_window_bound, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_strip_bom, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_property_clean, ctx_setup, ctx_teardown),
