@@ -81,7 +81,8 @@ int ub_codec_find(const char *name)
 #define MAXROWS 2048        /* > distinct code points of all tables */
 #define MAXPAGES 32         /* > distinct high bytes */
 
-ub_codec_row ub_codec_rows_[MAXROWS];  /* [0] unused */
+ub_codec_row ub_codec_rows_[MAXROWS];  /* [0] the empty row (ub_codec_row_index) */
+ub_codec_lc ub_codec_lcs_[MAXROWS];
 uint8_t ub_codec_page_of_hi_[256];
 uint16_t ub_codec_pages_[MAXPAGES][256];
 static ub_codec_mask droppable, any_droppable, cont_lost;
@@ -129,6 +130,10 @@ static void rmap_build(void)
                 r->lead4 |= (ub_codec_mask)1 << id;
             r->byte[id] = (uint8_t)b;
         }
+    }
+    for (int k = 0; k < nrows; k++) {
+        ub_codec_lcs_[k].lead = ub_codec_rows_[k].lead;
+        ub_codec_lcs_[k].cont = ub_codec_rows_[k].cont;
     }
 }
 

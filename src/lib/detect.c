@@ -209,6 +209,8 @@ struct ub_detect_scratch {
     size_t rowcap;
     const uint8_t **cbytes;     /* per character of a run, for could_be_mojibake */
     size_t cbcap;
+    uint16_t *ridx;             /* ... and its row's index (line_is_clean) */
+    size_t ridxcap;
     const ub_codec_row **lrows[UB_MAX_LAYERS]; /* per character of a layer, search_utf8 */
     size_t lrowcap[UB_MAX_LAYERS];
     uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
@@ -254,6 +256,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->obuf);
     free(s->rows);
     free(s->cbytes);
+    free(s->ridx);
     free(s->cands);
     free(s->log);
     free(s->offers);
@@ -1641,11 +1644,10 @@ static void run_spans(ub_detect_scratch *s, size_t nch)
  * codec encodes it to (ub_codec_row.byte[], 0 where a codec cannot), kept
  * per character of the run: ASCII and U+FFFD get rows of their own, with
  * the bytes 1 and 2 (no codec's byte for a non-ASCII character is below
- * 0x80), and characters no codec encodes a row of zeros.
+ * 0x80), and characters no codec encodes the empty row.
  */
 #define SHAPE_ASCII 1
 #define SHAPE_FFFD 2
-static const uint8_t shape_none_[UB_NCODECS];
 static uint8_t shape_ascii_[UB_NCODECS], shape_fffd_[UB_NCODECS];
 static pthread_once_t shape_once_ = PTHREAD_ONCE_INIT;
 static void shape_init(void);
@@ -1689,10 +1691,10 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, const uint8_t **byte
             bytes[i] = shape_fffd_;
             continue;
         }
-        const ub_codec_row *row = ub_codec_row_at(c);
-        paired |= row ? prev_lead & row->cont : 0;
-        prev_lead = row ? row->lead : 0;
-        bytes[i] = row ? row->byte : shape_none_;
+        const ub_codec_row *row = ub_codec_row_or_empty(c);
+        paired |= prev_lead & row->cont;
+        prev_lead = row->lead;
+        bytes[i] = row->byte;
     }
     if (prev_lead && !weak)
         at = n - 1;
@@ -2951,6 +2953,21 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
     return 0;
 }
 
+/* ub_ascii_prefix(p, n) for the ASCII between two runs, mostly a space or
+ * a few characters: a word at a time before the vector scan. */
+static inline size_t ascii_gap(const uint8_t *p, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w &= 0x8080808080808080ull;
+        return w ? (size_t)__builtin_ctzll(w) >> 3 : 8 + ub_ascii_prefix(p + 8, n - 8);
+    }
+#endif
+    return ub_ascii_prefix(p, n);
+}
+
 /*
  * Clean text need not be decided: when every run of seg[0..n) fails
  * run_gate() in the context decide() would give it (none before it is
@@ -2965,18 +2982,21 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
  * out of memory.
  */
 static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
-                         uint32_t *c2p, uint32_t *c1p)
+                         size_t a0, uint32_t *c2p, uint32_t *c1p)
 {
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
-        ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
+        ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes) ||
+        ub_reserve((void **)&s->ridx, &s->ridxcap, n + 1, sizeof *s->ridx))
         return -1;
     uint32_t *t = s->cp;
     const uint8_t **bytes = s->cbytes;
+    uint16_t *idx = s->ridx;
     ub_codec_rmap_ensure();
     shape_ensure();
     for (size_t i = 0; i < n; ) {
-        size_t a = ub_ascii_prefix(seg + i, n - i);
+        /* seg[0..a0) is ASCII (the caller knows) */
+        size_t a = i ? ascii_gap(seg + i, n - i) : a0;
         if (a >= 2)
             c2 = seg[i + a - 2], c1 = seg[i + a - 1];
         else if (a == 1)
@@ -2989,32 +3009,29 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
          * before ASCII or the end of the segment alike */
         size_t k = 0;
         ub_codec_mask prev_lead = 0, paired = 0;
-        while (i < n && seg[i] >= 0x80) {
-            uint8_t b = seg[i];
-            uint32_t cp;
-            int len;
-            if (b >= 0xC2 && b < 0xE0 && i + 1 < n && ub_utf8_is_cont(seg[i + 1])) {
-                cp = (uint32_t)(b & 0x1F) << 6 | (seg[i + 1] & 0x3F);
-                len = 2;
+        /* (the rows' indices for now: only a run that pairs needs their
+         * bytes, and the masks alone are a far smaller table) */
+        do {
+            uint32_t b = seg[i], cp;
+            if (b - 0xC2u <= 0xDFu - 0xC2u) {
+                if (i + 1 == n || !ub_utf8_is_cont(seg[i + 1]))
+                    return 0;
+                cp = (b & 0x1F) << 6 | (seg[i + 1] & 0x3F);
+                if (cp < 0xA0)
+                    return 0;   /* a C1 control: the gate takes every codec */
+                i += 2;
             } else {
-                len = ub_utf8_decode(seg + i, n - i, &cp);
+                int len = ub_utf8_decode(seg + i, n - i, &cp);
                 if (!len || cp == 0xFFFD)
                     return 0;
+                i += (size_t)len;
             }
-            if (cp < 0xA0)
-                return 0;       /* a C1 control: the gate takes every codec */
+            unsigned x = ub_codec_row_index(cp);
+            paired |= prev_lead & ub_codec_lcs_[x].cont;
+            prev_lead = ub_codec_lcs_[x].lead;
             t[k] = cp;
-            i += (size_t)len;
-            const ub_codec_row *row = ub_codec_row_at(cp);
-            if (row) {
-                paired |= prev_lead & row->cont;
-                prev_lead = row->lead;
-                bytes[k++] = row->byte;
-            } else {
-                prev_lead = 0;
-                bytes[k++] = shape_none_;
-            }
-        }
+            idx[k++] = (uint16_t)x;
+        } while (i < n && seg[i] >= 0x80);
         /* could_be_mojibake() of the run (the joiner after it, if any,
          * changes none of its counts): the codecs it finds take the run
          * to decide(), and so does text garbled twice; the weak codecs
@@ -3022,6 +3039,8 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
          * twice either) */
         if (paired) {
             ub_codec_mask twice, cut;
+            for (size_t j = 0; j < k; j++)
+                bytes[j] = ub_codec_rows_[idx[j]].byte;
             if (shape_counts(bytes, k, paired, &twice, &cut) || twice)
                 return 0;
         }
@@ -3043,7 +3062,8 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
 {
     ub_detect_scratch *s = ctx->det;
     size_t nch;
-    if (ub_ascii_prefix(seg, n) == n) {
+    size_t a0 = ub_ascii_prefix(seg, n);
+    if (a0 == n) {
         /* nothing to repair in pure ASCII: copy it, keep the LM context */
         if (ub_emit(ctx, seg, n))
             return UNBAKE_EWRITE;
@@ -3060,7 +3080,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         ctx->lm = ub_lm_builtin();
     }
     uint32_t c2, c1;
-    int clean = line_is_clean(ctx, s, seg, n, &c2, &c1);
+    int clean = line_is_clean(ctx, s, seg, n, a0, &c2, &c1);
     if (clean < 0)
         return UNBAKE_ENOMEM;
     if (clean) {
