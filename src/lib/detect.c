@@ -135,6 +135,22 @@ struct support {
                                its dropped bytes (run.mbcs_weak) */
 };
 
+/*
+ * What line_is_clean() found out about a run of a segment it then sent to
+ * decide(), which takes it over instead of finding it again: the run's
+ * could_be_mojibake() (struct run's cbm ...), and for a run before the
+ * first that needs deciding, the gate's verdict in the context decide()
+ * will give it (clean, weak_gated as it says).
+ */
+struct prerun {
+    size_t c0;              /* its first character */
+    uint32_t l2, l1;        /* the context it was gated in */
+    ub_codec_mask cbm, cbm_weak, cbm_twice, cut2;
+    size_t cbm_at;
+    int clean;              /* the gate found nothing */
+    int weak_gated;
+};
+
 /* A run whose lossless offers are in the offer log (see struct offered). */
 struct logged {
     uint64_t steps;         /* the steps the search took */
@@ -211,6 +227,8 @@ struct ub_detect_scratch {
     size_t cbcap;
     uint16_t *ridx;             /* ... and its row's index (line_is_clean) */
     size_t ridxcap;
+    struct prerun *pre;         /* line_is_clean() for decide() (struct prerun) */
+    size_t npre, precap;
     const ub_codec_row **lrows[UB_MAX_LAYERS]; /* per character of a layer, search_utf8 */
     size_t lrowcap[UB_MAX_LAYERS];
     uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
@@ -257,6 +275,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->rows);
     free(s->cbytes);
     free(s->ridx);
+    free(s->pre);
     free(s->cands);
     free(s->log);
     free(s->offers);
@@ -2609,6 +2628,24 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->noffers = 0;
     s->ltxt.n = 0;
     s->nlruns = 0;
+    /* what line_is_clean() found out about the runs (it sees the same
+     * runs in the same order, up to the first one it stopped at) */
+    size_t npre = s->npre;
+    s->npre = 0;
+    for (size_t k = 0; k < npre && k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        const struct prerun *q = &s->pre[k];
+        if (r->c0 != q->c0 || r->bytes) {
+            npre = k;       /* (cannot happen) */
+            break;
+        }
+        r->shaped = 1;
+        r->cbm = q->cbm;
+        r->cbm_weak = q->cbm_weak;
+        r->cbm_at = q->cbm_at;
+        r->cbm_twice = q->cbm_twice;
+        r->cut2 = q->cut2;
+    }
 
     /* evaluate every run, left context from tentative decisions */
     size_t prev = 0;
@@ -2625,7 +2662,17 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             c2 = c1;
             c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
         }
-        if (r->bytes) {
+        if (k < npre && s->pre[k].clean && s->pre[k].l2 == c2 && s->pre[k].l1 == c1) {
+            /* evaluate_run() of a run whose gate finds nothing, as
+             * line_is_clean() found in this very context */
+            r->l2 = c2;
+            r->l1 = c1;
+            r->weak_gated = s->pre[k].weak_gated;
+            r->out0 = s->out.n;
+            r->score = -INFINITY;
+            r->k0 = s->ncands;
+            r->certain_clean = 1;
+        } else if (r->bytes) {
             r->l2 = c2;
             r->l1 = c1;
             if (evaluate_bytes_run(ctx, s, r, seg, nch, bytes_hint, NULL))
@@ -2985,6 +3032,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
                          size_t a0, uint32_t *c2p, uint32_t *c1p)
 {
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
+    s->npre = 0;
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
         ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes) ||
         ub_reserve((void **)&s->ridx, &s->ridxcap, n + 1, sizeof *s->ridx))
@@ -2992,6 +3040,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
     uint32_t *t = s->cp;
     const uint8_t **bytes = s->cbytes;
     uint16_t *idx = s->ridx;
+    size_t nc = 0;          /* characters before seg[i] */
     ub_codec_rmap_ensure();
     shape_ensure();
     for (size_t i = 0; i < n; ) {
@@ -3002,6 +3051,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         else if (a == 1)
             c2 = c1, c1 = seg[i];
         i += a;
+        nc += a;
         if (i == n)
             break;
         /* decode the run and take any_pairs() along: within a run every
@@ -3037,21 +3087,35 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
          * to decide(), and so does text garbled twice; the weak codecs
          * are those of the lead at its end (no pairs: no text garbled
          * twice either) */
+        if (ub_reserve((void **)&s->pre, &s->precap, s->npre + 1, sizeof *s->pre))
+            return -1;
+        struct prerun *q = &s->pre[s->npre++];
+        q->c0 = nc;
+        q->l2 = c2;
+        q->l1 = c1;
+        q->cbm = q->cbm_twice = q->cut2 = 0;
+        q->cbm_at = prev_lead ? k - 1 : 0;
         if (paired) {
-            ub_codec_mask twice, cut;
             for (size_t j = 0; j < k; j++)
                 bytes[j] = ub_codec_rows_[idx[j]].byte;
-            if (shape_counts(bytes, k, paired, &twice, &cut) || twice)
-                return 0;
+            q->cbm = shape_counts(bytes, k, paired, &q->cbm_twice, &q->cut2);
         }
-        int weak_ok, gated, cjk;
-        if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, prev_lead, k - 1, &weak_ok, &gated, &cjk) ||
+        q->cbm_weak = prev_lead & ~q->cbm;
+        q->clean = 0;
+        q->weak_gated = 0;
+        if (q->cbm || q->cbm_twice)
+            return 0;
+        int weak_ok, cjk;
+        if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, q->cbm_weak, q->cbm_at, &weak_ok,
+                        &q->weak_gated, &cjk) ||
             cjk)
             return 0;
+        q->clean = 1;
         if (k >= 2)
             c2 = t[k - 2], c1 = t[k - 1];
         else
             c2 = c1, c1 = t[0];
+        nc += k;
     }
     *c2p = c2;
     *c1p = c1;
