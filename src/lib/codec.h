@@ -98,6 +98,7 @@ typedef struct {
  * ub_codec_row_of(), which the detector calls for nearly every character. */
 extern ub_codec_row ub_codec_rows_[];
 extern ub_codec_lc ub_codec_lcs_[];
+extern ub_codec_lc ub_codec_lc2_[0x800];   /* by code point, below U+0800 */
 extern uint8_t ub_codec_page_of_hi_[256];
 extern uint16_t ub_codec_pages_[][256];
 extern int ub_codec_rmap_ready_;

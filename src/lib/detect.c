@@ -225,8 +225,6 @@ struct ub_detect_scratch {
     size_t rowcap;
     const uint8_t **cbytes;     /* per character of a run, for could_be_mojibake */
     size_t cbcap;
-    uint16_t *ridx;             /* ... and its row's index (line_is_clean) */
-    size_t ridxcap;
     struct prerun *pre;         /* line_is_clean() for decide() (struct prerun) */
     size_t npre, precap;
     const ub_codec_row **lrows[UB_MAX_LAYERS]; /* per character of a layer, search_utf8 */
@@ -274,7 +272,6 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->obuf);
     free(s->rows);
     free(s->cbytes);
-    free(s->ridx);
     free(s->pre);
     free(s->cands);
     free(s->log);
@@ -3034,12 +3031,10 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
     s->npre = 0;
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
-        ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes) ||
-        ub_reserve((void **)&s->ridx, &s->ridxcap, n + 1, sizeof *s->ridx))
+        ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
         return -1;
     uint32_t *t = s->cp;
     const uint8_t **bytes = s->cbytes;
-    uint16_t *idx = s->ridx;
     size_t nc = 0;          /* characters before seg[i] */
     ub_codec_rmap_ensure();
     shape_ensure();
@@ -3059,10 +3054,11 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
          * before ASCII or the end of the segment alike */
         size_t k = 0;
         ub_codec_mask prev_lead = 0, paired = 0;
-        /* (the rows' indices for now: only a run that pairs needs their
-         * bytes, and the masks alone are a far smaller table) */
+        /* (the masks alone: they are a far smaller table than the rows,
+         * whose bytes only a run that pairs needs) */
         do {
             uint32_t b = seg[i], cp;
+            const ub_codec_lc *lc;
             if (b - 0xC2u <= 0xDFu - 0xC2u) {
                 if (i + 1 == n || !ub_utf8_is_cont(seg[i + 1]))
                     return 0;
@@ -3070,17 +3066,17 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
                 if (cp < 0xA0)
                     return 0;   /* a C1 control: the gate takes every codec */
                 i += 2;
+                lc = &ub_codec_lc2_[cp];
             } else {
                 int len = ub_utf8_decode(seg + i, n - i, &cp);
                 if (!len || cp == 0xFFFD)
                     return 0;
                 i += (size_t)len;
+                lc = &ub_codec_lcs_[ub_codec_row_index(cp)];
             }
-            unsigned x = ub_codec_row_index(cp);
-            paired |= prev_lead & ub_codec_lcs_[x].cont;
-            prev_lead = ub_codec_lcs_[x].lead;
-            t[k] = cp;
-            idx[k++] = (uint16_t)x;
+            paired |= prev_lead & lc->cont;
+            prev_lead = lc->lead;
+            t[k++] = cp;
         } while (i < n && seg[i] >= 0x80);
         /* could_be_mojibake() of the run (the joiner after it, if any,
          * changes none of its counts): the codecs it finds take the run
@@ -3097,7 +3093,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         q->cbm_at = prev_lead ? k - 1 : 0;
         if (paired) {
             for (size_t j = 0; j < k; j++)
-                bytes[j] = ub_codec_rows_[idx[j]].byte;
+                bytes[j] = ub_codec_row_or_empty(t[j])->byte;
             q->cbm = shape_counts(bytes, k, paired, &q->cbm_twice, &q->cut2);
         }
         q->cbm_weak = prev_lead & ~q->cbm;
