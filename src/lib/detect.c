@@ -1565,6 +1565,21 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
 
 /* ------------------------------------------------------------ segment */
 
+/* ub_ascii_prefix(p, n) for the ASCII between two runs, mostly a space or
+ * a few characters: a word at a time before the vector scan. */
+static inline size_t ascii_gap(const uint8_t *p, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w &= 0x8080808080808080ull;
+        return w ? (size_t)__builtin_ctzll(w) >> 3 : 8 + ub_ascii_prefix(p + 8, n - 8);
+    }
+#endif
+    return ub_ascii_prefix(p, n);
+}
+
 /* Decode seg p[0..n) into s->cp and find its runs: the maximal spans of
  * characters that are not ASCII (run_spans() then says how far each may
  * reach).  Bytes that are not UTF-8 become INVALID_CP, one each. */
@@ -1572,11 +1587,15 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
 {
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
         return -1;
+    uint32_t *cp = s->cp;
     s->nruns = 0;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
         if (p[i] < 0x80) {
-            s->cp[k++] = p[i++];
+            /* ASCII: a stretch at a time */
+            size_t end = i + ascii_gap(p + i, n - i);
+            for (; i < end; i++)
+                cp[k++] = p[i];
             continue;
         }
         if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
@@ -1586,14 +1605,18 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         r->c0 = (uint32_t)k;
         r->b0 = (uint32_t)i;
         do {
-            uint32_t cp;
-            int len = ub_utf8_decode(p + i, n - i, &cp);
-            if (!len) {
-                cp = INVALID_CP;
+            uint32_t c;
+            int len;
+            uint32_t b = p[i];
+            if (b - 0xC2u <= 0xDFu - 0xC2u && i + 1 < n && ub_utf8_is_cont(p[i + 1])) {
+                c = (b & 0x1F) << 6 | (p[i + 1] & 0x3F);
+                len = 2;
+            } else if (!(len = ub_utf8_decode(p + i, n - i, &c))) {
+                c = INVALID_CP;
                 len = 1;
                 r->bytes = 1;
             }
-            s->cp[k++] = cp;
+            cp[k++] = c;
             i += (size_t)len;
         } while (i < n && p[i] >= 0x80);
         r->c1 = (uint32_t)k;
@@ -2655,7 +2678,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             r->taken = 1;
             continue;
         }
-        for (size_t j = prev; j < r->c0; j++) {
+        /* (the last two characters before the run: no need to walk them
+         * all) */
+        for (size_t j = r->c0 - prev > 2 ? r->c0 - 2 : prev; j < r->c0; j++) {
             c2 = c1;
             c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
         }
@@ -2995,21 +3020,6 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
         rp->cap = next.cap;
     }
     return 0;
-}
-
-/* ub_ascii_prefix(p, n) for the ASCII between two runs, mostly a space or
- * a few characters: a word at a time before the vector scan. */
-static inline size_t ascii_gap(const uint8_t *p, size_t n)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        w &= 0x8080808080808080ull;
-        return w ? (size_t)__builtin_ctzll(w) >> 3 : 8 + ub_ascii_prefix(p + 8, n - 8);
-    }
-#endif
-    return ub_ascii_prefix(p, n);
 }
 
 /*
