@@ -1730,10 +1730,11 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, const uint8_t **byte
             bytes[i] = shape_fffd_;
             continue;
         }
-        const ub_codec_row *row = ub_codec_row_or_empty(c);
-        paired |= prev_lead & row->cont;
-        prev_lead = row->lead;
-        bytes[i] = row->byte;
+        /* (the masks from the small table; the row only for its address) */
+        unsigned x = ub_codec_row_index(c);
+        paired |= prev_lead & ub_codec_lcs_[x].cont;
+        prev_lead = ub_codec_lcs_[x].lead;
+        bytes[i] = ub_codec_rows_[x].byte;
     }
     if (prev_lead && !weak)
         at = n - 1;
