@@ -1606,12 +1606,8 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         r->b0 = (uint32_t)i;
         do {
             uint32_t c;
-            int len;
-            uint32_t b = p[i];
-            if (b - 0xC2u <= 0xDFu - 0xC2u && i + 1 < n && ub_utf8_is_cont(p[i + 1])) {
-                c = (b & 0x1F) << 6 | (p[i + 1] & 0x3F);
-                len = 2;
-            } else if (!(len = ub_utf8_decode(p + i, n - i, &c))) {
+            int len = ub_utf8_decode_fast(p + i, n - i, &c);
+            if (!len) {
                 c = INVALID_CP;
                 len = 1;
                 r->bytes = 1;
@@ -3079,7 +3075,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
                 i += 2;
                 lc = &ub_codec_lc2_[cp];
             } else {
-                int len = ub_utf8_decode(seg + i, n - i, &cp);
+                int len = ub_utf8_decode_fast(seg + i, n - i, &cp);
                 if (!len || cp == 0xFFFD)
                     return 0;
                 i += (size_t)len;
