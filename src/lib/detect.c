@@ -3020,8 +3020,9 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
 }
 
 /*
- * Clean text need not be decided: when every run of seg[0..n) fails
- * run_gate() in the context decide() would give it (none before it is
+ * Clean text need not be decided: when every run of seg[0..n) fails the
+ * gate (could_be_mojibake(), then gate_finish()) in the context decide()
+ * would give it (none before it is
  * repaired, so its left context is the text as it is, and with no repair
  * the line's support for weak evidence never arises), decide() finds no
  * hypothesis for any run and writes the segment unchanged.  This checks
@@ -3029,8 +3030,9 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
  * at a time and only the runs are decoded.  Any run that is not valid
  * UTF-8, holds a U+FFFD (the loss callback may want it) or passes the gate
  * sends the segment to decide().  Returns 1 when the segment is clean, with
- * the LM context after it in *c2p, *c1p; 0 when it must be decided; -1 when
- * out of memory.
+ * the LM context after it in *c2p, *c1p; 0 when it must be decided, with
+ * what it found about the runs up to the one it stopped at in s->pre (see
+ * struct prerun); -1 when out of memory.
  */
 static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                          size_t a0, uint32_t *c2p, uint32_t *c1p)
