@@ -2714,6 +2714,18 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         }
     }
 
+    /* Nothing repaired, not even tentatively, no candidate kept for the
+     * line, no legacy bytes: then every step below finds nothing to do
+     * (each needs a tentative repair, a candidate or bytes), and nothing
+     * is written.  Most clean lines that come here end here. */
+    if (!s->ncands) {
+        size_t k = 0;
+        while (k < s->nruns && !s->runs[k].tent && !s->runs[k].bytes)
+            k++;
+        if (k == s->nruns)
+            return 0;
+    }
+
     /* runs followed closely by a repaired run: decide them again with the
      * repaired text as their right context */
     for (size_t k = 0; k + 1 < s->nruns; k++) {
