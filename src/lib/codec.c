@@ -81,7 +81,9 @@ int ub_codec_find(const char *name)
 #define MAXROWS 2048        /* > distinct code points of all tables */
 #define MAXPAGES 32         /* > distinct high bytes */
 
-ub_codec_row ub_codec_rows_[MAXROWS];  /* [0] unused */
+ub_codec_row ub_codec_rows_[MAXROWS];  /* [0] the empty row (ub_codec_row_index) */
+ub_codec_lc ub_codec_lcs_[MAXROWS];
+ub_codec_lc ub_codec_lc2_[0x800];
 uint8_t ub_codec_page_of_hi_[256];
 uint16_t ub_codec_pages_[MAXPAGES][256];
 static ub_codec_mask droppable, any_droppable, cont_lost;
@@ -130,6 +132,12 @@ static void rmap_build(void)
             r->byte[id] = (uint8_t)b;
         }
     }
+    for (int k = 0; k < nrows; k++) {
+        ub_codec_lcs_[k].lead = ub_codec_rows_[k].lead;
+        ub_codec_lcs_[k].cont = ub_codec_rows_[k].cont;
+    }
+    for (uint32_t cp = 0x80; cp < 0x800; cp++)
+        ub_codec_lc2_[cp] = ub_codec_lcs_[ub_codec_row_index(cp)];
 }
 
 int ub_codec_rmap_ready_;

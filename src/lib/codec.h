@@ -88,9 +88,17 @@ typedef struct {
     uint8_t byte[UB_NCODECS];
 } ub_codec_row;
 
+/* The lead and continuation masks of a row, kept apart as well: a scan
+ * that needs only these stays within a few KiB (the rows are 100+). */
+typedef struct {
+    ub_codec_mask lead, cont;
+} ub_codec_lc;
+
 /* The reverse map (codec.c), built once on first use; read it through
  * ub_codec_row_of(), which the detector calls for nearly every character. */
 extern ub_codec_row ub_codec_rows_[];
+extern ub_codec_lc ub_codec_lcs_[];
+extern ub_codec_lc ub_codec_lc2_[0x800];   /* by code point, below U+0800 */
 extern uint8_t ub_codec_page_of_hi_[256];
 extern uint16_t ub_codec_pages_[][256];
 extern int ub_codec_rmap_ready_;
@@ -110,6 +118,20 @@ static inline const ub_codec_row *ub_codec_row_at(uint32_t cp)
         return 0;
     uint16_t k = ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
     return k ? &ub_codec_rows_[k] : 0;
+}
+
+/* The index of cp's row in ub_codec_rows_[] and ub_codec_lcs_[], where
+ * 0 is the empty row (every mask and byte 0): no codec encodes cp.  A
+ * loop that only ORs masks and reads bytes needs no branch. */
+static inline unsigned ub_codec_row_index(uint32_t cp)
+{
+    return cp > 0xFFFF ? 0 : ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
+}
+
+/* ub_codec_row_at(), but the empty row where that returns NULL. */
+static inline const ub_codec_row *ub_codec_row_or_empty(uint32_t cp)
+{
+    return &ub_codec_rows_[ub_codec_row_index(cp)];
 }
 
 /* The row of cp (>= 0x80), or NULL when no codec encodes it. */

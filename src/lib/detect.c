@@ -135,6 +135,22 @@ struct support {
                                its dropped bytes (run.mbcs_weak) */
 };
 
+/*
+ * What line_is_clean() found out about a run of a segment it then sent to
+ * decide(), which takes it over instead of finding it again: the run's
+ * could_be_mojibake() (struct run's cbm ...), and for a run before the
+ * first that needs deciding, the gate's verdict in the context decide()
+ * will give it (clean, weak_gated as it says).
+ */
+struct prerun {
+    size_t c0;              /* its first character */
+    uint32_t l2, l1;        /* the context it was gated in */
+    ub_codec_mask cbm, cbm_weak, cbm_twice, cut2;
+    size_t cbm_at;
+    int clean;              /* the gate found nothing */
+    int weak_gated;
+};
+
 /* A run whose lossless offers are in the offer log (see struct offered). */
 struct logged {
     uint64_t steps;         /* the steps the search took */
@@ -207,6 +223,10 @@ struct ub_detect_scratch {
     ub_beam_scratch *beam;
     const ub_codec_row **rows;  /* per character of a run, for the lossy search */
     size_t rowcap;
+    const uint8_t **cbytes;     /* per character of a run, for could_be_mojibake */
+    size_t cbcap;
+    struct prerun *pre;         /* line_is_clean() for decide() (struct prerun) */
+    size_t npre, precap;
     const ub_codec_row **lrows[UB_MAX_LAYERS]; /* per character of a layer, search_utf8 */
     size_t lrowcap[UB_MAX_LAYERS];
     uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
@@ -251,6 +271,8 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->gaps);
     free(s->obuf);
     free(s->rows);
+    free(s->cbytes);
+    free(s->pre);
     free(s->cands);
     free(s->log);
     free(s->offers);
@@ -1543,6 +1565,21 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
 
 /* ------------------------------------------------------------ segment */
 
+/* ub_ascii_prefix(p, n) for the ASCII between two runs, mostly a space or
+ * a few characters: a word at a time before the vector scan. */
+static inline size_t ascii_gap(const uint8_t *p, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w &= 0x8080808080808080ull;
+        return w ? (size_t)__builtin_ctzll(w) >> 3 : 8 + ub_ascii_prefix(p + 8, n - 8);
+    }
+#endif
+    return ub_ascii_prefix(p, n);
+}
+
 /* Decode seg p[0..n) into s->cp and find its runs: the maximal spans of
  * characters that are not ASCII (run_spans() then says how far each may
  * reach).  Bytes that are not UTF-8 become INVALID_CP, one each. */
@@ -1550,11 +1587,15 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
 {
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
         return -1;
+    uint32_t *cp = s->cp;
     s->nruns = 0;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
         if (p[i] < 0x80) {
-            s->cp[k++] = p[i++];
+            /* ASCII: a stretch at a time */
+            size_t end = i + ascii_gap(p + i, n - i);
+            for (; i < end; i++)
+                cp[k++] = p[i];
             continue;
         }
         if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
@@ -1564,14 +1605,14 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         r->c0 = (uint32_t)k;
         r->b0 = (uint32_t)i;
         do {
-            uint32_t cp;
-            int len = ub_utf8_decode(p + i, n - i, &cp);
+            uint32_t c;
+            int len = ub_utf8_decode_fast(p + i, n - i, &c);
             if (!len) {
-                cp = INVALID_CP;
+                c = INVALID_CP;
                 len = 1;
                 r->bytes = 1;
             }
-            s->cp[k++] = cp;
+            cp[k++] = c;
             i += (size_t)len;
         } while (i < n && p[i] >= 0x80);
         r->c1 = (uint32_t)k;
@@ -1633,52 +1674,39 @@ static void run_spans(ub_detect_scratch *s, size_t nch)
     }
 }
 
-/* Per-codec counters kept bit-sliced: plane p holds bit p of every
- * codec's count, so adding one to the codecs of a mask is a ripple carry
- * over a few words instead of a loop over the codecs.  Only the planes
- * below used are stored (the others are zero), so a counter starts with
- * used = 0 and nothing else to clear. */
-#define COUNT_PLANES 32
+/*
+ * could_be_mojibake() looks at each character through the bytes every
+ * codec encodes it to (ub_codec_row.byte[], 0 where a codec cannot), kept
+ * per character of the run: ASCII and U+FFFD get rows of their own, with
+ * the bytes 1 and 2 (no codec's byte for a non-ASCII character is below
+ * 0x80), and characters no codec encodes the empty row.
+ */
+#define SHAPE_ASCII 1
+#define SHAPE_FFFD 2
+static uint8_t shape_ascii_[UB_NCODECS], shape_fffd_[UB_NCODECS];
+static pthread_once_t shape_once_ = PTHREAD_ONCE_INIT;
+static void shape_init(void);
 
-typedef struct {
-    ub_codec_mask plane[COUNT_PLANES];
-    int used;
-} bitcount;
-
-static inline void bitcount_add(bitcount *bc, ub_codec_mask m)
+/* Build the tables of could_be_mojibake() if they are not built yet. */
+static inline void shape_ensure(void)
 {
-    for (int p = 0; m; p++) {
-        if (p == bc->used) {
-            bc->plane[p] = m;   /* 0 ^ m, and no carry */
-            bc->used = p + 1;
-            return;
-        }
-        ub_codec_mask carry = bc->plane[p] & m;
-        bc->plane[p] ^= m;
-        m = carry;
-    }
-}
-
-static inline uint32_t bitcount_get(const bitcount *bc, int k)
-{
-    uint32_t n = 0;
-    for (int p = 0; p < bc->used; p++)
-        n |= (uint32_t)(bc->plane[p] >> k & 1) << p;
-    return n;
+    pthread_once(&shape_once_, shape_init);
 }
 
 /* The codecs under which some lead of t[0..n) is followed by a
  * continuation or U+FFFD; -1 for a C1 control.  The codecs under which
  * a lead stands alone before ASCII text or at the end go to *weakp, and
- * the first such lead's index to *weak_at.  Most clean text has no pair:
+ * the first such lead's index to *weak_at.  bytes[i] gets the bytes of
+ * t[i] (above), up to a C1 control.  Most clean text has no pair:
  * then there is nothing to count, and this is all could_be_mojibake()
  * needs (its counts only ever remove codecs from the paired ones). */
-static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp,
-                               size_t *weak_at)
+static ub_codec_mask any_pairs(const uint32_t *t, size_t n, const uint8_t **bytes,
+                               ub_codec_mask *weakp, size_t *weak_at)
 {
     ub_codec_mask prev_lead = 0, paired = 0, weak = 0;
     size_t at = 0;
     ub_codec_rmap_ensure();
+    shape_ensure();
     for (size_t i = 0; i < n; i++) {
         uint32_t c = t[i];
         if (c < 0x80) {
@@ -1687,6 +1715,7 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
                 at = i - 1;
             weak |= prev_lead;
             prev_lead = 0;
+            bytes[i] = shape_ascii_;
             continue;
         }
         if (c < 0xA0)
@@ -1694,11 +1723,14 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
         if (c == 0xFFFD) {
             paired |= prev_lead;
             prev_lead = 0;
+            bytes[i] = shape_fffd_;
             continue;
         }
-        const ub_codec_row *row = ub_codec_row_at(c);
-        paired |= row ? prev_lead & row->cont : 0;
-        prev_lead = row ? row->lead : 0;
+        /* (the masks from the small table; the row only for its address) */
+        unsigned x = ub_codec_row_index(c);
+        paired |= prev_lead & ub_codec_lcs_[x].cont;
+        prev_lead = ub_codec_lcs_[x].lead;
+        bytes[i] = ub_codec_rows_[x].byte;
     }
     if (prev_lead && !weak)
         at = n - 1;
@@ -1707,80 +1739,114 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, ub_codec_mask *weakp
     return paired;
 }
 
-static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mask *weakp,
-                                       size_t *weak_at, ub_codec_mask *twicep,
-                                       ub_codec_mask *cutp)
+/* The counts could_be_mojibake() weighs for one codec. */
+struct shape {
+    uint32_t pairs;         /* leads followed by a continuation or U+FFFD */
+    uint32_t leads;
+    uint32_t whole;         /* sequences complete (or ended by U+FFFD) */
+    uint32_t bad;           /* sequences cut short, continuations alone */
+    uint32_t cuts;          /* two-byte leads cut short by the next lead */
+};
+
+/*
+ * The counts under one codec as a state machine over the characters'
+ * roles in UTF-8 under it: 0 none, 1 a continuation, 2..4 a lead of that
+ * many bytes, 5 ASCII, 6 U+FFFD.  The state is the continuations still
+ * expected (0..3) and the role of the character before if it was a lead
+ * (0, 2..4); a step adds 0 or 1 to each count, packed in 12-bit fields
+ * (SHAPE_CHUNK characters at most before they are taken out).
+ */
+#define SHAPE_ROLES 7
+#define SHAPE_STATES 20     /* need * 5 + prev */
+#define SHAPE_CHUNK 4000
+#define SHAPE_FIELD(x, f) ((uint32_t)((x) >> (12 * (f)) & 0xFFF))
+static uint8_t shape_role_[256];
+static uint8_t shape_next_[SHAPE_STATES][SHAPE_ROLES];
+static uint64_t shape_inc_[SHAPE_STATES][SHAPE_ROLES];
+
+static void shape_init(void)
 {
-    ub_codec_mask weak;
-    ub_codec_mask paired = any_pairs(t, n, &weak, weak_at);
-    *twicep = 0;
-    *cutp = 0;
-    if (paired == (ub_codec_mask)-1) {
-        *weakp = 0;
-        return UB_CODEC_ALL;
+    memset(shape_ascii_, SHAPE_ASCII, sizeof shape_ascii_);
+    memset(shape_fffd_, SHAPE_FFFD, sizeof shape_fffd_);
+    for (int b = 0; b < 256; b++)
+        shape_role_[b] = b == SHAPE_ASCII ? 5 : b == SHAPE_FFFD ? 6 : b < 0x80 ? 0 :
+                         b < 0xC0 ? 1 : b >= 0xC2 && b <= 0xF4 ? (uint8_t)ub_utf8_seqlen((uint8_t)b) : 0;
+    for (int need = 0; need < 4; need++)
+        for (int prev = 0; prev < 5; prev++)
+            for (int role = 0; role < SHAPE_ROLES; role++) {
+                /* pairs, leads, whole, bad, cuts */
+                int d[5] = { 0 }, need2 = 0, prev2 = 0;
+                if (role == 5) {
+                    /* ASCII cuts short any sequence */
+                    d[3] = need != 0;
+                } else if (role == 6) {
+                    d[0] = prev != 0;
+                    d[2] = need != 0;
+                } else {
+                    int cont = role == 1, lead = role >= 2;
+                    d[0] = prev && cont;
+                    d[1] = lead;
+                    d[2] = need == 1 && cont;
+                    /* a sequence cut short, or a continuation with no lead */
+                    d[3] = (need != 0) != cont;
+                    d[4] = prev == 2 && lead;
+                    need2 = lead ? role - 1 : cont && need ? need - 1 : 0;
+                    prev2 = lead ? role : 0;
+                }
+                uint64_t inc = 0;
+                for (int f = 0; f < 5; f++)
+                    inc |= (uint64_t)d[f] << (12 * f);
+                shape_next_[need * 5 + prev][role] = (uint8_t)(need2 * 5 + prev2);
+                shape_inc_[need * 5 + prev][role] = inc;
+            }
+}
+
+static void shape_one(const uint8_t *const *bytes, size_t n, int k, struct shape *sh)
+{
+    struct shape z = { 0 };
+    unsigned st = 0;
+    for (size_t i0 = 0; i0 < n; i0 += SHAPE_CHUNK) {
+        size_t i1 = n - i0 < SHAPE_CHUNK ? n : i0 + SHAPE_CHUNK;
+        uint64_t acc = 0;
+        for (size_t i = i0; i < i1; i++) {
+            unsigned role = shape_role_[bytes[i][k]];
+            acc += shape_inc_[st][role];
+            st = shape_next_[st][role];
+        }
+        z.pairs += SHAPE_FIELD(acc, 0);
+        z.leads += SHAPE_FIELD(acc, 1);
+        z.whole += SHAPE_FIELD(acc, 2);
+        z.bad += SHAPE_FIELD(acc, 3);
+        z.cuts += SHAPE_FIELD(acc, 4);
     }
-    *weakp = weak;
-    if (!paired)
-        return 0;
-    /* Count, for the paired codecs only: any_pairs() found the weak ones,
-     * and every codec's bits below evolve on their own, so leaving the
-     * others out changes no count and saves carries. */
-    ub_codec_mask prev_lead = 0, prev_long = 0;
+    z.bad += st >= 5;       /* a sequence cut short by the end */
+    *sh = z;
+}
+
+/*
+ * The rest of could_be_mojibake() once any_pairs() found the paired codecs
+ * of t[0..n) (no C1 control among them) and the bytes of its characters:
+ * the codecs that may have made it, and in *twicep, *cutp the codecs that
+ * read it as garbled twice and that cut a two-byte sequence short.
+ */
+static ub_codec_mask shape_counts(const uint8_t *const *bytes, size_t n,
+                                  ub_codec_mask paired, ub_codec_mask *twicep,
+                                  ub_codec_mask *cutp)
+{
     /* (cuts count only under codecs that lose continuations) */
-    ub_codec_mask lost = paired & ub_codec_cont_lost();
-    /* codecs inside a sequence, expecting 1, 2 or 3 more continuations */
-    ub_codec_mask need1 = 0, need2 = 0, need3 = 0;
-    bitcount leads, pairs, whole, bad, cutl;
-    leads.used = pairs.used = whole.used = bad.used = cutl.used = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = t[i];
-        if (c < 0x80) {
-            /* ASCII cuts short any sequence */
-            bitcount_add(&bad, need1 | need2 | need3);
-            need1 = need2 = need3 = 0;
-            prev_lead = 0;
-            continue;
-        }
-        if (c == 0xFFFD) {
-            bitcount_add(&pairs, prev_lead);
-            bitcount_add(&whole, need1 | need2 | need3);
-            need1 = need2 = need3 = 0;
-            prev_lead = 0;
-            continue;
-        }
-        const ub_codec_row *row = ub_codec_row_at(c);     /* (any_pairs ensured the map) */
-        ub_codec_mask lead = 0, cont = 0, lead3 = 0, lead4 = 0;
-        if (row) {
-            lead = row->lead & paired;
-            cont = row->cont & paired;
-            lead3 = row->lead3 & paired;
-            lead4 = row->lead4 & paired;
-        }
-        ub_codec_mask inseq = need1 | need2 | need3;
-        bitcount_add(&whole, need1 & cont);
-        bitcount_add(&cutl, prev_lead & ~prev_long & lead & lost);
-        /* a sequence cut short, or a continuation with no lead */
-        bitcount_add(&bad, (inseq & ~cont) | (cont & ~inseq));
-        need1 = need2 & cont;
-        need2 = need3 & cont;
-        need1 |= lead & ~(lead3 | lead4);
-        need2 |= lead3;
-        need3 = lead4;
-        bitcount_add(&pairs, prev_lead & cont);
-        bitcount_add(&leads, lead);
-        prev_lead = lead;
-        prev_long = lead3 | lead4;
-    }
-    bitcount_add(&bad, need1 | need2 | need3);
+    ub_codec_mask lost = ub_codec_cont_lost();
+    ub_codec_mask strict = ~ub_codec_utf8_droppable();
     /* mojibake of UTF-8 has most lead bytes followed by a continuation;
      * clean text in another script has them by accident at most.  In a
      * codec that cannot lose a byte, most sequences must also be whole:
      * Russian read back through ibm866 pairs a lead with a continuation
      * in most words, but its sequences are cut short as often. */
-    ub_codec_mask maybe = 0, strict = ~ub_codec_utf8_droppable();
+    ub_codec_mask maybe = 0, twice = 0, cut = 0;
     for (ub_codec_mask m = paired; m; m &= m - 1) {
         int k = __builtin_ctz(m);
-        uint32_t np = bitcount_get(&pairs, k), nl = bitcount_get(&leads, k);
+        struct shape sh;
+        shape_one(bytes, n, k, &sh);
+        uint32_t np = sh.pairs, nl = sh.leads, nc = lost >> k & 1 ? sh.cuts : 0;
         /* UTF-8 garbled twice by a decoder that drops what it cannot
          * read: the outer layer lost the continuation of many two-byte
          * sequences (most characters the inner decoder writes have two),
@@ -1791,17 +1857,38 @@ static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, ub_codec_mas
          * leads one after the other, but few of two bytes, or few pairs:
          * one, say, where a word ends in punctuation the codec has among
          * its continuation bytes.) */
-        uint32_t nc = bitcount_get(&cutl, k);
         if (nc && np >= 2 && 2 * np + nc >= nl && 2 * np >= nc)
-            *twicep |= (ub_codec_mask)1 << k;
+            twice |= (ub_codec_mask)1 << k;
         if (nc)
-            *cutp |= (ub_codec_mask)1 << k;
+            cut |= (ub_codec_mask)1 << k;
         if (2 * np < nl)
             continue;
-        if ((strict >> k & 1) && bitcount_get(&whole, k) < 2 * bitcount_get(&bad, k))
+        if ((strict >> k & 1) && sh.whole < 2 * sh.bad)
             continue;
         maybe |= (ub_codec_mask)1 << k;
     }
+    *twicep = twice;
+    *cutp = cut;
+    return maybe;
+}
+
+/* bytes: room for n (any_pairs()). */
+static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, const uint8_t **bytes,
+                                       ub_codec_mask *weakp, size_t *weak_at,
+                                       ub_codec_mask *twicep, ub_codec_mask *cutp)
+{
+    ub_codec_mask weak;
+    ub_codec_mask paired = any_pairs(t, n, bytes, &weak, weak_at);
+    *twicep = 0;
+    *cutp = 0;
+    if (paired == (ub_codec_mask)-1) {
+        *weakp = 0;
+        return UB_CODEC_ALL;
+    }
+    *weakp = weak;
+    if (!paired)
+        return 0;
+    ub_codec_mask maybe = shape_counts(bytes, n, paired, twicep, cutp);
     *weakp = weak & ~maybe;
     return maybe;
 }
@@ -1831,28 +1918,12 @@ static ub_codec_mask cut_codecs(const uint32_t *t, size_t n)
 }
 
 /*
- * The first test of a run in[0..n) (after l2 l1; joined: a space or '?'
- * follows it, in[n]): the codecs that may have made it from UTF-8, and in
- * *cjk whether the multibyte codecs should be tried.  A run for which it
- * finds neither is clean, whatever follows: line_is_clean() relies on it.
+ * The gate of a run in[0..n) (after l2 l1), given what could_be_mojibake()
+ * found in it (maybe, the weak codecs and the weak lead's index w): the
+ * codecs that may have made it from UTF-8, and in *cjk whether the
+ * multibyte codecs should be tried.  A run for which the two find
+ * neither is clean, whatever follows: line_is_clean() relies on it.
  */
-static ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
-                                 uint32_t l1, ub_codec_mask line_weak, ub_codec_mask maybe,
-                                 ub_codec_mask weak, size_t w, int *weak_ok, int *weak_gated,
-                                 int *cjk);
-
-static ub_codec_mask run_gate(const ub_lm *lm, const uint32_t *in, size_t n, int joined,
-                              uint32_t l2, uint32_t l1, ub_codec_mask line_weak, int *weak_ok,
-                              int *weak_gated, int *cjk, ub_codec_mask *twice,
-                              ub_codec_mask *cut)
-{
-    ub_codec_mask weak;
-    size_t w;
-    ub_codec_mask maybe = could_be_mojibake(in, n + (joined != 0), &weak, &w, twice, cut);
-    return gate_finish(lm, in, n, l2, l1, line_weak, maybe, weak, w, weak_ok, weak_gated, cjk);
-}
-
-/* The rest of run_gate(), given what could_be_mojibake() found. */
 static inline ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n,
                                         uint32_t l2, uint32_t l1, ub_codec_mask line_weak,
                                         ub_codec_mask maybe, ub_codec_mask weak, size_t w,
@@ -2020,8 +2091,10 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     int cjk, weak_ok, weak_gated = 0;
     if (!r->shaped) {
         size_t at;
-        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), &r->cbm_weak, &at, &r->cbm_twice,
-                                   &r->cut2);
+        if (ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
+            return -1;
+        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), s->cbytes, &r->cbm_weak, &at,
+                                   &r->cbm_twice, &r->cut2);
         r->cbm_at = (uint32_t)at;
         r->shaped = 1;
     }
@@ -2103,7 +2176,9 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 ub_codec_mask saved = e.maybe, saved_twice = e.twice;
                 int saved_weak = e.weak_ok;
                 const uint32_t *t1 = s->lvl[1].v;
-                e.maybe = could_be_mojibake(t1, (size_t)m, &w2, &wat, &twice2, &cut2);
+                if (ub_reserve((void **)&s->cbytes, &s->cbcap, (size_t)m, sizeof *s->cbytes))
+                    return -1;
+                e.maybe = could_be_mojibake(t1, (size_t)m, s->cbytes, &w2, &wat, &twice2, &cut2);
                 e.twice = 0;
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
@@ -2578,6 +2653,24 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->noffers = 0;
     s->ltxt.n = 0;
     s->nlruns = 0;
+    /* what line_is_clean() found out about the runs (it sees the same
+     * runs in the same order, up to the first one it stopped at) */
+    size_t npre = s->npre;
+    s->npre = 0;
+    for (size_t k = 0; k < npre && k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        const struct prerun *q = &s->pre[k];
+        if (r->c0 != q->c0 || r->bytes) {
+            npre = k;       /* (cannot happen) */
+            break;
+        }
+        r->shaped = 1;
+        r->cbm = q->cbm;
+        r->cbm_weak = q->cbm_weak;
+        r->cbm_at = q->cbm_at;
+        r->cbm_twice = q->cbm_twice;
+        r->cut2 = q->cut2;
+    }
 
     /* evaluate every run, left context from tentative decisions */
     size_t prev = 0;
@@ -2590,11 +2683,23 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             r->taken = 1;
             continue;
         }
-        for (size_t j = prev; j < r->c0; j++) {
+        /* (the last two characters before the run: no need to walk them
+         * all) */
+        for (size_t j = r->c0 - prev > 2 ? r->c0 - 2 : prev; j < r->c0; j++) {
             c2 = c1;
             c1 = s->cp[j] == INVALID_CP ? UB_LM_BOS : s->cp[j];
         }
-        if (r->bytes) {
+        if (k < npre && s->pre[k].clean && s->pre[k].l2 == c2 && s->pre[k].l1 == c1) {
+            /* evaluate_run() of a run whose gate finds nothing, as
+             * line_is_clean() found in this very context */
+            r->l2 = c2;
+            r->l1 = c1;
+            r->weak_gated = s->pre[k].weak_gated;
+            r->out0 = s->out.n;
+            r->score = -INFINITY;
+            r->k0 = s->ncands;
+            r->certain_clean = 1;
+        } else if (r->bytes) {
             r->l2 = c2;
             r->l1 = c1;
             if (evaluate_bytes_run(ctx, s, r, seg, nch, bytes_hint, NULL))
@@ -2615,6 +2720,18 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         } else {
             prev = r->c0;
         }
+    }
+
+    /* Nothing repaired, not even tentatively, no candidate kept for the
+     * line, no legacy bytes: then every step below finds nothing to do
+     * (each needs a tentative repair, a candidate or bytes), and nothing
+     * is written.  Most clean lines that come here end here. */
+    if (!s->ncands) {
+        size_t k = 0;
+        while (k < s->nruns && !s->runs[k].tent && !s->runs[k].bytes)
+            k++;
+        if (k == s->nruns)
+            return 0;
     }
 
     /* runs followed closely by a repaired run: decide them again with the
@@ -2938,8 +3055,9 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
 }
 
 /*
- * Clean text need not be decided: when every run of seg[0..n) fails
- * run_gate() in the context decide() would give it (none before it is
+ * Clean text need not be decided: when every run of seg[0..n) fails the
+ * gate (could_be_mojibake(), then gate_finish()) in the context decide()
+ * would give it (none before it is
  * repaired, so its left context is the text as it is, and with no repair
  * the line's support for weak evidence never arises), decide() finds no
  * hypothesis for any run and writes the segment unchanged.  This checks
@@ -2947,24 +3065,32 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
  * at a time and only the runs are decoded.  Any run that is not valid
  * UTF-8, holds a U+FFFD (the loss callback may want it) or passes the gate
  * sends the segment to decide().  Returns 1 when the segment is clean, with
- * the LM context after it in *c2p, *c1p; 0 when it must be decided; -1 when
- * out of memory.
+ * the LM context after it in *c2p, *c1p; 0 when it must be decided, with
+ * what it found about the runs up to the one it stopped at in s->pre (see
+ * struct prerun); -1 when out of memory.
  */
 static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
-                         uint32_t *c2p, uint32_t *c1p)
+                         size_t a0, uint32_t *c2p, uint32_t *c1p)
 {
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
-    if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
+    s->npre = 0;
+    if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
+        ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
         return -1;
     uint32_t *t = s->cp;
+    const uint8_t **bytes = s->cbytes;
+    size_t nc = 0;          /* characters before seg[i] */
     ub_codec_rmap_ensure();
+    shape_ensure();
     for (size_t i = 0; i < n; ) {
-        size_t a = ub_ascii_prefix(seg + i, n - i);
+        /* seg[0..a0) is ASCII (the caller knows) */
+        size_t a = i ? ascii_gap(seg + i, n - i) : a0;
         if (a >= 2)
             c2 = seg[i + a - 2], c1 = seg[i + a - 1];
         else if (a == 1)
             c2 = c1, c1 = seg[i];
         i += a;
+        nc += a;
         if (i == n)
             break;
         /* decode the run and take any_pairs() along: within a run every
@@ -2972,45 +3098,64 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
          * before ASCII or the end of the segment alike */
         size_t k = 0;
         ub_codec_mask prev_lead = 0, paired = 0;
-        while (i < n && seg[i] >= 0x80) {
-            uint8_t b = seg[i];
-            uint32_t cp;
-            int len;
-            if (b >= 0xC2 && b < 0xE0 && i + 1 < n && ub_utf8_is_cont(seg[i + 1])) {
-                cp = (uint32_t)(b & 0x1F) << 6 | (seg[i + 1] & 0x3F);
-                len = 2;
+        /* (the masks alone: they are a far smaller table than the rows,
+         * whose bytes only a run that pairs needs) */
+        do {
+            uint32_t b = seg[i], cp;
+            const ub_codec_lc *lc;
+            if (b - 0xC2u <= 0xDFu - 0xC2u) {
+                if (i + 1 == n || !ub_utf8_is_cont(seg[i + 1]))
+                    return 0;
+                cp = (b & 0x1F) << 6 | (seg[i + 1] & 0x3F);
+                if (cp < 0xA0)
+                    return 0;   /* a C1 control: the gate takes every codec */
+                i += 2;
+                lc = &ub_codec_lc2_[cp];
             } else {
-                len = ub_utf8_decode(seg + i, n - i, &cp);
+                int len = ub_utf8_decode_fast(seg + i, n - i, &cp);
                 if (!len || cp == 0xFFFD)
                     return 0;
+                i += (size_t)len;
+                lc = &ub_codec_lcs_[ub_codec_row_index(cp)];
             }
-            if (cp < 0xA0)
-                return 0;       /* a C1 control: the gate takes every codec */
+            paired |= prev_lead & lc->cont;
+            prev_lead = lc->lead;
             t[k++] = cp;
-            i += (size_t)len;
-            const ub_codec_row *row = ub_codec_row_at(cp);
-            paired |= row ? prev_lead & row->cont : 0;
-            prev_lead = row ? row->lead : 0;
-        }
-        int weak_ok, gated, cjk;
+        } while (i < n && seg[i] >= 0x80);
+        /* could_be_mojibake() of the run (the joiner after it, if any,
+         * changes none of its counts): the codecs it finds take the run
+         * to decide(), and so does text garbled twice; the weak codecs
+         * are those of the lead at its end (no pairs: no text garbled
+         * twice either) */
+        if (ub_reserve((void **)&s->pre, &s->precap, s->npre + 1, sizeof *s->pre))
+            return -1;
+        struct prerun *q = &s->pre[s->npre++];
+        q->c0 = nc;
+        q->l2 = c2;
+        q->l1 = c1;
+        q->cbm = q->cbm_twice = q->cut2 = 0;
+        q->cbm_at = prev_lead ? k - 1 : 0;
         if (paired) {
-            /* (no pairs: no text garbled twice either) */
-            int joined = i < n && is_joiner(seg[i]);
-            ub_codec_mask twice, cut;
-            if (joined)
-                t[k] = seg[i];
-            if (run_gate(ctx->lm, t, k, joined, c2, c1, 0, &weak_ok, &gated, &cjk, &twice,
-                         &cut) ||
-                cjk || twice)
-                return 0;
-        } else if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, prev_lead, k - 1, &weak_ok, &gated,
-                               &cjk) || cjk) {
-            return 0;
+            for (size_t j = 0; j < k; j++)
+                bytes[j] = ub_codec_row_or_empty(t[j])->byte;
+            q->cbm = shape_counts(bytes, k, paired, &q->cbm_twice, &q->cut2);
         }
+        q->cbm_weak = prev_lead & ~q->cbm;
+        q->clean = 0;
+        q->weak_gated = 0;
+        if (q->cbm || q->cbm_twice)
+            return 0;
+        int weak_ok, cjk;
+        if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, q->cbm_weak, q->cbm_at, &weak_ok,
+                        &q->weak_gated, &cjk) ||
+            cjk)
+            return 0;
+        q->clean = 1;
         if (k >= 2)
             c2 = t[k - 2], c1 = t[k - 1];
         else
             c2 = c1, c1 = t[0];
+        nc += k;
     }
     *c2p = c2;
     *c1p = c1;
@@ -3021,7 +3166,8 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
 {
     ub_detect_scratch *s = ctx->det;
     size_t nch;
-    if (ub_ascii_prefix(seg, n) == n) {
+    size_t a0 = ub_ascii_prefix(seg, n);
+    if (a0 == n) {
         /* nothing to repair in pure ASCII: copy it, keep the LM context */
         if (ub_emit(ctx, seg, n))
             return UNBAKE_EWRITE;
@@ -3038,7 +3184,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
         ctx->lm = ub_lm_builtin();
     }
     uint32_t c2, c1;
-    int clean = line_is_clean(ctx, s, seg, n, &c2, &c1);
+    int clean = line_is_clean(ctx, s, seg, n, a0, &c2, &c1);
     if (clean < 0)
         return UNBAKE_ENOMEM;
     if (clean) {

@@ -55,6 +55,34 @@ static inline int ub_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
     return len;
 }
 
+/*
+ * ub_utf8_decode() for the sequences of two and three bytes, the most
+ * common by far, without its general loop; anything else (ASCII
+ * included) goes to it.  The same result, the same length.
+ */
+static inline int ub_utf8_decode_fast(const uint8_t *s, size_t n, uint32_t *cp)
+{
+    uint32_t b = s[0];
+    if (b - 0xC2u <= 0xDFu - 0xC2u) {
+        if (n >= 2 && ub_utf8_is_cont(s[1])) {
+            *cp = (b & 0x1F) << 6 | (s[1] & 0x3Fu);
+            return 2;
+        }
+        return 0;
+    }
+    if (b - 0xE0u <= 0xEFu - 0xE0u && n >= 3) {
+        uint32_t b1 = s[1];
+        int ok = b == 0xE0 ? b1 - 0xA0u <= 0x1Fu : b == 0xED ? b1 - 0x80u <= 0x1Fu
+                                                             : ub_utf8_is_cont((uint8_t)b1);
+        if (ok && ub_utf8_is_cont(s[2])) {
+            *cp = (b & 0x0F) << 12 | (b1 & 0x3F) << 6 | (s[2] & 0x3Fu);
+            return 3;
+        }
+        return 0;
+    }
+    return ub_utf8_decode(s, n, cp);
+}
+
 /* Encode cp (must be a scalar value) into out[0..4); return the length. */
 static inline int ub_utf8_encode(uint32_t cp, uint8_t *out)
 {
