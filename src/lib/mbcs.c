@@ -9,8 +9,11 @@
  * (src/gen/gen_mbcs.c, `make tables-mbcs`), ahead of time, because doing
  * it at run time cost 2-6 ms per codec on first use; test_mbcs checks that
  * they equal what the ICU that ub_mbcs_decode() and the forward check use
- * gives.  ICU is called here only for ub_mbcs_decode() and gb18030's
- * four-byte forms.
+ * gives.  ICU is called here only for what the tables cannot answer:
+ * gb18030's four-byte forms.  Decoding is table-driven too, ICU's error lengths
+ * included (they come from the same enumeration), so that text which
+ * never meets those never opens a converter: the converter data of one
+ * codec costs more memory than all the tables a run touches.
  */
 #include <endian.h>
 #include <pthread.h>
@@ -364,6 +367,109 @@ int ub_mbcs_decode_char(int id, const uint8_t *p, size_t n, uint32_t *cp)
     return len;
 }
 
+/* ------------------------------------------------------------ decoding */
+
+/* The error of ICU's decoder at p[0..n) (p[0] >= 0x80 and no character of
+ * its own; p[1] does not make a pair with it, nor p[1..2] a triple): the
+ * number of bytes its U+FFFD stands for, from the lossy section (ICU's own
+ * error lengths, enumerated by the generator), or 0 where the section
+ * says the bytes decode after all. */
+static int icu_errlen(const struct tab *t, const uint8_t *p, size_t n)
+{
+    unsigned f = t->lossy[p[0]];
+    int dep = UB_MBCS_LT_DEP(f);
+    if (!dep) {
+        int len = UB_MBCS_LT_LEN(f);
+        return len > (int)n ? (int)n : len;
+    }
+    if (n == 1)
+        return 1;                   /* cut short by the end */
+    if (dep == 1)
+        return ub_mbcs_errlen(t->lossy + 256, (uint32_t)(p[0] - 0x80) * 256 + p[1]);
+    if (dep != 2 || !t->lossy3)
+        return 0;
+    /* EUC-JP's 0x8F.  Cut short by the end, a triple that could still be
+     * whole is one error (ICU: truncated); elsewhere ICU backs up to the
+     * byte after 0x8F, as its table says with '\n' after */
+    uint32_t row = (uint32_t)p[1] * 256;
+    if (n == 2)
+        for (uint32_t y = 0; y < 256; y++) {
+            int e = ub_mbcs_errlen(t->lossy3, row + y);
+            if (e == 0 || e == 3)
+                return 2;
+        }
+    return ub_mbcs_errlen(t->lossy3, row + (n > 2 ? p[2] : '\n'));
+}
+
+static inline int is_digit(uint8_t b)
+{
+    return b >= 0x30 && b <= 0x39;
+}
+
+/* What walk() returns besides a length, and -1 when out is full. */
+#define WALK_SUB (-2)       /* (whole) some bytes do not decode */
+#define WALK_ICU (-3)       /* only ICU can say */
+
+/*
+ * The walk of ub_mbcs_decode_tab().  With whole, the first byte sequence
+ * that cannot decode ends it, and so does a gb18030 lead before a digit
+ * that cannot begin a four-byte form.
+ */
+static long walk(const struct tab *t, int id, const uint8_t *in, size_t n, uint32_t *out,
+                 size_t cap, size_t *nsub, int whole)
+{
+    size_t o = 0, sub = 0;
+    for (size_t i = 0; i < n;) {
+        if (o == cap)
+            return -1;
+        uint8_t b = in[i];
+        uint32_t c = dec_single(t, b);
+        size_t len = 1;
+        if (c == NONE && i + 1 < n) {
+            c = dec_pair(t, b, in[i + 1]);
+            len = 2;
+            if (c == NONE && i + 2 < n) {
+                c = dec_triple(t, in + i);
+                len = 3;
+            }
+        }
+        if (c != NONE) {
+            out[o++] = c;
+            i += len;
+            continue;
+        }
+        if (defs[id].four_byte && b >= 0x81 && b <= 0xFE && i + 1 < n && is_digit(in[i + 1])) {
+            /* a four-byte form is lead, digit, lead, digit; ICU maps it */
+            if (whole && !(i + 3 < n && in[i + 2] >= 0x81 && in[i + 2] <= 0xFE &&
+                           is_digit(in[i + 3])))
+                return WALK_SUB;
+            return WALK_ICU;
+        }
+        int el = icu_errlen(t, in + i, n - i);
+        if (el <= 0)
+            return WALK_ICU;        /* decodes, but not to one code point */
+        if (whole)
+            return WALK_SUB;
+        out[o++] = 0xFFFD;
+        sub++;
+        i += (size_t)el;
+    }
+    if (nsub)
+        *nsub = sub;
+    return (long)o;
+}
+
+long ub_mbcs_decode_tab(int id, const uint8_t *in, size_t n, uint32_t *out, size_t cap,
+                        size_t *nsub)
+{
+    if (nsub)
+        *nsub = 0;
+    const struct tab *t = get_tab(id);
+    if (!t || (!in && n))
+        return -1;
+    return walk(t, id, in, n, out, cap, nsub, 0);
+}
+
 /* ------------------------------------------------------------ the cache */
 
 struct ub_mbcs_cache {
@@ -424,13 +530,10 @@ static UConverter *dec_cnv(ub_mbcs_cache *c, int id)
     return c->dec[id];
 }
 
-long ub_mbcs_decode(ub_mbcs_cache *c, int id, const uint8_t *in, size_t n, uint32_t *out,
-                    size_t cap, size_t *nsub)
+/* ub_mbcs_decode() through ICU itself. */
+static long decode_icu(ub_mbcs_cache *c, int id, const uint8_t *in, size_t n, uint32_t *out,
+                       size_t cap, size_t *nsub)
 {
-    if (nsub)
-        *nsub = 0;
-    if (!c || !def_of(id) || (!in && n))
-        return -1;
     UConverter *cnv = dec_cnv(c, id);
     if (!cnv)
         return -1;
@@ -471,6 +574,31 @@ long ub_mbcs_decode(ub_mbcs_cache *c, int id, const uint8_t *in, size_t n, uint3
     if (nsub)
         *nsub = c->nsub;
     return (long)o;
+}
+
+long ub_mbcs_decode(ub_mbcs_cache *c, int id, const uint8_t *in, size_t n, uint32_t *out,
+                    size_t cap, size_t *nsub)
+{
+    if (nsub)
+        *nsub = 0;
+    if (!c || !def_of(id) || (!in && n))
+        return -1;
+    long m = ub_mbcs_decode_tab(id, in, n, out, cap, nsub);
+    return m == WALK_ICU ? decode_icu(c, id, in, n, out, cap, nsub) : m;
+}
+
+long ub_mbcs_decode_whole(ub_mbcs_cache *c, int id, const uint8_t *in, size_t n, uint32_t *out,
+                          size_t cap)
+{
+    const struct tab *t = get_tab(id);
+    if (!c || !t || (!in && n))
+        return -1;
+    long m = walk(t, id, in, n, out, cap, NULL, 1);
+    if (m != WALK_ICU)
+        return m;
+    size_t nsub;
+    m = decode_icu(c, id, in, n, out, cap, &nsub);
+    return m >= 0 && nsub ? -2 : m;
 }
 
 /* The ICU path for what the tables lack: gb18030's four-byte forms. */

@@ -81,7 +81,10 @@
  *
  * ub_mbcs_decode() follows ICU (the first row), except that it always
  * writes U+FFFD: ICU's default callback writes U+001A for converters with a
- * one-byte substitution character (windows-31j, euc-jp).
+ * one-byte substitution character (windows-31j, euc-jp).  It reads the
+ * tables, ICU's error lengths included, and opens a converter only for
+ * what they cannot answer (ub_mbcs_decode_tab()), so that legacy bytes
+ * and mojibake do not pull in ICU's converter data.
  */
 #ifndef UB_MBCS_H
 #define UB_MBCS_H
@@ -169,7 +172,8 @@ int ub_mbcs_encode_alts(int id, uint32_t cp, uint32_t *seq, int max);
 
 /**
  * Decode bytes with codec id as ICU does (see the table above): every
- * undecodable sequence becomes one U+FFFD.
+ * undecodable sequence becomes one U+FFFD.  From the tables where they can
+ * answer (ub_mbcs_decode_tab()), else through an ICU converter.
  * @param cache  converters; must not be NULL.
  * @param in, n  the bytes, a complete text (a lead byte at the end is
  *               undecodable).
@@ -180,6 +184,27 @@ int ub_mbcs_encode_alts(int id, uint32_t cp, uint32_t *seq, int max);
  */
 long ub_mbcs_decode(ub_mbcs_cache *cache, int id, const uint8_t *in, size_t n,
                     uint32_t *out, size_t cap, size_t *nsub);
+
+/**
+ * ub_mbcs_decode() from the tables alone, no ICU call: the same code
+ * points and substitutions (ICU's error lengths are in the tables too).
+ * @return the number of code points, -1 as ub_mbcs_decode(), or -3 where
+ *         only ICU can say: gb18030's four-byte forms (a lead byte before
+ *         a digit), or a sequence that decodes to more than one code
+ *         point (no converter of ICU 72 has one).
+ */
+long ub_mbcs_decode_tab(int id, const uint8_t *in, size_t n, uint32_t *out, size_t cap,
+                        size_t *nsub);
+
+/**
+ * ub_mbcs_decode() of bytes that must decode whole: stops at the first
+ * byte sequence that cannot decode, the tables telling; ICU is called
+ * only for what they cannot answer (see ub_mbcs_decode_tab()).
+ * @return the number of code points; -2 if some bytes do not decode
+ *         (out then holds nothing useful); -1 as ub_mbcs_decode().
+ */
+long ub_mbcs_decode_whole(ub_mbcs_cache *cache, int id, const uint8_t *in, size_t n,
+                          uint32_t *out, size_t cap);
 
 /**
  * Table-driven decode of the first character of p[0..n), no ICU call.

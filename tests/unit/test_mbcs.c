@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 #include <unicode/ucnv.h>
+#include <unicode/ucnv_cb.h>
 
 #include "mbcs.h"
 #include "tools/testkit.h"
@@ -399,6 +400,128 @@ static void test_decode_char_walk(void **state)
     ub_mbcs_cache_free(cache);
 }
 
+/* ICU's decoding with one U+FFFD per error (as ub_mbcs_decode()
+ * promises), through a converter opened here. */
+static void fffd_count_cb(const void *ctx, UConverterToUnicodeArgs *args, const char *units,
+                          int32_t len, UConverterCallbackReason reason, UErrorCode *err)
+{
+    (void)units;
+    (void)len;
+    if (reason > UCNV_IRREGULAR)
+        return;
+    static const UChar fffd = 0xFFFD;
+    ++*(size_t *)(uintptr_t)ctx;
+    *err = U_ZERO_ERROR;
+    ucnv_cbToUWriteUChars(args, &fffd, 1, 0, err);
+}
+
+static long icu_decode_all(UConverter *c, size_t *nsub, const uint8_t *b, size_t n,
+                           uint32_t *out)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    *nsub = 0;
+    ucnv_setToUCallBack(c, fffd_count_cb, nsub, NULL, NULL, &err);
+    ucnv_reset(c);
+    UChar *u = malloc((2 * n + 2) * sizeof *u);
+    int32_t m = ucnv_toUChars(c, u, (int32_t)(2 * n + 2), (const char *)b, (int32_t)n, &err);
+    long o = -1;
+    if (!U_FAILURE(err)) {
+        o = 0;
+        for (int32_t i = 0; i < m; i++) {
+            uint32_t x = u[i];
+            if (x >= 0xD800 && x < 0xDC00 && i + 1 < m) {
+                x = 0x10000 + ((x - 0xD800) << 10) + (u[i + 1] - 0xDC00u);
+                i++;
+            }
+            out[o++] = x;
+        }
+    }
+    free(u);
+    return o;
+}
+
+/* The table walk of ub_mbcs_decode_tab() and the whole-or-nothing one of
+ * ub_mbcs_decode_whole() against ICU on bytes in every state. */
+static void compare_tab(ub_mbcs_cache *cache, UConverter *c, size_t *nsub_icu, int id,
+                        const uint8_t *b, size_t n, long *icu_only)
+{
+    uint32_t *mine = malloc((n + 1) * sizeof *mine), *theirs = malloc((n + 1) * sizeof *theirs);
+    size_t nsub = 0, ns = 0;
+    long m = ub_mbcs_decode_tab(id, b, n, mine, n + 1, &nsub);
+    long t = icu_decode_all(c, &ns, b, n, theirs);
+    (void)nsub_icu;
+    assert_true(t >= 0);
+    if (m == -3) {
+        ++*icu_only;
+    } else if (m != t || nsub != ns || memcmp(mine, theirs, (size_t)t * sizeof *mine)) {
+        tk_show(stderr, b, n, 200);
+        fail_msg("%s: table walk (%ld, %zu subs) and ICU (%ld, %zu subs) disagree",
+                 ub_mbcs_name(id), m, nsub, t, ns);
+    }
+    long w = ub_mbcs_decode_whole(cache, id, b, n, mine, n + 1);
+    if (ns ? w != -2 : (w != t || memcmp(mine, theirs, (size_t)t * sizeof *mine))) {
+        tk_show(stderr, b, n, 200);
+        fail_msg("%s: whole decode %ld, ICU %ld with %zu subs", ub_mbcs_name(id), w, t, ns);
+    }
+    free(mine);
+    free(theirs);
+}
+
+static void test_decode_tab_vs_icu(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x7ab1e;
+    ub_mbcs_cache *cache = ub_mbcs_cache_new();
+    static const int after[] = { 0x00, 0x0A, 0x30, 0x39, 0x41, 0x7F, 0x80, 0x8F,
+                                 0xA1, 0xE0, 0xFE, 0xFF, -1 };
+    uint8_t *b = malloc(128 * 256 * 4);
+    for (int id = 0; id < ub_mbcs_count(); id++) {
+        UConverter *c = icu_open(id, 0);
+        size_t ns;
+        long icu_only = 0;
+        /* every lead/trail pair before each of a few bytes (or the end) */
+        for (size_t x = 0; x < sizeof after / sizeof after[0]; x++) {
+            size_t n = 0;
+            for (int k = 0; k < 128 * 256; k++) {
+                b[n++] = (uint8_t)(0x80 + k / 256);
+                b[n++] = (uint8_t)(k % 256);
+                if (after[x] >= 0)
+                    b[n++] = (uint8_t)after[x];
+                b[n++] = '\n';
+            }
+            compare_tab(cache, c, &ns, id, b, n, &icu_only);
+            /* and each on its own, where the end cuts it */
+            if (after[x] < 0)
+                for (int k = 0; k < 128 * 256; k += 7)
+                    compare_tab(cache, c, &ns, id, b + 3 * k, 2, &icu_only);
+        }
+        /* EUC-JP's triples, cut short or not */
+        for (int k = 0; k < 256 * 256; k++) {
+            uint8_t t3[3] = { 0x8F, (uint8_t)(k / 256), (uint8_t)(k % 256) };
+            if (k % 5 == 0)
+                compare_tab(cache, c, &ns, id, t3, 3, &icu_only);
+            if (k % 256 == 0)
+                compare_tab(cache, c, &ns, id, t3, 2, &icu_only);
+        }
+        /* random bytes, biased to leads, digits and trails */
+        for (int trial = 0; trial < 40000; trial++) {
+            size_t n = 1 + tk_below(&rng, 16);
+            for (size_t i = 0; i < n; i++) {
+                uint32_t r = tk_below(&rng, 20);
+                b[i] = (uint8_t)(r < 4 ? tk_below(&rng, 128) : r < 7 ? 0x30 + tk_below(&rng, 10)
+                                 : r < 8 ? 0x8E + tk_below(&rng, 2) : 0x80 + tk_below(&rng, 128));
+            }
+            compare_tab(cache, c, &ns, id, b, n, &icu_only);
+        }
+        /* only gb18030's four-byte forms need ICU */
+        if (strcmp(ub_mbcs_name(id), "gb18030"))
+            assert_int_equal(icu_only, 0);
+        ucnv_close(c);
+    }
+    free(b);
+    ub_mbcs_cache_free(cache);
+}
+
 /* ------------------------------------------------------------------ */
 /* The mojibake round trip                                             */
 /* ------------------------------------------------------------------ */
@@ -732,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_fallback_refused),
         cmocka_unit_test(test_decode_conventions),
         cmocka_unit_test(test_decode_char_walk),
+        cmocka_unit_test(test_decode_tab_vs_icu),
         cmocka_unit_test(test_mojibake_roundtrip),
         cmocka_unit_test(test_encode_alts),
         cmocka_unit_test(test_may_produce),
