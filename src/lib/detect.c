@@ -211,6 +211,8 @@ struct ub_detect_scratch {
     size_t nruns, rcap;
     ub_u32vec out;          /* candidates of all runs */
     ub_u32vec lvl[UB_MAX_LAYERS];
+    ub_u32vec bx[2];        /* evaluate_bytes_run: the best reading, the
+                               mixed template */
     uint8_t *tmp;
     size_t tmpcap;
     ub_lchar *lch;
@@ -266,6 +268,8 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
         free(s->lvl[i].v);
         free(s->lrows[i]);
     }
+    free(s->bx[0].v);
+    free(s->bx[1].v);
     free(s->tmp);
     free(s->lch);
     free(s->gaps);
@@ -1423,6 +1427,47 @@ static double bytes_prior(int c)
     return c < UB_NCODECS ? codec_prior(c) : ub_mbcs_prior(c - UB_NCODECS) / 10.0;
 }
 
+/* Per single-byte codec, the bytes it decodes to a character no repair may
+ * produce (bad_output()): a decoding of legacy bytes is ruled out by its
+ * byte set alone, without looking at its characters. */
+static uint64_t bad_bytes_[UB_NCODECS][4];
+static pthread_once_t bad_bytes_once_ = PTHREAD_ONCE_INIT;
+
+static void bad_bytes_init(void)
+{
+    for (int c = 0; c < UB_NCODECS; c++)
+        for (int b = 0x80; b < 256; b++)
+            if (bad_output(ub_codec_decode(c, (uint8_t)b)))
+                bad_bytes_[c][b >> 6] |= (uint64_t)1 << (b & 63);
+}
+
+static inline int any_byte(const uint64_t a[4], const uint64_t b[4])
+{
+    return ((a[0] & b[0]) | (a[1] & b[1]) | (a[2] & b[2]) | (a[3] & b[3])) != 0;
+}
+
+/* Do single-byte codecs a and b read the bytes of the list alike? */
+static int read_alike(int a, int b, const uint8_t *bytes, int n)
+{
+    const uint16_t *ta = ub_codec_tables[a].to_ucs, *tb = ub_codec_tables[b].to_ucs;
+    for (int i = 0; i < n; i++)
+        if (ta[bytes[i] - 0x80] != tb[bytes[i] - 0x80])
+            return 0;
+    return 1;
+}
+
+/* A log P already summed for one reading of a run's bytes: exact, or
+ * given up at stop (it is at or below stop).  Codecs that read the bytes
+ * alike get the same text, hence the same sum. */
+struct bytes_sum {
+    double lm, stop;
+    int exact;
+};
+
+/* The marker of an invalid byte in the mixed template (no code point has
+ * this bit). */
+#define TMPL_BYTE 0x80000000u
+
 /*
  * Decode the bytes of run r under the codec that reads them best (and any
  * UTF-8 characters among them kept or not), with its margin over the next
@@ -1430,6 +1475,13 @@ static double bytes_prior(int c)
  * prior.  hint, a codec likely to win (or -1), is tried first: then most
  * sums are given up early.  The order changes nothing else: ties go to
  * the lowest codec, as in codec order.
+ *
+ * Why it is fast: a single-byte codec's decoding is ruled out by a table
+ * of the bytes it decodes badly, and codecs that read every byte of the
+ * run alike share one sum (their scores differ by the prior only, so the
+ * sum, or where it was given up, says what a new sum would give); a
+ * multibyte codec is ruled out by its tables at the first byte sequence it
+ * cannot decode, without an ICU call.
  */
 static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
                               const uint8_t *seg, size_t nch, int hint, double *lm_best)
@@ -1440,119 +1492,208 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
     size_t nright = 0;
     for (size_t j = r->c1; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
         right[nright++] = s->cp[j];
-    if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + 2 * nbytes, sizeof *s->lch) ||
+    if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + nbytes, sizeof *s->lch) ||
         ub_u32vec_reserve(&s->out, s->out.n + nbytes) ||
-        ub_u32vec_reserve(&s->lvl[0], nbytes + 1))
+        ub_u32vec_reserve(&s->lvl[0], nbytes + 1) || ub_u32vec_reserve(&s->bx[0], nbytes + 1) ||
+        ub_u32vec_reserve(&s->bx[1], nbytes + 1))
         return -1;
-    ub_lchar *cand = s->lch + s->nlch;      /* scratch for one candidate */
-    ub_lchar *best = cand + nbytes;
+    pthread_once(&bad_bytes_once_, bad_bytes_init);
+
+    /* What every reading shares: the mixed template (ASCII and UTF-8
+     * characters as they are, invalid bytes marked), the bytes decoded in
+     * each reading (invalid ones only, or all), and whether the ASCII or
+     * the UTF-8 characters alone rule a reading out. */
+    uint32_t *tmpl = s->bx[1].v;
+    uint64_t set[2][4] = { { 0 } };     /* [mixed]: bytes decoded */
+    int ascii_bad = 0, kept_bad = 0;
+    unsigned nkept = 0;
+    size_t ntmpl = 0, first_inv = r->c1;
+    const uint8_t *q = p;
+    for (size_t k = r->c0; k < r->c1; k++) {
+        uint32_t x = s->cp[k];
+        if (x == INVALID_CP) {
+            set[0][*q >> 6] |= (uint64_t)1 << (*q & 63);
+            set[1][*q >> 6] |= (uint64_t)1 << (*q & 63);
+            tmpl[ntmpl++] = TMPL_BYTE | *q++;
+            if (first_inv == r->c1)
+                first_inv = k;
+        } else if (x < 0x80) {
+            ascii_bad |= bad_output(x);
+            tmpl[ntmpl++] = x;
+            q++;
+        } else {
+            kept_bad |= bad_output(x);
+            nkept++;
+            tmpl[ntmpl++] = x;
+            for (const uint8_t *end = q + char_bytes(x); q < end; q++)
+                set[0][*q >> 6] |= (uint64_t)1 << (*q & 63);
+        }
+    }
+    uint8_t list[2][128];               /* the bytes of set[mixed] */
+    int nlist[2] = { 0, 0 };
+    for (int m = 0; m < 2; m++)
+        for (int w = 2; w < 4; w++)
+            for (uint64_t bits = set[m][w]; bits; bits &= bits - 1)
+                list[m][nlist[m]++] = (uint8_t)(64 * w + __builtin_ctzll(bits));
+    /* the single-byte readings summed so far, per mixed: the codecs and
+     * their sums */
+    int sums_c[2][UB_NCODECS];
+    struct bytes_sum sums[2][UB_NCODECS];
+    int nsums[2] = { 0, 0 };
+
+    /* the order: hint, then the codecs that read the last bytes best and
+     * second best (the bar for the others is the second best so far), then
+     * the others */
+    int ncodecs = UB_NCODECS + ub_mbcs_count(), order[64], norder = 0;
+    if (ncodecs > 64)
+        return -1;
+    int first[3] = { hint, ctx->bytes_rank[0] - 1, ctx->bytes_rank[1] - 1 };
+    uint64_t placed = 0;
+    for (int c = -3; c < ncodecs; c++) {
+        int x = c < 0 ? first[c + 3] : c;
+        if (x >= 0 && x < ncodecs && !(placed >> x & 1)) {
+            placed |= (uint64_t)1 << x;
+            order[norder++] = x;
+        }
+    }
+
+    uint32_t *best = s->bx[0].v;
     size_t nbest = 0;
     double best_sc = -INFINITY, second_sc = -INFINITY;
-    ub_hyp best_h = { 0 };
-    int best_c = -1, best_mixed = 0;
+    int best_c = -1, best_mixed = 0, second_c = -1;
+    unsigned best_nkeep = 0;
     uint32_t *t = s->lvl[0].v;
-    int ncodecs = UB_NCODECS + ub_mbcs_count();
-    for (int ci = hint < 0 ? 0 : -1; ci < ncodecs; ci++) {
-        int c = ci < 0 ? hint : ci;
-        if (ci >= 0 && c == hint)
-            continue;
+    ub_lchar *cand = s->lch + s->nlch;
+    for (int oi = 0; oi < ncodecs; oi++) {
+        int c = order[oi];
         for (int mixed = 0; mixed < 2; mixed++) {
             size_t n = 0;
             unsigned nkeep = 0;
+            double prior = bytes_prior(c);
+            /* (a decoding that reads worse than the second best so far
+             * changes nothing: its sum is given up there) */
+            double stop = second_sc + prior - 1e-6, lm;
             if (c >= UB_NCODECS) {
                 /* mixed: the UTF-8 characters before the first byte that
                  * is not UTF-8 are kept (legacy text after UTF-8 text
                  * with no ASCII between them) */
                 size_t f = r->c0;
                 if (mixed) {
-                    while (f < r->c1 && s->cp[f] != INVALID_CP)
-                        f++;
+                    f = first_inv;
                     if (f == r->c0 || f == r->c1)
                         continue;
+                    int bad = 0;
                     for (size_t k = r->c0; k < f; k++) {
-                        cand[n++] = (ub_lchar){ .cp = s->cp[k], .keep = s->cp[k] >= 0x80 };
+                        t[n++] = s->cp[k];
                         nkeep += s->cp[k] >= 0x80;
+                        bad |= bad_output(s->cp[k]);
                     }
+                    if (bad)
+                        continue;
                 }
                 if (!ctx->mbcs && !(ctx->mbcs = ub_mbcs_cache_new()))
                     return -1;
-                size_t nsub = 0, skip = byte_at(s, r, f) - r->b0;
-                long m = ub_mbcs_decode(ctx->mbcs, c - UB_NCODECS, p + skip, nbytes - skip, t,
-                                        nbytes + 1, &nsub);
-                if (m <= 0 || nsub)
+                size_t skip = byte_at(s, r, f) - r->b0;
+                long m = ub_mbcs_decode_whole(ctx->mbcs, c - UB_NCODECS, p + skip,
+                                              nbytes - skip, t + n, nbytes + 1 - n);
+                if (m <= 0 || has_bad_output(t + n, (size_t)m))
                     continue;
-                for (long i = 0; i < m; i++)
-                    cand[n++] = (ub_lchar){ .cp = t[i] };
+                size_t npre = n;
+                n += (size_t)m;
                 /* a decoder that is not injective may not give the bytes
                  * back: only a decoding that checks forward can win */
+                for (size_t i = 0; i < n; i++)
+                    cand[i] = (ub_lchar){ .cp = t[i], .keep = i < npre && t[i] >= 0x80 };
                 ub_hyp hb = { .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
                               .nkeep = nkeep };
                 if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
                     continue;
+                lm = lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY, stop);
+                ctx->steps += n;
             } else {
-                const uint8_t *q = p;   /* the bytes of character k */
-                for (size_t k = r->c0; k < r->c1; k++) {
-                    uint32_t x = s->cp[k];
-                    if (x == INVALID_CP) {
-                        cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, *q++) };
-                    } else if (x < 0x80) {
-                        /* (ASCII between the byte runs of a line) */
-                        cand[n++] = (ub_lchar){ .cp = x };
-                        q++;
-                    } else if (mixed) {
-                        cand[n++] = (ub_lchar){ .cp = x, .keep = 1 };
-                        nkeep++;
-                        q += char_bytes(x);
-                    } else {
-                        for (const uint8_t *end = q + char_bytes(x); q < end; q++)
-                            cand[n++] = (ub_lchar){ .cp = ub_codec_decode(c, *q) };
-                    }
-                }
-                if (mixed && !nkeep)
+                if (mixed && !nkept)
                     continue;
+                if (ascii_bad || (mixed && kept_bad) || any_byte(set[mixed], bad_bytes_[c]))
+                    continue;
+                nkeep = mixed ? nkept : 0;
+                n = mixed ? ntmpl : nbytes;
+                /* a codec that reads the bytes as one summed before */
+                struct bytes_sum *sum = NULL;
+                for (int k = 0; k < nsums[mixed] && !sum; k++)
+                    if (read_alike(sums_c[mixed][k], c, list[mixed], nlist[mixed]))
+                        sum = &sums[mixed][k];
+                if (sum && sum->exact) {
+                    lm = sum->lm > stop ? sum->lm : -INFINITY;
+                } else if (sum && stop >= sum->stop) {
+                    lm = -INFINITY;
+                } else {
+                    if (mixed) {
+                        for (size_t i = 0; i < n; i++)
+                            t[i] = tmpl[i] & TMPL_BYTE ? ub_codec_decode(c, (uint8_t)tmpl[i])
+                                                       : tmpl[i];
+                    } else {
+                        for (size_t i = 0; i < n; i++)
+                            t[i] = ub_codec_decode(c, p[i]);
+                    }
+                    lm = lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY,
+                                      stop);
+                    ctx->steps += n;
+                    if (!sum) {
+                        sums_c[mixed][nsums[mixed]] = c;
+                        sum = &sums[mixed][nsums[mixed]++];
+                    }
+                    *sum = (struct bytes_sum){ .lm = lm, .stop = stop, .exact = lm > -INFINITY };
+                }
             }
-            int bad = 0;
-            for (size_t i = 0; i < n; i++) {
-                t[i] = cand[i].cp;
-                bad |= bad_output(t[i]);
-            }
-            if (bad)
-                continue;
-            double prior = bytes_prior(c);
-            /* (a decoding that reads worse than the second best so far
-             * changes nothing: its sum is given up there) */
-            double sc = lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY,
-                                     second_sc + prior - 1e-6) - prior;
-            ctx->steps += n;
+            double sc = lm - prior;
             if (sc > best_sc ||
                 (sc == best_sc && (c < best_c || (c == best_c && mixed < best_mixed)))) {
                 second_sc = best_sc;
+                second_c = best_c;
                 best_sc = sc;
                 best_c = c;
                 best_mixed = mixed;
+                best_nkeep = nkeep;
                 nbest = n;
-                memcpy(best, cand, n * sizeof *cand);
-                best_h = (ub_hyp){ .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
-                                   .nkeep = nkeep };
+                if (c >= UB_NCODECS) {
+                    memcpy(best, t, n * sizeof *t);
+                } else if (mixed) {
+                    for (size_t i = 0; i < n; i++)
+                        best[i] = tmpl[i] & TMPL_BYTE ? ub_codec_decode(c, (uint8_t)tmpl[i])
+                                                      : tmpl[i];
+                } else {
+                    for (size_t i = 0; i < n; i++)
+                        best[i] = ub_codec_decode(c, p[i]);
+                }
             } else if (sc > second_sc) {
                 second_sc = sc;
+                second_c = c;
             }
         }
     }
     if (!nbest)
         return 0;
+    ctx->bytes_rank[0] = (int8_t)(best_c + 1);
+    ctx->bytes_rank[1] = (int8_t)(second_c + 1);
     if (lm_best)
         *lm_best = best_sc;
-    /* keep the winner: move it to the front of the free lchar space */
-    memmove(cand, best, nbest * sizeof *best);
+    /* keep the winner: its characters in the lchar space, what was kept as
+     * it was marked (the UTF-8 before the first invalid byte for a
+     * multibyte codec, every UTF-8 character for a single-byte one) */
+    size_t npre = best_c >= UB_NCODECS && best_mixed ? first_inv - r->c0 : 0;
+    for (size_t i = 0; i < nbest; i++)
+        cand[i] = (ub_lchar){ .cp = best[i],
+                              .keep = best_mixed && best[i] >= 0x80 &&
+                                      (best_c >= UB_NCODECS ? i < npre
+                                                            : !(tmpl[i] & TMPL_BYTE)) };
     r->l0 = s->nlch;
     s->nlch += nbest;
     r->out0 = s->out.n;
     r->nout = nbest;
-    for (size_t i = 0; i < nbest; i++)
-        s->out.v[r->out0 + i] = cand[i].cp;
+    memcpy(s->out.v + r->out0, best, nbest * sizeof *best);
     s->out.n += nbest;
-    r->hyp = best_h;
+    r->hyp = (ub_hyp){ .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)best_c },
+                       .nkeep = best_nkeep };
     /* the score of a decoding that must happen: its margin over the next
      * best codec */
     r->score = isinf(second_sc) ? SCORE_CAP : best_sc - second_sc;

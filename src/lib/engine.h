@@ -56,6 +56,9 @@ struct unbake_ctx {
     int err;                /* error seen inside the input stage's sink */
     uint32_t c2, c1;        /* last two characters written: LM context */
     uint64_t steps;         /* work counter, for bounds tests */
+    int8_t bytes_rank[2];   /* 1 + the codecs that read the last legacy
+                               bytes best and second best, 0 for none:
+                               tried first next time (a speed-up only) */
 
     char *from;             /* forced source encoding, or NULL for auto */
     struct ub_input *input; /* the input-decoding stage (input.h) */
