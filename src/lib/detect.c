@@ -1446,6 +1446,17 @@ static inline int any_byte(const uint64_t a[4], const uint64_t b[4])
     return ((a[0] & b[0]) | (a[1] & b[1]) | (a[2] & b[2]) | (a[3] & b[3])) != 0;
 }
 
+/* A hash of how single-byte codec c reads the bytes of the list: codecs
+ * that read them alike have the same one. */
+static uint64_t reading_sig(int c, const uint8_t *bytes, int n)
+{
+    const uint16_t *tc = ub_codec_tables[c].to_ucs;
+    uint64_t h = 0;
+    for (int i = 0; i < n; i++)
+        h = (h ^ tc[bytes[i] - 0x80]) * 0x100000001B3ull;
+    return h;
+}
+
 /* Do single-byte codecs a and b read the bytes of the list alike? */
 static int read_alike(int a, int b, const uint8_t *bytes, int n)
 {
@@ -1461,8 +1472,29 @@ static int read_alike(int a, int b, const uint8_t *bytes, int n)
  * alike get the same text, hence the same sum. */
 struct bytes_sum {
     double lm, stop;
+    uint64_t sig;           /* reading_sig() */
+    int c;                  /* the codec that summed it */
     int exact;
 };
+
+/* Do the characters t[0..n) go back to exactly the bytes b[0..nb), as
+ * ub_check_forward_bytes() writes them: the first npre that are not ASCII
+ * as their UTF-8, the others through multibyte codec id, here one at a
+ * time from the tables? */
+static int encodes_back(int id, const uint32_t *t, size_t n, size_t npre, const uint8_t *b,
+                        size_t nb)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t e[4];
+        int len = i < npre && t[i] >= 0x80 ? ub_utf8_encode(t[i], e)
+                                           : ub_mbcs_encode_cp(id, t[i], e);
+        if (len <= 0 || nb - o < (size_t)len || memcmp(e, b + o, (size_t)len))
+            return 0;
+        o += (size_t)len;
+    }
+    return o == nb;
+}
 
 /* The marker of an invalid byte in the mixed template (no code point has
  * this bit). */
@@ -1537,7 +1569,6 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                 list[m][nlist[m]++] = (uint8_t)(64 * w + __builtin_ctzll(bits));
     /* the single-byte readings summed so far, per mixed: the codecs and
      * their sums */
-    int sums_c[2][UB_NCODECS];
     struct bytes_sum sums[2][UB_NCODECS];
     int nsums[2] = { 0, 0 };
 
@@ -1601,13 +1632,18 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                 size_t npre = n;
                 n += (size_t)m;
                 /* a decoder that is not injective may not give the bytes
-                 * back: only a decoding that checks forward can win */
-                for (size_t i = 0; i < n; i++)
-                    cand[i] = (ub_lchar){ .cp = t[i], .keep = i < npre && t[i] >= 0x80 };
-                ub_hyp hb = { .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
-                              .nkeep = nkeep };
-                if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
-                    continue;
+                 * back: only a decoding that checks forward can win.  It
+                 * does when every character's encoding is the bytes it
+                 * came from (the kept ones are their own UTF-8); else
+                 * the check says */
+                if (!encodes_back(c - UB_NCODECS, t, n, npre, p, nbytes)) {
+                    for (size_t i = 0; i < n; i++)
+                        cand[i] = (ub_lchar){ .cp = t[i], .keep = i < npre && t[i] >= 0x80 };
+                    ub_hyp hb = { .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
+                                  .nkeep = nkeep };
+                    if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
+                        continue;
+                }
                 lm = lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY, stop);
                 ctx->steps += n;
             } else {
@@ -1619,8 +1655,10 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                 n = mixed ? ntmpl : nbytes;
                 /* a codec that reads the bytes as one summed before */
                 struct bytes_sum *sum = NULL;
+                uint64_t sig = reading_sig(c, list[mixed], nlist[mixed]);
                 for (int k = 0; k < nsums[mixed] && !sum; k++)
-                    if (read_alike(sums_c[mixed][k], c, list[mixed], nlist[mixed]))
+                    if (sums[mixed][k].sig == sig &&
+                        read_alike(sums[mixed][k].c, c, list[mixed], nlist[mixed]))
                         sum = &sums[mixed][k];
                 if (sum && sum->exact) {
                     lm = sum->lm > stop ? sum->lm : -INFINITY;
@@ -1638,11 +1676,10 @@ static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run 
                     lm = lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY,
                                       stop);
                     ctx->steps += n;
-                    if (!sum) {
-                        sums_c[mixed][nsums[mixed]] = c;
+                    if (!sum)
                         sum = &sums[mixed][nsums[mixed]++];
-                    }
-                    *sum = (struct bytes_sum){ .lm = lm, .stop = stop, .exact = lm > -INFINITY };
+                    *sum = (struct bytes_sum){ .lm = lm, .stop = stop, .sig = sig, .c = c,
+                                               .exact = lm > -INFINITY };
                 }
             }
             double sc = lm - prior;
