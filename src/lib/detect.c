@@ -26,6 +26,7 @@
 #include <unicode/uchar.h>
 
 #include "codec.h"
+#include "detect.h"
 #include "engine.h"
 #include "input.h"
 #include "mbcs.h"
@@ -50,7 +51,6 @@
 #define LOSSY_COST 2.0
 #define CLEAN_LINE 4.0
 #define CLEAN_MAX 3
-#define SCORE_CAP 15.0
 #define MAX_LOSSY_CODECS 3
 #define MAX_JOIN 64         /* characters a lossy span may take past its run */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
@@ -60,187 +60,12 @@
 #define WEAK_COST 2.0      /* a lossy repair on weak evidence only */
 #define LINE_WEAK_LOGP (-8.0) /* ... after a lossless repair, in a line of
                                  convincing ones */
-#define MIN_BYTES_SCORE 0.01 /* legacy bytes must be converted: never <= 0 */
-#define LEGACY_LINE 1.0     /* a line's bytes decoded whole must read this much better */
-#define LEGACY_SPAN 8192    /* characters a line's legacy span may hold */
-#define LEGACY_SWITCH 6.0   /* legacy bytes of one line in another codec */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 #define MAX_ALIASES 2048    /* look-alike codec copies of candidates a segment */
 #define LINE_REACH 200      /* characters a convincing repair lends support */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
 
 /* ------------------------------------------------------------ scratch */
-
-#define INVALID_CP 0xFFFFFFFFu
-
-/* Where a sum over a text stands: the terms before position i, and the two
- * characters before it. */
-struct span {
-    double sc;
-    size_t i;
-    uint32_t c2, c1;
-};
-
-/* An index into the segment (a segment is at most UNBAKE_WINDOW bytes) or
- * into one of the scratch arrays (ub_reserve() keeps each under 2^32
- * elements); NO_INDEX for none.  Runs, candidates and logged offers are
- * kept for every run of a segment, so their fields are as narrow as their
- * values allow: a window of dense mojibake holds thousands of each. */
-#define NO_INDEX UINT32_MAX
-
-struct run {
-    double score;
-    ub_hyp hyp;
-    uint32_t c0, c1;        /* characters [c0, c1) of the segment */
-    uint32_t b0;            /* the byte offset of c0 (see byte_at) */
-    uint32_t c1t;           /* end of the span a lossy repair may take:
-                               following runs joined across a space or '?',
-                               and a trailing space or '?' */
-    uint32_t cend;          /* characters the repair replaces: c1 .. c1t */
-    uint32_t out0, nout;    /* candidate in the out arena */
-    uint32_t l0;            /* lossy: chars in the lchar arena (nout of them),
-                               or NO_INDEX */
-    uint32_t g0, ng;        /* lossy: gaps in the gap arena */
-    uint32_t k0, nk;        /* its candidates in the cand arena */
-    uint32_t l2, l1;        /* left context it was evaluated with */
-    uint32_t logged;        /* 1 + its entry in the logged runs, or 0 */
-    ub_codec_mask cbm, cbm_weak;    /* could_be_mojibake() of the run, once
-                                       shaped (a run is evaluated up to four
-                                       times) */
-    uint32_t cbm_at;
-    ub_codec_mask cbm_twice;
-    ub_codec_mask cut2;         /* codecs that lose continuations, under
-                                   which a two-byte sequence is cut short
-                                   by the next lead (could_be_mojibake) */
-    unsigned mbcs_weak;     /* multibyte codecs (bit per id) with weak
-                               evidence of dropped bytes only (drop_weak) */
-    uint8_t certain_clean;  /* no hypothesis at all */
-    uint8_t bytes;          /* holds bytes that are not UTF-8 */
-    uint8_t fix;            /* decided: write the candidate */
-    uint8_t tent;           /* tentatively repaired (context for others) */
-    uint8_t taken;          /* not evaluated: a lossy repair before it took it */
-    uint8_t weak_gated;     /* weak evidence not taken, the lead read well:
-                               1 in the run, 2 after its lossless repair */
-    uint8_t shaped;         /* cbm .. cut2 are known */
-};
-_Static_assert(sizeof(struct run) <= 128, "struct run stays small");
-
-/* What convincing repairs nearby lend one evaluation of a run (decide()
- * finds them after every run's first evaluation; none in it). */
-struct support {
-    ub_codec_mask weak;     /* codecs that stand for its weak evidence */
-    ub_codec_mask twice;    /* of its cut2, the codecs of repairs of text
-                               garbled twice */
-    unsigned mbcs;          /* multibyte codecs (bit per id) that stand for
-                               its dropped bytes (run.mbcs_weak) */
-};
-
-/*
- * What line_is_clean() found out about a run of a segment it then sent to
- * decide(), which takes it over instead of finding it again: the run's
- * could_be_mojibake() (struct run's cbm ...), and for a run before the
- * first that needs deciding, the gate's verdict in the context decide()
- * will give it (clean, weak_gated as it says).
- */
-struct prerun {
-    size_t c0;              /* its first character */
-    uint32_t l2, l1;        /* the context it was gated in */
-    ub_codec_mask cbm, cbm_weak, cbm_twice, cut2;
-    size_t cbm_at;
-    int clean;              /* the gate found nothing */
-    int weak_gated;
-};
-
-/* A run whose lossless offers are in the offer log (see struct offered). */
-struct logged {
-    uint64_t steps;         /* the steps the search took */
-    struct span in_st;      /* log P(run) over the run alone */
-    uint32_t q0, nq;        /* its entries */
-    unsigned drop;          /* what search_mbcs() found (eval.drop) */
-    unsigned drop_weak;     /* ... and eval.drop_weak */
-};
-
-/*
- * The lossless search of a run (search_utf8, search_legacy, search_mbcs)
- * depends on the run and its left context; only the scoring depends on
- * what follows.  A run evaluated again with a new right context (a repair
- * after it) replays the offers of its first evaluation instead of
- * searching again: the sums over the texts, where they stopped, go on from
- * there, and only the junction is scored anew.  Aliases replay in their
- * place, so the candidate arenas and the alias count evolve as a search
- * would have made them.  Most steps of a search are aliases (look-alike
- * codecs), so they take a small entry of the log and only the offers a
- * struct offered.
- */
-struct offered {
-    struct span st;         /* its sum so far (over the text only) */
-    double cost;
-    ub_hyp hyp;
-    uint32_t t0, nt;        /* its text in the log's text arena */
-    uint32_t cand;          /* its candidate in the replay, or NO_INDEX */
-};
-_Static_assert(sizeof(struct offered) <= 72, "struct offered stays small");
-
-/* A step of the offer log: an offer, or add_alias() of the candidate it
- * became under codec c at depth (was: the offer's codec there). */
-struct logstep {
-    uint32_t offer;         /* its entry in the logged offers */
-    uint8_t alias;
-    int8_t was, c, depth;
-};
-
-/* A lossless candidate kept for the line-level decision. */
-struct cand {
-    ub_hyp hyp;
-    uint32_t key;           /* the hypothesis: kind, layers, codecs, cesu */
-    float score;
-    float cost;             /* its prior part, which counts once per line */
-    uint32_t out0, nout;    /* its text in the out arena */
-    uint32_t l0, g0, ng;    /* lossy: characters and gaps; l0 = NO_INDEX if
-                               none */
-    uint32_t cend;          /* characters it replaces end here */
-    uint8_t alias;          /* a copy under another codec that reads the
-                               run alike (add_alias) */
-};
-_Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
-
-struct ub_detect_scratch {
-    uint32_t *cp;           /* segment characters */
-    size_t ccap;
-    struct run *runs;
-    size_t nruns, rcap;
-    ub_u32vec out;          /* candidates of all runs */
-    ub_u32vec lvl[UB_MAX_LAYERS];
-    ub_u32vec bx[2];        /* evaluate_bytes_run: the best reading, the
-                               mixed template */
-    uint8_t *tmp;
-    size_t tmpcap;
-    ub_lchar *lch;
-    size_t nlch, lchcap;
-    ub_gapalt *gaps;
-    size_t ngaps, gapcap;
-    struct cand *cands;     /* every convincing candidate of every run */
-    size_t ncands, candcap;
-    size_t naliases;        /* of them, add_alias() copies */
-    ub_beam_scratch *beam;
-    const ub_codec_row **rows;  /* per character of a run, for the lossy search */
-    size_t rowcap;
-    const uint8_t **cbytes;     /* per character of a run, for could_be_mojibake */
-    size_t cbcap;
-    struct prerun *pre;         /* line_is_clean() for decide() (struct prerun) */
-    size_t npre, precap;
-    const ub_codec_row **lrows[UB_MAX_LAYERS]; /* per character of a layer, search_utf8 */
-    size_t lrowcap[UB_MAX_LAYERS];
-    uint8_t *obuf;          /* UTF-8 of a repair, for writing/reporting */
-    size_t obufcap;
-    struct logstep *log;    /* the offer log (see struct offered) */
-    size_t nlog, logcap;
-    struct offered *offers; /* its offers */
-    size_t noffers, offercap;
-    struct logged *lruns;   /* the runs it holds */
-    size_t nlruns, lruncap;
-    ub_u32vec ltxt;         /* its texts */
-};
 
 int ub_u32vec_reserve(ub_u32vec *a, size_t need)
 {
@@ -288,24 +113,6 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
 
 /* ------------------------------------------------------------ helpers */
 
-/* The bytes a character of the segment was read from: decode_segment()
- * takes only strictly valid UTF-8, one byte for INVALID_CP. */
-static inline size_t char_bytes(uint32_t c)
-{
-    return c < 0x80 || c == INVALID_CP ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-}
-
-/* The byte offset of character k of the segment, at or after run r's
- * start.  (Runs keep their own; a table of every character's would take
- * as much room as the characters.) */
-static size_t byte_at(const ub_detect_scratch *s, const struct run *r, size_t k)
-{
-    size_t b = r->b0;
-    for (size_t i = r->c0; i < k; i++)
-        b += char_bytes(s->cp[i]);
-    return b;
-}
-
 static int order_[UB_NCODECS];
 static pthread_once_t order_once_ = PTHREAD_ONCE_INIT;
 
@@ -331,7 +138,7 @@ static const int *codec_order(void)
 
 /* Characters no repair may produce: controls, surrogates, private use,
  * unassigned code points (ICU's character database: a trie lookup). */
-static int bad_output(uint32_t c)
+int ub_det_bad_output(uint32_t c)
 {
     if (c < 0x20)
         return c != '\t' && c != '\n' && c != '\r';
@@ -348,10 +155,10 @@ static int bad_output(uint32_t c)
     }
 }
 
-static int has_bad_output(const uint32_t *t, size_t n)
+int ub_det_has_bad_output(const uint32_t *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (bad_output(t[i]))
+        if (ub_det_bad_output(t[i]))
             return 1;
     return 0;
 }
@@ -364,7 +171,7 @@ static int has_nonascii(const uint32_t *t, size_t n)
     return 0;
 }
 
-/* The terms of t[st->i..n) added to st, as lm_span_core() adds them; 0 if
+/* The terms of t[st->i..n) added to st, as ub_det_lm_span_core() adds them; 0 if
  * the sum fell to stop or below (st then stands after that term), 1 when
  * st reached the end of t. */
 static inline int span_text(ub_lm_cache_entry *lc, const ub_lm *lm, struct span *st,
@@ -378,7 +185,7 @@ static inline int span_text(ub_lm_cache_entry *lc, const ub_lm *lm, struct span 
         uint32_t c = t[i];
         double lp = ub_lm_logp_in(lc, lm, c2, c1, c);
         /* controls and unassigned code points are never clean text */
-        sc += lp > floor || bad_output(c) ? lp : floor;
+        sc += lp > floor || ub_det_bad_output(c) ? lp : floor;
         c2 = c1;
         c1 = c;
         if (sc <= stop) {
@@ -403,7 +210,7 @@ static inline double span_junction(ub_lm_cache_entry *lc, const ub_lm *lm, const
     for (size_t i = 0; i < nright && i < 2; i++) {
         uint32_t c = right[i];
         double lp = ub_lm_logp_in(lc, lm, c2, c1, c);
-        sc += lp > floor || bad_output(c) ? lp : floor;
+        sc += lp > floor || ub_det_bad_output(c) ? lp : floor;
         if (sc <= stop)
             return -INFINITY;
         c2 = c1;
@@ -421,7 +228,7 @@ static inline double span_junction(ub_lm_cache_entry *lc, const ub_lm *lm, const
  * given up (-INFINITY) as soon as it falls to stop or below: every term is
  * <= 0, so it could only fall further.
  */
-static double lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
+double ub_det_lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
                            size_t n, const uint32_t *right, size_t nright, double floor,
                            double stop)
 {
@@ -432,7 +239,7 @@ static double lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint
     return span_junction(lc, lm, &st, right, nright, floor, stop);
 }
 
-/* lm_span_core() from where st stands in t (st goes on to where the text
+/* ub_det_lm_span_core() from where st stands in t (st goes on to where the text
  * ends or the sum stopped).  The terms are <= 0: a sum that was at or
  * below stop after some term stays there, so a sum stopped early for one
  * stop goes on for a lower one. */
@@ -450,16 +257,16 @@ static double lm_span_resume(const ub_lm *lm, struct span *st, const uint32_t *t
 static double lm_span_floor(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t,
                             size_t n, const uint32_t *right, size_t nright, double floor)
 {
-    return lm_span_core(lm, l2, l1, t, n, right, nright, floor, -INFINITY);
+    return ub_det_lm_span_core(lm, l2, l1, t, n, right, nright, floor, -INFINITY);
 }
 
-static double lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t, size_t n,
+double ub_det_lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t, size_t n,
                       const uint32_t *right, size_t nright)
 {
-    return lm_span_core(lm, l2, l1, t, n, right, nright, -INFINITY, -INFINITY);
+    return ub_det_lm_span_core(lm, l2, l1, t, n, right, nright, -INFINITY, -INFINITY);
 }
 
-static double codec_prior(int c)
+double ub_det_codec_prior(int c)
 {
     return ub_codec_info_of(c)->prior / 10.0;
 }
@@ -567,7 +374,7 @@ static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, si
 static int offer(struct eval *e, const ub_hyp *h, const uint32_t *out, size_t nout, double cost)
 {
     e->last_q = (size_t)-1;
-    if (has_bad_output(out, nout))
+    if (ub_det_has_bad_output(out, nout))
         return 0;
     if (nout == e->n && !memcmp(out, e->in, nout * sizeof *out))
         return 0;
@@ -695,7 +502,7 @@ static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth)
      * window of dense mojibake would otherwise double the arena) */
     if (k == NO_INDEX || s->naliases >= MAX_ALIASES)
         return 0;
-    double d = codec_prior(c) - codec_prior(was);
+    double d = ub_det_codec_prior(c) - ub_det_codec_prior(was);
     if (s->cands[k].score - d <= LINE_FLOOR)
         return 0;
     if (ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands))
@@ -814,7 +621,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
             h->cesu |= (uint8_t)(1u << depth);
         else
             h->cesu &= (uint8_t)~(1u << depth);
-        double c2 = cost + codec_prior(c) + (depth ? LAYER_COST : 0) + (cesu ? CESU_COST : 0);
+        double c2 = cost + ub_det_codec_prior(c) + (depth ? LAYER_COST : 0) + (cesu ? CESU_COST : 0);
         size_t before = s->ncands;
         if (offer(e, h, out, (size_t)m, c2) < 0)
             return -1;
@@ -849,7 +656,7 @@ static int search_legacy(struct eval *e)
             continue;
         ub_reverse_legacy(e->in, e->n, c, out);
         ub_hyp h = { .kind = UB_HYP_LEGACY, .nlayers = 1, .codec = { (int8_t)c } };
-        if (offer(e, &h, out, e->n, codec_prior(c) + LEGACY_COST) < 0)
+        if (offer(e, &h, out, e->n, ub_det_codec_prior(c) + LEGACY_COST) < 0)
             return -1;
     }
     return 0;
@@ -1192,14 +999,14 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             double raw = res.lm - res.cost;
             if (!twice)
                 one = raw;
-            else if (raw - codec_prior(c) - LAYER_COST <= one)
+            else if (raw - ub_det_codec_prior(c) - LAYER_COST <= one)
                 continue;
             if (!twice && !res.ops_used && !res.nkeep && !res.nlegacy)
                 continue;       /* lossless after all: search_utf8 saw it */
             int ascii_only = 1, bad = 0;
             for (size_t i = 0; i < res.nchars; i++) {
                 ascii_only &= res.chars[i].cp < 0x80;
-                bad |= !res.chars[i].keep && bad_output(res.chars[i].cp);
+                bad |= !res.chars[i].keep && ub_det_bad_output(res.chars[i].cp);
             }
             if (bad || ascii_only || res.nkeep == res.nchars)
                 continue;
@@ -1218,9 +1025,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                          .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
             /* the prior counts once per line (keep_lossy), the losses
              * and the weak evidence per run */
-            double prior = codec_prior(c) + LOSSY_COST;
+            double prior = ub_det_codec_prior(c) + LOSSY_COST;
             if (twice) {
-                prior += codec_prior(c) + LAYER_COST;
+                prior += ub_det_codec_prior(c) + LAYER_COST;
                 h.nlayers = 2;
                 h.codec[1] = (int8_t)c;
                 h.outer_drop = (uint8_t)res.outer_drop;
@@ -1229,7 +1036,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 h.nlayers = 2;
                 h.codec[0] = (int8_t)outer;
                 h.codec[1] = (int8_t)c;
-                prior += codec_prior(outer) + LAYER_COST;
+                prior += ub_det_codec_prior(outer) + LAYER_COST;
             }
             double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
             double score = res.lm - lm_in - cost - e->margin;
@@ -1411,333 +1218,6 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
         markers |= e->in[i] == 0xFFFD || e->in[i] == '?' || e->in[i] == 0x30FB;
     if (n > e->n && !markers && mbcs_lossy_span(e, e->in, e->n, e->right, e->nright, &kept) < 0)
         return -1;
-    return 0;
-}
-
-/*
- * A run holding bytes that are not UTF-8: legacy text inside a UTF-8
- * stream.  It must become UTF-8, so the question is only which codec reads
- * it best: every single-byte codec (all of the run's bytes, or only the
- * invalid ones, keeping the valid UTF-8 between them) and every multibyte
- * codec that decodes it without substitutions.
- */
-/* The prior of legacy bytes in codec c (single-byte or multibyte). */
-static double bytes_prior(int c)
-{
-    return c < UB_NCODECS ? codec_prior(c) : ub_mbcs_prior(c - UB_NCODECS) / 10.0;
-}
-
-/* Per single-byte codec, the bytes it decodes to a character no repair may
- * produce (bad_output()): a decoding of legacy bytes is ruled out by its
- * byte set alone, without looking at its characters. */
-static uint64_t bad_bytes_[UB_NCODECS][4];
-static pthread_once_t bad_bytes_once_ = PTHREAD_ONCE_INIT;
-
-static void bad_bytes_init(void)
-{
-    for (int c = 0; c < UB_NCODECS; c++)
-        for (int b = 0x80; b < 256; b++)
-            if (bad_output(ub_codec_decode(c, (uint8_t)b)))
-                bad_bytes_[c][b >> 6] |= (uint64_t)1 << (b & 63);
-}
-
-static inline int any_byte(const uint64_t a[4], const uint64_t b[4])
-{
-    return ((a[0] & b[0]) | (a[1] & b[1]) | (a[2] & b[2]) | (a[3] & b[3])) != 0;
-}
-
-/* A hash of how single-byte codec c reads the bytes of the list: codecs
- * that read them alike have the same one. */
-static uint64_t reading_sig(int c, const uint8_t *bytes, int n)
-{
-    const uint16_t *tc = ub_codec_tables[c].to_ucs;
-    uint64_t h = 0;
-    for (int i = 0; i < n; i++)
-        h = (h ^ tc[bytes[i] - 0x80]) * 0x100000001B3ull;
-    return h;
-}
-
-/* Do single-byte codecs a and b read the bytes of the list alike? */
-static int read_alike(int a, int b, const uint8_t *bytes, int n)
-{
-    const uint16_t *ta = ub_codec_tables[a].to_ucs, *tb = ub_codec_tables[b].to_ucs;
-    for (int i = 0; i < n; i++)
-        if (ta[bytes[i] - 0x80] != tb[bytes[i] - 0x80])
-            return 0;
-    return 1;
-}
-
-/* A log P already summed for one reading of a run's bytes: exact, or
- * given up at stop (it is at or below stop).  Codecs that read the bytes
- * alike get the same text, hence the same sum. */
-struct bytes_sum {
-    double lm, stop;
-    uint64_t sig;           /* reading_sig() */
-    int c;                  /* the codec that summed it */
-    int exact;
-};
-
-/* Do the characters t[0..n) go back to exactly the bytes b[0..nb), as
- * ub_check_forward_bytes() writes them: the first npre that are not ASCII
- * as their UTF-8, the others through multibyte codec id, here one at a
- * time from the tables? */
-static int encodes_back(int id, const uint32_t *t, size_t n, size_t npre, const uint8_t *b,
-                        size_t nb)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t e[4];
-        int len = i < npre && t[i] >= 0x80 ? ub_utf8_encode(t[i], e)
-                                           : ub_mbcs_encode_cp(id, t[i], e);
-        if (len <= 0 || nb - o < (size_t)len || memcmp(e, b + o, (size_t)len))
-            return 0;
-        o += (size_t)len;
-    }
-    return o == nb;
-}
-
-/* The marker of an invalid byte in the mixed template (no code point has
- * this bit). */
-#define TMPL_BYTE 0x80000000u
-
-/*
- * Decode the bytes of run r under the codec that reads them best (and any
- * UTF-8 characters among them kept or not), with its margin over the next
- * best as its score; *lm_best, if given, gets the winner's log P less its
- * prior.  hint, a codec likely to win (or -1), is tried first: then most
- * sums are given up early.  The order changes nothing else: ties go to
- * the lowest codec, as in codec order.
- *
- * Why it is fast: a single-byte codec's decoding is ruled out by a table
- * of the bytes it decodes badly, and codecs that read every byte of the
- * run alike share one sum (their scores differ by the prior only, so the
- * sum, or where it was given up, says what a new sum would give); a
- * multibyte codec is ruled out by its tables at the first byte sequence it
- * cannot decode, without an ICU call.
- */
-static int evaluate_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
-                              const uint8_t *seg, size_t nch, int hint, double *lm_best)
-{
-    const uint8_t *p = seg + r->b0;
-    size_t nbytes = byte_at(s, r, r->c1) - r->b0;
-    uint32_t right[2];
-    size_t nright = 0;
-    for (size_t j = r->c1; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
-        right[nright++] = s->cp[j];
-    if (ub_reserve((void **)&s->lch, &s->lchcap, s->nlch + nbytes, sizeof *s->lch) ||
-        ub_u32vec_reserve(&s->out, s->out.n + nbytes) ||
-        ub_u32vec_reserve(&s->lvl[0], nbytes + 1) || ub_u32vec_reserve(&s->bx[0], nbytes + 1) ||
-        ub_u32vec_reserve(&s->bx[1], nbytes + 1))
-        return -1;
-    pthread_once(&bad_bytes_once_, bad_bytes_init);
-
-    /* What every reading shares: the mixed template (ASCII and UTF-8
-     * characters as they are, invalid bytes marked), the bytes decoded in
-     * each reading (invalid ones only, or all), and whether the ASCII or
-     * the UTF-8 characters alone rule a reading out. */
-    uint32_t *tmpl = s->bx[1].v;
-    uint64_t set[2][4] = { { 0 } };     /* [mixed]: bytes decoded */
-    int ascii_bad = 0, kept_bad = 0;
-    unsigned nkept = 0;
-    size_t ntmpl = 0, first_inv = r->c1;
-    const uint8_t *q = p;
-    for (size_t k = r->c0; k < r->c1; k++) {
-        uint32_t x = s->cp[k];
-        if (x == INVALID_CP) {
-            set[0][*q >> 6] |= (uint64_t)1 << (*q & 63);
-            set[1][*q >> 6] |= (uint64_t)1 << (*q & 63);
-            tmpl[ntmpl++] = TMPL_BYTE | *q++;
-            if (first_inv == r->c1)
-                first_inv = k;
-        } else if (x < 0x80) {
-            ascii_bad |= bad_output(x);
-            tmpl[ntmpl++] = x;
-            q++;
-        } else {
-            kept_bad |= bad_output(x);
-            nkept++;
-            tmpl[ntmpl++] = x;
-            for (const uint8_t *end = q + char_bytes(x); q < end; q++)
-                set[0][*q >> 6] |= (uint64_t)1 << (*q & 63);
-        }
-    }
-    uint8_t list[2][128];               /* the bytes of set[mixed] */
-    int nlist[2] = { 0, 0 };
-    for (int m = 0; m < 2; m++)
-        for (int w = 2; w < 4; w++)
-            for (uint64_t bits = set[m][w]; bits; bits &= bits - 1)
-                list[m][nlist[m]++] = (uint8_t)(64 * w + __builtin_ctzll(bits));
-    /* the single-byte readings summed so far, per mixed: the codecs and
-     * their sums */
-    struct bytes_sum sums[2][UB_NCODECS];
-    int nsums[2] = { 0, 0 };
-
-    /* the order: hint, then the codecs that read the last bytes best and
-     * second best (the bar for the others is the second best so far), then
-     * the others */
-    int ncodecs = UB_NCODECS + ub_mbcs_count(), order[64], norder = 0;
-    if (ncodecs > 64)
-        return -1;
-    int first[3] = { hint, ctx->bytes_rank[0] - 1, ctx->bytes_rank[1] - 1 };
-    uint64_t placed = 0;
-    for (int c = -3; c < ncodecs; c++) {
-        int x = c < 0 ? first[c + 3] : c;
-        if (x >= 0 && x < ncodecs && !(placed >> x & 1)) {
-            placed |= (uint64_t)1 << x;
-            order[norder++] = x;
-        }
-    }
-
-    uint32_t *best = s->bx[0].v;
-    size_t nbest = 0;
-    double best_sc = -INFINITY, second_sc = -INFINITY;
-    int best_c = -1, best_mixed = 0, second_c = -1;
-    unsigned best_nkeep = 0;
-    uint32_t *t = s->lvl[0].v;
-    ub_lchar *cand = s->lch + s->nlch;
-    for (int oi = 0; oi < ncodecs; oi++) {
-        int c = order[oi];
-        for (int mixed = 0; mixed < 2; mixed++) {
-            size_t n = 0;
-            unsigned nkeep = 0;
-            double prior = bytes_prior(c);
-            /* (a decoding that reads worse than the second best so far
-             * changes nothing: its sum is given up there) */
-            double stop = second_sc + prior - 1e-6, lm;
-            if (c >= UB_NCODECS) {
-                /* mixed: the UTF-8 characters before the first byte that
-                 * is not UTF-8 are kept (legacy text after UTF-8 text
-                 * with no ASCII between them) */
-                size_t f = r->c0;
-                if (mixed) {
-                    f = first_inv;
-                    if (f == r->c0 || f == r->c1)
-                        continue;
-                    int bad = 0;
-                    for (size_t k = r->c0; k < f; k++) {
-                        t[n++] = s->cp[k];
-                        nkeep += s->cp[k] >= 0x80;
-                        bad |= bad_output(s->cp[k]);
-                    }
-                    if (bad)
-                        continue;
-                }
-                if (!ctx->mbcs && !(ctx->mbcs = ub_mbcs_cache_new()))
-                    return -1;
-                size_t skip = byte_at(s, r, f) - r->b0;
-                long m = ub_mbcs_decode_whole(ctx->mbcs, c - UB_NCODECS, p + skip,
-                                              nbytes - skip, t + n, nbytes + 1 - n);
-                if (m <= 0 || has_bad_output(t + n, (size_t)m))
-                    continue;
-                size_t npre = n;
-                n += (size_t)m;
-                /* a decoder that is not injective may not give the bytes
-                 * back: only a decoding that checks forward can win.  It
-                 * does when every character's encoding is the bytes it
-                 * came from (the kept ones are their own UTF-8); else
-                 * the check says */
-                if (!encodes_back(c - UB_NCODECS, t, n, npre, p, nbytes)) {
-                    for (size_t i = 0; i < n; i++)
-                        cand[i] = (ub_lchar){ .cp = t[i], .keep = i < npre && t[i] >= 0x80 };
-                    ub_hyp hb = { .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)c },
-                                  .nkeep = nkeep };
-                    if (ub_check_forward_bytes(ctx->mbcs, &hb, cand, n, p, nbytes) != 1)
-                        continue;
-                }
-                lm = lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY, stop);
-                ctx->steps += n;
-            } else {
-                if (mixed && !nkept)
-                    continue;
-                if (ascii_bad || (mixed && kept_bad) || any_byte(set[mixed], bad_bytes_[c]))
-                    continue;
-                nkeep = mixed ? nkept : 0;
-                n = mixed ? ntmpl : nbytes;
-                /* a codec that reads the bytes as one summed before */
-                struct bytes_sum *sum = NULL;
-                uint64_t sig = reading_sig(c, list[mixed], nlist[mixed]);
-                for (int k = 0; k < nsums[mixed] && !sum; k++)
-                    if (sums[mixed][k].sig == sig &&
-                        read_alike(sums[mixed][k].c, c, list[mixed], nlist[mixed]))
-                        sum = &sums[mixed][k];
-                if (sum && sum->exact) {
-                    lm = sum->lm > stop ? sum->lm : -INFINITY;
-                } else if (sum && stop >= sum->stop) {
-                    lm = -INFINITY;
-                } else {
-                    if (mixed) {
-                        for (size_t i = 0; i < n; i++)
-                            t[i] = tmpl[i] & TMPL_BYTE ? ub_codec_decode(c, (uint8_t)tmpl[i])
-                                                       : tmpl[i];
-                    } else {
-                        for (size_t i = 0; i < n; i++)
-                            t[i] = ub_codec_decode(c, p[i]);
-                    }
-                    lm = lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY,
-                                      stop);
-                    ctx->steps += n;
-                    if (!sum)
-                        sum = &sums[mixed][nsums[mixed]++];
-                    *sum = (struct bytes_sum){ .lm = lm, .stop = stop, .sig = sig, .c = c,
-                                               .exact = lm > -INFINITY };
-                }
-            }
-            double sc = lm - prior;
-            if (sc > best_sc ||
-                (sc == best_sc && (c < best_c || (c == best_c && mixed < best_mixed)))) {
-                second_sc = best_sc;
-                second_c = best_c;
-                best_sc = sc;
-                best_c = c;
-                best_mixed = mixed;
-                best_nkeep = nkeep;
-                nbest = n;
-                if (c >= UB_NCODECS) {
-                    memcpy(best, t, n * sizeof *t);
-                } else if (mixed) {
-                    for (size_t i = 0; i < n; i++)
-                        best[i] = tmpl[i] & TMPL_BYTE ? ub_codec_decode(c, (uint8_t)tmpl[i])
-                                                      : tmpl[i];
-                } else {
-                    for (size_t i = 0; i < n; i++)
-                        best[i] = ub_codec_decode(c, p[i]);
-                }
-            } else if (sc > second_sc) {
-                second_sc = sc;
-                second_c = c;
-            }
-        }
-    }
-    if (!nbest)
-        return 0;
-    ctx->bytes_rank[0] = (int8_t)(best_c + 1);
-    ctx->bytes_rank[1] = (int8_t)(second_c + 1);
-    if (lm_best)
-        *lm_best = best_sc;
-    /* keep the winner: its characters in the lchar space, what was kept as
-     * it was marked (the UTF-8 before the first invalid byte for a
-     * multibyte codec, every UTF-8 character for a single-byte one) */
-    size_t npre = best_c >= UB_NCODECS && best_mixed ? first_inv - r->c0 : 0;
-    for (size_t i = 0; i < nbest; i++)
-        cand[i] = (ub_lchar){ .cp = best[i],
-                              .keep = best_mixed && best[i] >= 0x80 &&
-                                      (best_c >= UB_NCODECS ? i < npre
-                                                            : !(tmpl[i] & TMPL_BYTE)) };
-    r->l0 = s->nlch;
-    s->nlch += nbest;
-    r->out0 = s->out.n;
-    r->nout = nbest;
-    memcpy(s->out.v + r->out0, best, nbest * sizeof *best);
-    s->out.n += nbest;
-    r->hyp = (ub_hyp){ .kind = UB_HYP_BYTES, .nlayers = 1, .codec = { (int8_t)best_c },
-                       .nkeep = best_nkeep };
-    /* the score of a decoding that must happen: its margin over the next
-     * best codec */
-    r->score = isinf(second_sc) ? SCORE_CAP : best_sc - second_sc;
-    if (r->score < MIN_BYTES_SCORE)
-        r->score = MIN_BYTES_SCORE;
-    r->ng = 0;
-    r->cend = r->c1;
     return 0;
 }
 
@@ -2380,7 +1860,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
 }
 
 /* Verify a run's candidate forward against its input bytes. */
-static int verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, const uint8_t *seg)
+int ub_det_verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, const uint8_t *seg)
 {
     const uint8_t *in = seg + r->b0;
     size_t inlen = byte_at(s, r, r->cend) - r->b0;
@@ -2528,7 +2008,7 @@ static void notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, s
     int ncand = 0;
     for (int b = 0x80; b < 0x100; b++) {
         uint32_t x = ub_codec_decode(codec, (uint8_t)b);
-        if (ub_codec_is_lossy(codec, (uint8_t)b) || bad_output(x) ||
+        if (ub_codec_is_lossy(codec, (uint8_t)b) || ub_det_bad_output(x) ||
             (in_word && !u_isalpha((UChar32)x)))
             continue;
         double lp = ub_lm_logp(ctx->lm, c2, c1, x);
@@ -2648,7 +2128,7 @@ static int deeper(const ub_hyp *h, const ub_hyp *line)
  * the repairs of the fixed runs before it, the segment's text elsewhere,
  * and (c2, c1) before the segment.
  */
-static void context_before(const ub_detect_scratch *s, size_t k, uint32_t c2, uint32_t c1,
+void ub_det_context_before(const ub_detect_scratch *s, size_t k, uint32_t c2, uint32_t c1,
                            uint32_t l[2])
 {
     size_t j = s->runs[k].c0;
@@ -2671,138 +2151,6 @@ static void context_before(const ub_detect_scratch *s, size_t k, uint32_t c2, ui
     l[1] = n > 0 ? got[0] : c1;
     l[0] = n > 1 ? got[1] : n == 1 ? c1 : c2;
 }
-
-/*
- * Bytes that are not UTF-8 are decoded run by run, each run under the
- * codec that reads it best.  But legacy text was written in one codec, and
- * a multibyte codec's characters may end in an ASCII byte that cuts its
- * runs apart (Big5 "\u5225" is A7 4F, Shift_JIS "\u30FC" is 81 5B), or
- * hold bytes that happen to be UTF-8.  So a span of the line, from its
- * first to its last run holding bytes, or from its first to its last run,
- * is also decoded whole under every codec (UTF-8 characters in it kept or
- * not, the ASCII byte after it taken if it reads as a trail byte), and
- * that decoding replaces the runs of the span where it reads better, by
- * LEGACY_LINE, than the text decided run by run -- which pays the prior of
- * every codec it used, and LEGACY_SWITCH for every codec after the first.
- */
-static int legacy_span(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch,
-                       size_t k0, size_t k1, const uint32_t l[2], struct run *whole,
-                       double *gain)
-{
-    size_t a = s->runs[k0].c0, b = s->runs[k1].c1;
-    if (b < nch && s->cp[b] >= 0x40 && s->cp[b] < 0x7F)
-        b++;
-    /* the text as decided run by run */
-    size_t need = b - a;
-    for (size_t k = k0; k <= k1; k++)
-        if (s->runs[k].fix)
-            need += s->runs[k].nout;
-    if (ub_u32vec_reserve(&s->lvl[1], need))
-        return -1;
-    uint32_t *t = s->lvl[1].v;
-    size_t n = 0;
-    for (size_t i = a, k = k0; i < b; ) {
-        while (k <= k1 && s->runs[k].c0 < i)
-            k++;
-        if (k <= k1 && s->runs[k].c0 == i && s->runs[k].fix) {
-            const struct run *r = &s->runs[k];
-            memcpy(t + n, s->out.v + r->out0, r->nout * sizeof *t);
-            n += r->nout;
-            i = r->cend;
-            continue;
-        }
-        t[n++] = s->cp[i] == INVALID_CP ? 0xFFFD : s->cp[i];
-        i++;
-    }
-    uint32_t right[2];
-    size_t nright = 0;
-    for (size_t j = b; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
-        right[nright++] = s->cp[j];
-    double cur = lm_span(ctx->lm, l[0], l[1], t, n, right, nright);
-    uint64_t used[2] = { 0, 0 };
-    int prev = -1;
-    for (size_t k = k0; k <= k1; k++) {
-        const struct run *r = &s->runs[k];
-        int c = r->hyp.codec[0];
-        if (!r->fix || r->hyp.kind != UB_HYP_BYTES || used[c >> 6] >> (c & 63) & 1)
-            continue;
-        cur -= bytes_prior(c) + (prev >= 0 && c != prev ? LEGACY_SWITCH : 0);
-        used[c >> 6] |= (uint64_t)1 << (c & 63);
-        prev = c;
-    }
-
-    *whole = (struct run){ .c0 = (uint32_t)a, .c1 = (uint32_t)b, .b0 = s->runs[k0].b0,
-                           .bytes = 1, .l2 = l[0], .l1 = l[1] };
-    double best = -INFINITY;
-    if (evaluate_bytes_run(ctx, s, whole, seg, nch, prev, &best))
-        return -1;
-    *gain = whole->nout ? best - cur : -INFINITY;
-    return 0;
-}
-
-static int legacy_line(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch,
-                       uint32_t c2, uint32_t c1)
-{
-    size_t first = s->nruns, last = 0;
-    for (size_t k = 0; k < s->nruns; k++)
-        if (s->runs[k].bytes) {
-            if (first == s->nruns)
-                first = k;
-            last = k;
-        }
-    if (first == s->nruns)
-        return 0;
-    struct run best = { 0 }, whole;
-    size_t bk0 = 0, bk1 = 0;
-    double best_gain = LEGACY_LINE, gain;
-    /* the runs holding bytes; with the one or two runs before them, which
-     * may be legacy bytes that happen to be UTF-8 ("\u0170" is C5 B0,
-     * "\uD0A4" in EUC-KR); all the runs of the line */
-    size_t spans[4][2], nspans = 0;
-    for (size_t back = 0; back <= 2 && back <= first; back++) {
-        spans[nspans][0] = first - back;
-        spans[nspans++][1] = last;
-    }
-    if (spans[nspans - 1][0] != 0 || last != s->nruns - 1) {
-        spans[nspans][0] = 0;
-        spans[nspans++][1] = s->nruns - 1;
-    }
-    for (size_t sp = 0; sp < nspans; sp++) {
-        size_t k0 = spans[sp][0], k1 = spans[sp][1];
-        if (s->runs[k1].c1 - s->runs[k0].c0 > LEGACY_SPAN)
-            continue;       /* no line: a window of a longer one */
-        /* (a lossy repair across the span's edge keeps its runs) */
-        int across = 0;
-        for (size_t k = 0; k < s->nruns && !across; k++)
-            across = s->runs[k].fix && s->runs[k].c0 < s->runs[k1].c1 &&
-                     s->runs[k].cend > s->runs[k0].c0 &&
-                     (s->runs[k].c0 < s->runs[k0].c0 || s->runs[k].cend > s->runs[k1].c1);
-        if (across)
-            continue;
-        uint32_t l[2];
-        context_before(s, k0, c2, c1, l);
-        if (legacy_span(ctx, s, seg, nch, k0, k1, l, &whole, &gain))
-            return -1;
-        if (gain > best_gain) {
-            best_gain = gain;
-            best = whole;
-            bk0 = k0;
-            bk1 = k1;
-        }
-    }
-    if (!best.nout)
-        return 0;
-    int ok = verify(ctx, s, &best, seg);
-    if (ok <= 0)
-        return ok;
-    best.fix = 1;
-    best.tent = 1;
-    s->runs[bk0] = best;
-    memmove(s->runs + bk0 + 1, s->runs + bk1 + 1, (s->nruns - bk1 - 1) * sizeof *s->runs);
-    s->nruns -= bk1 - bk0;
-    return 0;
-}
-
 
 /* The multibyte codec (bit per id) of a convincing repair of run r. */
 static unsigned convincing_mbcs(const struct run *r)
@@ -2880,7 +2228,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         } else if (r->bytes) {
             r->l2 = c2;
             r->l1 = c1;
-            if (evaluate_bytes_run(ctx, s, r, seg, nch, bytes_hint, NULL))
+            if (ub_det_bytes_run(ctx, s, r, seg, nch, bytes_hint, NULL))
                 return UNBAKE_ENOMEM;
             if (r->nout)
                 bytes_hint = r->hyp.codec[0];
@@ -3096,7 +2444,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         if (r->nout && (r->score > 0 || r->bytes)) {
-            int ok = verify(ctx, s, r, seg);
+            int ok = ub_det_verify(ctx, s, r, seg);
             if (ok < 0)
                 return UNBAKE_ENOMEM;
             r->fix = ok;
@@ -3134,18 +2482,18 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         }
         if (again) {
             uint32_t l[2];
-            context_before(s, k, seg_c2, seg_c1, l);
+            ub_det_context_before(s, k, seg_c2, seg_c1, l);
             r->fix = 0;
             if (r->bytes) {
                 r->l2 = l[0];
                 r->l1 = l[1];
-                if (evaluate_bytes_run(ctx, s, r, seg, nch, -1, NULL))
+                if (ub_det_bytes_run(ctx, s, r, seg, nch, -1, NULL))
                     return UNBAKE_ENOMEM;
             } else if (evaluate_run(ctx, s, r, nch, l[0], l[1], 0, (struct support){ 0 })) {
                 return UNBAKE_ENOMEM;
             }
             if (r->nout && (r->score > 0 || r->bytes)) {
-                int ok = verify(ctx, s, r, seg);
+                int ok = ub_det_verify(ctx, s, r, seg);
                 if (ok < 0)
                     return UNBAKE_ENOMEM;
                 r->fix = ok;
@@ -3155,7 +2503,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             end = r->cend;
     }
 
-    if (legacy_line(ctx, s, seg, nch, seg_c2, seg_c1))
+    if (ub_det_legacy_line(ctx, s, seg, nch, seg_c2, seg_c1))
         return UNBAKE_ENOMEM;
     return 0;
 }
