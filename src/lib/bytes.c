@@ -105,6 +105,20 @@ static int encodes_back(int id, const uint32_t *t, size_t n, size_t npre, const 
  * this bit). */
 #define TMPL_BYTE 0x80000000u
 
+/* The reading of n bytes p[] under single-byte codec c, or of the mixed
+ * template tmpl[] (bytes marked TMPL_BYTE, characters kept as they are). */
+static inline void read_as(int c, const uint32_t *tmpl, const uint8_t *p, size_t n,
+                           uint32_t *out)
+{
+    if (tmpl) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = tmpl[i] & TMPL_BYTE ? ub_codec_decode(c, (uint8_t)tmpl[i]) : tmpl[i];
+    } else {
+        for (size_t i = 0; i < n; i++)
+            out[i] = ub_codec_decode(c, p[i]);
+    }
+}
+
 /*
  * Decode the bytes of run r under the codec that reads them best (and any
  * UTF-8 characters among them kept or not), with its margin over the next
@@ -270,16 +284,9 @@ int ub_det_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
                 } else if (sum && stop >= sum->stop) {
                     lm = -INFINITY;
                 } else {
-                    if (mixed) {
-                        for (size_t i = 0; i < n; i++)
-                            t[i] = tmpl[i] & TMPL_BYTE ? ub_codec_decode(c, (uint8_t)tmpl[i])
-                                                       : tmpl[i];
-                    } else {
-                        for (size_t i = 0; i < n; i++)
-                            t[i] = ub_codec_decode(c, p[i]);
-                    }
-                    lm = ub_det_lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright, -INFINITY,
-                                      stop);
+                    read_as(c, mixed ? tmpl : NULL, p, n, t);
+                    lm = ub_det_lm_span_core(ctx->lm, r->l2, r->l1, t, n, right, nright,
+                                             -INFINITY, stop);
                     ctx->steps += n;
                     if (!sum)
                         sum = &sums[mixed][nsums[mixed]++];
@@ -299,13 +306,8 @@ int ub_det_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
                 nbest = n;
                 if (c >= UB_NCODECS) {
                     memcpy(best, t, n * sizeof *t);
-                } else if (mixed) {
-                    for (size_t i = 0; i < n; i++)
-                        best[i] = tmpl[i] & TMPL_BYTE ? ub_codec_decode(c, (uint8_t)tmpl[i])
-                                                      : tmpl[i];
                 } else {
-                    for (size_t i = 0; i < n; i++)
-                        best[i] = ub_codec_decode(c, p[i]);
+                    read_as(c, mixed ? tmpl : NULL, p, n, best);
                 }
             } else if (sc > second_sc) {
                 second_sc = sc;
