@@ -28,6 +28,7 @@
 #include "codec.h"
 #include "detect.h"
 #include "engine.h"
+#include "gate.h"
 #include "input.h"
 #include "mbcs.h"
 #include "mbcs_lossy.h"
@@ -55,8 +56,6 @@
 #define MAX_JOIN 64         /* characters a lossy span may take past its run */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
-#define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
-#define MBCS_LOGP (-9.0)   /* mean log P per character to try multibyte codecs */
 #define WEAK_COST 2.0      /* a lossy repair on weak evidence only */
 #define LINE_WEAK_LOGP (-8.0) /* ... after a lossless repair, in a line of
                                  convincing ones */
@@ -454,7 +453,7 @@ static int offer_inner_legacy(struct eval *e, ub_hyp *h, const uint32_t *out, si
 
 /*
  * The codecs that encode every character of t[0..n) to bytes that may be
- * UTF-8 (or CESU-8): the same UTF-8 state machine as could_be_mojibake(),
+ * UTF-8 (or CESU-8): the same UTF-8 state machine as ub_could_be_mojibake(),
  * run for all codecs at once on the rows.  A codec is ruled out only when
  * its bytes break UTF-8's structure (a continuation out of place, a
  * sequence cut short) and all of them are leads, continuations or ASCII,
@@ -1332,294 +1331,6 @@ static void run_spans(ub_detect_scratch *s, size_t nch)
     }
 }
 
-/*
- * could_be_mojibake() looks at each character through the bytes every
- * codec encodes it to (ub_codec_row.byte[], 0 where a codec cannot), kept
- * per character of the run: ASCII and U+FFFD get rows of their own, with
- * the bytes 1 and 2 (no codec's byte for a non-ASCII character is below
- * 0x80), and characters no codec encodes the empty row.
- */
-#define SHAPE_ASCII 1
-#define SHAPE_FFFD 2
-static uint8_t shape_ascii_[UB_NCODECS], shape_fffd_[UB_NCODECS];
-static pthread_once_t shape_once_ = PTHREAD_ONCE_INIT;
-static void shape_init(void);
-
-/* Build the tables of could_be_mojibake() if they are not built yet. */
-static inline void shape_ensure(void)
-{
-    pthread_once(&shape_once_, shape_init);
-}
-
-/* The codecs under which some lead of t[0..n) is followed by a
- * continuation or U+FFFD; -1 for a C1 control.  The codecs under which
- * a lead stands alone before ASCII text or at the end go to *weakp, and
- * the first such lead's index to *weak_at.  bytes[i] gets the bytes of
- * t[i] (above), up to a C1 control.  Most clean text has no pair:
- * then there is nothing to count, and this is all could_be_mojibake()
- * needs (its counts only ever remove codecs from the paired ones). */
-static ub_codec_mask any_pairs(const uint32_t *t, size_t n, const uint8_t **bytes,
-                               ub_codec_mask *weakp, size_t *weak_at)
-{
-    ub_codec_mask prev_lead = 0, paired = 0, weak = 0;
-    size_t at = 0;
-    ub_codec_rmap_ensure();
-    shape_ensure();
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = t[i];
-        if (c < 0x80) {
-            /* a lead alone before ASCII */
-            if (prev_lead && !weak)
-                at = i - 1;
-            weak |= prev_lead;
-            prev_lead = 0;
-            bytes[i] = shape_ascii_;
-            continue;
-        }
-        if (c < 0xA0)
-            return (ub_codec_mask)-1;
-        if (c == 0xFFFD) {
-            paired |= prev_lead;
-            prev_lead = 0;
-            bytes[i] = shape_fffd_;
-            continue;
-        }
-        /* (the masks from the small table; the row only for its address) */
-        unsigned x = ub_codec_row_index(c);
-        paired |= prev_lead & ub_codec_lcs_[x].cont;
-        prev_lead = ub_codec_lcs_[x].lead;
-        bytes[i] = ub_codec_rows_[x].byte;
-    }
-    if (prev_lead && !weak)
-        at = n - 1;
-    *weakp = weak | prev_lead;
-    *weak_at = at;
-    return paired;
-}
-
-/* The counts could_be_mojibake() weighs for one codec. */
-struct shape {
-    uint32_t pairs;         /* leads followed by a continuation or U+FFFD */
-    uint32_t leads;
-    uint32_t whole;         /* sequences complete (or ended by U+FFFD) */
-    uint32_t bad;           /* sequences cut short, continuations alone */
-    uint32_t cuts;          /* two-byte leads cut short by the next lead */
-};
-
-/*
- * The counts under one codec as a state machine over the characters'
- * roles in UTF-8 under it: 0 none, 1 a continuation, 2..4 a lead of that
- * many bytes, 5 ASCII, 6 U+FFFD.  The state is the continuations still
- * expected (0..3) and the role of the character before if it was a lead
- * (0, 2..4); a step adds 0 or 1 to each count, packed in 12-bit fields
- * (SHAPE_CHUNK characters at most before they are taken out).
- */
-#define SHAPE_ROLES 7
-#define SHAPE_STATES 20     /* need * 5 + prev */
-#define SHAPE_CHUNK 4000
-#define SHAPE_FIELD(x, f) ((uint32_t)((x) >> (12 * (f)) & 0xFFF))
-static uint8_t shape_role_[256];
-static uint8_t shape_next_[SHAPE_STATES][SHAPE_ROLES];
-static uint64_t shape_inc_[SHAPE_STATES][SHAPE_ROLES];
-
-static void shape_init(void)
-{
-    memset(shape_ascii_, SHAPE_ASCII, sizeof shape_ascii_);
-    memset(shape_fffd_, SHAPE_FFFD, sizeof shape_fffd_);
-    for (int b = 0; b < 256; b++)
-        shape_role_[b] = b == SHAPE_ASCII ? 5 : b == SHAPE_FFFD ? 6 : b < 0x80 ? 0 :
-                         b < 0xC0 ? 1 : b >= 0xC2 && b <= 0xF4 ? (uint8_t)ub_utf8_seqlen((uint8_t)b) : 0;
-    for (int need = 0; need < 4; need++)
-        for (int prev = 0; prev < 5; prev++)
-            for (int role = 0; role < SHAPE_ROLES; role++) {
-                /* pairs, leads, whole, bad, cuts */
-                int d[5] = { 0 }, need2 = 0, prev2 = 0;
-                if (role == 5) {
-                    /* ASCII cuts short any sequence */
-                    d[3] = need != 0;
-                } else if (role == 6) {
-                    d[0] = prev != 0;
-                    d[2] = need != 0;
-                } else {
-                    int cont = role == 1, lead = role >= 2;
-                    d[0] = prev && cont;
-                    d[1] = lead;
-                    d[2] = need == 1 && cont;
-                    /* a sequence cut short, or a continuation with no lead */
-                    d[3] = (need != 0) != cont;
-                    d[4] = prev == 2 && lead;
-                    need2 = lead ? role - 1 : cont && need ? need - 1 : 0;
-                    prev2 = lead ? role : 0;
-                }
-                uint64_t inc = 0;
-                for (int f = 0; f < 5; f++)
-                    inc |= (uint64_t)d[f] << (12 * f);
-                shape_next_[need * 5 + prev][role] = (uint8_t)(need2 * 5 + prev2);
-                shape_inc_[need * 5 + prev][role] = inc;
-            }
-}
-
-static void shape_one(const uint8_t *const *bytes, size_t n, int k, struct shape *sh)
-{
-    struct shape z = { 0 };
-    unsigned st = 0;
-    for (size_t i0 = 0; i0 < n; i0 += SHAPE_CHUNK) {
-        size_t i1 = n - i0 < SHAPE_CHUNK ? n : i0 + SHAPE_CHUNK;
-        uint64_t acc = 0;
-        for (size_t i = i0; i < i1; i++) {
-            unsigned role = shape_role_[bytes[i][k]];
-            acc += shape_inc_[st][role];
-            st = shape_next_[st][role];
-        }
-        z.pairs += SHAPE_FIELD(acc, 0);
-        z.leads += SHAPE_FIELD(acc, 1);
-        z.whole += SHAPE_FIELD(acc, 2);
-        z.bad += SHAPE_FIELD(acc, 3);
-        z.cuts += SHAPE_FIELD(acc, 4);
-    }
-    z.bad += st >= 5;       /* a sequence cut short by the end */
-    *sh = z;
-}
-
-/*
- * The rest of could_be_mojibake() once any_pairs() found the paired codecs
- * of t[0..n) (no C1 control among them) and the bytes of its characters:
- * the codecs that may have made it, and in *twicep, *cutp the codecs that
- * read it as garbled twice and that cut a two-byte sequence short.
- */
-static ub_codec_mask shape_counts(const uint8_t *const *bytes, size_t n,
-                                  ub_codec_mask paired, ub_codec_mask *twicep,
-                                  ub_codec_mask *cutp)
-{
-    /* (cuts count only under codecs that lose continuations) */
-    ub_codec_mask lost = ub_codec_cont_lost();
-    ub_codec_mask strict = ~ub_codec_utf8_droppable();
-    /* mojibake of UTF-8 has most lead bytes followed by a continuation;
-     * clean text in another script has them by accident at most.  In a
-     * codec that cannot lose a byte, most sequences must also be whole:
-     * Russian read back through ibm866 pairs a lead with a continuation
-     * in most words, but its sequences are cut short as often. */
-    ub_codec_mask maybe = 0, twice = 0, cut = 0;
-    for (ub_codec_mask m = paired; m; m &= m - 1) {
-        int k = __builtin_ctz(m);
-        struct shape sh;
-        shape_one(bytes, n, k, &sh);
-        uint32_t np = sh.pairs, nl = sh.leads, nc = lost >> k & 1 ? sh.cuts : 0;
-        /* UTF-8 garbled twice by a decoder that drops what it cannot
-         * read: the outer layer lost the continuation of many two-byte
-         * sequences (most characters the inner decoder writes have two),
-         * so a lead is followed by a continuation or, cut short, by the
-         * next lead -- hardly ever by anything else; and the pairs the
-         * outer layer left are at least half as many as the cuts, and more
-         * than one.  (Clean text in the codec's script has its letters'
-         * leads one after the other, but few of two bytes, or few pairs:
-         * one, say, where a word ends in punctuation the codec has among
-         * its continuation bytes.) */
-        if (nc && np >= 2 && 2 * np + nc >= nl && 2 * np >= nc)
-            twice |= (ub_codec_mask)1 << k;
-        if (nc)
-            cut |= (ub_codec_mask)1 << k;
-        if (2 * np < nl)
-            continue;
-        if ((strict >> k & 1) && sh.whole < 2 * sh.bad)
-            continue;
-        maybe |= (ub_codec_mask)1 << k;
-    }
-    *twicep = twice;
-    *cutp = cut;
-    return maybe;
-}
-
-/* bytes: room for n (any_pairs()). */
-static ub_codec_mask could_be_mojibake(const uint32_t *t, size_t n, const uint8_t **bytes,
-                                       ub_codec_mask *weakp, size_t *weak_at,
-                                       ub_codec_mask *twicep, ub_codec_mask *cutp)
-{
-    ub_codec_mask weak;
-    ub_codec_mask paired = any_pairs(t, n, bytes, &weak, weak_at);
-    *twicep = 0;
-    *cutp = 0;
-    if (paired == (ub_codec_mask)-1) {
-        *weakp = 0;
-        return UB_CODEC_ALL;
-    }
-    *weakp = weak;
-    if (!paired)
-        return 0;
-    ub_codec_mask maybe = shape_counts(bytes, n, paired, twicep, cutp);
-    *weakp = weak & ~maybe;
-    return maybe;
-}
-
-/*
- * The codecs that can lose a continuation byte under which some lead of
- * t[0..n) is followed by another non-ASCII character that cannot continue
- * it: the mark a dropped byte leaves ("\u00D1\u00D1\u00D0\u00BE" for
- * "что" read as Latin-1 with its C1 bytes stripped).  Clean text has such
- * pairs everywhere (Cyrillic read back through windows-1251 is all leads),
- * so they count only where convincing repairs nearby stand for them.
- */
-static ub_codec_mask cut_codecs(const uint32_t *t, size_t n)
-{
-    ub_codec_mask prev_lead = 0, cut = 0;
-    ub_codec_rmap_ensure();
-    for (size_t i = 0; i < n; i++) {
-        if (t[i] < 0x80 || t[i] == 0xFFFD) {
-            prev_lead = 0;
-            continue;
-        }
-        const ub_codec_row *row = ub_codec_row_at(t[i]);
-        cut |= prev_lead & ~(row ? row->cont : 0);
-        prev_lead = row ? row->lead : 0;
-    }
-    return cut & ub_codec_cont_droppable();
-}
-
-/*
- * The gate of a run in[0..n) (after l2 l1), given what could_be_mojibake()
- * found in it (maybe, the weak codecs and the weak lead's index w): the
- * codecs that may have made it from UTF-8, and in *cjk whether the
- * multibyte codecs should be tried.  A run for which the two find
- * neither is clean, whatever follows: line_is_clean() relies on it.
- */
-static inline ub_codec_mask gate_finish(const ub_lm *lm, const uint32_t *in, size_t n,
-                                        uint32_t l2, uint32_t l1, ub_codec_mask line_weak,
-                                        ub_codec_mask maybe, ub_codec_mask weak, size_t w,
-                                        int *weak_ok, int *weak_gated, int *cjk)
-{
-    *weak_ok = 0;
-    /* weak evidence counts only where the lead character reads badly, or,
-     * under their codecs, where repairs nearby stand for it (line_weak) */
-    if (weak) {
-        uint32_t c1 = w ? in[w - 1] : l1, c2 = w >= 2 ? in[w - 2] : w == 1 ? l1 : l2;
-        if (weak & line_weak) {
-            maybe |= weak & line_weak;
-            *weak_ok = 1;
-        } else if (ub_lm_logp(lm, c2, c1, in[w]) <= WEAK_LOGP) {
-            maybe |= weak;
-            *weak_ok = 1;
-        } else {
-            *weak_gated = 1;
-        }
-    }
-    /* what the multibyte codecs produce from UTF-8 is CJK text that reads
-     * badly (rare characters in odd order), possibly after private-use
-     * characters (Shift_JIS reads the F0 9F that begins an emoji as a
-     * user-defined character, then the rest as kanji or half-width kana;
-     * a run of private-use characters alone is an icon font's); clean CJK
-     * text need not pay for their tables */
-    uint32_t f = in[0];
-    if (f - 0xE000u <= 0xF8FFu - 0xE000u) {
-        size_t j = 1;
-        while (j < n && in[j] - 0xE000u <= 0xF8FFu - 0xE000u)
-            j++;
-        f = j < n ? in[j] : 0;
-    }
-    *cjk = ((f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
-            (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF)) &&
-           ub_lm_score(lm, l2, l1, in, n < 8 ? n : 8) <= MBCS_LOGP * (double)(n < 8 ? n : 8);
-    return maybe;
-}
 
 /*
  * The two characters after position from, where runs from index k on that
@@ -1751,17 +1462,17 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         size_t at;
         if (ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
             return -1;
-        r->cbm = could_be_mojibake(in, n + (r->c1t > r->c1), s->cbytes, &r->cbm_weak, &at,
+        r->cbm = ub_could_be_mojibake(in, n + (r->c1t > r->c1), s->cbytes, &r->cbm_weak, &at,
                                    &r->cbm_twice, &r->cut2);
         r->cbm_at = (uint32_t)at;
         r->shaped = 1;
     }
-    ub_codec_mask maybe = gate_finish(ctx->lm, in, n, l2, l1, line.weak, r->cbm, r->cbm_weak,
+    ub_codec_mask maybe = ub_gate_finish(ctx->lm, in, n, l2, l1, line.weak, r->cbm, r->cbm_weak,
                                       r->cbm_at, &weak_ok, &weak_gated, &cjk);
     r->weak_gated = (uint8_t)weak_gated;
     ub_codec_mask line_cut = 0;
     if (line.weak) {
-        line_cut = cut_codecs(in, r->c1t - r->c0) & line.weak;
+        line_cut = ub_cut_codecs(in, r->c1t - r->c0) & line.weak;
         maybe |= line_cut;
     }
     /* (text garbled twice goes to the lossy search alone; nearby, this
@@ -1836,7 +1547,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 const uint32_t *t1 = s->lvl[1].v;
                 if (ub_reserve((void **)&s->cbytes, &s->cbcap, (size_t)m, sizeof *s->cbytes))
                     return -1;
-                e.maybe = could_be_mojibake(t1, (size_t)m, s->cbytes, &w2, &wat, &twice2, &cut2);
+                e.maybe = ub_could_be_mojibake(t1, (size_t)m, s->cbytes, &w2, &wat, &twice2, &cut2);
                 e.twice = 0;
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
@@ -2300,7 +2011,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             near |= lent_codecs(s, &s->runs[next_conv]);
         /* (a run no weak evidence gated: only where a sequence is cut
          * short under those codecs, a byte dropped as the repairs say) */
-        if (!near || (!weak && !(cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
+        if (!near || (!weak && !(ub_cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
             continue;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .weak = near }))
             return UNBAKE_ENOMEM;
@@ -2582,7 +2293,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
 
 /*
  * Clean text need not be decided: when every run of seg[0..n) fails the
- * gate (could_be_mojibake(), then gate_finish()) in the context decide()
+ * gate (ub_could_be_mojibake(), then ub_gate_finish()) in the context decide()
  * would give it (none before it is
  * repaired, so its left context is the text as it is, and with no repair
  * the line's support for weak evidence never arises), decide() finds no
@@ -2607,7 +2318,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
     const uint8_t **bytes = s->cbytes;
     size_t nc = 0;          /* characters before seg[i] */
     ub_codec_rmap_ensure();
-    shape_ensure();
+    ub_gate_ensure();
     for (size_t i = 0; i < n; ) {
         /* seg[0..a0) is ASCII (the caller knows) */
         size_t a = i ? ascii_gap(seg + i, n - i) : a0;
@@ -2648,7 +2359,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
             prev_lead = lc->lead;
             t[k++] = cp;
         } while (i < n && seg[i] >= 0x80);
-        /* could_be_mojibake() of the run (the joiner after it, if any,
+        /* ub_could_be_mojibake() of the run (the joiner after it, if any,
          * changes none of its counts): the codecs it finds take the run
          * to decide(), and so does text garbled twice; the weak codecs
          * are those of the lead at its end (no pairs: no text garbled
@@ -2664,7 +2375,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         if (paired) {
             for (size_t j = 0; j < k; j++)
                 bytes[j] = ub_codec_row_or_empty(t[j])->byte;
-            q->cbm = shape_counts(bytes, k, paired, &q->cbm_twice, &q->cut2);
+            q->cbm = ub_gate_counts(bytes, k, paired, &q->cbm_twice, &q->cut2);
         }
         q->cbm_weak = prev_lead & ~q->cbm;
         q->clean = 0;
@@ -2672,7 +2383,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         if (q->cbm || q->cbm_twice)
             return 0;
         int weak_ok, cjk;
-        if (gate_finish(ctx->lm, t, k, c2, c1, 0, 0, q->cbm_weak, q->cbm_at, &weak_ok,
+        if (ub_gate_finish(ctx->lm, t, k, c2, c1, 0, 0, q->cbm_weak, q->cbm_at, &weak_ok,
                         &q->weak_gated, &cjk) ||
             cjk)
             return 0;

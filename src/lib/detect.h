@@ -49,7 +49,7 @@ struct run {
     uint32_t k0, nk;        /* its candidates in the cand arena */
     uint32_t l2, l1;        /* left context it was evaluated with */
     uint32_t logged;        /* 1 + its entry in the logged runs, or 0 */
-    ub_codec_mask cbm, cbm_weak;    /* could_be_mojibake() of the run, once
+    ub_codec_mask cbm, cbm_weak;    /* ub_could_be_mojibake() of the run, once
                                        shaped (a run is evaluated up to four
                                        times) */
     uint32_t cbm_at;
@@ -83,7 +83,7 @@ struct support {
 /*
  * What line_is_clean() found out about a run of a segment it then sent to
  * decide(), which takes it over instead of finding it again: the run's
- * could_be_mojibake() (struct run's cbm ...), and for a run before the
+ * ub_could_be_mojibake() (struct run's cbm ...), and for a run before the
  * first that needs deciding, the gate's verdict in the context decide()
  * will give it (clean, weak_gated as it says).
  */

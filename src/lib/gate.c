@@ -1,0 +1,257 @@
+/*
+ * gate.c -- the first test of a run: could it be UTF-8 read through a
+ * wrong codec at all, and under which codecs?  Structure only (lead and
+ * continuation bytes per codec, sequences whole or cut short), then the
+ * language model for the weak cases; a run the gate rejects is clean, and
+ * most clean text never goes further.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "codec.h"
+#include "gate.h"
+#include "model.h"
+#include "utf8.h"
+
+/*
+ * ub_could_be_mojibake() looks at each character through the bytes every
+ * codec encodes it to (ub_codec_row.byte[], 0 where a codec cannot), kept
+ * per character of the run: ASCII and U+FFFD get rows of their own, with
+ * the bytes 1 and 2 (no codec's byte for a non-ASCII character is below
+ * 0x80), and characters no codec encodes the empty row.
+ */
+#define SHAPE_ASCII 1
+#define SHAPE_FFFD 2
+static uint8_t shape_ascii_[UB_NCODECS], shape_fffd_[UB_NCODECS];
+static pthread_once_t shape_once_ = PTHREAD_ONCE_INIT;
+static void shape_init(void);
+
+/* Build the tables of ub_could_be_mojibake() if they are not built yet. */
+void ub_gate_ensure(void)
+{
+    pthread_once(&shape_once_, shape_init);
+}
+
+/* The codecs under which some lead of t[0..n) is followed by a
+ * continuation or U+FFFD; -1 for a C1 control.  The codecs under which
+ * a lead stands alone before ASCII text or at the end go to *weakp, and
+ * the first such lead's index to *weak_at.  bytes[i] gets the bytes of
+ * t[i] (above), up to a C1 control.  Most clean text has no pair:
+ * then there is nothing to count, and this is all ub_could_be_mojibake()
+ * needs (its counts only ever remove codecs from the paired ones). */
+static ub_codec_mask any_pairs(const uint32_t *t, size_t n, const uint8_t **bytes,
+                               ub_codec_mask *weakp, size_t *weak_at)
+{
+    ub_codec_mask prev_lead = 0, paired = 0, weak = 0;
+    size_t at = 0;
+    ub_codec_rmap_ensure();
+    ub_gate_ensure();
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = t[i];
+        if (c < 0x80) {
+            /* a lead alone before ASCII */
+            if (prev_lead && !weak)
+                at = i - 1;
+            weak |= prev_lead;
+            prev_lead = 0;
+            bytes[i] = shape_ascii_;
+            continue;
+        }
+        if (c < 0xA0)
+            return (ub_codec_mask)-1;
+        if (c == 0xFFFD) {
+            paired |= prev_lead;
+            prev_lead = 0;
+            bytes[i] = shape_fffd_;
+            continue;
+        }
+        /* (the masks from the small table; the row only for its address) */
+        unsigned x = ub_codec_row_index(c);
+        paired |= prev_lead & ub_codec_lcs_[x].cont;
+        prev_lead = ub_codec_lcs_[x].lead;
+        bytes[i] = ub_codec_rows_[x].byte;
+    }
+    if (prev_lead && !weak)
+        at = n - 1;
+    *weakp = weak | prev_lead;
+    *weak_at = at;
+    return paired;
+}
+
+/* The counts ub_could_be_mojibake() weighs for one codec. */
+struct shape {
+    uint32_t pairs;         /* leads followed by a continuation or U+FFFD */
+    uint32_t leads;
+    uint32_t whole;         /* sequences complete (or ended by U+FFFD) */
+    uint32_t bad;           /* sequences cut short, continuations alone */
+    uint32_t cuts;          /* two-byte leads cut short by the next lead */
+};
+
+/*
+ * The counts under one codec as a state machine over the characters'
+ * roles in UTF-8 under it: 0 none, 1 a continuation, 2..4 a lead of that
+ * many bytes, 5 ASCII, 6 U+FFFD.  The state is the continuations still
+ * expected (0..3) and the role of the character before if it was a lead
+ * (0, 2..4); a step adds 0 or 1 to each count, packed in 12-bit fields
+ * (SHAPE_CHUNK characters at most before they are taken out).
+ */
+#define SHAPE_ROLES 7
+#define SHAPE_STATES 20     /* need * 5 + prev */
+#define SHAPE_CHUNK 4000
+#define SHAPE_FIELD(x, f) ((uint32_t)((x) >> (12 * (f)) & 0xFFF))
+static uint8_t shape_role_[256];
+static uint8_t shape_next_[SHAPE_STATES][SHAPE_ROLES];
+static uint64_t shape_inc_[SHAPE_STATES][SHAPE_ROLES];
+
+static void shape_init(void)
+{
+    memset(shape_ascii_, SHAPE_ASCII, sizeof shape_ascii_);
+    memset(shape_fffd_, SHAPE_FFFD, sizeof shape_fffd_);
+    for (int b = 0; b < 256; b++)
+        shape_role_[b] = b == SHAPE_ASCII ? 5 : b == SHAPE_FFFD ? 6 : b < 0x80 ? 0 :
+                         b < 0xC0 ? 1 : b >= 0xC2 && b <= 0xF4 ? (uint8_t)ub_utf8_seqlen((uint8_t)b) : 0;
+    for (int need = 0; need < 4; need++)
+        for (int prev = 0; prev < 5; prev++)
+            for (int role = 0; role < SHAPE_ROLES; role++) {
+                /* pairs, leads, whole, bad, cuts */
+                int d[5] = { 0 }, need2 = 0, prev2 = 0;
+                if (role == 5) {
+                    /* ASCII cuts short any sequence */
+                    d[3] = need != 0;
+                } else if (role == 6) {
+                    d[0] = prev != 0;
+                    d[2] = need != 0;
+                } else {
+                    int cont = role == 1, lead = role >= 2;
+                    d[0] = prev && cont;
+                    d[1] = lead;
+                    d[2] = need == 1 && cont;
+                    /* a sequence cut short, or a continuation with no lead */
+                    d[3] = (need != 0) != cont;
+                    d[4] = prev == 2 && lead;
+                    need2 = lead ? role - 1 : cont && need ? need - 1 : 0;
+                    prev2 = lead ? role : 0;
+                }
+                uint64_t inc = 0;
+                for (int f = 0; f < 5; f++)
+                    inc |= (uint64_t)d[f] << (12 * f);
+                shape_next_[need * 5 + prev][role] = (uint8_t)(need2 * 5 + prev2);
+                shape_inc_[need * 5 + prev][role] = inc;
+            }
+}
+
+static void shape_one(const uint8_t *const *bytes, size_t n, int k, struct shape *sh)
+{
+    struct shape z = { 0 };
+    unsigned st = 0;
+    for (size_t i0 = 0; i0 < n; i0 += SHAPE_CHUNK) {
+        size_t i1 = n - i0 < SHAPE_CHUNK ? n : i0 + SHAPE_CHUNK;
+        uint64_t acc = 0;
+        for (size_t i = i0; i < i1; i++) {
+            unsigned role = shape_role_[bytes[i][k]];
+            acc += shape_inc_[st][role];
+            st = shape_next_[st][role];
+        }
+        z.pairs += SHAPE_FIELD(acc, 0);
+        z.leads += SHAPE_FIELD(acc, 1);
+        z.whole += SHAPE_FIELD(acc, 2);
+        z.bad += SHAPE_FIELD(acc, 3);
+        z.cuts += SHAPE_FIELD(acc, 4);
+    }
+    z.bad += st >= 5;       /* a sequence cut short by the end */
+    *sh = z;
+}
+
+/*
+ * The rest of ub_could_be_mojibake() once any_pairs() found the paired codecs
+ * of t[0..n) (no C1 control among them) and the bytes of its characters:
+ * the codecs that may have made it, and in *twicep, *cutp the codecs that
+ * read it as garbled twice and that cut a two-byte sequence short.
+ */
+ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mask paired,
+                             ub_codec_mask *twicep, ub_codec_mask *cutp)
+{
+    /* (cuts count only under codecs that lose continuations) */
+    ub_codec_mask lost = ub_codec_cont_lost();
+    ub_codec_mask strict = ~ub_codec_utf8_droppable();
+    /* mojibake of UTF-8 has most lead bytes followed by a continuation;
+     * clean text in another script has them by accident at most.  In a
+     * codec that cannot lose a byte, most sequences must also be whole:
+     * Russian read back through ibm866 pairs a lead with a continuation
+     * in most words, but its sequences are cut short as often. */
+    ub_codec_mask maybe = 0, twice = 0, cut = 0;
+    for (ub_codec_mask m = paired; m; m &= m - 1) {
+        int k = __builtin_ctz(m);
+        struct shape sh;
+        shape_one(bytes, n, k, &sh);
+        uint32_t np = sh.pairs, nl = sh.leads, nc = lost >> k & 1 ? sh.cuts : 0;
+        /* UTF-8 garbled twice by a decoder that drops what it cannot
+         * read: the outer layer lost the continuation of many two-byte
+         * sequences (most characters the inner decoder writes have two),
+         * so a lead is followed by a continuation or, cut short, by the
+         * next lead -- hardly ever by anything else; and the pairs the
+         * outer layer left are at least half as many as the cuts, and more
+         * than one.  (Clean text in the codec's script has its letters'
+         * leads one after the other, but few of two bytes, or few pairs:
+         * one, say, where a word ends in punctuation the codec has among
+         * its continuation bytes.) */
+        if (nc && np >= 2 && 2 * np + nc >= nl && 2 * np >= nc)
+            twice |= (ub_codec_mask)1 << k;
+        if (nc)
+            cut |= (ub_codec_mask)1 << k;
+        if (2 * np < nl)
+            continue;
+        if ((strict >> k & 1) && sh.whole < 2 * sh.bad)
+            continue;
+        maybe |= (ub_codec_mask)1 << k;
+    }
+    *twicep = twice;
+    *cutp = cut;
+    return maybe;
+}
+
+/* bytes: room for n (any_pairs()). */
+ub_codec_mask ub_could_be_mojibake(const uint32_t *t, size_t n, const uint8_t **bytes,
+                                   ub_codec_mask *weakp, size_t *weak_at, ub_codec_mask *twicep,
+                                   ub_codec_mask *cutp)
+{
+    ub_codec_mask weak;
+    ub_codec_mask paired = any_pairs(t, n, bytes, &weak, weak_at);
+    *twicep = 0;
+    *cutp = 0;
+    if (paired == (ub_codec_mask)-1) {
+        *weakp = 0;
+        return UB_CODEC_ALL;
+    }
+    *weakp = weak;
+    if (!paired)
+        return 0;
+    ub_codec_mask maybe = ub_gate_counts(bytes, n, paired, twicep, cutp);
+    *weakp = weak & ~maybe;
+    return maybe;
+}
+
+/*
+ * The codecs that can lose a continuation byte under which some lead of
+ * t[0..n) is followed by another non-ASCII character that cannot continue
+ * it: the mark a dropped byte leaves ("\u00D1\u00D1\u00D0\u00BE" for
+ * "что" read as Latin-1 with its C1 bytes stripped).  Clean text has such
+ * pairs everywhere (Cyrillic read back through windows-1251 is all leads),
+ * so they count only where convincing repairs nearby stand for them.
+ */
+ub_codec_mask ub_cut_codecs(const uint32_t *t, size_t n)
+{
+    ub_codec_mask prev_lead = 0, cut = 0;
+    ub_codec_rmap_ensure();
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < 0x80 || t[i] == 0xFFFD) {
+            prev_lead = 0;
+            continue;
+        }
+        const ub_codec_row *row = ub_codec_row_at(t[i]);
+        cut |= prev_lead & ~(row ? row->cont : 0);
+        prev_lead = row ? row->lead : 0;
+    }
+    return cut & ub_codec_cont_droppable();
+}

@@ -1,0 +1,89 @@
+/*
+ * gate.h -- the detector's first test of a run (gate.c): the codecs under
+ * which it may be UTF-8 mojibake.  Internal.
+ */
+#ifndef UNBAKE_GATE_H
+#define UNBAKE_GATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "model.h"
+
+#define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
+#define MBCS_LOGP (-9.0)    /* mean log P per character to try multibyte codecs */
+
+/* Build the gate's tables if they are not built yet (thread-safe). */
+void ub_gate_ensure(void);
+
+/*
+ * The codecs under which t[0..n) may be UTF-8 read through them: most lead
+ * bytes followed by a continuation, and (where the codec loses no byte)
+ * most sequences whole.  bytes: room for n, gets each character's bytes
+ * under every codec.  *weakp: the codecs under which a lead stands alone
+ * before ASCII text or at the end, the first at *weak_at; *twicep: the
+ * codecs that read it as garbled twice by a decoder that drops bytes;
+ * *cutp: those under which a two-byte sequence is cut short.  All codecs
+ * for a run with a C1 control.
+ */
+ub_codec_mask ub_could_be_mojibake(const uint32_t *t, size_t n, const uint8_t **bytes,
+                                   ub_codec_mask *weakp, size_t *weak_at, ub_codec_mask *twicep,
+                                   ub_codec_mask *cutp);
+
+/* The counting half of ub_could_be_mojibake(), given the codecs under
+ * which a lead is followed by a continuation (paired) and the bytes. */
+ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mask paired,
+                             ub_codec_mask *twicep, ub_codec_mask *cutp);
+
+/* The codecs that can lose a continuation byte under which some lead of
+ * t[0..n) is followed by a non-ASCII character that cannot continue it. */
+ub_codec_mask ub_cut_codecs(const uint32_t *t, size_t n);
+
+/*
+ * The gate of a run in[0..n) (after l2 l1), given what ub_could_be_mojibake()
+ * found in it (maybe, the weak codecs and the weak lead's index w): the
+ * codecs that may have made it from UTF-8, and in *cjk whether the
+ * multibyte codecs should be tried.  A run for which the two find
+ * neither is clean, whatever follows: line_is_clean() relies on it.
+ */
+static inline ub_codec_mask ub_gate_finish(const ub_lm *lm, const uint32_t *in, size_t n,
+                                           uint32_t l2, uint32_t l1, ub_codec_mask line_weak,
+                                           ub_codec_mask maybe, ub_codec_mask weak, size_t w,
+                                           int *weak_ok, int *weak_gated, int *cjk)
+{
+    *weak_ok = 0;
+    /* weak evidence counts only where the lead character reads badly, or,
+     * under their codecs, where repairs nearby stand for it (line_weak) */
+    if (weak) {
+        uint32_t c1 = w ? in[w - 1] : l1, c2 = w >= 2 ? in[w - 2] : w == 1 ? l1 : l2;
+        if (weak & line_weak) {
+            maybe |= weak & line_weak;
+            *weak_ok = 1;
+        } else if (ub_lm_logp(lm, c2, c1, in[w]) <= WEAK_LOGP) {
+            maybe |= weak;
+            *weak_ok = 1;
+        } else {
+            *weak_gated = 1;
+        }
+    }
+    /* what the multibyte codecs produce from UTF-8 is CJK text that reads
+     * badly (rare characters in odd order), possibly after private-use
+     * characters (Shift_JIS reads the F0 9F that begins an emoji as a
+     * user-defined character, then the rest as kanji or half-width kana;
+     * a run of private-use characters alone is an icon font's); clean CJK
+     * text need not pay for their tables */
+    uint32_t f = in[0];
+    if (f - 0xE000u <= 0xF8FFu - 0xE000u) {
+        size_t j = 1;
+        while (j < n && in[j] - 0xE000u <= 0xF8FFu - 0xE000u)
+            j++;
+        f = j < n ? in[j] : 0;
+    }
+    *cjk = ((f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
+            (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF)) &&
+           ub_lm_score(lm, l2, l1, in, n < 8 ? n : 8) <= MBCS_LOGP * (double)(n < 8 ? n : 8);
+    return maybe;
+}
+
+#endif
