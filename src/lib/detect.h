@@ -235,6 +235,32 @@ int ub_det_verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r,
 void ub_det_context_before(const ub_detect_scratch *s, size_t k, uint32_t c2, uint32_t c1,
                            uint32_t l[2]);
 
+/* The single-byte codecs, cheapest prior first. */
+const int *ub_det_codec_order(void);
+
+/* A repair as it is written: its UTF-8, and what --explain says of it. */
+struct repair {
+    uint8_t *p;
+    size_t n, cap;
+    char desc[512];
+    double score;
+    int layers;
+    int refined;            /* decided again: the first pass's gaps no
+                               longer describe the text */
+};
+
+/* ------------------------------------------------------------ report.c */
+
+/* Report a written repair of run r (rp: as written) to ctx->report, with
+ * its gaps' alternatives. */
+void ub_det_report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r,
+                       const uint8_t *seg, const struct repair *rp);
+
+/* Tell ctx->loss of a U+FFFD kept as it is, character i (byte bi) of the
+ * segment's nch: a total loss. */
+void ub_det_notify_loss(unbake_ctx *ctx, const ub_detect_scratch *s, size_t i, size_t bi,
+                        size_t nch);
+
 /* ------------------------------------------------------------ bytes.c */
 
 /* Decode the bytes of run r (and any UTF-8 among them) under the codec
