@@ -111,21 +111,19 @@ static inline void ub_codec_rmap_ensure(void)
         ub_codec_rmap_init_();
 }
 
-/* ub_codec_row_of() for a loop that called ub_codec_rmap_ensure() first. */
-static inline const ub_codec_row *ub_codec_row_at(uint32_t cp)
-{
-    if (cp > 0xFFFF)
-        return 0;
-    uint16_t k = ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
-    return k ? &ub_codec_rows_[k] : 0;
-}
-
 /* The index of cp's row in ub_codec_rows_[] and ub_codec_lcs_[], where
  * 0 is the empty row (every mask and byte 0): no codec encodes cp.  A
  * loop that only ORs masks and reads bytes needs no branch. */
 static inline unsigned ub_codec_row_index(uint32_t cp)
 {
     return cp > 0xFFFF ? 0 : ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
+}
+
+/* ub_codec_row_of() for a loop that called ub_codec_rmap_ensure() first. */
+static inline const ub_codec_row *ub_codec_row_at(uint32_t cp)
+{
+    unsigned k = ub_codec_row_index(cp);
+    return k ? &ub_codec_rows_[k] : 0;
 }
 
 /* ub_codec_row_at(), but the empty row where that returns NULL. */
