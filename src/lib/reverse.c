@@ -203,6 +203,22 @@ void ub_beam_scratch_free(ub_beam_scratch *s)
 }
 
 
+/* The environment of a search over items it[0..n) (sets: the candidates of
+ * its IT_SET items) read under codec, with loss; no policy yet
+ * (set_policy).  in: the characters the items stand for. */
+static struct lossy_env lossy_env_of(const struct item *it, size_t n, int codec,
+                                     const ub_lossmodel *loss, const uint32_t *in,
+                                     struct option *opts, uint64_t *steps,
+                                     const struct setc *sets, int max_opts)
+{
+    struct lossy_env e = { .it = it, .n = n, .codec = codec, .loss = loss, .in = in,
+                           .opts = opts, .steps = steps, .c1_codec = 1, .sets = sets,
+                           .max_opts = max_opts };
+    for (int b = 0x80; b < 0xA0; b++)
+        e.c1_codec &= ub_codec_is_lossy(codec, (uint8_t)b);
+    return e;
+}
+
 static int allowed(const struct lossy_env *e, int op)
 {
     if (op == UB_OP_QMARK || op == UB_OP_FFFD)
@@ -691,9 +707,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
             x->byte = (uint8_t)(b < 0 ? 0 : b);
         }
     }
-    struct lossy_env e = { s->items, n, codec, loss, in, s->opts, 0, steps, 1, 0, NULL, 0, MAX_OPTS };
-    for (int b = 0x80; b < 0xA0; b++)
-        e.c1_codec &= ub_codec_is_lossy(codec, (uint8_t)b);
+    struct lossy_env e = lossy_env_of(s->items, n, codec, loss, in, s->opts, steps, NULL, MAX_OPTS);
     uint32_t pol[3];
     int npol = policies(&e, pol), best_pol = -1;
     int32_t best_h = -1;
@@ -860,10 +874,8 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
      * reads: here a C1 control is dropped at the cost of any other byte */
     ub_lossmodel l2m = *loss;
     l2m.cost_drop_c1 = l2m.cost[UB_OP_DROP];
-    struct lossy_env eo = { NULL, 0, outer, &l2m, in, s->opts, 0, steps, 1, 0, NULL, 0, MAX_OPTS };
+    struct lossy_env eo = lossy_env_of(NULL, 0, outer, &l2m, in, s->opts, steps, NULL, MAX_OPTS);
     set_policy(&eo, 1u << UB_OP_DROP);
-    for (int b = 0x80; b < 0xA0; b++)
-        eo.c1_codec &= ub_codec_is_lossy(outer, (uint8_t)b);
     if (ub_reserve((void **)&s->items2, &s->items2_cap, n + 1, sizeof *s->items2) ||
         ub_reserve((void **)&s->defs, &s->defs_cap, n + 1, sizeof *s->defs))
         return -1;
@@ -942,10 +954,8 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
      * is read as whichever of its bytes reads best */
     l2m.keep_cost = -1;
     l2m.legacy_cost = -1;
-    struct lossy_env e = { s->items2, m, inner, &l2m, s->defs, s->opts, 0, steps, 1, 0, s->sets, 0,
-                           MAX_OPTS2 };
-    for (int b = 0x80; b < 0xA0; b++)
-        e.c1_codec &= ub_codec_is_lossy(inner, (uint8_t)b);
+    struct lossy_env e = lossy_env_of(s->items2, m, inner, &l2m, s->defs, s->opts, steps, s->sets,
+                                      MAX_OPTS2);
     uint32_t pol[3];
     policies(&e, pol);
     set_policy(&e, pol[0]);
