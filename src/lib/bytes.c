@@ -1,7 +1,10 @@
 /*
  * bytes.c -- runs of bytes that are not UTF-8 inside UTF-8 text: legacy
  * text, which must come out as UTF-8.  The only question is which codec
- * reads it best; a run at a time, then spans of a line at a time.
+ * reads it best: every single-byte codec (all of the run's bytes, or only
+ * the invalid ones, keeping the valid UTF-8 between them) and every
+ * multibyte codec that decodes it without substitutions; a run at a time,
+ * then spans of a line at a time.
  */
 #include <math.h>
 #include <pthread.h>
@@ -19,13 +22,6 @@
 #define LEGACY_SPAN 8192    /* characters a line's legacy span may hold */
 #define LEGACY_SWITCH 6.0   /* legacy bytes of one line in another codec */
 
-/*
- * A run holding bytes that are not UTF-8: legacy text inside a UTF-8
- * stream.  It must become UTF-8, so the question is only which codec reads
- * it best: every single-byte codec (all of the run's bytes, or only the
- * invalid ones, keeping the valid UTF-8 between them) and every multibyte
- * codec that decodes it without substitutions.
- */
 /* The prior of legacy bytes in codec c (single-byte or multibyte). */
 static double bytes_prior(int c)
 {
@@ -134,8 +130,8 @@ static inline void read_as(int c, const uint32_t *tmpl, const uint8_t *p, size_t
  * multibyte codec is ruled out by its tables at the first byte sequence it
  * cannot decode, without an ICU call.
  */
-int ub_det_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
-                              const uint8_t *seg, size_t nch, int hint, double *lm_best)
+int ub_det_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, const uint8_t *seg,
+                     size_t nch, int hint, double *lm_best)
 {
     const uint8_t *p = seg + r->b0;
     size_t nbytes = byte_at(s, r, r->c1) - r->b0;
@@ -395,15 +391,15 @@ static int legacy_span(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg
     for (size_t j = b; j < nch && nright < 2 && s->cp[j] != INVALID_CP; j++)
         right[nright++] = s->cp[j];
     double cur = ub_det_lm_span(ctx->lm, l[0], l[1], t, n, right, nright);
-    uint64_t used[2] = { 0, 0 };
+    uint64_t used = 0;      /* (ub_det_bytes_run() takes at most 64 codecs) */
     int prev = -1;
     for (size_t k = k0; k <= k1; k++) {
         const struct run *r = &s->runs[k];
         int c = r->hyp.codec[0];
-        if (!r->fix || r->hyp.kind != UB_HYP_BYTES || used[c >> 6] >> (c & 63) & 1)
+        if (!r->fix || r->hyp.kind != UB_HYP_BYTES || used >> c & 1)
             continue;
         cur -= bytes_prior(c) + (prev >= 0 && c != prev ? LEGACY_SWITCH : 0);
-        used[c >> 6] |= (uint64_t)1 << (c & 63);
+        used |= (uint64_t)1 << c;
         prev = c;
     }
 
