@@ -1630,7 +1630,6 @@ static int emit_kept(unbake_ctx *ctx, const ub_detect_scratch *s, const uint8_t 
     return ub_emit(ctx, seg + from, bb - from);
 }
 
-/* Decide every run of seg[0..n) (decoded into s): which to repair. */
 /* The single-byte codecs of a UTF-8 hypothesis' layers. */
 static ub_codec_mask hyp_codecs(const ub_hyp *h)
 {
@@ -1666,11 +1665,61 @@ static ub_codec_mask lent_codecs(const ub_detect_scratch *s, const struct run *r
     return m | alike;
 }
 
-/* Is r's repair a convincing one of text garbled twice, losing bytes? */
-static int twice_repair(const struct run *r)
+/* The codecs of r's repair (lent_codecs() for the ones that read it
+ * alike as well). */
+static ub_codec_mask own_codecs(const ub_detect_scratch *s, const struct run *r)
 {
-    return r->hyp.kind == UB_HYP_UTF8 && r->hyp.nlayers == 2 && r->hyp.ops_used &&
-           r->hyp.codec[0] == r->hyp.codec[1] && r->score >= LOSSY_SKIP;
+    (void)s;
+    return hyp_codecs(&r->hyp);
+}
+
+/* Is r tentatively repaired, convincingly, as UTF-8 mojibake? */
+static int convincing_utf8(const struct run *r)
+{
+    return r->tent && r->hyp.kind == UB_HYP_UTF8 && r->score >= LOSSY_SKIP;
+}
+
+/* ... as text garbled twice, losing bytes? */
+static int convincing_twice(const struct run *r)
+{
+    return convincing_utf8(r) && r->hyp.nlayers == 2 && r->hyp.ops_used &&
+           r->hyp.codec[0] == r->hyp.codec[1];
+}
+
+/*
+ * The convincing repairs nearest to each run of a segment, one on each
+ * side within LINE_REACH characters (a segment without newlines is no
+ * line), of the kind conv() tells, through one pass over the runs in
+ * order: nearby_note() every run as the pass reaches it (the one before a
+ * run counts as it stood then), nearby_codecs() for the codecs that those
+ * repairs lend the run, by lend().
+ */
+struct nearby {
+    int (*conv)(const struct run *);
+    size_t prev, next;      /* run indices; prev (size_t)-1 for none */
+};
+
+static void nearby_note(struct nearby *nb, const ub_detect_scratch *s, size_t k)
+{
+    if (nb->conv(&s->runs[k]))
+        nb->prev = k;
+}
+
+static ub_codec_mask nearby_codecs(struct nearby *nb, const ub_detect_scratch *s, size_t k,
+                                   ub_codec_mask (*lend)(const ub_detect_scratch *,
+                                                         const struct run *))
+{
+    const struct run *r = &s->runs[k];
+    if (nb->next <= k)
+        for (nb->next = k + 1; nb->next < s->nruns && !nb->conv(&s->runs[nb->next]);
+             nb->next++)
+            ;
+    ub_codec_mask near = 0;
+    if (nb->prev != (size_t)-1 && nb->prev != k && r->c0 - s->runs[nb->prev].c1 <= LINE_REACH)
+        near |= lend(s, &s->runs[nb->prev]);
+    if (nb->next < s->nruns && s->runs[nb->next].c0 - r->c1 <= LINE_REACH)
+        near |= lend(s, &s->runs[nb->next]);
+    return near;
 }
 
 /* Does h undo the layers of line, outermost first, and more? */
@@ -1722,6 +1771,7 @@ static unsigned convincing_mbcs(const struct run *r)
     return 1u << (r->hyp.codec[0] - UB_NCODECS);
 }
 
+/* Decide every run of seg[0..n) (decoded into s): which to repair. */
 static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                   uint32_t c2, uint32_t c1, size_t *nchp)
 {
@@ -1833,32 +1883,18 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         r->tent = r->nout && r->score > 0;
     }
 
-    /* a convincing repair of UTF-8 mojibake nearby (within LINE_REACH
-     * characters: a segment without newlines is no line) makes a lead
-     * byte alone before a space or other ASCII (an NBSP turned into a
-     * space, a soft hyphen stripped) worth a lossy search even where the
-     * lead reads well enough alone */
-    size_t prev_conv = (size_t)-1, next_conv = 0;   /* run indices */
+    /* a convincing repair of UTF-8 mojibake nearby makes a lead byte
+     * alone before a space or other ASCII (an NBSP turned into a space, a
+     * soft hyphen stripped) worth a lossy search even where the lead
+     * reads well enough alone */
+    struct nearby nb = { convincing_utf8, (size_t)-1, 0 };
     for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
-        if (r->tent && r->hyp.kind == UB_HYP_UTF8 && r->score >= LOSSY_SKIP)
-            prev_conv = k;
+        nearby_note(&nb, s, k);
         int weak = !r->taken && r->weak_gated && !(r->weak_gated == 1 && r->tent);
         if (!weak && (r->taken || r->tent || r->bytes))
             continue;
-        if (next_conv <= k)
-            for (next_conv = k + 1; next_conv < s->nruns; next_conv++) {
-                const struct run *x = &s->runs[next_conv];
-                if (x->tent && x->hyp.kind == UB_HYP_UTF8 && x->score >= LOSSY_SKIP)
-                    break;
-            }
-        /* the codecs of the convincing repairs nearby */
-        ub_codec_mask near = 0;
-        if (prev_conv != (size_t)-1 && prev_conv != k &&
-            r->c0 - s->runs[prev_conv].c1 <= LINE_REACH)
-            near |= lent_codecs(s, &s->runs[prev_conv]);
-        if (next_conv < s->nruns && s->runs[next_conv].c0 - r->c1 <= LINE_REACH)
-            near |= lent_codecs(s, &s->runs[next_conv]);
+        ub_codec_mask near = nearby_codecs(&nb, s, k, lent_codecs);
         /* (a run no weak evidence gated: only where a sequence is cut
          * short under those codecs, a byte dropped as the repairs say) */
         if (!near || (!weak && !(ub_cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
@@ -1870,23 +1906,14 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     /* so does a convincing repair of text garbled twice for the runs
      * whose two-byte sequences are cut short under its codec, though
      * they have too few pairs to say so themselves ("ÃÃÃÂ¾") */
-    prev_conv = (size_t)-1;
-    next_conv = 0;
+    nb = (struct nearby){ convincing_twice, (size_t)-1, 0 };
     for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
-        if (r->tent && twice_repair(r))
-            prev_conv = k;
+        nearby_note(&nb, s, k);
         if (r->taken || r->tent || !r->cut2)
             continue;
-        if (next_conv <= k)
-            for (next_conv = k + 1; next_conv < s->nruns; next_conv++)
-                if (s->runs[next_conv].tent && twice_repair(&s->runs[next_conv]))
-                    break;
-        ub_codec_mask near = 0;
-        if (prev_conv != (size_t)-1 && r->c0 - s->runs[prev_conv].c1 <= LINE_REACH)
-            near |= hyp_codecs(&s->runs[prev_conv].hyp);
-        if (next_conv < s->nruns && s->runs[next_conv].c0 - r->c1 <= LINE_REACH)
-            near |= hyp_codecs(&s->runs[next_conv].hyp);
+        /* (r is no convincing repair itself: it is not tentative) */
+        ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs);
         if (!(near & r->cut2))
             continue;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .twice = near }))
