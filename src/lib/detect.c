@@ -1462,13 +1462,13 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         size_t at;
         if (ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
             return -1;
-        r->cbm = ub_could_be_mojibake(in, n + (r->c1t > r->c1), s->cbytes, &r->cbm_weak, &at,
-                                   &r->cbm_twice, &r->cut2);
-        r->cbm_at = (uint32_t)at;
+        r->cbm.maybe = ub_could_be_mojibake(in, n + (r->c1t > r->c1), s->cbytes, &r->cbm.weak,
+                                            &at, &r->cbm.twice, &r->cbm.cut2);
+        r->cbm.weak_at = (uint32_t)at;
         r->shaped = 1;
     }
-    ub_codec_mask maybe = ub_gate_finish(ctx->lm, in, n, l2, l1, line.weak, r->cbm, r->cbm_weak,
-                                      r->cbm_at, &weak_ok, &weak_gated, &cjk);
+    ub_codec_mask maybe = ub_gate_finish(ctx->lm, in, n, l2, l1, line.weak, r->cbm.maybe,
+                                         r->cbm.weak, r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
     r->weak_gated = (uint8_t)weak_gated;
     ub_codec_mask line_cut = 0;
     if (line.weak) {
@@ -1477,7 +1477,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     }
     /* (text garbled twice goes to the lossy search alone; nearby, this
      * run's cut sequences may be more of it) */
-    ub_codec_mask twice = r->cbm_twice | (r->cut2 & line.twice);
+    ub_codec_mask twice = r->cbm.twice | (r->cbm.cut2 & line.twice);
     if (!maybe && !twice && !cjk) {
         r->certain_clean = 1;
         return 0;
@@ -1803,10 +1803,6 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         }
         r->shaped = 1;
         r->cbm = q->cbm;
-        r->cbm_weak = q->cbm_weak;
-        r->cbm_at = q->cbm_at;
-        r->cbm_twice = q->cbm_twice;
-        r->cut2 = q->cut2;
     }
 
     /* evaluate every run, left context from tentative decisions */
@@ -1910,11 +1906,11 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         nearby_note(&nb, s, k);
-        if (r->taken || r->tent || !r->cut2)
+        if (r->taken || r->tent || !r->cbm.cut2)
             continue;
         /* (r is no convincing repair itself: it is not tentative) */
         ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs);
-        if (!(near & r->cut2))
+        if (!(near & r->cbm.cut2))
             continue;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .twice = near }))
             return UNBAKE_ENOMEM;
@@ -2247,20 +2243,20 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         q->c0 = nc;
         q->l2 = c2;
         q->l1 = c1;
-        q->cbm = q->cbm_twice = q->cut2 = 0;
-        q->cbm_at = prev_lead ? k - 1 : 0;
+        q->cbm.maybe = q->cbm.twice = q->cbm.cut2 = 0;
+        q->cbm.weak_at = prev_lead ? (uint32_t)(k - 1) : 0;
         if (paired) {
             for (size_t j = 0; j < k; j++)
                 bytes[j] = ub_codec_row_or_empty(t[j])->byte;
-            q->cbm = ub_gate_counts(bytes, k, paired, &q->cbm_twice, &q->cut2);
+            q->cbm.maybe = ub_gate_counts(bytes, k, paired, &q->cbm.twice, &q->cbm.cut2);
         }
-        q->cbm_weak = prev_lead & ~q->cbm;
+        q->cbm.weak = prev_lead & ~q->cbm.maybe;
         q->clean = 0;
         q->weak_gated = 0;
-        if (q->cbm || q->cbm_twice)
+        if (q->cbm.maybe || q->cbm.twice)
             return 0;
         int weak_ok, cjk;
-        if (ub_gate_finish(ctx->lm, t, k, c2, c1, 0, 0, q->cbm_weak, q->cbm_at, &weak_ok,
+        if (ub_gate_finish(ctx->lm, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at, &weak_ok,
                         &q->weak_gated, &cjk) ||
             cjk)
             return 0;

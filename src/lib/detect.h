@@ -33,6 +33,17 @@ struct span {
  * values allow: a window of dense mojibake holds thousands of each. */
 #define NO_INDEX UINT32_MAX
 
+/* What ub_could_be_mojibake() found in a run. */
+struct cbm {
+    ub_codec_mask maybe;    /* the codecs that may have made it */
+    ub_codec_mask weak;     /* ... on weak evidence: a lead alone at weak_at */
+    ub_codec_mask twice;    /* ... garbled twice, losing bytes */
+    ub_codec_mask cut2;     /* codecs that lose continuations, under which a
+                               two-byte sequence is cut short by the next
+                               lead */
+    uint32_t weak_at;
+};
+
 struct run {
     double score;
     ub_hyp hyp;
@@ -49,14 +60,8 @@ struct run {
     uint32_t k0, nk;        /* its candidates in the cand arena */
     uint32_t l2, l1;        /* left context it was evaluated with */
     uint32_t logged;        /* 1 + its entry in the logged runs, or 0 */
-    ub_codec_mask cbm, cbm_weak;    /* ub_could_be_mojibake() of the run, once
-                                       shaped (a run is evaluated up to four
-                                       times) */
-    uint32_t cbm_at;
-    ub_codec_mask cbm_twice;
-    ub_codec_mask cut2;         /* codecs that lose continuations, under
-                                   which a two-byte sequence is cut short
-                                   by the next lead (could_be_mojibake) */
+    struct cbm cbm;         /* once shaped (a run is evaluated up to four
+                               times) */
     unsigned mbcs_weak;     /* multibyte codecs (bit per id) with weak
                                evidence of dropped bytes only (drop_weak) */
     uint8_t certain_clean;  /* no hypothesis at all */
@@ -66,7 +71,7 @@ struct run {
     uint8_t taken;          /* not evaluated: a lossy repair before it took it */
     uint8_t weak_gated;     /* weak evidence not taken, the lead read well:
                                1 in the run, 2 after its lossless repair */
-    uint8_t shaped;         /* cbm .. cut2 are known */
+    uint8_t shaped;         /* cbm is known */
 };
 _Static_assert(sizeof(struct run) <= 128, "struct run stays small");
 
@@ -74,7 +79,7 @@ _Static_assert(sizeof(struct run) <= 128, "struct run stays small");
  * finds them after every run's first evaluation; none in it). */
 struct support {
     ub_codec_mask weak;     /* codecs that stand for its weak evidence */
-    ub_codec_mask twice;    /* of its cut2, the codecs of repairs of text
+    ub_codec_mask twice;    /* of its cbm.cut2, the codecs of repairs of text
                                garbled twice */
     unsigned mbcs;          /* multibyte codecs (bit per id) that stand for
                                its dropped bytes (run.mbcs_weak) */
@@ -83,15 +88,14 @@ struct support {
 /*
  * What line_is_clean() found out about a run of a segment it then sent to
  * decide(), which takes it over instead of finding it again: the run's
- * ub_could_be_mojibake() (struct run's cbm ...), and for a run before the
+ * ub_could_be_mojibake() (struct run's cbm), and for a run before the
  * first that needs deciding, the gate's verdict in the context decide()
  * will give it (clean, weak_gated as it says).
  */
 struct prerun {
     size_t c0;              /* its first character */
     uint32_t l2, l1;        /* the context it was gated in */
-    ub_codec_mask cbm, cbm_weak, cbm_twice, cut2;
-    size_t cbm_at;
+    struct cbm cbm;
     int clean;              /* the gate found nothing */
     int weak_gated;
 };
