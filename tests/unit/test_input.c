@@ -559,10 +559,9 @@ static const char *line_codec(const char *line, size_t n)
                   : greek >= 3 ? "windows-1253" : hebrew >= 3 ? "windows-1255"
                   : arabic >= 3 ? "windows-1256" : latin >= 3 ? "windows-1252" : NULL;
     struct tk_buf t = { 0 };
-    if (c && !to_codec(c, line, n, &t) && !strcmp(c, "windows-950-2000") &&
-        to_codec("windows-936-2000", line, n, &t))
+    if (c && !strcmp(c, "windows-950-2000") && !to_codec(c, line, n, &t))
         c = "windows-936-2000";     /* simplified Chinese */
-    else if (c && !t.n)
+    if (c && !to_codec(c, line, n, &t))
         c = NULL;
     tk_free(&t);
     return c;
