@@ -1807,7 +1807,6 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
 
     /* evaluate every run, left context from tentative decisions */
     size_t prev = 0;
-    int bytes_hint = -1;    /* the codec of the last legacy bytes */
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         if (r->c0 < prev) {
@@ -1835,10 +1834,10 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         } else if (r->bytes) {
             r->l2 = c2;
             r->l1 = c1;
-            if (ub_det_bytes_run(ctx, s, r, seg, nch, bytes_hint, NULL))
+            /* (the codecs that read the last bytes best are tried first:
+             * ctx->bytes_rank) */
+            if (ub_det_bytes_run(ctx, s, r, seg, nch, -1, NULL))
                 return UNBAKE_ENOMEM;
-            if (r->nout)
-                bytes_hint = r->hyp.codec[0];
         } else if (evaluate_run(ctx, s, r, nch, c2, c1, OFFERS_LOG, (struct support){ 0 })) {
             return UNBAKE_ENOMEM;
         }
