@@ -86,7 +86,7 @@ ub_codec_lc ub_codec_lcs_[MAXROWS];
 ub_codec_lc ub_codec_lc2_[0x800];
 uint8_t ub_codec_page_of_hi_[256];
 uint16_t ub_codec_pages_[MAXPAGES][256];
-static ub_codec_mask droppable, any_droppable, cont_lost;
+static ub_codec_mask droppable, any_droppable, cont_lost, lead_lost;
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
 
 static void rmap_build(void)
@@ -100,6 +100,8 @@ static void rmap_build(void)
                 droppable |= (ub_codec_mask)1 << id;
             if (b < 0xC0 && ub_codec_is_lossy(id, (uint8_t)b))
                 cont_lost |= (ub_codec_mask)1 << id;
+            if (b >= 0xC2 && b <= 0xF4 && ub_codec_is_lossy(id, (uint8_t)b))
+                lead_lost |= (ub_codec_mask)1 << id;
             if (b <= 0xF4 && (loses || cp < 0xA0))
                 any_droppable |= (ub_codec_mask)1 << id;
             /* tables hold BMP code points >= 0x80 only (uint16_t) */
@@ -164,6 +166,12 @@ ub_codec_mask ub_codec_cont_lost(void)
 {
     rmap_init();
     return cont_lost;
+}
+
+ub_codec_mask ub_codec_lead_lost(void)
+{
+    rmap_init();
+    return lead_lost;
 }
 
 ub_codec_mask ub_codec_utf8_droppable(void)

@@ -147,6 +147,12 @@ ub_codec_mask ub_codec_cont_droppable(void);
  * control): a decoder that drops what it cannot read loses it. */
 ub_codec_mask ub_codec_cont_lost(void);
 
+/* The codecs in which some lead byte of UTF-8 (0xC2..0xF4) is undefined:
+ * a decoder that drops what it cannot read leaves continuation bytes
+ * without their lead (ISO-8859-3 has no 0xC3, the lead of most Latin-1
+ * letters). */
+ub_codec_mask ub_codec_lead_lost(void);
+
 /* The codecs in which some byte of UTF-8 (0x80..0xF4) can go missing or
  * change: undefined, a soft hyphen, an NBSP, or a C1 control. */
 ub_codec_mask ub_codec_utf8_droppable(void);

@@ -664,7 +664,8 @@ static int search_legacy(struct eval *e)
 /*
  * Is there anything that looks like broken UTF-8 under codec c?  Strong
  * evidence (2): a complete multi-byte sequence.  Weak evidence (1): a
- * '?'/U+FFFD or a space (NBSP turned into a space) after a lead byte.
+ * '?'/U+FFFD or a space (NBSP turned into a space) after a lead byte, or
+ * only continuation bytes alone under a codec that lacks some leads.
  * Clean text in another script rarely has either, so it never pays for a
  * search.
  */
@@ -690,7 +691,8 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
                           size_t *goodp)
 {
     int need = 0, weak = 0;     /* continuation bytes still expected */
-    size_t good = 0, broken = 0, complete = 0, cut = 0;
+    size_t good = 0, broken = 0, complete = 0, cut = 0, headless = 0;
+    int headless_ok = ub_codec_lead_lost() >> c & 1;
     uint8_t seq[4];
     int have = 0;
     for (size_t i = 0; i < n; i++) {
@@ -741,6 +743,12 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             cut += truncated_ok(seq, have);
             broken += !truncated_ok(seq, have);
         }
+        if (ub_utf8_is_cont((uint8_t)b) && headless_ok) {
+            /* a continuation whose lead the codec lost */
+            headless++;
+            need = 0;
+            continue;
+        }
         broken += ub_utf8_is_cont((uint8_t)b) || (b >= 0x80 && !ub_utf8_seqlen((uint8_t)b));
         int len = ub_utf8_seqlen((uint8_t)b);
         need = len >= 2 ? len - 1 : 0;
@@ -761,6 +769,11 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
     }
     good += complete + (complete ? cut : 0);
     broken += complete ? 0 : cut;
+    /* continuations alone count for nothing beside whole sequences, and
+     * all alone as weak evidence: the lead the codec lost may be every
+     * sequence's (0xC3 in ISO-8859-3) */
+    if (!complete && headless && !broken)
+        weak = 1;
     *goodp = good;
     /* damage is sparse in real mojibake: most sequences survive */
     if (good && good >= broken)

@@ -150,6 +150,7 @@ struct lossy_env {
     const struct setc *sets;    /* IT_SET candidates */
     uint64_t dropmask;      /* bit b - 0x80: continuation byte b droppable
                                under the policy (set_policy) */
+    uint64_t leadmask;      /* bit b - 0xC0: lead byte b droppable */
     int max_opts;           /* options kept per character */
 };
 
@@ -243,8 +244,17 @@ static void set_policy(struct lossy_env *e, uint32_t policy)
 {
     e->policy = policy;
     e->dropmask = 0;
+    e->leadmask = 0;
     if (!allowed(e, UB_OP_DROP))
         return;
+    if (!e->loss->restore_only && (policy >> UB_OP_DROP & 1) && e->loss->max_insert >= 1 &&
+        (ub_codec_lead_lost() >> e->codec & 1)) {
+        /* the lossy bits of 0xC0..0xFF, leads 0xC2..0xF4 only */
+        const uint8_t *l = ub_codec_tables[e->codec].lossy + 8;
+        for (int j = 0; j < 8; j++)
+            e->leadmask |= (uint64_t)l[j] << (8 * j);
+        e->leadmask &= ((1ull << (0xF5 - 0xC0)) - 1) & ~3ull;
+    }
     /* droppable() for 0x80..0xBF at once: the codec's lossy bits of those
      * bytes are the first eight bytes of its table, bit b - 0x80 */
     uint64_t m = 0;
@@ -431,6 +441,22 @@ static void expand(struct lossy_env *e, size_t p)
             continue;
         uint8_t seq[4] = { b };
         fill_slots(e, seq, len, 1, p + 1, 0, &o);
+    }
+    /* or its lead byte was dropped (the codec has no such byte): the
+     * sequence goes on at the continuation byte here */
+    const struct item *x = &e->it[p];
+    if (e->leadmask && x->kind == IT_BYTE && ub_utf8_is_cont(x->byte)) {
+        for (uint64_t lm = e->leadmask; lm; lm &= lm - 1) {
+            uint8_t b = (uint8_t)(0xC0 + __builtin_ctzll(lm));
+            if (!ub_utf8_second_ok(b, x->byte))
+                continue;
+            struct option o = { 0 };
+            o.ops[0] = UB_OP_DROP;
+            o.cost = drop_cost(e, b);
+            o.gap = 1;
+            uint8_t seq[4] = { b };
+            fill_slots(e, seq, ub_utf8_seqlen(b), 1, p, 1, &o);
+        }
     }
     /* the character may also stay as it is (clean text inside the span) */
     if (e->loss->keep_cost >= 0) {

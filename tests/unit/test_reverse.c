@@ -534,6 +534,10 @@ static const struct lossy_case lossy_cases[] = {
     { L_DROP, UB_CODEC_CP1253, "πώς είσαι" },
     { L_DROP, UB_CODEC_CP1251, "Србија није моја" },
     { L_DROP, UB_CODEC_CP1250, "Русский язык" },
+    /* leads the codec lacks: ISO-8859-3 has no 0xC3, ISO-8859-8 none of
+     * 0xC0..0xDE, so only the continuation bytes are left */
+    { L_DROP, UB_CODEC_ISO3, "il est très bien réglé" },
+    { L_DROP, UB_CODEC_ISO8, "une journée très réussie" },
     { L_QMARK, UB_CODEC_CP1252, "Русский язык" },
     { L_QMARK, UB_CODEC_CP1252, "Спасибо за помощь" },
     { L_QMARK, UB_CODEC_CP1252, "Ángel" },
