@@ -44,6 +44,7 @@ SOURCES=(
   debian-reference-id:id harden-doc:en
   fortunes-debian-hints:en fortunes-mario:pt fortunes-bofh-excuses:en fortune-anarchism:en
   fortunes-ga:ga fortunes-eo:eo
+  firefox-esr-l10n-he:he
   hunspell-he:he-words hunspell-th:th-words hunspell-hi:hi-words hunspell-sk:sk-words
   python3-jieba:zh-words
   unicode-data:emoji

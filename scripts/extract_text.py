@@ -13,6 +13,13 @@ plain-text *documents*:
                  ("<emoji> <name>" lines, the way emoji follow text)
   hunspell       word lists (only for scripts with no running text): words
                  with affix flags removed, in fixed pseudo-random order
+  firefox-esr-l10n-*  the language pack's Fluent (.ftl) and .properties
+                 files: each message's text, placeables, markup and
+                 format specifiers removed, messages with a selector
+                 (plural forms) skipped; one document per file.  For
+                 Hebrew, the one script here with no running text
+                 elsewhere in Debian.  (Fluent and .properties are no
+                 gettext catalogs; .po/.mo stay unread.)
 
 Lines that are not clean running text are dropped: U+FFFD, C0/C1 controls,
 private use, lines that look like mojibake themselves (a run of Latin-1 /
@@ -388,6 +395,65 @@ def word_freq_docs(path, sep, seed):
 
 # ---------------------------------------------------------------- main
 
+FTL_MSG = re.compile(r"^(-?[A-Za-z][\w-]*)\s*=\s?(.*)$")
+FTL_ATTR = re.compile(r"^\s+\.[A-Za-z][\w-]*\s*=\s?(.*)$")
+
+
+def l10n_text(value):
+    """The words of one message: placeables, tags, %S / %1$S / #1 gone."""
+    value = re.sub(r"\{[^{}]*\}", " ", value)
+    value = re.sub(r"<[^<>]*>", "", value)
+    value = re.sub(r"%(\d\$)?[SsDd@]|#\d", " ", value)
+    value = value.replace("\\n", " ")
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def ftl_messages(text):
+    """The values and attributes of a Fluent file, continuation lines
+    joined; a message with a selector ('->') is skipped whole."""
+    out, cur = [], None
+    def flush():
+        if cur is not None and "->" not in cur:
+            out.append(cur)
+    for line in text.split("\n"):
+        m = FTL_MSG.match(line)
+        a = FTL_ATTR.match(line)
+        if m:
+            flush()
+            cur = m.group(2)
+        elif a:
+            flush()
+            cur = a.group(1)
+        elif line.startswith((" ", "\t")) and cur is not None and line.strip():
+            cur += " " + line.strip()
+        else:
+            flush()
+            cur = None
+    flush()
+    return out
+
+
+def properties_messages(text):
+    return [l.split("=", 1)[1] for l in text.split("\n")
+            if "=" in l and not l.lstrip().startswith(("#", "!"))]
+
+
+def l10n_docs(path):
+    """Documents of a Firefox language pack (.xpi, a zip file)."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(z.namelist()):
+            if name.endswith(".ftl"):
+                msgs = ftl_messages(z.read(name).decode("utf-8", "replace"))
+            elif name.endswith(".properties"):
+                msgs = properties_messages(z.read(name).decode("utf-8", "replace"))
+            else:
+                continue
+            lines = [t for t in (l10n_text(m) for m in msgs) if t]
+            if lines:
+                yield f"{path}!{name}", lines
+
+
 def package_files(pkg):
     out = subprocess.run(["dpkg", "-L", pkg], capture_output=True, text=True, check=True)
     return sorted(p for p in out.stdout.split("\n") if p and os.path.isfile(p)
@@ -415,6 +481,11 @@ def documents(pkg, default_lang):
         if pkg == "python3-jieba":
             if path.endswith("/jieba/dict.txt"):
                 for docid, lines in word_freq_docs(path, " ", 20240602):
+                    yield default_lang, docid, lines
+            continue
+        if pkg.startswith("firefox-esr-l10n-"):
+            if path.endswith(".xpi"):
+                for docid, lines in l10n_docs(path):
                     yield default_lang, docid, lines
             continue
         if pkg.startswith("fortune"):
