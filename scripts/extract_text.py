@@ -139,7 +139,11 @@ def clean_line(line):
     """Normalise one paragraph; return None to drop it."""
     line = unicodedata.normalize("NFC", line)
     line = line.replace("\t", " ").replace("\u00ad", "")
-    line = re.sub(r" {2,}", " ", line).strip()
+    # (a run of spaces with an NBSP in it is one NBSP: HTML's "&nbsp; "
+    # and French "mot \u00a0:" would teach the model that a space after
+    # an NBSP is common, when it is what a lost byte leaves)
+    line = re.sub(r"[ \u00a0]{2,}", lambda m: "\u00a0" if "\u00a0" in m.group() else " ",
+                  line).strip()
     if len(line) < 2:
         return None
     for ch in line:
