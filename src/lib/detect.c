@@ -1259,6 +1259,7 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         return -1;
     uint32_t *cp = s->cp;
     s->nruns = 0;
+    s->free0 = s->free1 = 0;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
         if (p[i] < 0x80) {
@@ -1402,6 +1403,26 @@ static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
     return 0;
 }
 
+/* Is there a '?' or U+FFFD after the run, within its span [c1, c1t)?
+ * Runs joined across spaces share most of their spans: what one search
+ * found free of markers (s->free0..free1) is not looked at again. */
+static int marker_after(ub_detect_scratch *s, const struct run *r)
+{
+    size_t j = r->c1;
+    if (j >= s->free0 && j < s->free1)
+        j = s->free1;
+    while (j < r->c1t && s->cp[j] != '?' && s->cp[j] != 0xFFFD)
+        j++;
+    if (r->c1 >= s->free0 && r->c1 <= s->free1) {
+        if (j > s->free1)
+            s->free1 = j;
+    } else {
+        s->free0 = r->c1;
+        s->free1 = j;
+    }
+    return j < r->c1t;
+}
+
 /* offers: OFFERS_LOG to log the lossless offers where a repair may follow
  * the run closely (the first evaluation), OFFERS_REPLAY to replay them (the
  * run's left context and line support as when they were logged), else 0. */
@@ -1531,8 +1552,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
      * UTF-8 repair that would make one needless */
     int lossy_room = !r->nout || r->score < LOSSY_SKIP || r->hyp.kind != UB_HYP_UTF8 ||
                      ends_in_lone_lead(ctx, s, r, line.weak);
-    for (size_t j = r->c1; !lossy_room && j < r->c1t; j++)
-        lossy_room = s->cp[j] == '?' || s->cp[j] == 0xFFFD;
+    lossy_room = lossy_room || marker_after(s, r);
     if ((e.maybe || e.twice) && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
         /* the lossy search may also take a trailing space or '?' */
         size_t nt = r->c1t - r->c0;

@@ -156,6 +156,8 @@ _Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 struct ub_detect_scratch {
     uint32_t *cp;           /* segment characters */
     size_t ccap;
+    size_t free0, free1;    /* cp[free0..free1) holds no '?' or U+FFFD
+                               (marker_after) */
     struct run *runs;
     size_t nruns, rcap;
     ub_u32vec out;          /* candidates of all runs */
