@@ -15,24 +15,77 @@
 #include "mbcs_lossy.h"
 #include "utf8.h"
 
+/* Bytes, and below text, start in a buffer of their own: most runs are
+ * short, and every candidate written is checked.  (Never copied: v
+ * points into the struct until it outgrows it.) */
+#define SMALL 256
+
 typedef struct {
     uint8_t *v;
     size_t n, cap;
+    uint8_t small[SMALL];
 } bytes;
+
+static void bytes_init(bytes *b)
+{
+    b->v = b->small;
+    b->n = 0;
+    b->cap = SMALL;
+}
+
+static void bytes_free(bytes *b)
+{
+    if (b->v != b->small)
+        free(b->v);
+}
 
 /* Room for need bytes in all. */
 static int reserve(bytes *b, size_t need)
 {
     if (need <= b->cap)
         return 0;
-    size_t c = b->cap ? b->cap * 2 : 256;
+    size_t c = b->cap * 2;
     while (c < need)
         c *= 2;
-    uint8_t *q = realloc(b->v, c);
+    uint8_t *q = malloc(c);
     if (!q)
         return -1;
+    memcpy(q, b->v, b->n);
+    bytes_free(b);
     b->v = q;
     b->cap = c;
+    return 0;
+}
+
+typedef struct {
+    uint32_t *v;
+    size_t cap;
+    uint32_t small[SMALL];
+} text_buf;
+
+static void text_init(text_buf *t)
+{
+    t->v = t->small;
+    t->cap = SMALL;
+}
+
+static void text_free(text_buf *t)
+{
+    if (t->v != t->small)
+        free(t->v);
+}
+
+/* Room for need characters; what t held is lost. */
+static int text_reserve(text_buf *t, size_t need)
+{
+    if (need <= t->cap)
+        return 0;
+    uint32_t *q = malloc(need * sizeof *q);
+    if (!q)
+        return -1;
+    text_free(t);
+    t->v = q;
+    t->cap = need;
     return 0;
 }
 
@@ -54,8 +107,7 @@ static inline int put_cp(bytes *b, uint32_t cp)
     return 0;
 }
 
-/* Are the bytes built exactly in[0..inlen)?  (An empty repair leaves b->v
- * NULL, which memcmp() must not see even for a length of 0.) */
+/* Are the bytes built exactly in[0..inlen)? */
 static int same(const bytes *b, const uint8_t *in, size_t inlen)
 {
     return b->n == inlen && (inlen == 0 || memcmp(b->v, in, inlen) == 0);
@@ -85,16 +137,15 @@ static int encode_text(bytes *b, const uint32_t *t, size_t n, int cesu)
 
 /* One wrong decode: the bytes of b read with codec, into *text; with drop,
  * by a decoder that drops the bytes the codec leaves undefined. */
-static int decode_with(const bytes *b, int codec, int drop, uint32_t **text, size_t *ntext)
+static int decode_with(const bytes *b, int codec, int drop, text_buf *text, size_t *ntext)
 {
-    uint32_t *t = realloc(*text, (b->n ? b->n : 1) * sizeof *t);
-    if (!t)
+    if (text_reserve(text, b->n))
         return -1;
+    uint32_t *t = text->v;
     size_t k = 0;
     for (size_t i = 0; i < b->n; i++)
         if (!drop || !ub_codec_is_lossy(codec, b->v[i]))
             t[k++] = ub_codec_decode(codec, b->v[i]);
-    *text = t;
     *ntext = k;
     return 0;
 }
@@ -102,14 +153,16 @@ static int decode_with(const bytes *b, int codec, int drop, uint32_t **text, siz
 int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
                      const uint8_t *in, size_t inlen)
 {
-    bytes b = { 0 };
-    uint32_t *text = NULL;
+    bytes b;
+    text_buf tb;
+    bytes_init(&b);
+    text_init(&tb);
     size_t ntext = nout;
     int ok = -1;
 
-    text = malloc((nout ? nout : 1) * sizeof *text);
-    if (!text)
+    if (text_reserve(&tb, nout))
         goto done;
+    uint32_t *text = tb.v;
     memcpy(text, out, nout * sizeof *text);
 
     if (h->kind == UB_HYP_LEGACY) {
@@ -135,17 +188,19 @@ int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
             }
         }
         /* innermost layer first: original -> bytes -> wrong decode */
-        for (int l = h->nlayers - 1; l >= 0; l--)
+        for (int l = h->nlayers - 1; l >= 0; l--) {
             if (encode_text(&b, text, ntext, h->cesu >> l & 1) ||
-                decode_with(&b, h->codec[l], 0, &text, &ntext))
+                decode_with(&b, h->codec[l], 0, &tb, &ntext))
                 goto done;
+            text = tb.v;
+        }
     }
     if (encode_text(&b, text, ntext, 0))
         goto done;
     ok = same(&b, in, inlen);
 done:
-    free(text);
-    free(b.v);
+    text_free(&tb);
+    bytes_free(&b);
     return ok;
 }
 
@@ -156,8 +211,10 @@ done:
 int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
                            const uint8_t *in, size_t inlen)
 {
-    bytes b = { 0 };
-    uint32_t *text = NULL;
+    bytes b;
+    text_buf text;
+    bytes_init(&b);
+    text_init(&text);
     int ok = -1;
     int inner = h->codec[h->nlayers - 1];
     for (size_t i = 0; i < n; i++) {
@@ -215,20 +272,22 @@ int ub_check_forward_lossy(const ub_hyp *h, const ub_lchar *chars, size_t n,
     for (int l = h->nlayers - 2; l >= 0; l--) {
         size_t nt;
         if (decode_with(&b, h->codec[l], h->outer_drop, &text, &nt) ||
-            encode_text(&b, text, nt, 0))
+            encode_text(&b, text.v, nt, 0))
             goto done;
     }
     ok = same(&b, in, inlen);
 done:
-    free(text);
-    free(b.v);
+    text_free(&text);
+    bytes_free(&b);
     return ok;
 }
 
 int ub_check_forward_mbcs(struct ub_mbcs_cache *cache, const ub_hyp *h, const uint32_t *out,
                           size_t nout, const uint8_t *in, size_t inlen)
 {
-    bytes b = { 0 }, r = { 0 };
+    bytes b, r;
+    bytes_init(&b);
+    bytes_init(&r);
     uint32_t *text = NULL;
     int ok = -1;
     if (encode_text(&b, out, nout, 0))
@@ -250,15 +309,16 @@ int ub_check_forward_mbcs(struct ub_mbcs_cache *cache, const ub_hyp *h, const ui
     ok = nsub == 0 && same(&r, in, inlen);
 done:
     free(text);
-    free(b.v);
-    free(r.v);
+    bytes_free(&b);
+    bytes_free(&r);
     return ok;
 }
 
 int ub_check_forward_bytes(struct ub_mbcs_cache *cache, const ub_hyp *h, const ub_lchar *chars,
                            size_t n, const uint8_t *in, size_t inlen)
 {
-    bytes b = { 0 };
+    bytes b;
+    bytes_init(&b);
     int ok = -1;
     int id = h->codec[0];
     if (id >= UB_NCODECS) {
@@ -310,6 +370,6 @@ int ub_check_forward_bytes(struct ub_mbcs_cache *cache, const ub_hyp *h, const u
     }
     ok = same(&b, in, inlen);
 done:
-    free(b.v);
+    bytes_free(&b);
     return ok;
 }
