@@ -265,10 +265,11 @@ double ub_det_lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t 
     return ub_det_lm_span_core(lm, l2, l1, t, n, right, nright, -INFINITY, -INFINITY);
 }
 
-double ub_det_codec_prior(int c)
-{
-    return ub_codec_info_of(c)->prior / 10.0;
-}
+const double ub_det_priors_[UB_NCODECS] = {
+#define UB_CODEC(id, name, source, prior, aliases) (prior) / 10.0,
+#include "codec_list.h"
+#undef UB_CODEC
+};
 
 /* ------------------------------------------------------------ search */
 

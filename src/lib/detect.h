@@ -228,8 +228,13 @@ double ub_det_lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint
 double ub_det_lm_span(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint32_t *t, size_t n,
                       const uint32_t *right, size_t nright);
 
-/* The prior of single-byte codec c, in nats. */
-double ub_det_codec_prior(int c);
+/* The prior of single-byte codec c, in nats (codec_list.h's tenths;
+ * asked for every candidate and alias). */
+extern const double ub_det_priors_[UB_NCODECS];
+static inline double ub_det_codec_prior(int c)
+{
+    return ub_det_priors_[c];
+}
 
 /* The forward check of run r's chosen candidate: 1 passes, 0 fails, -1
  * out of memory. */
