@@ -6,6 +6,7 @@
  * back the input run byte for byte.  This is the engine's safety net: the
  * search may be clever, this code is deliberately plain.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,9 +130,18 @@ static int put_cp_cesu(bytes *b, uint32_t cp, int cesu)
 static int encode_text(bytes *b, const uint32_t *t, size_t n, int cesu)
 {
     b->n = 0;
+    /* room for all of it at once: 4 bytes a character at most, 6 for a
+     * CESU-8 surrogate pair */
+    if (n > SIZE_MAX / 6 || reserve(b, n * (cesu ? 6 : 4)))
+        return -1;
+    if (cesu) {
+        for (size_t i = 0; i < n; i++)
+            if (put_cp_cesu(b, t[i], cesu))
+                return -1;
+        return 0;
+    }
     for (size_t i = 0; i < n; i++)
-        if (put_cp_cesu(b, t[i], cesu))
-            return -1;
+        b->n += (size_t)ub_utf8_encode(t[i], b->v + b->n);
     return 0;
 }
 
