@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "codec.h"
 #include "detect.h"
@@ -113,6 +116,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
 /* ------------------------------------------------------------ helpers */
 
 static int order_[UB_NCODECS];
+static int rank_[UB_NCODECS];   /* codec -> its place in order_[] */
 static pthread_once_t order_once_ = PTHREAD_ONCE_INIT;
 
 static void order_init(void)
@@ -126,6 +130,8 @@ static void order_init(void)
             order_[j] = order_[j - 1];
             order_[j - 1] = t;
         }
+    for (int i = 0; i < UB_NCODECS; i++)
+        rank_[order_[i]] = i;
 }
 
 /* The codecs, cheapest prior first (built once; threads may share it). */
@@ -519,13 +525,31 @@ static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth)
     return 0;
 }
 
-/* Do codecs a and b encode the characters of rows[0..n) alike? */
-static int same_bytes(const ub_codec_row *const *rows, size_t n, int a, int b)
+/* The codecs that encode the characters of rows[0..n) (NULL: ASCII) as
+ * codec c does, among those that encode them all.  Every codec at once:
+ * a row's bytes are one vector, or two that overlap. */
+static ub_codec_mask same_bytes(const ub_codec_row *const *rows, size_t n, int c)
 {
-    for (size_t i = 0; i < n; i++)
-        if (rows[i] && rows[i]->byte[a] != rows[i]->byte[b])
-            return 0;
-    return 1;
+    ub_codec_mask m = UB_CODEC_ALL;
+    for (size_t i = 0; i < n && m; i++) {
+        if (!rows[i])
+            continue;
+        const uint8_t *b = rows[i]->byte;
+#if defined(__SSE2__)
+        _Static_assert(UB_NCODECS >= 16 && UB_NCODECS <= 32, "two vectors hold a row");
+        __m128i x = _mm_set1_epi8((char)b[c]);
+        unsigned lo = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)b), x));
+        unsigned hi = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+            _mm_loadu_si128((const __m128i *)(const void *)(b + UB_NCODECS - 16)), x));
+        m &= lo | hi << (UB_NCODECS - 16);
+#else
+        for (ub_codec_mask k = m; k; k &= k - 1)
+            if (b[__builtin_ctz(k)] != b[c])
+                m &= ~((ub_codec_mask)1 << __builtin_ctz(k));
+#endif
+    }
+    return m;
 }
 
 static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, ub_hyp *h,
@@ -541,6 +565,11 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
     if (!mask)
         return 0;
     uint32_t *out = s->lvl[depth].v;
+    /* the codecs of mask by their place in ub_det_codec_order() */
+    const int *order = ub_det_codec_order();
+    uint32_t todo = 0;
+    for (ub_codec_mask a = mask; a; a &= a - 1)
+        todo |= 1u << rank_[__builtin_ctz(a)];
     /* codecs that give the same bytes give the same repair: try each
      * distinct result once, with the most likely codec.  The others still
      * count for the line decision (a copy of the candidate under their
@@ -552,31 +581,19 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
     int seen_codec[UB_NCODECS];
     int nseen = 0;
     /* most codecs that agree give the same bytes already: each distinct
-     * byte string (of codec bcodec[k]) is decoded once, and its reading,
-     * the first of seen[] that decodes alike, or -1 if it is not UTF-8,
-     * is known for the codecs after it */
-    uint64_t bhash[UB_NCODECS];
-    int bcodec[UB_NCODECS], bread[UB_NCODECS];
+     * byte string is decoded once, and its reading, the first of seen[]
+     * that decodes alike, or -1 if it is not UTF-8, is known for the
+     * codecs after it (bytes_of[c]: codec c's byte string, or -1 before
+     * the first codec that gives it) */
+    int bytes_of[UB_NCODECS], bread[UB_NCODECS];
     int nbytes = 0;
-    const int *order = ub_det_codec_order();
-    for (int k = 0; k < UB_NCODECS && mask; k++) {
-        int c = order[k];
-        if (!(mask >> c & 1))
-            continue;
+    memset(bytes_of, 0xFF, sizeof bytes_of);    /* -1 */
+    for (; todo; todo &= todo - 1) {
+        int c = order[__builtin_ctz(todo)];
         mask &= ~((ub_codec_mask)1 << c);
         int cesu = 0;
         e->ctx->steps += n;
-        /* ub_reverse_layer() on the rows: every character encodes */
-        uint8_t *tb = s->tmp;
-        uint64_t bh = 1469598103934665603ull;
-        for (size_t i = 0; i < n; i++) {
-            tb[i] = rows[i] ? rows[i]->byte[c] : (uint8_t)t[i];
-            bh = (bh ^ tb[i]) * 1099511628211ull;
-        }
-        int same = -1;
-        for (int i = 0; i < nbytes && same < 0; i++)
-            if (bhash[i] == bh && same_bytes(rows, n, c, bcodec[i]))
-                same = i;
+        int same = bytes_of[c];
         int dup = -1;
         uint64_t hash = 0;
         long m = 0;
@@ -585,8 +602,12 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
                 continue;
             dup = bread[same];
         } else {
-            bhash[nbytes] = bh;
-            bcodec[nbytes] = c;
+            /* ub_reverse_layer() on the rows: every character encodes */
+            uint8_t *tb = s->tmp;
+            for (size_t i = 0; i < n; i++)
+                tb[i] = rows[i] ? rows[i]->byte[c] : (uint8_t)t[i];
+            for (ub_codec_mask a = same_bytes(rows, n, c) & mask; a; a &= a - 1)
+                bytes_of[__builtin_ctz(a)] = nbytes;
             m = ub_reverse_utf8(tb, n, 1, out, &cesu);
             if (m < 0) {
                 bread[nbytes++] = -1;
