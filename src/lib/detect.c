@@ -143,12 +143,8 @@ const int *ub_det_codec_order(void)
 
 /* Characters no repair may produce: controls, surrogates, private use,
  * unassigned code points (ICU's character database: a trie lookup). */
-int ub_det_bad_output(uint32_t c)
+static int bad_type(uint32_t c)
 {
-    if (c < 0x20)
-        return c != '\t' && c != '\n' && c != '\r';
-    if (c < 0x80)
-        return 0;
     switch (u_charType((UChar32)c)) {
     case U_UNASSIGNED:
     case U_CONTROL_CHAR:
@@ -158,6 +154,27 @@ int ub_det_bad_output(uint32_t c)
     default:
         return 0;
     }
+}
+
+uint64_t ub_det_bad_bits_[256][4];
+uint8_t ub_det_bad_ready_[256];
+
+/* ub_det_bad_output() of c >= 0x80 outside the pages built so far: builds
+ * c's page if it is in the BMP.  Threads that build a page at once store
+ * the same bits. */
+int ub_det_bad_output_slow(uint32_t c)
+{
+    if (c > 0xFFFF)
+        return bad_type(c);
+    uint32_t page = c >> 8;
+    for (int w = 0; w < 4; w++) {
+        uint64_t bits = 0;
+        for (uint32_t j = 0; j < 64; j++)
+            bits |= (uint64_t)bad_type(page << 8 | (uint32_t)w << 6 | j) << j;
+        __atomic_store_n(&ub_det_bad_bits_[page][w], bits, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&ub_det_bad_ready_[page], 1, __ATOMIC_RELEASE);
+    return bad_type(c);
 }
 
 int ub_det_has_bad_output(const uint32_t *t, size_t n)

@@ -217,7 +217,20 @@ static inline size_t byte_at(const ub_detect_scratch *s, const struct run *r, si
 
 /* A character no repair may produce (C0/C1 controls, surrogates, private
  * use, unassigned); has_bad_output(): any of t[0..n). */
-int ub_det_bad_output(uint32_t c);
+/* (the BMP through a bitmap per 256 code points, each page built from
+ * ICU on first use; every candidate's characters are asked) */
+extern uint64_t ub_det_bad_bits_[256][4];
+extern uint8_t ub_det_bad_ready_[256];
+int ub_det_bad_output_slow(uint32_t c);
+static inline int ub_det_bad_output(uint32_t c)
+{
+    if (c < 0x80)
+        return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+    if (c > 0xFFFF || !__atomic_load_n(&ub_det_bad_ready_[c >> 8], __ATOMIC_ACQUIRE))
+        return ub_det_bad_output_slow(c);
+    return (int)(__atomic_load_n(&ub_det_bad_bits_[c >> 8][c >> 6 & 3], __ATOMIC_RELAXED) >>
+                 (c & 63) & 1);
+}
 int ub_det_has_bad_output(const uint32_t *t, size_t n);
 
 /* log P(t | l2 l1) with the junction to right[0..nright); floor: no
