@@ -84,6 +84,7 @@ int ub_codec_find(const char *name)
 ub_codec_row ub_codec_rows_[MAXROWS];  /* [0] the empty row (ub_codec_row_index) */
 ub_codec_lc ub_codec_lcs_[MAXROWS];
 ub_codec_lc ub_codec_lc2_[0x800];
+uint16_t ub_codec_index2_[0x800];
 uint8_t ub_codec_page_of_hi_[256];
 uint16_t ub_codec_pages_[MAXPAGES][256];
 static ub_codec_mask droppable, any_droppable, cont_lost, lead_lost;
@@ -138,6 +139,8 @@ static void rmap_build(void)
         ub_codec_lcs_[k].lead = ub_codec_rows_[k].lead;
         ub_codec_lcs_[k].cont = ub_codec_rows_[k].cont;
     }
+    for (uint32_t cp = 0; cp < 0x800; cp++)
+        ub_codec_index2_[cp] = ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
     for (uint32_t cp = 0x80; cp < 0x800; cp++)
         ub_codec_lc2_[cp] = ub_codec_lcs_[ub_codec_row_index(cp)];
 }

@@ -99,6 +99,7 @@ typedef struct {
 extern ub_codec_row ub_codec_rows_[];
 extern ub_codec_lc ub_codec_lcs_[];
 extern ub_codec_lc ub_codec_lc2_[0x800];   /* by code point, below U+0800 */
+extern uint16_t ub_codec_index2_[0x800];    /* row indexes, below U+0800 */
 extern uint8_t ub_codec_page_of_hi_[256];
 extern uint16_t ub_codec_pages_[][256];
 extern int ub_codec_rmap_ready_;
@@ -116,6 +117,9 @@ static inline void ub_codec_rmap_ensure(void)
  * loop that only ORs masks and reads bytes needs no branch. */
 static inline unsigned ub_codec_row_index(uint32_t cp)
 {
+    /* (most mojibake is made of characters below U+0800: one read) */
+    if (cp < 0x800)
+        return ub_codec_index2_[cp];
     return cp > 0xFFFF ? 0 : ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
 }
 
