@@ -530,13 +530,14 @@ static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth)
         return 0;
     if (ub_reserve((void **)&s->cands, &s->candcap, s->ncands + 1, sizeof *s->cands))
         return -1;
-    struct cand a = s->cands[k];
-    a.hyp.codec[depth] = (int8_t)c;
-    a.key = hyp_key(&a.hyp);
-    a.score -= (float)d;
-    a.cost += (float)d;
-    a.alias = 1;
-    s->cands[s->ncands++] = a;
+    struct cand *a = &s->cands[s->ncands++];
+    *a = s->cands[k];
+    a->hyp.codec[depth] = (int8_t)c;
+    /* hyp_key() of it: the codec of layer depth (< nlayers) replaced */
+    a->key = (a->key & ~(0x7Fu << (7 * depth))) | (uint32_t)(c & 0x7F) << (7 * depth);
+    a->score -= (float)d;
+    a->cost += (float)d;
+    a->alias = 1;
     s->naliases++;
     e->r->nk++;
     return 0;
