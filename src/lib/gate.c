@@ -94,15 +94,17 @@ struct shape {
  * many bytes, 5 ASCII, 6 U+FFFD.  The state is the continuations still
  * expected (0..3) and the role of the character before if it was a lead
  * (0, 2..4); a step adds 0 or 1 to each count, packed in 12-bit fields
- * (SHAPE_CHUNK characters at most before they are taken out).
+ * (SHAPE_CHUNK characters at most before they are taken out).  A step
+ * reads both tables at state * SHAPE_ROLES + role, and shape_next_ holds
+ * the next state so multiplied: one addition per step.
  */
-#define SHAPE_ROLES 7
+#define SHAPE_ROLES 8       /* 7, rounded up */
 #define SHAPE_STATES 20     /* need * 5 + prev */
 #define SHAPE_CHUNK 4000
 #define SHAPE_FIELD(x, f) ((uint32_t)((x) >> (12 * (f)) & 0xFFF))
 static uint8_t shape_role_[256];
-static uint8_t shape_next_[SHAPE_STATES][SHAPE_ROLES];
-static uint64_t shape_inc_[SHAPE_STATES][SHAPE_ROLES];
+static uint8_t shape_next_[SHAPE_STATES * SHAPE_ROLES];
+static uint64_t shape_inc_[SHAPE_STATES * SHAPE_ROLES];
 
 static void shape_init(void)
 {
@@ -113,7 +115,7 @@ static void shape_init(void)
                          b < 0xC0 ? 1 : b >= 0xC2 && b <= 0xF4 ? (uint8_t)ub_utf8_seqlen((uint8_t)b) : 0;
     for (int need = 0; need < 4; need++)
         for (int prev = 0; prev < 5; prev++)
-            for (int role = 0; role < SHAPE_ROLES; role++) {
+            for (int role = 0; role < 7; role++) {
                 /* pairs, leads, whole, bad, cuts */
                 int d[5] = { 0 }, need2 = 0, prev2 = 0;
                 if (role == 5) {
@@ -136,9 +138,19 @@ static void shape_init(void)
                 uint64_t inc = 0;
                 for (int f = 0; f < 5; f++)
                     inc |= (uint64_t)d[f] << (12 * f);
-                shape_next_[need * 5 + prev][role] = (uint8_t)(need2 * 5 + prev2);
-                shape_inc_[need * 5 + prev][role] = inc;
+                shape_next_[(need * 5 + prev) * SHAPE_ROLES + role] =
+                    (uint8_t)((need2 * 5 + prev2) * SHAPE_ROLES);
+                shape_inc_[(need * 5 + prev) * SHAPE_ROLES + role] = inc;
             }
+}
+
+static void shape_add(struct shape *z, uint64_t acc)
+{
+    z->pairs += SHAPE_FIELD(acc, 0);
+    z->leads += SHAPE_FIELD(acc, 1);
+    z->whole += SHAPE_FIELD(acc, 2);
+    z->bad += SHAPE_FIELD(acc, 3);
+    z->cuts += SHAPE_FIELD(acc, 4);
 }
 
 static void shape_one(const uint8_t *const *bytes, size_t n, int k, struct shape *sh)
@@ -149,18 +161,42 @@ static void shape_one(const uint8_t *const *bytes, size_t n, int k, struct shape
         size_t i1 = n - i0 < SHAPE_CHUNK ? n : i0 + SHAPE_CHUNK;
         uint64_t acc = 0;
         for (size_t i = i0; i < i1; i++) {
-            unsigned role = shape_role_[bytes[i][k]];
-            acc += shape_inc_[st][role];
-            st = shape_next_[st][role];
+            unsigned x = st + shape_role_[bytes[i][k]];
+            acc += shape_inc_[x];
+            st = shape_next_[x];
         }
-        z.pairs += SHAPE_FIELD(acc, 0);
-        z.leads += SHAPE_FIELD(acc, 1);
-        z.whole += SHAPE_FIELD(acc, 2);
-        z.bad += SHAPE_FIELD(acc, 3);
-        z.cuts += SHAPE_FIELD(acc, 4);
+        shape_add(&z, acc);
     }
-    z.bad += st >= 5;       /* a sequence cut short by the end */
+    z.bad += st >= 5 * SHAPE_ROLES;     /* a sequence cut short by the end */
     *sh = z;
+}
+
+/* shape_one() under codecs a and b in one pass (the loop and each
+ * character's bytes shared). */
+static void shape_two(const uint8_t *const *bytes, size_t n, int a, int b, struct shape *sa,
+                      struct shape *sb)
+{
+    struct shape za = { 0 }, zb = { 0 };
+    unsigned sta = 0, stb = 0;
+    for (size_t i0 = 0; i0 < n; i0 += SHAPE_CHUNK) {
+        size_t i1 = n - i0 < SHAPE_CHUNK ? n : i0 + SHAPE_CHUNK;
+        uint64_t acca = 0, accb = 0;
+        for (size_t i = i0; i < i1; i++) {
+            const uint8_t *p = bytes[i];
+            unsigned xa = sta + shape_role_[p[a]], xb = stb + shape_role_[p[b]];
+            acca += shape_inc_[xa];
+            sta = shape_next_[xa];
+            accb += shape_inc_[xb];
+            stb = shape_next_[xb];
+        }
+        shape_add(&za, acca);
+        shape_add(&zb, accb);
+    }
+    /* a sequence cut short by the end */
+    za.bad += sta >= 5 * SHAPE_ROLES;
+    zb.bad += stb >= 5 * SHAPE_ROLES;
+    *sa = za;
+    *sb = zb;
 }
 
 /*
@@ -181,10 +217,20 @@ ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mas
      * Russian read back through ibm866 pairs a lead with a continuation
      * in most words, but its sequences are cut short as often. */
     ub_codec_mask maybe = 0, twice = 0, cut = 0;
+    struct shape all[UB_NCODECS];
+    for (ub_codec_mask m = paired; m; m &= m - 1) {
+        int a = __builtin_ctz(m);
+        if (!(m & (m - 1))) {
+            shape_one(bytes, n, a, &all[a]);
+            break;
+        }
+        m &= m - 1;
+        int b = __builtin_ctz(m);
+        shape_two(bytes, n, a, b, &all[a], &all[b]);
+    }
     for (ub_codec_mask m = paired; m; m &= m - 1) {
         int k = __builtin_ctz(m);
-        struct shape sh;
-        shape_one(bytes, n, k, &sh);
+        const struct shape sh = all[k];
         uint32_t np = sh.pairs, nl = sh.leads, nc = lost >> k & 1 ? sh.cuts : 0;
         /* UTF-8 garbled twice by a decoder that drops what it cannot
          * read: the outer layer lost the continuation of many two-byte
