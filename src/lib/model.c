@@ -298,9 +298,12 @@ static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c
  * The detector asks for the same trigrams again and again (every candidate
  * repair of a run is scored, and text repeats its words), and a table
  * lookup that misses the trigram costs three hash probes into 7 MB.  A
- * small direct-mapped cache per thread answers most of them: 65536 entries
- * of (c2, c1, c) -> log P, 768 KiB (dense mojibake, whose candidate repairs
- * are many, missed 2.5 times as often with a quarter of that).  It is
+ * small two-way cache per thread answers most of them: 65536 entries of
+ * (c2, c1, c) -> log P, 768 KiB (dense mojibake, whose candidate repairs
+ * are many, missed 2.5 times as often with a quarter of that, and direct-
+ * mapped almost twice as often as with two ways, the one asked for last
+ * first; four ways cost more than they save, as the other ways' hits go
+ * through ub_lm_logp_fill()).  It is
  * cleared when another model is asked (ub_lm_open can give several; each
  * has its own serial number, so a model opened where a closed one was is
  * told apart).
@@ -327,9 +330,15 @@ float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, ui
         return logp_uncached(lm, c2, c1, c);
     uint64_t key = ub_lm_cache_key(c2, c1, c);
     ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
-    if (!ub_lm_cache_holds(e, key))
-        ub_lm_cache_put(e, key, logp_uncached(lm, c2, c1, c));
-    return e->lp;
+    if (ub_lm_cache_holds(e, key))
+        return e->lp;
+    /* the second entry of the pair, or a miss: either way the key goes
+     * first and what was first second */
+    ub_lm_cache_entry first = e[0];
+    float lp = ub_lm_cache_holds(&e[1], key) ? e[1].lp : logp_uncached(lm, c2, c1, c);
+    e[1] = first;
+    ub_lm_cache_put(e, key, lp);
+    return lp;
 }
 
 float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)

@@ -98,9 +98,12 @@ static inline uint64_t ub_lm_cache_key(uint32_t c2, uint32_t c1, uint32_t c)
     return 1ull << 63 | (uint64_t)c2 << 42 | (uint64_t)c1 << 21 | c;
 }
 
+/* The cache is two-way: a key lives in the first or the second entry of
+ * its pair (the one asked for most recently first); the inline lookup
+ * reads the first. */
 static inline ub_lm_cache_entry *ub_lm_cache_slot(ub_lm_cache_entry *cache, uint64_t key)
 {
-    return &cache[(key * 0x9E3779B97F4A7C15ull) >> (64 - UB_LM_CACHE_BITS)];
+    return &cache[(key * 0x9E3779B97F4A7C15ull) >> (64 - UB_LM_CACHE_BITS + 1) << 1];
 }
 
 static inline int ub_lm_cache_holds(const ub_lm_cache_entry *e, uint64_t key)
