@@ -984,19 +984,20 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             foreign[__builtin_ctz(f)]++;
     }
     ub_codec_mask mask = 0;
-    for (int c = 0; c < UB_NCODECS; c++)
+    for (ub_codec_mask f = e->maybe | e->twice; f; f &= f - 1) {
+        int c = __builtin_ctz(f);
         if ((size_t)foreign[c] * 4 <= nonascii && (size_t)foreign[c] < nonascii)
             mask |= (ub_codec_mask)1 << c;
-    mask &= e->maybe | e->twice;
+    }
     if (!mask)
         return 0;
     /* codecs under which the most sequences survive; the others would
-     * only repair less of the run */
-    int ev[UB_NCODECS];
-    size_t good[UB_NCODECS], best_good = 0;
+     * only repair less of the run (ev 0 for the codecs not looked at) */
+    int ev[UB_NCODECS] = { 0 };
+    size_t good[UB_NCODECS] = { 0 }, best_good = 0;
     ub_codec_mask lent = 0;     /* weak evidence lent by the line (line_cut) */
-    for (int c = 0; c < UB_NCODECS; c++) {
-        good[c] = 0;
+    for (ub_codec_mask f = (mask & e->maybe) | (outer < 0 ? e->line_cut : 0); f; f &= f - 1) {
+        int c = __builtin_ctz(f);
         ev[c] = (mask & e->maybe) >> c & 1 ? lossy_evidence(t, rows, n, c, &good[c]) : 0;
         /* bytes dropped where repairs nearby under the codec say so: weak
          * evidence, whose support the line pays for (not e->weak_ok) */
@@ -1007,11 +1008,18 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (ev[c] == 2 && good[c] > best_good)
             best_good = good[c];
     }
+    /* the codecs that may have either reading below, in prior order */
     const int *order = ub_det_codec_order();
+    uint32_t todo = 0;
+    for (ub_codec_mask f = mask | lent; f; f &= f - 1) {
+        int c = __builtin_ctz(f);
+        if (ev[c] || (mask & e->twice) >> c & 1)
+            todo |= 1u << rank_[c];
+    }
     int tried = 0;
     double lm_in = 0;
-    for (int k = 0; k < UB_NCODECS && tried < MAX_LOSSY_CODECS; k++) {
-        int c = order[k];
+    for (; todo && tried < MAX_LOSSY_CODECS; todo &= todo - 1) {
+        int c = order[__builtin_ctz(todo)];
         int one_ok = ev[c] && !(ev[c] == 2 && good[c] * 10 < best_good * 9) &&
                      !(ev[c] == 1 && !e->weak_ok && !(lent >> c & 1));
         /* two lossy layers: on good evidence, and under every codec that
