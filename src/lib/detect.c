@@ -1549,7 +1549,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         r->cbm.weak_at = (uint32_t)at;
         r->shaped = 1;
     }
-    ub_codec_mask maybe = ub_gate_finish(ctx->lm, in, n, l2, l1, line.weak, r->cbm.maybe,
+    ub_codec_mask maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe,
                                          r->cbm.weak, r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
     r->weak_gated = (uint8_t)weak_gated;
     ub_codec_mask line_cut = 0;
@@ -2272,6 +2272,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
     size_t nc = 0;          /* characters before seg[i] */
     ub_codec_rmap_ensure();
     ub_gate_ensure();
+    ub_lm_cache_entry *lmc = ub_lm_cache_for(ctx->lm);
     for (size_t i = 0; i < n; ) {
         /* seg[0..a0) is ASCII (the caller knows) */
         size_t a = i ? ascii_gap(seg + i, n - i) : a0;
@@ -2358,7 +2359,7 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         if (q->cbm.maybe || q->cbm.twice)
             return 0;
         int weak_ok, cjk;
-        if (ub_gate_finish(ctx->lm, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at, &weak_ok,
+        if (ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at, &weak_ok,
                         &q->weak_gated, &cjk) ||
             cjk)
             return 0;

@@ -45,12 +45,15 @@ ub_codec_mask ub_cut_codecs(const uint32_t *t, size_t n);
  * found in it (maybe, the weak codecs and the weak lead's index w): the
  * codecs that may have made it from UTF-8, and in *cjk whether the
  * multibyte codecs should be tried.  A run for which the two find
- * neither is clean, whatever follows: line_is_clean() relies on it.
+ * neither is clean, whatever follows: line_is_clean() relies on it.  lc:
+ * ub_lm_cache_for(lm), or NULL to have it fetched if needed.  (Inlined
+ * always: its callers gate a run at a time, and a call costs as much as
+ * the gate of most runs.)
  */
-static inline ub_codec_mask ub_gate_finish(const ub_lm *lm, const uint32_t *in, size_t n,
-                                           uint32_t l2, uint32_t l1, ub_codec_mask line_weak,
-                                           ub_codec_mask maybe, ub_codec_mask weak, size_t w,
-                                           int *weak_ok, int *weak_gated, int *cjk)
+static inline __attribute__((always_inline)) ub_codec_mask
+ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_t n, uint32_t l2,
+               uint32_t l1, ub_codec_mask line_weak, ub_codec_mask maybe, ub_codec_mask weak,
+               size_t w, int *weak_ok, int *weak_gated, int *cjk)
 {
     *weak_ok = 0;
     /* weak evidence counts only where the lead character reads badly, or,
@@ -60,7 +63,8 @@ static inline ub_codec_mask ub_gate_finish(const ub_lm *lm, const uint32_t *in, 
         if (weak & line_weak) {
             maybe |= weak & line_weak;
             *weak_ok = 1;
-        } else if (ub_lm_logp(lm, c2, c1, in[w]) <= WEAK_LOGP) {
+        } else if (ub_lm_logp_in(lc ? lc : ub_lm_cache_for(lm), lm, c2, c1, in[w]) <=
+                   WEAK_LOGP) {
             maybe |= weak;
             *weak_ok = 1;
         } else {
