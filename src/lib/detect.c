@@ -2375,11 +2375,10 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
     return 1;
 }
 
-int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n)
+int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
 {
     ub_detect_scratch *s = ctx->det;
     size_t nch;
-    size_t a0 = ub_ascii_prefix(seg, n);
     if (a0 == n) {
         /* nothing to repair in pure ASCII: copy it, keep the LM context */
         if (ub_emit(ctx, seg, n))

@@ -77,9 +77,10 @@ int ub_emit(unbake_ctx *ctx, const void *data, size_t len);
 
 /*
  * Decide and write one segment s[0..n) that starts at stream offset
- * ctx->in_off.  Returns 0 or a negative UNBAKE_E* code.
+ * ctx->in_off, of which s[0..a0) is ASCII and s[a0], if a0 < n, is not
+ * (the caller looked already).  Returns 0 or a negative UNBAKE_E* code.
  */
-int ub_detect_segment(unbake_ctx *ctx, const uint8_t *s, size_t n);
+int ub_detect_segment(unbake_ctx *ctx, const uint8_t *s, size_t n, size_t a0);
 
 /* ---- check.c: the forward direction ---- */
 

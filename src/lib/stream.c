@@ -254,7 +254,7 @@ static int process(unbake_ctx *ctx, int final)
             seg = avail;
         else
             break;
-        int rc = ub_detect_segment(ctx, ctx->buf + pos, seg);
+        int rc = ub_detect_segment(ctx, ctx->buf + pos, seg, a < seg ? a : seg);
         if (rc)
             return rc;
         pos += seg;
