@@ -199,6 +199,65 @@ static void shape_two(const uint8_t *const *bytes, size_t n, int a, int b, struc
     *sb = zb;
 }
 
+/* shape_two() for a run shorter than SHAPE_CHUNK, its counts left packed
+ * (the cut at the end in the field of bad too: it still fits). */
+static void shape_two_packed(const uint8_t *const *bytes, size_t n, int a, int b,
+                             uint64_t *pa, uint64_t *pb)
+{
+    uint64_t acca = 0, accb = 0;
+    unsigned sta = 0, stb = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = bytes[i];
+        unsigned xa = sta + shape_role_[p[a]], xb = stb + shape_role_[p[b]];
+        acca += shape_inc_[xa];
+        sta = shape_next_[xa];
+        accb += shape_inc_[xb];
+        stb = shape_next_[xb];
+    }
+    *pa = acca + ((uint64_t)(sta >= 5 * SHAPE_ROLES) << 36);
+    *pb = accb + ((uint64_t)(stb >= 5 * SHAPE_ROLES) << 36);
+}
+
+/* shape_two_packed() under one codec. */
+static uint64_t shape_one_packed(const uint8_t *const *bytes, size_t n, int k)
+{
+    uint64_t acc = 0;
+    unsigned st = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned x = st + shape_role_[bytes[i][k]];
+        acc += shape_inc_[x];
+        st = shape_next_[x];
+    }
+    return acc + ((uint64_t)(st >= 5 * SHAPE_ROLES) << 36);
+}
+
+/* What the counts under codec k say (ub_gate_counts()). */
+static inline void shape_verdict(int k, uint32_t np, uint32_t nl, uint32_t whole, uint32_t bad,
+                                 uint32_t cuts, ub_codec_mask lost, ub_codec_mask strict,
+                                 ub_codec_mask *maybe, ub_codec_mask *twice, ub_codec_mask *cut)
+{
+    uint32_t nc = lost >> k & 1 ? cuts : 0;
+    /* UTF-8 garbled twice by a decoder that drops what it cannot
+     * read: the outer layer lost the continuation of many two-byte
+     * sequences (most characters the inner decoder writes have two),
+     * so a lead is followed by a continuation or, cut short, by the
+     * next lead -- hardly ever by anything else; and the pairs the
+     * outer layer left are at least half as many as the cuts, and more
+     * than one.  (Clean text in the codec's script has its letters'
+     * leads one after the other, but few of two bytes, or few pairs:
+     * one, say, where a word ends in punctuation the codec has among
+     * its continuation bytes.) */
+    if (nc && np >= 2 && 2 * np + nc >= nl && 2 * np >= nc)
+        *twice |= (ub_codec_mask)1 << k;
+    if (nc)
+        *cut |= (ub_codec_mask)1 << k;
+    if (2 * np < nl)
+        return;
+    if ((strict >> k & 1) && whole < 2 * bad)
+        return;
+    *maybe |= (ub_codec_mask)1 << k;
+}
+
 /*
  * The rest of ub_could_be_mojibake() once any_pairs() found the paired codecs
  * of t[0..n) (no C1 control among them) and the bytes of its characters:
@@ -217,40 +276,44 @@ ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mas
      * Russian read back through ibm866 pairs a lead with a continuation
      * in most words, but its sequences are cut short as often. */
     ub_codec_mask maybe = 0, twice = 0, cut = 0;
-    struct shape all[UB_NCODECS];
-    for (ub_codec_mask m = paired; m; m &= m - 1) {
-        int a = __builtin_ctz(m);
-        if (!(m & (m - 1))) {
-            shape_one(bytes, n, a, &all[a]);
-            break;
+    if (n < SHAPE_CHUNK) {
+        /* (the counts of every codec, two a pass, then what they say) */
+        uint64_t acc[UB_NCODECS];
+        for (ub_codec_mask m = paired; m; m &= m - 1) {
+            int a = __builtin_ctz(m);
+            if (!(m & (m - 1))) {
+                acc[a] = shape_one_packed(bytes, n, a);
+                break;
+            }
+            m &= m - 1;
+            int b = __builtin_ctz(m);
+            shape_two_packed(bytes, n, a, b, &acc[a], &acc[b]);
         }
-        m &= m - 1;
-        int b = __builtin_ctz(m);
-        shape_two(bytes, n, a, b, &all[a], &all[b]);
-    }
-    for (ub_codec_mask m = paired; m; m &= m - 1) {
-        int k = __builtin_ctz(m);
-        const struct shape sh = all[k];
-        uint32_t np = sh.pairs, nl = sh.leads, nc = lost >> k & 1 ? sh.cuts : 0;
-        /* UTF-8 garbled twice by a decoder that drops what it cannot
-         * read: the outer layer lost the continuation of many two-byte
-         * sequences (most characters the inner decoder writes have two),
-         * so a lead is followed by a continuation or, cut short, by the
-         * next lead -- hardly ever by anything else; and the pairs the
-         * outer layer left are at least half as many as the cuts, and more
-         * than one.  (Clean text in the codec's script has its letters'
-         * leads one after the other, but few of two bytes, or few pairs:
-         * one, say, where a word ends in punctuation the codec has among
-         * its continuation bytes.) */
-        if (nc && np >= 2 && 2 * np + nc >= nl && 2 * np >= nc)
-            twice |= (ub_codec_mask)1 << k;
-        if (nc)
-            cut |= (ub_codec_mask)1 << k;
-        if (2 * np < nl)
-            continue;
-        if ((strict >> k & 1) && sh.whole < 2 * sh.bad)
-            continue;
-        maybe |= (ub_codec_mask)1 << k;
+        for (ub_codec_mask m = paired; m; m &= m - 1) {
+            int k = __builtin_ctz(m);
+            uint64_t x = acc[k];
+            shape_verdict(k, SHAPE_FIELD(x, 0), SHAPE_FIELD(x, 1), SHAPE_FIELD(x, 2),
+                          SHAPE_FIELD(x, 3), SHAPE_FIELD(x, 4), lost, strict, &maybe, &twice,
+                          &cut);
+        }
+    } else {
+        struct shape all[UB_NCODECS];
+        for (ub_codec_mask m = paired; m; m &= m - 1) {
+            int a = __builtin_ctz(m);
+            if (!(m & (m - 1))) {
+                shape_one(bytes, n, a, &all[a]);
+                break;
+            }
+            m &= m - 1;
+            int b = __builtin_ctz(m);
+            shape_two(bytes, n, a, b, &all[a], &all[b]);
+        }
+        for (ub_codec_mask m = paired; m; m &= m - 1) {
+            int k = __builtin_ctz(m);
+            const struct shape *sh = &all[k];
+            shape_verdict(k, sh->pairs, sh->leads, sh->whole, sh->bad, sh->cuts, lost, strict,
+                          &maybe, &twice, &cut);
+        }
     }
     *twicep = twice;
     *cutp = cut;
