@@ -1325,6 +1325,24 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         r->b0 = (uint32_t)i;
         do {
             uint32_t c;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* two two-byte characters at once, as line_is_clean() */
+            if (n - i >= 4) {
+                uint32_t w;
+                memcpy(&w, p + i, 4);
+                if ((w & 0xC0E0C0E0u) == 0x80C080C0u) {
+                    uint32_t ca = (w & 0x1F) << 6 | (w >> 8 & 0x3F);
+                    uint32_t cb = (w >> 16 & 0x1F) << 6 | (w >> 24 & 0x3F);
+                    if (ca >= 0x80 && cb >= 0x80) {     /* not C0, C1 */
+                        cp[k] = ca;
+                        cp[k + 1] = cb;
+                        k += 2;
+                        i += 4;
+                        continue;
+                    }
+                }
+            }
+#endif
             int len = ub_utf8_decode_fast(p + i, n - i, &c);
             if (!len) {
                 c = INVALID_CP;
