@@ -27,10 +27,14 @@ static uint8_t shape_ascii_[UB_NCODECS], shape_fffd_[UB_NCODECS];
 static pthread_once_t shape_once_ = PTHREAD_ONCE_INIT;
 static void shape_init(void);
 
-/* Build the tables of ub_could_be_mojibake() if they are not built yet. */
-void ub_gate_ensure(void)
+int ub_gate_ready_;
+
+/* Build the tables of ub_could_be_mojibake() if they are not built yet
+ * (ub_gate_ensure() found them not ready). */
+void ub_gate_init_(void)
 {
     pthread_once(&shape_once_, shape_init);
+    __atomic_store_n(&ub_gate_ready_, 1, __ATOMIC_RELEASE);
 }
 
 /* The codecs under which some lead of t[0..n) is followed by a

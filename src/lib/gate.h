@@ -14,8 +14,15 @@
 #define WEAK_LOGP (-12.0)   /* mean log P per character for weak evidence */
 #define MBCS_LOGP (-9.0)    /* mean log P per character to try multibyte codecs */
 
-/* Build the gate's tables if they are not built yet (thread-safe). */
-void ub_gate_ensure(void);
+/* Build the gate's tables if they are not built yet (thread-safe; asked
+ * for every run and line, so the check is inline). */
+extern int ub_gate_ready_;
+void ub_gate_init_(void);
+static inline void ub_gate_ensure(void)
+{
+    if (!__atomic_load_n(&ub_gate_ready_, __ATOMIC_ACQUIRE))
+        ub_gate_init_();
+}
 
 /*
  * The codecs under which t[0..n) may be UTF-8 read through them: most lead
