@@ -160,9 +160,35 @@ static int decode_with(const bytes *b, int codec, int drop, text_buf *text, size
     return 0;
 }
 
+/* ub_check_forward() of the usual hypothesis, one layer of UTF-8 read
+ * through codec: each character of the repair is encoded, its bytes
+ * decoded, and what that encodes to compared with the input as it goes. */
+static int forward_one(int codec, const uint32_t *out, size_t nout, const uint8_t *in,
+                       size_t inlen)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i < nout; i++) {
+        uint8_t u[4];
+        int len = ub_utf8_encode(out[i], u);
+        for (int j = 0; j < len; j++) {
+            uint8_t v[4];
+            int vl = ub_utf8_encode(ub_codec_decode(codec, u[j]), v);
+            if (inlen - pos < (size_t)vl)
+                return 0;
+            for (int q = 0; q < vl; q++)
+                if (in[pos++] != v[q])
+                    return 0;
+        }
+    }
+    return pos == inlen;
+}
+
 int ub_check_forward(const ub_hyp *h, const uint32_t *out, size_t nout,
                      const uint8_t *in, size_t inlen)
 {
+    if (h->kind != UB_HYP_LEGACY && !h->inner_legacy && h->nlayers == 1 && !(h->cesu & 1))
+        return forward_one(h->codec[0], out, nout, in, inlen);
+
     bytes b;
     text_buf tb;
     bytes_init(&b);
