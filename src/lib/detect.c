@@ -1353,6 +1353,7 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
             i += (size_t)len;
         } while (i < n && p[i] >= 0x80);
         r->c1 = (uint32_t)k;
+        r->b1 = (uint32_t)i;
     }
     *nch = k;
     return 0;

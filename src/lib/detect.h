@@ -49,6 +49,8 @@ struct run {
     ub_hyp hyp;
     uint32_t c0, c1;        /* characters [c0, c1) of the segment */
     uint32_t b0;            /* the byte offset of c0 (see byte_at) */
+    uint32_t b1;            /* ... and of c1, or 0 if not known (a span
+                               made of several runs) */
     uint32_t c1t;           /* end of the span a lossy repair may take:
                                following runs joined across a space or '?',
                                and a trailing space or '?' */
@@ -207,8 +209,13 @@ static inline size_t char_bytes(uint32_t c)
  * as much room as the characters.) */
 static inline size_t byte_at(const ub_detect_scratch *s, const struct run *r, size_t k)
 {
-    size_t b = r->b0;
-    for (size_t i = r->c0; i < k; i++)
+    size_t b = r->b0, i = r->c0;
+    if (r->b1 && k >= r->c1) {
+        /* (most ask for the run's end, or a span past it) */
+        b = r->b1;
+        i = r->c1;
+    }
+    for (; i < k; i++)
         b += char_bytes(s->cp[i]);
     return b;
 }
