@@ -265,10 +265,10 @@ double ub_det_lm_span_core(const ub_lm *lm, uint32_t l2, uint32_t l1, const uint
  * ends or the sum stopped).  The terms are <= 0: a sum that was at or
  * below stop after some term stays there, so a sum stopped early for one
  * stop goes on for a lower one. */
-static double lm_span_resume(const ub_lm *lm, struct span *st, const uint32_t *t, size_t n,
-                             const uint32_t *right, size_t nright, double floor, double stop)
+static double lm_span_resume(ub_lm_cache_entry *lc, const ub_lm *lm, struct span *st,
+                             const uint32_t *t, size_t n, const uint32_t *right, size_t nright,
+                             double floor, double stop)
 {
-    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     if (st->i > 0 && st->sc <= stop)
         return -INFINITY;
     if (!span_text(lc, lm, st, t, n, floor, stop))
@@ -298,6 +298,7 @@ const double ub_det_priors_[UB_NCODECS] = {
 
 struct eval {
     unbake_ctx *ctx;
+    ub_lm_cache_entry *lc;  /* ub_lm_cache_for(ctx->lm), for the offers */
     ub_detect_scratch *s;
     struct run *r;
     struct support line;    /* what repairs nearby lend it */
@@ -347,10 +348,10 @@ static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, si
         struct span own, *in = e->lr ? &e->lr->in_st : &own;
         if (!e->replay) {
             *in = (struct span){ 0, 0, e->l2, e->l1 };
-            span_text(ub_lm_cache_for(e->ctx->lm), e->ctx->lm, in, e->in, e->n, IN_FLOOR,
+            span_text(e->lc, e->ctx->lm, in, e->in, e->n, IN_FLOOR,
                       -INFINITY);
         }
-        e->lm_in = span_junction(ub_lm_cache_for(e->ctx->lm), e->ctx->lm, in, e->right,
+        e->lm_in = span_junction(e->lc, e->ctx->lm, in, e->right,
                                  e->nright, IN_FLOOR, -INFINITY);
         e->have_lm_in = 1;
     }
@@ -358,7 +359,7 @@ static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, si
      * need not be scored to the end */
     double keep_above = e->r->nout ? (e->r->score < LINE_FLOOR ? e->r->score : LINE_FLOOR)
                                    : -INFINITY;
-    double lm_out = lm_span_resume(e->ctx->lm, st, out, nout, e->right, e->nright, -INFINITY,
+    double lm_out = lm_span_resume(e->lc, e->ctx->lm, st, out, nout, e->right, e->nright, -INFINITY,
                                    keep_above + e->lm_in + cost + e->margin);
     if (lm_out == -INFINITY)
         return 0;
@@ -1586,6 +1587,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
 
     struct eval e = { 0 };
     e.ctx = ctx;
+    e.lc = ub_lm_cache_for(ctx->lm);
     e.s = s;
     e.r = r;
     e.line = line;
