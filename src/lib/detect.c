@@ -336,7 +336,7 @@ static uint32_t hyp_key(const ub_hyp *h)
     return k;
 }
 
-static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth);
+static inline int add_alias(struct eval *e, uint32_t k, int was, int c, int depth);
 
 /* Keep out as the run's candidate if it scores best so far; st: where the
  * sum over out stands (nothing summed yet, or as a replay left it). */
@@ -519,7 +519,7 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
  * reads the run alike: the same text, c's prior instead.  Only for the
  * line decision; the run's own best stays with the cheaper codec.
  */
-static int add_alias(struct eval *e, uint32_t k, int was, int c, int depth)
+static inline int add_alias(struct eval *e, uint32_t k, int was, int c, int depth)
 {
     ub_detect_scratch *s = e->s;
     /* (at most MAX_ALIASES a segment: they only lend support, and a
