@@ -55,13 +55,20 @@
 #define LOSSY_COST 2.0
 #define CLEAN_LINE 4.0
 #define CLEAN_MAX 3
-#define MAX_LOSSY_CODECS 3
+#define MAX_LOSSY_CODECS 3  /* codecs whose lossy readings are kept */
+#define MAX_LOSSY_TRIES 6   /* codecs the lossy search tries for them (more
+                               than MAX_LOSSY_CODECS only where the first
+                               gave nothing) */
 #define MAX_JOIN 64         /* characters a lossy span may take past its run */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
 #define WEAK_COST 2.0      /* a lossy repair on weak evidence only */
 #define LINE_WEAK_LOGP (-8.0) /* ... after a lossless repair, in a line of
                                  convincing ones */
+#define GUESSED_LOGP (-8.0) /* mean log P a mostly guessed repair must reach */
+#define AHEAD_MAX 8         /* characters after a lossy span read ahead */
+#define SHORT_LOSSY 3        /* a lossy repair of at most this many characters
+                               must read more bytes than it guesses */
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 #define MAX_ALIASES 2048    /* look-alike codec copies of candidates a segment */
 #define LINE_REACH 200      /* characters a convincing repair lends support */
@@ -326,6 +333,9 @@ struct eval {
     unsigned drop_weak;     /* ... or whole but for its last sequence, cut
                                short before ASCII text: weak evidence, which
                                counts where repairs nearby stand for it */
+    const uint32_t *ahead;  /* the characters after the lossy span, as they
+                               are (more mojibake, not yet decided), or NULL */
+    size_t nahead;
 };
 
 static uint32_t hyp_key(const ub_hyp *h)
@@ -736,6 +746,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
     int headless_ok = ub_codec_lead_lost() >> c & 1;
     uint8_t seq[4];
     int have = 0;
+    int marked = 0;     /* a marker took a slot of the sequence */
     for (size_t i = 0; i < n; i++) {
         int b;
         if (t[i] < 0x80)
@@ -744,7 +755,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             b = -2;
         else
             b = rows[i] && (rows[i]->mask >> c & 1) ? rows[i]->byte[c] : -1;
-        if (need && have == 1 && b >= 0 && b < 0x80 && b != '?' && b != ' ') {
+        if (need && have == 1 && !marked && b >= 0 && b < 0x80 && b != '?' && b != ' ') {
             /* a lone lead before other ASCII: its continuation may be
              * gone (a soft hyphen stripped, say); as weak as a marker */
             weak = 1;
@@ -754,12 +765,36 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         if (need && (b == -2 || b == '?' || b == ' ')) {
             /* a marker where a byte should be: U+FFFD says a decoder lost
              * it, '?' or a space only may */
-            if (b == -2)
-                good++;
+            if (!marked) {
+                if (b == -2)
+                    good++;
+                else
+                    weak = 1;
+            }
+            /* a substituted byte takes its slot: continuation bytes after
+             * it finish the sequence and are no broken sequence of their
+             * own (a space stands only for an NBSP, and "é – " is clean
+             * text) */
+            if (b == ' ')
+                need = 0;
             else
-                weak = 1;
-            need = 0;
+                need--;
+            marked = !need ? 0 : b == '?' ? 1 : 2;
             continue;
+        }
+        if (marked) {
+            if (need && b >= 0x80 && ub_utf8_is_cont((uint8_t)b)) {
+                /* a '?' between a lead and its continuation stands for a
+                 * byte as surely as U+FFFD */
+                if (--need == 0)
+                    good += marked == 1;
+                marked = need > 0 ? marked : 0;
+                continue;
+            }
+            marked = 0;
+            need = 0;
+            if (b < 0 || b == -2)
+                continue;
         }
         if (b < 0) {
             if (need) {
@@ -796,7 +831,9 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         have = 1;
         seq[0] = (uint8_t)b;
     }
-    if (need && have == 1) {
+    if (marked) {
+        need = 0;
+    } else if (need && have == 1) {
         weak = 1;       /* a lone lead at the end: ASCII follows */
     } else if (need) {
         cut += truncated_ok(seq, have);
@@ -943,14 +980,20 @@ static int alias_lossy(struct eval *e, uint32_t k, int c)
  * character or two fits many readings; the model then writes the text, not
  * the run.  One lost byte more than was read is allowed: a lead before
  * two dropped C1 bytes ("\u00E2" for U+201C) is the shortest mojibake there is.
+ * A longer repair may lose up to two bytes per byte read where it reads as
+ * text: every lead byte there is read, and puts its character in a block
+ * of the code space (kana read through ISO-8859-x lose most of their
+ * continuations, "ã��").  Returns 0 (no), 1 (only if it reads as text) or
+ * 2 (yes).
  */
 static int mostly_lost(const ub_lchar *c, size_t n)
 {
-    size_t read = 0, lost = 0;
+    size_t read = 0, lost = 0, chars = 0;
     for (size_t i = 0; i < n; i++) {
         if (c[i].cp < 0x80 || c[i].keep)
             continue;
         int len = c[i].cp < 0x800 ? 2 : c[i].cp < 0x10000 ? 3 : 4;
+        chars++;
         for (int b = 0; b < len; b++) {
             int op = c[i].ops[b];
             if (op == UB_OP_DROP || op == UB_OP_QMARK || op == UB_OP_FFFD)
@@ -959,7 +1002,41 @@ static int mostly_lost(const ub_lchar *c, size_t n)
                 read++;
         }
     }
-    return lost > read + 1;
+    if (lost <= read + 1)
+        return 0;
+    return chars <= SHORT_LOSSY || lost > 2 * read ? 2 : 1;
+}
+
+/*
+ * The text after a lossy span as it reads once repaired under codec c, for
+ * choosing the span's last fills: the mojibake that follows (e->ahead) read
+ * back through c, as far as it makes whole characters, at most two.  A
+ * span ends where the bound on joining runs cut it, mostly right after a
+ * '?' that stood for the last byte of a character; the fill there needs
+ * what comes next ("å°?" | "è¯•" is 尝 before 试).  0 where the text after
+ * the span is not more of the same mojibake.
+ */
+static size_t ahead_under(const struct eval *e, int c, uint32_t out[2])
+{
+    uint8_t b[12];
+    size_t nb = 0, n = 0;
+    if (!e->ahead || !e->nahead || e->ahead[0] < 0x80)
+        return 0;
+    for (size_t i = 0; i < e->nahead && nb < sizeof b; i++) {
+        int x = e->ahead[i] < 0x80 ? (int)e->ahead[i] : ub_codec_encode(c, e->ahead[i]);
+        if (x < 0)
+            break;
+        b[nb++] = (uint8_t)x;
+    }
+    for (size_t i = 0; n < 2 && i < nb;) {
+        int len = ub_utf8_seqlen(b[i]);
+        uint32_t cp;
+        if (!len || i + (size_t)len > nb || ub_utf8_decode(b + i, (size_t)len, &cp) != len)
+            break;
+        out[n++] = cp;
+        i += (size_t)len;
+    }
+    return n;
 }
 
 static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
@@ -1019,8 +1096,35 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     }
     int tried = 0;
     double lm_in = 0;
-    for (; todo && tried < MAX_LOSSY_CODECS; todo &= todo - 1) {
-        int c = order[__builtin_ctz(todo)];
+    /* first the codec under which the most sequences survive, of those
+     * the one that has the most of the run's characters, of those the
+     * cheapest (a long run of kana through ISO-8859-4 survives best
+     * there, but windows-1252, ISO-8859-1 and ISO-8859-15, cheaper, read
+     * most of it too; through ISO-8859-15, windows-1252 and ISO-8859-1
+     * read as many sequences but lack its Œ and Š), then the others,
+     * cheapest first */
+    int best_c = -1;
+    for (uint32_t f = best_good ? todo : 0; f; f &= f - 1) {
+        int c = order[__builtin_ctz(f)];
+        if (ev[c] == 2 && good[c] == best_good && (best_c < 0 || foreign[c] < foreign[best_c]))
+            best_c = c;
+    }
+    int yielded = 0;        /* codecs that gave a reading */
+    for (int first = best_c >= 0;
+         (first || todo) && yielded < MAX_LOSSY_CODECS && tried < MAX_LOSSY_TRIES;) {
+        int c;
+        if (first) {
+            c = best_c;
+            first = 0;
+            todo &= ~(1u << rank_[c]);
+        } else {
+            c = order[__builtin_ctz(todo)];
+            todo &= todo - 1;
+        }
+        /* past MAX_LOSSY_CODECS tries that gave nothing, only the codecs
+         * under which as many sequences survive as under the best */
+        if (tried >= MAX_LOSSY_CODECS && !(ev[c] == 2 && good[c] == best_good))
+            continue;
         int one_ok = ev[c] && !(ev[c] == 2 && good[c] * 10 < best_good * 9) &&
                      !(ev[c] == 1 && !e->weak_ok && !(lent >> c & 1));
         /* two lossy layers: on good evidence, and under every codec that
@@ -1034,6 +1138,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (!tried)
             lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright, IN_FLOOR);
         tried++;
+        uint32_t ahead[2];
+        size_t nahead = outer < 0 ? ahead_under(e, c, ahead) : 0;
+        int gave = 0;
         /* one lossy layer; also two, the text garbled twice by a decoder
          * that drops what it cannot read */
         double one = -INFINITY;     /* how well one layer reads it */
@@ -1053,7 +1160,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
                                           right, nright, &res, &e->ctx->steps)
                       : ub_reverse_lossy(s->beam, t, n, c, &loss, e->ctx->lm, e->l2, e->l1,
-                                         right, nright, &res, &e->ctx->steps))
+                                         right, nright, nahead ? ahead : NULL, nahead, &res,
+                                         &e->ctx->steps))
                 continue;
             /* two layers must read better than one (which, lossless,
              * removes what the run's C1 controls cost as well) */
@@ -1072,15 +1180,31 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             if (bad || ascii_only || res.nkeep == res.nchars)
                 continue;
             /* what passed through or had to be guessed must not be the bulk of
-             * it: a run that damaged is hopeless, not repairable */
+             * it: a run that damaged is hopeless, not repairable -- unless
+             * the evidence is strong (or two layers read it) and what the
+             * model wrote reads as text (Chinese through ISO-8859-1, its C1
+             * bytes stripped, loses a byte in three characters of four).
+             * Where more than
+             * a few characters were guessed the repair must read as text
+             * in any case: text garbled three times and lower-cased
+             * ("ã†â€™ãƒâ€ ") reads as nothing whatever is filled in. */
             size_t kept = 0, guessed = 0;
             for (size_t i = 0; i < res.nchars; i++) {
                 kept += res.chars[i].keep == 1;
                 guessed += res.chars[i].gap;
             }
-            if (kept * 2 > res.nchars || (kept + guessed > 4 && (kept + guessed) * 2 > res.nchars))
+            if (kept * 2 > res.nchars)
                 continue;
-            if (mostly_lost(res.chars, res.nchars))
+            /* (under a codec that read the run twice, one layer undone
+             * leaves the inner mojibake, which is decided again) */
+            int text = res.lm >= GUESSED_LOGP * (double)res.nchars || (e->twice >> c & 1);
+            if (guessed > 4 && !text)
+                continue;
+            if (kept + guessed > 4 && (kept + guessed) * 2 > res.nchars &&
+                ((ev[c] < 2 && !twice) || !text))
+                continue;
+            int lost = mostly_lost(res.chars, res.nchars);
+            if (lost == 2 || (lost == 1 && !text))
                 continue;
             ub_hyp h = { .kind = UB_HYP_UTF8, .nlayers = 1, .codec = { (int8_t)c },
                          .ops_used = res.ops_used, .nkeep = res.nkeep, .nlegacy = res.nlegacy };
@@ -1102,6 +1226,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
+            if (!gave)
+                yielded++;
+            gave = 1;
             if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, prior, norig, &res) < 0)
                 return -1;
             if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
@@ -1384,8 +1511,21 @@ static inline size_t joiner_len(const uint32_t *cp, size_t i, size_t nch)
  * character that is not UTF-8.  The last run joined only moves forward with
  * the first (a chain from run i holds from run i + 1, and the bound
  * loosens), so this is linear. */
+#define MAX_BACKOFF 4       /* runs a span gives back to end between characters */
+
+/* Is c, under most codecs that have it, a UTF-8 continuation byte?  (§
+ * is one but under ibm850) */
+static int mid_char(uint32_t c)
+{
+    if (c < 0x80)
+        return 0;
+    const ub_codec_row *row = ub_codec_row_at(c);
+    return row && 2 * __builtin_popcount(row->cont) > __builtin_popcount(row->mask);
+}
+
 static void run_spans(ub_detect_scratch *s, size_t nch)
 {
+    ub_codec_rmap_ensure();
     size_t last = 0, nb = 0;    /* nb: the first run holding bytes after i */
     for (size_t i = 0; i < s->nruns; i++) {
         struct run *r = &s->runs[i];
@@ -1395,7 +1535,20 @@ static void run_spans(ub_detect_scratch *s, size_t nch)
                s->runs[last + 1].c1 - r->c1 <= MAX_JOIN &&
                s->runs[last + 1].c0 == s->runs[last].c1 + joiner_len(s->cp, s->runs[last].c1, nch))
             last++;
-        size_t x = s->runs[last].c1;
+        /* a span cut short by the bound ends, if it can, where the next
+         * run starts a character: a run that starts with what every codec
+         * makes a continuation byte holds the rest of a sequence whose
+         * first bytes the span would take without it */
+        size_t end = last;
+        if (last > i && last + 1 < s->nruns &&
+            s->runs[last + 1].c0 == s->runs[last].c1 + joiner_len(s->cp, s->runs[last].c1, nch) &&
+            s->runs[last + 1].c1 - r->c1 > MAX_JOIN) {
+            for (size_t b = 0; b < MAX_BACKOFF && end > i && mid_char(s->cp[s->runs[end + 1].c0]); b++)
+                end--;
+            if (mid_char(s->cp[s->runs[end + 1].c0]))
+                end = last;     /* no better place nearby */
+        }
+        size_t x = s->runs[end].c1;
         r->c1t = x < nch && is_joiner(s->cp[x]) ? x + joiner_len(s->cp, x, nch) : x;
         if (r->bytes) {
             r->c1t = r->c1;
@@ -1627,7 +1780,21 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         size_t nt = r->c1t - r->c0;
         uint32_t rt[2];
         size_t nrt = context_after(s, nch, r->c1t, k + 1, rt);
-        if (search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt) < 0)
+        /* the mojibake after the span, unless a repair decided it */
+        size_t k1 = k + 1;
+        while (k1 < s->nruns && s->runs[k1].c0 < r->c1t)
+            k1++;
+        if (!(k1 < s->nruns && s->runs[k1].c0 == r->c1t && s->runs[k1].tent)) {
+            size_t a = r->c1t;
+            while (a < nch && a - r->c1t < AHEAD_MAX && s->cp[a] != INVALID_CP)
+                a++;
+            e.ahead = s->cp + r->c1t;
+            e.nahead = a - r->c1t;
+        }
+        int one = search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt);
+        e.ahead = NULL;
+        e.nahead = 0;
+        if (one < 0)
             return -1;
         /* losses at the inner layer under a lossless outer one (text read
          * as Latin-1 or windows-1252 once more after it lost bytes) */

@@ -130,6 +130,11 @@ struct bstate {
 #define BEAM 8
 #define RING 5              /* a character spans at most 4 items */
 #define MAX_OPTS 512         /* ways to read one character */
+#define MAX_LEAVES 4096      /* sequences looked at for them where there
+                                are more: a lead whose two continuations
+                                ISO-8859-x stripped as C1 controls is one
+                                of 32 x 32 characters, of which then only
+                                those the model knows are kept */
 #define MAX_OPTS2 2048       /* ... in the two-layer search, where a lead
                                 is one of some 32 candidates, each with
                                 some 32 continuations the inner decoder
@@ -152,6 +157,10 @@ struct lossy_env {
                                under the policy (set_policy) */
     uint64_t leadmask;      /* bit b - 0xC0: lead byte b droppable */
     int max_opts;           /* options kept per character */
+    const ub_lm *lm;        /* guessed characters must be in its vocabulary
+                               where any is (NULL: no such rule) */
+    int strict;             /* ... now */
+    int leaves;             /* sequences looked at for this character */
 };
 
 struct ub_beam_scratch {
@@ -336,12 +345,17 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
     /* add_option() keeps no more than max_opts: once they are there,
      * nothing below can add one (three U+FFFD slots of a codec with many
      * undefined bytes are 60^3 sequences otherwise) */
-    if (e->nopts >= e->max_opts)
+    if (e->nopts >= e->max_opts || (e->strict && e->leaves >= MAX_LEAVES))
         return;
     (*e->steps)++;
     if (slot == len) {
         uint32_t cp = 0;
+        e->leaves++;
         if (ub_utf8_decode(seq, (size_t)len, &cp) != len)
+            return;
+        /* a guessed byte: a character the model has (almost) never seen
+         * would hardly win the beam, and would crowd out those that can */
+        if (e->strict && o->gap && !ub_lm_known(e->lm, cp))
             return;
         o->cp = cp;
         o->next = (uint32_t)i;
@@ -424,6 +438,10 @@ static void expand(struct lossy_env *e, size_t p)
     }
     struct cand c[257];
     int nc = item_bytes(e, &e->it[p], 1, c);
+    int n0 = e->nopts, pass = 0;
+    e->strict = 0;
+    e->leaves = 0;
+again:
     for (int k = 0; k < nc; k++) {
         uint8_t b = c[k].byte;
         struct option o = { 0 };
@@ -457,6 +475,16 @@ static void expand(struct lossy_env *e, size_t p)
             uint8_t seq[4] = { b };
             fill_slots(e, seq, ub_utf8_seqlen(b), 1, p, 1, &o);
         }
+    }
+    if ((pass == 0 && e->lm && e->nopts >= e->max_opts) || (pass == 1 && e->nopts == n0)) {
+        /* more than the beam takes (two C1 bytes stripped are 32 x 32
+         * characters, and the first in byte order are no likelier): of
+         * the guessed ones, only those the model knows -- or, where it
+         * knows none, the first ones after all */
+        e->strict = ++pass == 1;
+        e->leaves = 0;
+        e->nopts = n0;
+        goto again;
     }
     /* the character may also stay as it is (clean text inside the span) */
     if (e->loss->keep_cost >= 0) {
@@ -665,7 +693,6 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
     if (!nring[rn])
         return 1;
     *best_sc = -INFINITY;
-    nright = ascii_right(right, nright);
     for (int i = 0; i < nring[rn]; i++) {
         const struct bstate *st = &ring[rn][i];
         double sc = st->score + ub_lm_junction(lm, st->c2, st->c1, right, nright);
@@ -713,9 +740,12 @@ static int policies(const struct lossy_env *e, uint32_t out[3])
 
 int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
                      const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
-                     const uint32_t *right, size_t nright, ub_lossy_result *res,
-                     uint64_t *steps)
+                     const uint32_t *right, size_t nright, const uint32_t *ahead,
+                     size_t nahead, ub_lossy_result *res, uint64_t *steps)
 {
+    /* what chooses the reading at its end */
+    const uint32_t *sel = ahead ? ahead : right;
+    size_t nsel = ahead ? nahead : ascii_right(right, nright);
     s->gap_pending = 0;
     if (ub_reserve((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
         return -1;
@@ -734,6 +764,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         }
     }
     struct lossy_env e = lossy_env_of(s->items, n, codec, loss, in, s->opts, steps, NULL, MAX_OPTS);
+    e.lm = lm;
     uint32_t pol[3];
     int npol = policies(&e, pol), best_pol = -1;
     int32_t best_h = -1;
@@ -742,7 +773,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         int32_t h;
         double sc;
         set_policy(&e, pol[k]);
-        int rc = beam(&e, s, lm, l2, l1, right, nright, &h, &sc);
+        int rc = beam(&e, s, lm, l2, l1, sel, nsel, &h, &sc);
         if (rc < 0)
             return -1;
         if (!rc && (best_pol < 0 || sc > best_sc)) {
@@ -754,7 +785,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     if (best_pol < 0)
         return -1;
     set_policy(&e, pol[best_pol]);
-    if (best_pol != npol - 1 && beam(&e, s, lm, l2, l1, right, nright, &best_h, &best_sc))
+    if (best_pol != npol - 1 && beam(&e, s, lm, l2, l1, sel, nsel, &best_h, &best_sc))
         return -1;      /* the history kept is the last policy's */
     /* walk back the history of the best state */
     size_t len = 0;
@@ -786,8 +817,8 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         c2 = c1;
         c1 = ch->cp;
     }
-    /* best_sc counted the junction only as far as the text is ASCII */
-    double jsel = ub_lm_junction(lm, c2, c1, right, ascii_right(right, nright));
+    /* best_sc counted the junction with sel */
+    double jsel = ub_lm_junction(lm, c2, c1, sel, nsel);
     res->ops_used &= ~(1u << UB_OP_NONE);
     res->chars = s->chars;
     res->nchars = len;
@@ -987,7 +1018,7 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     set_policy(&e, pol[0]);
     int32_t best_h = -1;
     double best_sc;
-    if (beam(&e, s, lm, l2, l1, right, nright, &best_h, &best_sc))
+    if (beam(&e, s, lm, l2, l1, right, ascii_right(right, nright), &best_h, &best_sc))
         return -1;
 
     /* the final text; its characters must read exactly the items */

@@ -96,15 +96,18 @@ typedef struct {
  * all U+FFFD (and none is lost where one was passed through); the run's
  * markers say which of these are tried.  (l2, l1) are the two characters before
  * the run; right[0..nright) are the characters after it, scored as the
- * junction.  *steps is increased by the work done (for bounds tests).
+ * junction.  Only their ASCII prefix helps choose the reading (more
+ * mojibake may follow), unless ahead[0..nahead) (NULL: none) says how the
+ * text after the run reads once repaired: then that does.  *steps is
+ * increased by the work done (for bounds tests).
  * Returns 0 and fills *res, or -1 when no reconstruction exists.  The
  * alternatives of the filled gaps are left for ub_reverse_lossy_gaps()
  * (res->ngaps is 0).
  */
 int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
                      const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
-                     const uint32_t *right, size_t nright, ub_lossy_result *res,
-                     uint64_t *steps);
+                     const uint32_t *right, size_t nright, const uint32_t *ahead,
+                     size_t nahead, ub_lossy_result *res, uint64_t *steps);
 
 /*
  * Two layers, both lossy: in[0..n) is UTF-8 read as outer, after it was

@@ -295,7 +295,7 @@ static int reverse(int codec, const uint32_t *in, size_t n, const uint32_t *righ
 {
     uint64_t steps = 0;
     int rc = ub_reverse_lossy(scratch, in, n, codec, &loss_model, lm, UB_LM_BOS, UB_LM_BOS, right,
-                              nright, r, &steps);
+                              nright, NULL, 0, r, &steps);
     assert_true(rc == 0 || rc == -1);
     if (rc == 0) {
         /* the gaps' alternatives are computed on demand, for kept results */
