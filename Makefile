@@ -120,6 +120,13 @@ tables: $(B)/gen/gen_codecs tables-mbcs
 	mv src/lib/codec_tables.c.new src/lib/codec_tables.c
 
 # ---------------------------------------------------------------- sanitizers
+# Instrumented code runs 3-10 times slower: a suite gets 900 s, not 300
+# (tests/run-all's guard against hangs; the 100 MB adversarial inputs take
+# minutes under ASan).
+SAN_TIMEOUT ?= 900
+asan: export UNBAKE_TEST_TIMEOUT = $(SAN_TIMEOUT)
+usan: export UNBAKE_TEST_TIMEOUT = $(SAN_TIMEOUT)
+msan: export UNBAKE_TEST_TIMEOUT = $(SAN_TIMEOUT)
 asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check
