@@ -1367,11 +1367,18 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
             return -1;
         if (rc < 0 || !res.nlost)
             continue;
-        /* what had to be guessed must not be the bulk of it */
-        size_t guessed = 0;
-        for (size_t i = 0; i < res.nchars; i++)
-            guessed += res.chars[i].gap;
-        if (guessed > 4 && guessed * 2 > res.nchars)
+        /* what had to be guessed must not be the bulk of it: counted in
+         * bytes, since a decoder that loses one byte of most characters
+         * (Python's U+FFFD per byte, Korean under EUC-KR) leaves the rest
+         * of each to say which it was */
+        size_t guessed = 0, bytes = 0;
+        for (size_t i = 0; i < res.nchars; i++) {
+            int len = (int)char_bytes(res.chars[i].cp);
+            bytes += (size_t)len;
+            for (int b = 0; b < len; b++)
+                guessed += res.chars[i].ops[b] != UB_OP_NONE;
+        }
+        if (guessed > 4 && guessed * 2 > bytes)
             continue;
         if (!scored++)
             lm_in = lm_span_floor(ctx->lm, e->l2, e->l1, t, n, right, nright, IN_FLOOR);

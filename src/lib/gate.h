@@ -84,10 +84,12 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
      * user-defined character, then the rest as kanji or half-width kana;
      * a run of private-use characters alone is an icon font's); clean CJK
      * text need not pay for their tables */
+    /* (the run may also begin with the U+FFFD a lossy decoder wrote for
+     * the first bytes of a character) */
     uint32_t f = in[0];
-    if (f - 0xE000u <= 0xF8FFu - 0xE000u) {
+    if (f - 0xE000u <= 0xF8FFu - 0xE000u || f == 0xFFFD) {
         size_t j = 1;
-        while (j < n && in[j] - 0xE000u <= 0xF8FFu - 0xE000u)
+        while (j < n && (in[j] - 0xE000u <= 0xF8FFu - 0xE000u || in[j] == 0xFFFD))
             j++;
         f = j < n ? in[j] : 0;
     }
