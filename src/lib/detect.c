@@ -318,6 +318,8 @@ struct eval {
     int have_lm_in;
     double margin;
     int found;              /* any hypothesis reversed the run */
+    size_t lead;            /* keep_lossy(): the text it replaces begins
+                               this many '?' before the run */
     ub_codec_mask maybe;    /* codecs that read some of it as UTF-8 */
     ub_codec_mask twice;    /* codecs that may have read it twice, losing
                                bytes (could_be_mojibake) */
@@ -400,6 +402,7 @@ static int offer_scored(struct eval *e, const ub_hyp *h, const uint32_t *out, si
     e->r->ng = 0;
     e->r->l0 = NO_INDEX;
     e->r->cend = e->r->c1;
+    e->r->lead = 0;
     return 0;
 }
 
@@ -872,10 +875,11 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
 {
     ub_detect_scratch *s = e->s;
     struct run *r = e->r;
+    size_t c0 = r->c0 - e->lead;
     /* a reading that passes everything through is no repair */
     if (nchars == norig) {
         size_t i = 0;
-        while (i < nchars && chars[i].cp == s->cp[r->c0 + i])
+        while (i < nchars && chars[i].cp == s->cp[c0 + i])
             i++;
         if (i == nchars)
             return 0;
@@ -899,7 +903,7 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
                        .cost = (float)cost, .out0 = (uint32_t)s->out.n,
                        .nout = (uint32_t)nchars, .l0 = (uint32_t)s->nlch,
                        .g0 = (uint32_t)s->ngaps, .ng = (uint32_t)ngaps,
-                       .cend = (uint32_t)(r->c0 + norig) };
+                       .cend = (uint32_t)(c0 + norig), .lead = (uint8_t)e->lead };
     memcpy(s->lch + s->nlch, chars, nchars * sizeof *chars);
     if (ngaps)
         memcpy(s->gaps + s->ngaps, gaps, ngaps * sizeof *gaps);
@@ -921,6 +925,7 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
         r->g0 = kc.g0;
         r->ng = kc.ng;
         r->cend = kc.cend;
+        r->lead = kc.lead;
     }
     return 0;
 }
@@ -1370,7 +1375,8 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
         /* what had to be guessed must not be the bulk of it: counted in
          * bytes, since a decoder that loses one byte of most characters
          * (Python's U+FFFD per byte, Korean under EUC-KR) leaves the rest
-         * of each to say which it was */
+         * of each to say which it was; Windows' '?' stands for a lead and
+         * the byte it took along */
         size_t guessed = 0, bytes = 0;
         for (size_t i = 0; i < res.nchars; i++) {
             int len = (int)char_bytes(res.chars[i].cp);
@@ -1378,6 +1384,8 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
             for (int b = 0; b < len; b++)
                 guessed += res.chars[i].ops[b] != UB_OP_NONE;
         }
+        if (res.conv == UB_MBCS_CONV_WIN)
+            guessed = (guessed + 1) / 2;
         if (guessed > 4 && guessed * 2 > bytes)
             continue;
         if (!scored++)
@@ -1406,6 +1414,31 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
                              size_t nright)
 {
     unsigned kept = 0;
+    /* A decoder that writes '?' for what it cannot decode may have
+     * written it for the first bytes of the run's first character: the
+     * '?' before the run (one per byte pair, at most three, none a
+     * repair before it takes) are tried with it first. */
+    const ub_detect_scratch *s = e->s;
+    const struct run *r = e->r;
+    size_t k = (size_t)(r - s->runs), floor = 0, lead = 0;
+    if (k > 0)
+        floor = s->runs[k - 1].tent ? s->runs[k - 1].cend : s->runs[k - 1].c1;
+    while (lead < 3 && r->c0 > floor + lead && s->cp[r->c0 - lead - 1] == '?')
+        lead++;
+    if (lead) {
+        uint32_t l2 = e->l2, l1 = e->l1;
+        size_t c = r->c0 - lead;
+        /* the context is what comes before them */
+        e->l1 = lead == 1 ? l2 : c >= 1 && s->cp[c - 1] != INVALID_CP ? s->cp[c - 1] : UB_LM_BOS;
+        e->l2 = c >= 2 && s->cp[c - 2] != INVALID_CP ? s->cp[c - 2] : UB_LM_BOS;
+        e->lead = lead;
+        int rc = mbcs_lossy_span(e, t - lead, n + lead, right, nright, &kept);
+        e->lead = 0;
+        e->l2 = l2;
+        e->l1 = l1;
+        if (rc < 0)
+            return -1;
+    }
     if (mbcs_lossy_span(e, t, n, right, nright, &kept) < 0)
         return -1;
     int markers = 0;
@@ -1715,6 +1748,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->score = -INFINITY;
     r->k0 = s->ncands;
     r->nk = 0;
+    r->lead = 0;
 
     /* the gate first: most runs end here */
     const uint32_t *in = s->cp + r->c0;
@@ -2294,10 +2328,20 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 r->g0 = c->g0;
                 r->ng = c->ng;
                 r->cend = c->cend;
+                r->lead = c->lead;
             }
         }
     }
 
+    /* a repair that begins with the '?' before its run takes them */
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (r->lead && r->nout && r->score > 0) {
+            r->c0 -= r->lead;
+            r->b0 -= r->lead;
+        }
+        r->lead = 0;
+    }
     int nclean = 0;
     double total = 0;
     for (size_t k = 0; k < s->nruns; k++) {

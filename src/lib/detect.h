@@ -74,6 +74,10 @@ struct run {
     uint8_t weak_gated;     /* weak evidence not taken, the lead read well:
                                1 in the run, 2 after its lossless repair */
     uint8_t shaped;         /* cbm is known */
+    uint8_t lead;           /* the candidate also replaces this many '?'
+                               before c0: a multibyte decoder wrote one for
+                               the first bytes of the run's first character
+                               (decide() moves c0 and b0 back over them) */
 };
 _Static_assert(sizeof(struct run) <= 128, "struct run stays small");
 
@@ -150,6 +154,7 @@ struct cand {
     uint32_t l0, g0, ng;    /* lossy: characters and gaps; l0 = NO_INDEX if
                                none */
     uint32_t cend;          /* characters it replaces end here */
+    uint8_t lead;           /* it begins this many '?' before the run */
     uint8_t alias;          /* a copy under another codec that reads the
                                run alike (add_alias) */
 };
