@@ -85,17 +85,23 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
      * a run of private-use characters alone is an icon font's); clean CJK
      * text need not pay for their tables */
     /* (the run may also begin with the U+FFFD a lossy decoder wrote for
-     * the first bytes of a character) */
-    uint32_t f = in[0];
-    if (f - 0xE000u <= 0xF8FFu - 0xE000u || f == 0xFFFD) {
-        size_t j = 1;
-        while (j < n && (in[j] - 0xE000u <= 0xF8FFu - 0xE000u || in[j] == 0xFFFD))
-            j++;
-        f = j < n ? in[j] : 0;
-    }
+     * the first bytes of a character, or with the C1 control ICU's Big5
+     * makes of a lone 0x80) */
+    size_t r = 0;
+    while (r < n && in[r] == 0xFFFD)
+        r++;
+    size_t j = r;
+    while (j < n && (in[j] - 0xE000u <= 0xF8FFu - 0xE000u || in[j] == 0xFFFD ||
+                     in[j] - 0x80u < 0x20u))
+        j++;
+    uint32_t f = j < n ? in[j] : 0;
+    /* (those U+FFFD count only as context: in a row, the model may know
+     * them well) */
+    size_t m = n - r < 8 ? n - r : 8;
     *cjk = ((f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
             (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF)) &&
-           ub_lm_score(lm, l2, l1, in, n < 8 ? n : 8) <= MBCS_LOGP * (double)(n < 8 ? n : 8);
+           ub_lm_score(lm, r >= 2 ? in[r - 2] : r ? l1 : l2, r ? in[r - 1] : l1, in + r, m) <=
+               MBCS_LOGP * (double)m;
     return maybe;
 }
 
