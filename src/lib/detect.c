@@ -60,6 +60,7 @@
                                than MAX_LOSSY_CODECS only where the first
                                gave nothing) */
 #define MAX_JOIN 64         /* characters a lossy span may take past its run */
+#define MBCS_JOIN 160       /* ... a multibyte one across '?' */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
 #define WEAK_COST 2.0      /* a lossy repair on weak evidence only */
@@ -1608,6 +1609,36 @@ static void run_spans(ub_detect_scratch *s, size_t nch)
 
 
 /*
+ * The end of the span a multibyte lossy repair of run k may take: c1t, or
+ * further across any number of '?' (with one space at most between runs):
+ * Windows writes one for every byte pair it cannot decode, and a character
+ * whose bytes straddle pairs leaves several in a row.  Whole runs only, at
+ * most MBCS_JOIN characters past the run's end (text without spaces joins
+ * up by the sentence), none that holds bytes.
+ */
+static size_t mbcs_span_end(const ub_detect_scratch *s, size_t k, size_t nch)
+{
+    const struct run *r = &s->runs[k];
+    size_t end = r->c1;
+    for (size_t j = k + 1; j < s->nruns; j++) {
+        const struct run *q = &s->runs[j];
+        if (q->bytes || q->c1 - r->c1 > MBCS_JOIN)
+            break;
+        int spaces = 0, ok = 1;
+        for (size_t i = end; i < q->c0 && ok; i++)
+            ok = s->cp[i] == '?' || (s->cp[i] == ' ' && !spaces++);
+        if (!ok)
+            break;
+        end = q->c1;
+    }
+    /* (and the '?' after the last run it takes, a character's worth or
+     * two: they may be the rest of its last character) */
+    for (size_t q = 0; end < nch && s->cp[end] == '?' && q < 6; q++)
+        end++;
+    return end > r->c1t ? end : r->c1t;
+}
+
+/*
  * The two characters after position from, where runs from index k on that
  * are tentatively repaired count with their repair.
  */
@@ -1804,8 +1835,9 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     r->mbcs_weak = e.drop_weak & ~e.drop;
     if (cjk && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
         uint32_t rt[2];
-        size_t nrt = context_after(s, nch, r->c1t, k + 1, rt);
-        if (search_mbcs_lossy(&e, e.in, r->c1t - r->c0, rt, nrt) < 0)
+        size_t end = mbcs_span_end(s, k, nch);
+        size_t nrt = context_after(s, nch, end, k + 1, rt);
+        if (search_mbcs_lossy(&e, e.in, end - r->c0, rt, nrt) < 0)
             return -1;
     }
     /* markers of lost bytes after the run leave room for a lossy repair

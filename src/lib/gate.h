@@ -86,22 +86,25 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
      * text need not pay for their tables */
     /* (the run may also begin with the U+FFFD a lossy decoder wrote for
      * the first bytes of a character, or with the C1 control ICU's Big5
-     * makes of a lone 0x80) */
+     * makes of a lone 0x80, and the first character after them may be one
+     * of the codec's symbols: EUC-JP's "\u226A" before kana) */
     size_t r = 0;
     while (r < n && in[r] == 0xFFFD)
         r++;
-    size_t j = r;
-    while (j < n && (in[j] - 0xE000u <= 0xF8FFu - 0xE000u || in[j] == 0xFFFD ||
-                     in[j] - 0x80u < 0x20u))
-        j++;
-    uint32_t f = j < n ? in[j] : 0;
+    int han = 0, other = 0;
+    for (size_t i = r; i < n && !han && other < 2; i++) {
+        uint32_t f = in[i];
+        if (f - 0xE000u <= 0xF8FFu - 0xE000u || f == 0xFFFD || f - 0x80u < 0x20u)
+            continue;
+        han = (f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
+              (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF);
+        other++;
+    }
     /* (those U+FFFD count only as context: in a row, the model may know
      * them well) */
     size_t m = n - r < 8 ? n - r : 8;
-    *cjk = ((f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
-            (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF)) &&
-           ub_lm_score(lm, r >= 2 ? in[r - 2] : r ? l1 : l2, r ? in[r - 1] : l1, in + r, m) <=
-               MBCS_LOGP * (double)m;
+    *cjk = han && ub_lm_score(lm, r >= 2 ? in[r - 2] : r ? l1 : l2, r ? in[r - 1] : l1, in + r,
+                              m) <= MBCS_LOGP * (double)m;
     return maybe;
 }
 
