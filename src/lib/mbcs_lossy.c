@@ -35,6 +35,7 @@ void ub_mbcs_lossy_scratch_free(ub_mbcs_lossy_scratch *s)
     free(s->hist);
     free(s->fin);
     free(s->order);
+    free(s->rank);
     for (int i = 0; i < 5; i++)
         free(s->voc[i]);
     free(s->cps);

@@ -313,14 +313,38 @@ long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const
         }
         return (long)nc;
     }
+    /* the vocabulary, over the code point ranges the known bytes leave:
+     * each value of the wildcards before the last known byte fixes the
+     * top bits (a range per value, in code point order, as one scan of the
+     * whole vocabulary would find them) */
     const uint32_t *voc = x->voc[len];
-    size_t nv = x->nvoc[len], a = 0, z = nv;
-    if (!(wm & 1)) {
-        /* a known lead: the code points it starts are contiguous */
-        static const int shift[5] = { 0, 0, 6, 12, 18 };
-        static const uint8_t mask[5] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
-        uint32_t base = (uint32_t)(pb[0] & mask[len]) << shift[len];
-        uint32_t top = base + (1u << shift[len]);
+    size_t nv = x->nvoc[len];
+    int pre = len;
+    while (pre > 0 && wm >> (pre - 1) & 1)
+        pre--;
+    long ranges = 1;
+    for (int i = 0; i < pre; i++)
+        if (wm >> i & 1)
+            ranges *= hi[i] - lo[i] + 1;
+    if (ub_reserve((void **)&x->cand, &x->candcap, nv + 1, sizeof *x->cand))
+        return -1;
+    if (!pre || ranges * 16 > (long)nv) {
+        for (size_t i = 0; i < nv; i++)
+            if (fits(voc[i], pb, wm, len))
+                x->cand[nc++] = voc[i];
+        return (long)nc;
+    }
+    static const uint8_t mask[5] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
+    int v[4];
+    for (int i = 0; i < pre; i++)
+        v[i] = wm >> i & 1 ? lo[i] : pb[i];
+    size_t a = 0;
+    for (;;) {
+        uint32_t base = (uint32_t)v[0] & mask[len];
+        for (int i = 1; i < len; i++)
+            base = base << 6 | (i < pre ? (uint32_t)v[i] & 0x3F : 0);
+        uint32_t top = base + (1u << 6 * (len - pre));
+        size_t z = nv;
         while (a < z) {
             size_t m = (a + z) / 2;
             if (voc[m] < base)
@@ -328,15 +352,19 @@ long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const
             else
                 z = m;
         }
-        z = a;
-        while (z < nv && voc[z] < top)
-            z++;
+        for (; a < nv && voc[a] < top; a++)
+            if (fits(voc[a], pb, wm, len))
+                x->cand[nc++] = voc[a];
+        int i = pre - 1;
+        while (i >= 0 && (!(wm >> i & 1) || v[i] == hi[i])) {
+            if (wm >> i & 1)
+                v[i] = lo[i];
+            i--;
+        }
+        if (i < 0)
+            break;
+        v[i]++;
     }
-    if (ub_reserve((void **)&x->cand, &x->candcap, z - a + 1, sizeof *x->cand))
-        return -1;
-    for (size_t i = a; i < z; i++)
-        if (fits(voc[i], pb, wm, len))
-            x->cand[nc++] = voc[i];
     return (long)nc;
 }
 
@@ -539,13 +567,47 @@ static int feed_drops(struct env *e, const struct ub_ml_state *s0, int lens_max,
 
 /* ------------------------------------------------------------ beam */
 
+/* Ranks best first, ties by index: the order a stable sort by rank gives,
+ * as a total order (any selection method then picks the same states). */
+static inline int rank_before(const float *rk, int a, int b)
+{
+    return rk[a] > rk[b] || (rk[a] == rk[b] && a < b);
+}
+
 static int rank_cmp(const void *pa, const void *pb, void *ctx)
 {
-    const struct ub_ml_state *v = ctx;
-    const struct ub_ml_state *a = &v[*(const int *)pa], *b = &v[*(const int *)pb];
-    float ra = a->score + (a->plen ? EST_PENDING : 0);
-    float rb = b->score + (b->plen ? EST_PENDING : 0);
-    return ra > rb ? -1 : ra < rb;
+    const float *rk = ctx;
+    int a = *(const int *)pa, b = *(const int *)pb;
+    return rank_before(rk, a, b) ? -1 : rank_before(rk, b, a);
+}
+
+/* Move the k states that rank first among o[0..n) to o[0..k), in no
+ * particular order (quickselect). */
+static void rank_select(const float *rk, int *o, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1 && k > lo && k < hi) {
+        int pv = o[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        /* three-way: [lo, i) before the pivot, [j, hi) after it */
+        for (size_t m = lo; m < j;) {
+            if (rank_before(rk, o[m], pv)) {
+                int t = o[m]; o[m] = o[i]; o[i] = t;
+                i++, m++;
+            } else if (rank_before(rk, pv, o[m])) {
+                j--;
+                int t = o[m]; o[m] = o[j]; o[j] = t;
+            } else {
+                m++;
+            }
+        }
+        if (k <= i)
+            hi = i;
+        else if (k >= j)
+            lo = j;
+        else
+            return;
+    }
 }
 
 /* Same future: same context, same unsettled bytes and constraints. */
@@ -567,26 +629,37 @@ static int same_future(const struct ub_ml_state *a, const struct ub_ml_state *b)
     return 1;
 }
 
-/* Keep the BEAM best distinct states of nxt in cur. */
+/* Keep the BEAM best distinct states of nxt in cur.  Only the first few
+ * of the ranking are needed, mostly: they are selected a chunk at a time
+ * and only the chunk is sorted. */
 static int select_beam(ub_mbcs_lossy_scratch *x)
 {
     if (ub_reserve((void **)&x->order, &x->ordcap, x->nnxt + 1, sizeof *x->order) ||
+        ub_reserve((void **)&x->rank, &x->rankcap, x->nnxt + 1, sizeof *x->rank) ||
         ub_reserve((void **)&x->cur, &x->curcap, BEAM, sizeof *x->cur))
         return -1;
-    for (size_t i = 0; i < x->nnxt; i++)
+    for (size_t i = 0; i < x->nnxt; i++) {
+        const struct ub_ml_state *a = &x->nxt[i];
         x->order[i] = (int)i;
-    qsort_r(x->order, x->nnxt, sizeof *x->order, rank_cmp, x->nxt);
+        x->rank[i] = a->score + (a->plen ? EST_PENDING : 0);
+    }
     x->ncur = 0;
-    for (size_t i = 0; i < x->nnxt && x->ncur < BEAM; i++) {
-        const struct ub_ml_state *c = &x->nxt[x->order[i]];
-        int dup = 0;
-        for (size_t j = 0; j < x->ncur && !dup; j++)
-            dup = same_future(&x->cur[j], c);
-        if (!dup) {
-            x->cur[x->ncur] = *c;
-            if (commit(x, &x->cur[x->ncur++]))
-                return -1;
+    for (size_t at = 0; at < x->nnxt && x->ncur < BEAM;) {
+        size_t k = x->nnxt - at < 2 * BEAM ? x->nnxt - at : 2 * BEAM;
+        rank_select(x->rank, x->order + at, x->nnxt - at, k);
+        qsort_r(x->order + at, k, sizeof *x->order, rank_cmp, x->rank);
+        for (size_t i = at; i < at + k && x->ncur < BEAM; i++) {
+            const struct ub_ml_state *c = &x->nxt[x->order[i]];
+            int dup = 0;
+            for (size_t j = 0; j < x->ncur && !dup; j++)
+                dup = same_future(&x->cur[j], c);
+            if (!dup) {
+                x->cur[x->ncur] = *c;
+                if (commit(x, &x->cur[x->ncur++]))
+                    return -1;
+            }
         }
+        at += k;
     }
     x->nnxt = 0;
     return 0;

@@ -61,7 +61,8 @@ struct ub_mbcs_lossy_scratch {
     struct ub_ml_hnode *hist;
     size_t histcap, nhist;
     int *order;
-    size_t ordcap;
+    float *rank;            /* select_beam(): each state's rank */
+    size_t ordcap, rankcap;
     /* the language model's vocabulary by UTF-8 length, sorted */
     const ub_lm *vlm;
     uint32_t *voc[5];
