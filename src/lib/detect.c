@@ -1279,8 +1279,9 @@ static unsigned utf8_breaks(const uint8_t *tmp, size_t nb, size_t *done, uint32_
 
 /*
  * UTF-8 read as a multibyte codec: encode back with it, decode as UTF-8.
- * Where that works but for a few breaks (utf8_breaks), the decoder dropped
- * bytes: the codec goes into e->drop for search_mbcs_lossy().
+ * Where that works but for breaks (utf8_breaks), no more of them than whole
+ * sequences, the decoder dropped bytes: the codec goes into e->drop for
+ * search_mbcs_lossy().
  */
 static int search_mbcs(struct eval *e)
 {
@@ -1292,8 +1293,10 @@ static int search_mbcs(struct eval *e)
         ub_u32vec_reserve(&s->lvl[0], 4 * e->n + 4))
         return -1;
     for (int id = 0; id < ub_mbcs_count(); id++) {
-        /* incremental: most clean text fails within a few characters, at
-         * a break before two whole sequences */
+        /* incremental: most clean text fails within a few characters,
+         * its breaks more than two ahead of its whole sequences (bytes
+         * dropped by Big5 or EUC-KR, whose trails exclude most
+         * continuation bytes, leave about one break per whole sequence) */
         size_t nb = 0, o = 0, done = 0, good = 0;
         unsigned breaks = 0;
         int ok = 1;
@@ -1308,7 +1311,7 @@ static int search_mbcs(struct eval *e)
             memcpy(s->tmp + nb, b, (size_t)len);
             nb += (size_t)len;
             breaks += utf8_breaks(s->tmp, nb, &done, s->lvl[0].v, &o, &good);
-            ok = good >= 2 * (size_t)breaks;
+            ok = good + 2 >= (size_t)breaks;
         }
         ctx->steps += e->n;
         /* a sequence cut short at the end, before ASCII text: all a short
@@ -1316,7 +1319,7 @@ static int search_mbcs(struct eval *e)
         if (ok && !breaks && done != nb && good < 2)
             e->drop_weak |= 1u << id;
         breaks += done != nb;
-        if (!ok || good < 2 * (size_t)breaks)
+        if (!ok || good < (size_t)breaks)
             continue;
         if (breaks) {
             if (good >= 2)
@@ -1797,6 +1800,16 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     ub_codec_mask maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe,
                                          r->cbm.weak, r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
     r->weak_gated = (uint8_t)weak_gated;
+    /* a run of C1 controls or private-use characters alone may be part of
+     * multibyte mojibake whose characters around it a Windows decoder
+     * wrote as '?': the span a multibyte repair would take says */
+    if (!cjk && !r->bytes) {
+        size_t i = 0;
+        while (i < n && (in[i] - 0x80u < 0x20u || in[i] - 0xE000u <= 0xF8FFu - 0xE000u))
+            i++;
+        size_t end = i == n ? mbcs_span_end(s, (size_t)(r - s->runs), nch) : r->c1;
+        cjk = end > r->c1 && ub_gate_cjk(ctx->lm, in, end - r->c0, l2, l1);
+    }
     ub_codec_mask line_cut = 0;
     if (line.weak) {
         line_cut = ub_cut_codecs(in, r->c1t - r->c0) & line.weak;

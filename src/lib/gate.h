@@ -48,6 +48,40 @@ ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mas
 ub_codec_mask ub_cut_codecs(const uint32_t *t, size_t n);
 
 /*
+ * Should the multibyte codecs be tried on in[0..n) (after l2 l1)?  What
+ * they produce from UTF-8 is CJK text that reads badly (rare characters in
+ * odd order), possibly after private-use characters (Shift_JIS reads the
+ * F0 9F that begins an emoji as a user-defined character, then the rest as
+ * kanji or half-width kana; a run of private-use characters alone is an
+ * icon font's); clean CJK text need not pay for their tables.  The text
+ * may also begin with the U+FFFD or '?' a lossy decoder wrote for the
+ * first bytes of a character, or with the C1 control ICU's Big5 makes of a
+ * lone 0x80, and the first character after them may be one of the codec's
+ * symbols (EUC-JP's "\u226A" before kana).
+ */
+static inline int ub_gate_cjk(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
+                              uint32_t l1)
+{
+    size_t r = 0;
+    while (r < n && (in[r] == 0xFFFD || in[r] == '?'))
+        r++;
+    int han = 0, other = 0;
+    for (size_t i = r; i < n && !han && other < 2; i++) {
+        uint32_t f = in[i];
+        if (f - 0xE000u <= 0xF8FFu - 0xE000u || f == 0xFFFD || f == '?' || f - 0x80u < 0x20u)
+            continue;
+        han = (f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
+              (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF);
+        other++;
+    }
+    /* (those leading markers count only as context: in a row, the model
+     * may know them well) */
+    size_t m = n - r < 8 ? n - r : 8;
+    return han && ub_lm_score(lm, r >= 2 ? in[r - 2] : r ? l1 : l2, r ? in[r - 1] : l1, in + r,
+                              m) <= MBCS_LOGP * (double)m;
+}
+
+/*
  * The gate of a run in[0..n) (after l2 l1), given what ub_could_be_mojibake()
  * found in it (maybe, the weak codecs and the weak lead's index w): the
  * codecs that may have made it from UTF-8, and in *cjk whether the
@@ -78,33 +112,7 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
             *weak_gated = 1;
         }
     }
-    /* what the multibyte codecs produce from UTF-8 is CJK text that reads
-     * badly (rare characters in odd order), possibly after private-use
-     * characters (Shift_JIS reads the F0 9F that begins an emoji as a
-     * user-defined character, then the rest as kanji or half-width kana;
-     * a run of private-use characters alone is an icon font's); clean CJK
-     * text need not pay for their tables */
-    /* (the run may also begin with the U+FFFD a lossy decoder wrote for
-     * the first bytes of a character, or with the C1 control ICU's Big5
-     * makes of a lone 0x80, and the first character after them may be one
-     * of the codec's symbols: EUC-JP's "\u226A" before kana) */
-    size_t r = 0;
-    while (r < n && in[r] == 0xFFFD)
-        r++;
-    int han = 0, other = 0;
-    for (size_t i = r; i < n && !han && other < 2; i++) {
-        uint32_t f = in[i];
-        if (f - 0xE000u <= 0xF8FFu - 0xE000u || f == 0xFFFD || f - 0x80u < 0x20u)
-            continue;
-        han = (f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
-              (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF);
-        other++;
-    }
-    /* (those U+FFFD count only as context: in a row, the model may know
-     * them well) */
-    size_t m = n - r < 8 ? n - r : 8;
-    *cjk = han && ub_lm_score(lm, r >= 2 ? in[r - 2] : r ? l1 : l2, r ? in[r - 1] : l1, in + r,
-                              m) <= MBCS_LOGP * (double)m;
+    *cjk = ub_gate_cjk(lm, in, n, l2, l1);
     return maybe;
 }
 
