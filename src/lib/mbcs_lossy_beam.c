@@ -328,7 +328,12 @@ long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const
             ranges *= hi[i] - lo[i] + 1;
     if (ub_reserve((void **)&x->cand, &x->candcap, nv + 1, sizeof *x->cand))
         return -1;
-    if (!pre || ranges * 16 > (long)nv) {
+    if (!pre) {
+        /* every byte unknown: all of it fits */
+        memcpy(x->cand, voc, nv * sizeof *voc);
+        return (long)nv;
+    }
+    if (ranges * 16 > (long)nv) {
         for (size_t i = 0; i < nv; i++)
             if (fits(voc[i], pb, wm, len))
                 x->cand[nc++] = voc[i];
