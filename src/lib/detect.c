@@ -1850,6 +1850,11 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         uint32_t rt[2];
         size_t end = mbcs_span_end(s, k, nch);
         size_t nrt = context_after(s, nch, end, k + 1, rt);
+        /* (text that ends is like a line that ends: the model then knows
+         * what a lost last character ended with, a '.' a Windows decoder
+         * took along or none) */
+        if (!nrt && end == nch)
+            rt[nrt++] = '\n';
         if (search_mbcs_lossy(&e, e.in, end - r->c0, rt, nrt) < 0)
             return -1;
     }
