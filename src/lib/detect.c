@@ -1344,14 +1344,19 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
                            size_t nright, unsigned *kept)
 {
     unbake_ctx *ctx = e->ctx;
-    size_t markers = 0;
-    for (size_t i = 0; i < n; i++)
-        markers += t[i] == 0xFFFD || t[i] == '?' || t[i] == 0x30FB;
-    /* every marker stands for at least one guessed character, and what
-     * had to be guessed must not be the bulk of it (below): a run of
-     * markers is not worth the search, which is dear per marker */
+    size_t markers = 0, known = 0;
+    for (size_t i = 0; i < n; i++) {
+        int m = t[i] == 0xFFFD || t[i] == '?' || t[i] == 0x30FB;
+        markers += (size_t)m;
+        known += m ? 0 : t[i] < 0x80 ? 1 : 2;
+    }
+    /* every marker stands for at least one lost byte (Python's U+FFFD for
+     * one, ICU's for a sequence, Windows' '?' for two), and what had to be
+     * guessed must not be the bulk of it (below): a run that lost more
+     * bytes than the rest of it holds (most of its characters are two
+     * bytes) is not worth the search, which is dear per marker */
     if ((!markers && !e->drop && !(e->drop_weak & e->line.mbcs)) || n > UB_MBCS_LOSSY_MAXRUN ||
-        (markers > 4 && markers * 2 > n))
+        (markers > 4 && markers > known))
         return 0;
     if (!ctx->mbcs_lossy && !(ctx->mbcs_lossy = ub_mbcs_lossy_scratch_new()))
         return -1;
