@@ -1805,12 +1805,14 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     ub_codec_mask maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe,
                                          r->cbm.weak, r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
     r->weak_gated = (uint8_t)weak_gated;
-    /* a run of C1 controls or private-use characters alone may be part of
-     * multibyte mojibake whose characters around it a Windows decoder
-     * wrote as '?': the span a multibyte repair would take says */
+    /* a run of C1 controls, private-use characters or U+FFFD alone may be
+     * part of multibyte mojibake (a word whose every character lost a
+     * byte; the characters around it written as '?' by Windows): the span
+     * a multibyte repair would take says */
     if (!cjk && !r->bytes) {
         size_t i = 0;
-        while (i < n && (in[i] - 0x80u < 0x20u || in[i] - 0xE000u <= 0xF8FFu - 0xE000u))
+        while (i < n && (in[i] - 0x80u < 0x20u || in[i] - 0xE000u <= 0xF8FFu - 0xE000u ||
+                         in[i] == 0xFFFD))
             i++;
         size_t end = i == n ? mbcs_span_end(s, (size_t)(r - s->runs), nch) : r->c1;
         cjk = end > r->c1 && ub_gate_cjk(ctx->lm, in, end - r->c0, l2, l1);
