@@ -1805,14 +1805,14 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     ub_codec_mask maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe,
                                          r->cbm.weak, r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
     r->weak_gated = (uint8_t)weak_gated;
-    /* a run of C1 controls, private-use characters or U+FFFD alone may be
-     * part of multibyte mojibake (a word whose every character lost a
-     * byte; the characters around it written as '?' by Windows): the span
-     * a multibyte repair would take says */
+    /* a run without CJK characters (C1 controls, U+FFFD, a codec's
+     * Cyrillic letter or symbol) may be part of multibyte mojibake whose
+     * characters around it a Windows decoder wrote as '?', or a word whose
+     * every character lost a byte: the span a multibyte repair would take
+     * says */
     if (!cjk && !r->bytes) {
         size_t i = 0;
-        while (i < n && (in[i] - 0x80u < 0x20u || in[i] - 0xE000u <= 0xF8FFu - 0xE000u ||
-                         in[i] == 0xFFFD))
+        while (i < n && !ub_gate_is_cjk(in[i]))
             i++;
         size_t end = i == n ? mbcs_span_end(s, (size_t)(r - s->runs), nch) : r->c1;
         cjk = end > r->c1 && ub_gate_cjk(ctx->lm, in, end - r->c0, l2, l1);
@@ -1853,7 +1853,11 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     if ((maybe || cjk) && lossless_search(&e, cjk, offers) < 0)
         return -1;
     r->mbcs_weak = e.drop_weak & ~e.drop;
-    if (cjk && ctx->lossy != UNBAKE_LOSSY_KEEP && (!r->nout || r->score < LOSSY_SKIP)) {
+    /* (a repair of another kind, however good, does not make a
+     * multibyte one needless: a C1 control read as windows-1252 is one,
+     * amid multibyte mojibake that a Windows decoder wrote '?' into) */
+    if (cjk && ctx->lossy != UNBAKE_LOSSY_KEEP &&
+        (!r->nout || r->score < LOSSY_SKIP || r->hyp.kind != UB_HYP_MBCS)) {
         uint32_t rt[2];
         size_t end = mbcs_span_end(s, k, nch);
         size_t nrt = context_after(s, nch, end, k + 1, rt);

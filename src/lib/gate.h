@@ -47,6 +47,14 @@ ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mas
  * t[0..n) is followed by a non-ASCII character that cannot continue it. */
 ub_codec_mask ub_cut_codecs(const uint32_t *t, size_t n);
 
+/* Is c a character the multibyte codecs make of UTF-8 (CJK, Hangul,
+ * full-width forms)? */
+static inline int ub_gate_is_cjk(uint32_t f)
+{
+    return (f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
+           (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF);
+}
+
 /*
  * Should the multibyte codecs be tried on in[0..n) (after l2 l1)?  What
  * they produce from UTF-8 is CJK text that reads badly (rare characters in
@@ -70,15 +78,21 @@ static inline int ub_gate_cjk(const ub_lm *lm, const uint32_t *in, size_t n, uin
         uint32_t f = in[i];
         if (f - 0xE000u <= 0xF8FFu - 0xE000u || f == 0xFFFD || f == '?' || f - 0x80u < 0x20u)
             continue;
-        han = (f >= 0x2E80 && f <= 0x9FFF) || (f >= 0xAC00 && f <= 0xD7AF) ||
-              (f >= 0xF900 && f <= 0xFAFF) || (f >= 0xFF00 && f <= 0xFFEF);
+        han = ub_gate_is_cjk(f);
         other++;
     }
+    if (!han)
+        return 0;
     /* (those leading markers count only as context: in a row, the model
-     * may know them well) */
-    size_t m = n - r < 8 ? n - r : 8;
-    return han && ub_lm_score(lm, r >= 2 ? in[r - 2] : r ? l1 : l2, r ? in[r - 1] : l1, in + r,
-                              m) <= MBCS_LOGP * (double)m;
+     * may know them well; a '?' further on, which only a span across runs
+     * holds, not at all) */
+    uint32_t w[8];
+    size_t m = 0;
+    for (size_t i = r; i < n && m < 8; i++)
+        if (in[i] != '?')
+            w[m++] = in[i];
+    return ub_lm_score(lm, r >= 2 ? in[r - 2] : r ? l1 : l2, r ? in[r - 1] : l1, w, m) <=
+           MBCS_LOGP * (double)m;
 }
 
 /*
