@@ -333,7 +333,9 @@ long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const
         memcpy(x->cand, voc, nv * sizeof *voc);
         return (long)nv;
     }
-    if (ranges * 16 > (long)nv) {
+    /* (a range costs a binary search, about what checking a dozen
+     * entries costs) */
+    if (ranges * 2 > (long)nv) {
         for (size_t i = 0; i < nv; i++)
             if (fits(voc[i], pb, wm, len))
                 x->cand[nc++] = voc[i];
