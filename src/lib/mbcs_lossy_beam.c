@@ -274,6 +274,22 @@ static int ascii_ok(int b)
     return b == '\n' || (b >= 0x20 && b < 0x7F);
 }
 
+/* The next value of the wildcards (bits of wm) among v[0..n), each in
+ * lo[i]..hi[i], the last fastest; 0 after the last value. */
+static int next_value(int *v, const int *lo, const int *hi, unsigned wm, int n)
+{
+    int i = n - 1;
+    while (i >= 0 && (!(wm >> i & 1) || v[i] == hi[i])) {
+        if (wm >> i & 1)
+            v[i] = lo[i];
+        i--;
+    }
+    if (i < 0)
+        return 0;
+    v[i]++;
+    return 1;
+}
+
 /*
  * The candidates for a character of len bytes whose known bytes are pb[]
  * (wildcards where wm has a bit, of classes cls[]): every value when at
@@ -301,15 +317,8 @@ long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const
             uint32_t cp;
             if (ub_utf8_decode(b, (size_t)len, &cp) == len && (len > 1 || ascii_ok(b[0])))
                 x->cand[nc++] = cp;
-            int i = len - 1;
-            while (i >= 0 && (!(wm >> i & 1) || v[i] == hi[i])) {
-                if (wm >> i & 1)
-                    v[i] = lo[i];
-                i--;
-            }
-            if (i < 0)
+            if (!next_value(v, lo, hi, wm, len))
                 break;
-            v[i]++;
         }
         return (long)nc;
     }
@@ -362,15 +371,8 @@ long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const
         for (; a < nv && voc[a] < top; a++)
             if (fits(voc[a], pb, wm, len))
                 x->cand[nc++] = voc[a];
-        int i = pre - 1;
-        while (i >= 0 && (!(wm >> i & 1) || v[i] == hi[i])) {
-            if (wm >> i & 1)
-                v[i] = lo[i];
-            i--;
-        }
-        if (i < 0)
+        if (!next_value(v, lo, hi, wm, pre))
             break;
-        v[i]++;
     }
     return (long)nc;
 }
