@@ -1502,24 +1502,16 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         r->b0 = (uint32_t)i;
         do {
             uint32_t c;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             /* two two-byte characters at once, as line_is_clean() */
-            if (n - i >= 4) {
-                uint32_t w;
-                memcpy(&w, p + i, 4);
-                if ((w & 0xC0E0C0E0u) == 0x80C080C0u) {
-                    uint32_t ca = (w & 0x1F) << 6 | (w >> 8 & 0x3F);
-                    uint32_t cb = (w >> 16 & 0x1F) << 6 | (w >> 24 & 0x3F);
-                    if (ca >= 0x80 && cb >= 0x80) {     /* not C0, C1 */
-                        cp[k] = ca;
-                        cp[k + 1] = cb;
-                        k += 2;
-                        i += 4;
-                        continue;
-                    }
-                }
+            uint32_t ca, cb;
+            if (n - i >= 4 && ub_utf8_two2(p + i, &ca, &cb) && ca >= 0x80 && cb >= 0x80) {
+                /* (not C0, C1) */
+                cp[k] = ca;
+                cp[k + 1] = cb;
+                k += 2;
+                i += 4;
+                continue;
             }
-#endif
             int len = ub_utf8_decode_fast(p + i, n - i, &c);
             if (!len) {
                 c = INVALID_CP;
@@ -2594,28 +2586,19 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         do {
             uint32_t b = seg[i], cp;
             const ub_codec_lc *lc;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             /* two two-byte characters at once (Cyrillic, Greek, Arabic,
              * Hebrew...): the same as twice the branch below */
-            if (n - i >= 4) {
-                uint32_t w;
-                memcpy(&w, seg + i, 4);
-                if ((w & 0xC0E0C0E0u) == 0x80C080C0u) {
-                    uint32_t ca = (w & 0x1F) << 6 | (w >> 8 & 0x3F);
-                    uint32_t cb = (w >> 16 & 0x1F) << 6 | (w >> 24 & 0x3F);
-                    if (ca >= 0xA0 && cb >= 0xA0) {
-                        const ub_codec_lc *la = &ub_codec_lc2_[ca], *lb = &ub_codec_lc2_[cb];
-                        paired |= (prev_lead & la->cont) | (la->lead & lb->cont);
-                        prev_lead = lb->lead;
-                        t[k] = ca;
-                        t[k + 1] = cb;
-                        k += 2;
-                        i += 4;
-                        continue;
-                    }
-                }
+            uint32_t ca, cb;
+            if (n - i >= 4 && ub_utf8_two2(seg + i, &ca, &cb) && ca >= 0xA0 && cb >= 0xA0) {
+                const ub_codec_lc *la = &ub_codec_lc2_[ca], *lb = &ub_codec_lc2_[cb];
+                paired |= (prev_lead & la->cont) | (la->lead & lb->cont);
+                prev_lead = lb->lead;
+                t[k] = ca;
+                t[k + 1] = cb;
+                k += 2;
+                i += 4;
+                continue;
             }
-#endif
             if (b - 0xC2u <= 0xDFu - 0xC2u) {
                 if (i + 1 == n || !ub_utf8_is_cont(seg[i + 1]))
                     return 0;

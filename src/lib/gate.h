@@ -67,8 +67,27 @@ static inline int ub_gate_is_cjk(uint32_t f)
  * lone 0x80, and the first character after them may be one of the codec's
  * symbols (EUC-JP's "\u226A" before kana).
  */
-static inline int ub_gate_cjk(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
-                              uint32_t l1)
+static inline int ub_gate_cjk_slow(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
+                                   uint32_t l1);
+
+/* May c hide a CJK character after it (ub_gate_cjk() skips it)? */
+static inline int ub_gate_cjk_skips(uint32_t c)
+{
+    return c - 0xE000u <= 0xF8FFu - 0xE000u || c == 0xFFFD || c == '?' || c - 0x80u < 0x20u;
+}
+
+static inline __attribute__((always_inline)) int ub_gate_cjk(const ub_lm *lm, const uint32_t *in,
+                                                               size_t n, uint32_t l2, uint32_t l1)
+{
+    /* (most runs: their first two characters are below U+2E80 and no C1
+     * control, so neither CJK nor skipped) */
+    if (n && in[0] - 0xA0u < 0x2E80u - 0xA0u && (n == 1 || in[1] - 0xA0u < 0x2E80u - 0xA0u))
+        return 0;
+    return ub_gate_cjk_slow(lm, in, n, l2, l1);
+}
+
+static inline int ub_gate_cjk_slow(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
+                                   uint32_t l1)
 {
     size_t r = 0;
     while (r < n && (in[r] == 0xFFFD || in[r] == '?'))
@@ -76,7 +95,7 @@ static inline int ub_gate_cjk(const ub_lm *lm, const uint32_t *in, size_t n, uin
     int han = 0, other = 0;
     for (size_t i = r; i < n && !han && other < 2; i++) {
         uint32_t f = in[i];
-        if (f - 0xE000u <= 0xF8FFu - 0xE000u || f == 0xFFFD || f == '?' || f - 0x80u < 0x20u)
+        if (ub_gate_cjk_skips(f))
             continue;
         han = ub_gate_is_cjk(f);
         other++;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Length of the sequence a lead byte announces: 1..4, or 0 for a byte that
  * cannot start a sequence (continuation, C0/C1 leads, F5..FF). */
@@ -128,5 +129,29 @@ int ub_simd_level(void);
  * a level above ub_simd_level() (or negative) means ub_simd_level(). */
 size_t ub_ascii_prefix_at(int level, const uint8_t *s, size_t n);
 size_t ub_utf8_valid_prefix_at(int level, const uint8_t *s, size_t n);
+
+/* Do p[0..4) hold two two-byte sequences?  Then their code points (C0
+ * and C1 controls included: overlong forms are the caller's to refuse).
+ * One 4-byte load and mask on little-endian machines, byte by byte
+ * elsewhere. */
+static inline int ub_utf8_two2(const uint8_t *p, uint32_t *a, uint32_t *b)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t w;
+    memcpy(&w, p, 4);
+    if ((w & 0xC0E0C0E0u) != 0x80C080C0u)
+        return 0;
+    *a = (w & 0x1F) << 6 | (w >> 8 & 0x3F);
+    *b = (w >> 16 & 0x1F) << 6 | (w >> 24 & 0x3F);
+    return 1;
+#else
+    if ((p[0] & 0xE0) != 0xC0 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xE0) != 0xC0 ||
+        (p[3] & 0xC0) != 0x80)
+        return 0;
+    *a = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+    *b = (uint32_t)(p[2] & 0x1F) << 6 | (p[3] & 0x3F);
+    return 1;
+#endif
+}
 
 #endif
