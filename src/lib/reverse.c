@@ -247,6 +247,17 @@ static float drop_cost(const struct lossy_env *e, uint8_t b)
     return e->loss->cost[UB_OP_DROP];
 }
 
+/* ub_codec_is_lossy() of codec for the 64 bytes from first (0x80 or
+ * 0xC0) at once: bit b - first. */
+static uint64_t lossy_bits(int codec, int first)
+{
+    const uint8_t *l = ub_codec_tables[codec].lossy + (first - 0x80) / 8;
+    uint64_t m = 0;
+    for (int j = 0; j < 8; j++)
+        m |= (uint64_t)l[j] << (8 * j);
+    return m;
+}
+
 /* Adopt a policy, and precompute which continuation bytes it lets drop
  * (fill_slots asks for every slot of every sequence). */
 static void set_policy(struct lossy_env *e, uint32_t policy)
@@ -258,20 +269,13 @@ static void set_policy(struct lossy_env *e, uint32_t policy)
         return;
     if (!e->loss->restore_only && (policy >> UB_OP_DROP & 1) && e->loss->max_insert >= 1 &&
         (ub_codec_lead_lost() >> e->codec & 1)) {
-        /* the lossy bits of 0xC0..0xFF, leads 0xC2..0xF4 only */
-        const uint8_t *l = ub_codec_tables[e->codec].lossy + 8;
-        for (int j = 0; j < 8; j++)
-            e->leadmask |= (uint64_t)l[j] << (8 * j);
-        e->leadmask &= ((1ull << (0xF5 - 0xC0)) - 1) & ~3ull;
+        /* leads 0xC2..0xF4 only */
+        e->leadmask = lossy_bits(e->codec, 0xC0) & ((1ull << (0xF5 - 0xC0)) - 1) & ~3ull;
     }
-    /* droppable() for 0x80..0xBF at once: the codec's lossy bits of those
-     * bytes are the first eight bytes of its table, bit b - 0x80 */
+    /* droppable() for 0x80..0xBF at once, bit b - 0x80 */
     uint64_t m = 0;
-    if (!e->loss->restore_only && (policy >> UB_OP_DROP & 1)) {
-        const uint8_t *l = ub_codec_tables[e->codec].lossy;
-        for (int j = 0; j < 8; j++)
-            m |= (uint64_t)l[j] << (8 * j);
-    }
+    if (!e->loss->restore_only && (policy >> UB_OP_DROP & 1))
+        m = lossy_bits(e->codec, 0x80);
     m &= ~(1ull << (0xA0 - 0x80) | 1ull << (0xAD - 0x80));
     if (e->loss->cost_drop_nbsp >= 0 && ub_codec_is_nbsp(e->codec, 0xA0))
         m |= 1ull << (0xA0 - 0x80);
