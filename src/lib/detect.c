@@ -2134,6 +2134,40 @@ static unsigned convincing_mbcs(const struct run *r)
     return 1u << (r->hyp.codec[0] - UB_NCODECS);
 }
 
+/*
+ * A line whose only repair is one two-character run read as one layer
+ * ("Å™" -> "ř", "√π" -> "ù") stands on that pair alone, and clean text
+ * is full of letter-and-symbol pairs (a brand name, a unit, math).  Such
+ * a repair must also read as text the model knows: a character that
+ * reads below IN_FLOOR where it stands (the floor the run as it is got)
+ * is more likely a coincidence of the pair than what was written.
+ */
+static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s)
+{
+    struct run *one = NULL;
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (!r->fix || r->bytes)
+            continue;
+        if (one)
+            return;
+        one = &s->runs[k];
+    }
+    if (!one || one->c1 - one->c0 != 2 || one->cend != one->c1 || one->l0 != NO_INDEX ||
+        one->hyp.kind != UB_HYP_UTF8 || one->hyp.nlayers != 1)
+        return;
+    uint32_t c2 = one->l2, c1 = one->l1;
+    for (size_t i = 0; i < one->nout; i++) {
+        uint32_t x = s->out.v[one->out0 + i];
+        if (x >= 0x80 && ub_lm_logp(ctx->lm, c2, c1, x) < IN_FLOOR) {
+            one->fix = 0;
+            return;
+        }
+        c2 = c1;
+        c1 = x;
+    }
+}
+
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
 static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                   uint32_t c2, uint32_t c1, size_t *nchp)
@@ -2412,6 +2446,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         else
             nclean += r->certain_clean;
     }
+    lone_repair(ctx, s);
     /* a line with clean non-ASCII text needs more evidence; bytes that are
      * not UTF-8 are converted whatever */
     if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)
