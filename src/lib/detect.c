@@ -2134,6 +2134,14 @@ static unsigned convincing_mbcs(const struct run *r)
     return 1u << (r->hyp.codec[0] - UB_NCODECS);
 }
 
+/* Is x a lower-case letter (one with a capital) that ends a word of
+ * capitals ("AHř,"), in text where capitals stand for themselves? */
+static int lower_in_capitals(uint32_t c2, uint32_t c1, uint32_t x, uint32_t next)
+{
+    return u_isupper((UChar32)c2) && u_isupper((UChar32)c1) && u_islower((UChar32)x) &&
+           u_toupper((UChar32)x) != (UChar32)x && !u_islower((UChar32)next);
+}
+
 /*
  * A line whose only repair is one two-character run read as one layer
  * ("Å™" -> "ř", "√π" -> "ù") stands on that pair alone, and clean text
@@ -2142,7 +2150,7 @@ static unsigned convincing_mbcs(const struct run *r)
  * reads below IN_FLOOR where it stands (the floor the run as it is got)
  * is more likely a coincidence of the pair than what was written.
  */
-static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s)
+static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s, size_t nch)
 {
     struct run *one = NULL;
     for (size_t k = 0; k < s->nruns; k++) {
@@ -2157,9 +2165,12 @@ static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s)
         one->hyp.kind != UB_HYP_UTF8 || one->hyp.nlayers != 1)
         return;
     uint32_t c2 = one->l2, c1 = one->l1;
+    uint32_t after = one->c1 < nch ? s->cp[one->c1] : '\n';
     for (size_t i = 0; i < one->nout; i++) {
         uint32_t x = s->out.v[one->out0 + i];
-        if (x >= 0x80 && ub_lm_logp(ctx->lm, c2, c1, x) < IN_FLOOR) {
+        uint32_t next = i + 1 < one->nout ? s->out.v[one->out0 + i + 1] : after;
+        if (x >= 0x80 && (ub_lm_logp(ctx->lm, c2, c1, x) < IN_FLOOR ||
+                          lower_in_capitals(c2, c1, x, next))) {
             one->fix = 0;
             return;
         }
@@ -2446,7 +2457,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         else
             nclean += r->certain_clean;
     }
-    lone_repair(ctx, s);
+    lone_repair(ctx, s, nch);
     /* a line with clean non-ASCII text needs more evidence; bytes that are
      * not UTF-8 are converted whatever */
     if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)
