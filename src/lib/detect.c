@@ -60,7 +60,8 @@
                                than MAX_LOSSY_CODECS only where the first
                                gave nothing) */
 #define MAX_JOIN 64         /* characters a lossy span may take past its run */
-#define LONG_JOIN 1024      /* ... where the runs it takes start mid-sequence */
+#define LONG_JOIN 512       /* ... where the runs it takes start mid-sequence */
+#define LONG_BUDGET 4       /* characters so taken per character of a segment */
 #define MBCS_JOIN 160       /* ... a multibyte one across '?' */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
@@ -1486,6 +1487,7 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
     uint32_t *cp = s->cp;
     s->nruns = 0;
     s->free0 = s->free1 = 0;
+    s->long_used = 0;
     size_t k = 0;
     for (size_t i = 0; i < n; ) {
         if (p[i] < 0x80) {
@@ -1615,13 +1617,17 @@ static void run_spans(ub_detect_scratch *s, size_t nch)
  * the span ends with (text without spaces, with an NBSP turned into a
  * space): taken whole, with the runs after it that do the same, up to
  * LONG_JOIN characters past the run's end, or that sequence would be cut
- * short.  (Found here, for the runs searched, not in run_spans(): a test
- * per run cost 1.6% on clean multilingual text.)
+ * short.  The characters so taken past c1t count against LONG_BUDGET per
+ * character of the segment, so the work stays linear whatever the runs.
+ * (Found here, for the runs searched, not in run_spans(): a test per run
+ * cost 1.6% on clean multilingual text.)
  */
-static size_t lossy_span_end(const ub_detect_scratch *s, size_t k, size_t nch)
+static size_t lossy_span_end(ub_detect_scratch *s, size_t k, size_t nch)
 {
-    const struct run *r = &s->runs[k];
+    struct run *r = &s->runs[k];
     size_t end = r->c1t, j = k + 1;
+    if (!r->long_span && s->long_used > LONG_BUDGET * nch)
+        return end;
     while (j < s->nruns && s->runs[j].c0 < end)
         j++;
     for (; j < s->nruns && s->runs[j].c0 == end && end > s->runs[j - 1].c1 &&
@@ -1629,6 +1635,10 @@ static size_t lossy_span_end(const ub_detect_scratch *s, size_t k, size_t nch)
          j++) {
         size_t x = s->runs[j].c1;
         end = x + joiner_len(s->cp, x, nch);
+    }
+    if (!r->long_span && end > r->c1t) {
+        r->long_span = 1;
+        s->long_used += end - r->c1t;
     }
     return end;
 }

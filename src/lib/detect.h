@@ -73,7 +73,9 @@ struct run {
     uint8_t taken;          /* not evaluated: a lossy repair before it took it */
     uint8_t weak_gated;     /* weak evidence not taken, the lead read well:
                                1 in the run, 2 after its lossless repair */
-    uint8_t shaped;         /* cbm is known */
+    uint8_t shaped : 1;     /* cbm is known */
+    uint8_t long_span : 1;  /* lossy_span_end() took it past c1t once (its
+                               characters counted in long_used) */
     uint8_t lead;           /* the candidate also replaces this many '?'
                                before c0: a multibyte decoder wrote one for
                                the first bytes of the run's first character
@@ -163,6 +165,8 @@ _Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 struct ub_detect_scratch {
     uint32_t *cp;           /* segment characters */
     size_t ccap;
+    size_t long_used;       /* characters lossy_span_end() took past c1t
+                               in the segment */
     size_t free0, free1;    /* cp[free0..free1) holds no '?' or U+FFFD
                                (marker_after) */
     struct run *runs;

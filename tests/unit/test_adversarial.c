@@ -515,6 +515,10 @@ static const struct patho pathos[] = {
     { "latin-1 letters, no ASCII", "ÀÉÎÕÜßàéîõü" },
     { "C1 controls", "\xC2\x80\xC2\x81\xC2\x8D\xC2\x9D" },
     { "question FFFD mix", "?\xEF\xBF\xBD?Ã" },
+    /* runs that each start inside the sequence the one before ends with,
+     * across a space: lossy spans go on past MAX_JOIN (LONG_JOIN) */
+    { "lead, space, continuation", "æ ‡" },
+    { "CJK with NBSP as spaces", "ç›®æ ‡å¯è§æ ‡" },
 };
 #define N_PATHOS (sizeof pathos / sizeof pathos[0])
 
