@@ -1706,6 +1706,8 @@ static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from,
  * two-byte UTF-8 sequence?  Then the repair undid only the outer layer of
  * two, and an NBSP became that space under the inner one.  (Longer
  * sequences would have lost more than the one byte a space stands for.)
+ * Likewise where it ends in a three-byte sequence cut short after its
+ * first continuation ("ì´" for "이"): the inner layer dropped a byte.
  */
 static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
                              struct run *r, ub_codec_mask line_weak)
@@ -1717,8 +1719,15 @@ static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
     const uint32_t *o = s->out.v + r->out0;
     uint32_t x = o[r->nout - 1];
     const ub_codec_row *row = ub_codec_row_of(x);
-    if (!row || !(row->lead & ~(row->lead3 | row->lead4)))
+    if (!row)
         return 0;
+    if (!(row->lead & ~(row->lead3 | row->lead4))) {
+        /* or a three-byte sequence with one continuation: the inner
+         * decoder dropped one of its bytes ("ì´" for "이") */
+        const ub_codec_row *pr = r->nout >= 2 ? ub_codec_row_of(o[r->nout - 2]) : NULL;
+        if (!pr || !(pr->lead3 & row->cont))
+            return 0;
+    }
     uint32_t c1 = r->nout >= 2 ? o[r->nout - 2] : r->l1;
     uint32_t c2 = r->nout >= 3 ? o[r->nout - 3] : r->nout == 2 ? r->l1 : r->l2;
     double lp = ub_lm_logp(ctx->lm, c2, c1, x);
