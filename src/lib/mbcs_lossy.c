@@ -47,6 +47,8 @@ void ub_mbcs_lossy_scratch_free(ub_mbcs_lossy_scratch *s)
     free(s->chars);
     free(s->gaps);
     free(s->cand);
+    free(s->fslot);
+    free(s->fill);
     free(s);
 }
 

@@ -109,10 +109,13 @@ static int byte_at(const struct env *e, const struct ub_ml_state *s, uint32_t j)
     return s->wb[j & 7];
 }
 
-/* Check the pending error tokens that can be checked: 0 when one fails. */
-static int resolve(const struct env *e, struct ub_ml_state *s)
+/* Check the pending error tokens that can be checked: 0 when one fails.
+ * The undecided ones stay, in their order; bit i of *kept (if not NULL)
+ * tells whether token i did. */
+static int resolve_kept(const struct env *e, struct ub_ml_state *s, unsigned *kept)
 {
     int k = 0;
+    unsigned km = 0;
     for (int i = 0; i < s->ncon; i++) {
         uint32_t j0 = CON_AT(s->con[i]);
         int len = (int)(s->con[i] & 3);
@@ -149,13 +152,21 @@ static int resolve(const struct env *e, struct ub_ml_state *s)
                     return 0;
             }
             s->con[k++] = s->con[i];
+            km |= 1u << i;
             continue;
         }
         if (r != len)
             return 0;
     }
     s->ncon = (uint8_t)k;
+    if (kept)
+        *kept = km;
     return 1;
+}
+
+static int resolve(const struct env *e, struct ub_ml_state *s)
+{
+    return resolve_kept(e, s, NULL);
 }
 
 static int cls_len(int cls)
@@ -377,6 +388,200 @@ long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const
     return (long)nc;
 }
 
+/* ------------------------------------------------------------ fill cache */
+
+/*
+ * Which fills of a character pass resolve() depends on the character's
+ * pattern (its known bytes and wildcard classes) and on the bytes and
+ * error tokens around it, not on the text before it: the states of a beam
+ * mostly share them, and the same patterns come back step after step and
+ * search after search.  So the fills that pass are found once per key
+ * (below) and every state only scores them with the model; the search
+ * finds what it found before, with a fraction of the decoder checks.
+ *
+ * The key holds all that resolve() reads when a character completes
+ * (e->final is 0 then, and the state has no character open): the codec
+ * and convention, the error tokens relative to the end of the bytes, and
+ * the bytes in their windows and in the character.  Bytes more than 8
+ * back read as unknown, so a token that far back reads the same wherever
+ * it starts (its position is clamped).
+ */
+#define FILL_MAX (1u << 20)     /* fills kept before the cache starts over */
+#define FSLOT_MAX (1u << 16)    /* keys kept before it starts over */
+
+#define FK_ANY 0x200            /* a byte resolve() does not read */
+
+struct fill_key {
+    uint16_t b[8];          /* byte nb - 1 - d: its value, 0x100 | class
+                               for a wildcard, FK_ANY */
+    uint16_t con[MAXCON];   /* token: (start - nb + 16) << 3 | CON_CHAIN
+                               bit << 2 | length */
+    uint8_t id, conv, len, ncon;
+};
+
+struct ub_ml_fslot {
+    struct fill_key k;
+    uint32_t gen;           /* in use when x->fgen */
+    uint32_t hash;
+    uint32_t at, n;         /* its fills: x->fill[at .. at + n) */
+};
+
+/* a fill: the code point; bit k + 24 when the state's error token k is
+ * still undecided with it (resolve() keeps it); FILL_GROUP when it must
+ * stay in the running as the best of its last byte (complete()) */
+#define FILL_GROUP (1u << 31)
+#define FILL_CP(f) ((f) & 0x1FFFFF)
+#define FILL_KEPT(f) ((f) >> 24 & ((1u << MAXCON) - 1))
+
+/* Keep the error tokens of s whose bits are in kept, in their order: what
+ * resolve() leaves of them when it passes. */
+static void keep_cons(struct ub_ml_state *s, unsigned kept)
+{
+    int k = 0;
+    for (int i = 0; i < s->ncon; i++)
+        if (kept >> i & 1)
+            s->con[k++] = s->con[i];
+    s->ncon = (uint8_t)k;
+}
+
+static void fill_key(const struct env *e, const struct ub_ml_state *s, int len,
+                     struct fill_key *k)
+{
+    memset(k, 0, sizeof *k);
+    k->id = (uint8_t)e->id;
+    k->conv = (uint8_t)e->conv;
+    k->len = (uint8_t)len;
+    k->ncon = s->ncon;
+    uint32_t need = 0;          /* bit d: byte nb - 1 - d is read */
+    need = (1u << len) - 1;
+    for (int i = 0; i < s->ncon; i++) {
+        int64_t rel = (int64_t)CON_AT(s->con[i]) - s->nb;
+        if (rel < -9)
+            rel = -9;
+        k->con[i] = (uint16_t)((rel + 16) << 3 | (s->con[i] & CON_CHAIN ? 4 : 0) |
+                               (s->con[i] & 3));
+        for (int64_t j = rel; j < rel + 3; j++)
+            if (j < 0 && j >= -8)
+                need |= 1u << (-1 - j);
+    }
+    for (uint32_t d = 0; d < 8; d++) {
+        if (!(need >> d & 1) || d >= s->nb) {
+            k->b[d] = FK_ANY;
+            continue;
+        }
+        int slot = (int)((s->nb - 1 - d) & 7);
+        k->b[d] = s->wild >> slot & 1 ? (uint16_t)(0x100 | s->wcls[slot]) : s->wb[slot];
+    }
+}
+
+static uint32_t fill_hash(const struct fill_key *k)
+{
+    const uint8_t *p = (const uint8_t *)k;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof *k; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h | 1;
+}
+
+/* Forget every key (a new vocabulary, or the cache is full). */
+static void fill_reset(ub_mbcs_lossy_scratch *x)
+{
+    x->fgen++;
+    x->nfslot = 0;
+    x->nfill = 0;
+}
+
+/* The slot of key k (hash h): its own, or the empty one where it goes. */
+static struct ub_ml_fslot *fill_slot(ub_mbcs_lossy_scratch *x, const struct fill_key *k,
+                                     uint32_t h)
+{
+    size_t mask = x->fslotcap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct ub_ml_fslot *f = &x->fslot[i];
+        if (f->gen != x->fgen || (f->hash == h && !memcmp(&f->k, k, sizeof *k)))
+            return f;
+    }
+}
+
+/* Room for one more key: the table at most half full. */
+static int fill_grow(ub_mbcs_lossy_scratch *x)
+{
+    if (2 * (x->nfslot + 1) <= x->fslotcap)
+        return 0;
+    size_t cap = x->fslotcap ? 2 * x->fslotcap : 256;
+    struct ub_ml_fslot *old = x->fslot, *t = calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    size_t ocap = x->fslotcap;
+    x->fslot = t;
+    x->fslotcap = cap;
+    uint32_t gen = x->fgen;
+    x->fgen = 1;                /* calloc'd slots are generation 0 */
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].gen == gen) {
+            struct ub_ml_fslot *f = fill_slot(x, &old[i].k, old[i].hash);
+            *f = old[i];
+            f->gen = x->fgen;
+        }
+    free(old);
+    return 0;
+}
+
+/*
+ * The fills of the character that ends state s (pattern pb/cls/wm of len
+ * bytes) that pass resolve(), in the order ub_mbcs_lossy_candidates()
+ * gives them: *n of them at the returned pointer, valid until the next
+ * call.  NULL when out of memory.
+ */
+static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, const uint8_t *pb,
+                                 const uint8_t *cls, unsigned wm, int len, uint32_t *n)
+{
+    ub_mbcs_lossy_scratch *x = e->s;
+    if (x->flm != x->vlm || x->nfill > FILL_MAX || x->nfslot >= FSLOT_MAX) {
+        fill_reset(x);
+        x->flm = x->vlm;
+    }
+    if (fill_grow(x))
+        return NULL;
+    struct fill_key k;
+    fill_key(e, s, len, &k);
+    uint32_t h = fill_hash(&k);
+    struct ub_ml_fslot *f = fill_slot(x, &k, h);
+    if (f->gen == x->fgen) {
+        *n = f->n;
+        *e->steps += f->n;
+        return x->fill + f->at;
+    }
+    long nc = ub_mbcs_lossy_candidates(x, pb, cls, wm, len);
+    if (nc < 0 || ub_reserve((void **)&x->fill, &x->fillcap, x->nfill + (size_t)nc + 1,
+                             sizeof *x->fill))
+        return NULL;
+    *e->steps += (uint64_t)nc;
+    uint32_t at = (uint32_t)x->nfill, start = s->nb - (uint32_t)len;
+    for (long i = 0; i < nc; i++) {
+        struct ub_ml_state t = *s;
+        unsigned kept;
+        assign(&t, x->cand[i]);
+        if (!resolve_kept(e, &t, &kept))
+            continue;
+        /* a fill whose last byte still starts an undecided error token */
+        int open = 0;
+        for (int c = 0; c < t.ncon; c++)
+            open |= CON_AT(t.con[c]) >= start;
+        uint8_t last = t.wb[(s->nb - 1) & 7];
+        x->fill[x->nfill++] = x->cand[i] | kept << 24 |
+                              (open && ub_utf8_is_cont(last) ? FILL_GROUP : 0);
+    }
+    f->k = k;
+    f->gen = x->fgen;
+    f->hash = h;
+    f->at = at;
+    f->n = (uint32_t)x->nfill - at;
+    x->nfslot++;
+    *n = f->n;
+    return x->fill + at;
+}
+
 /* The character ending at byte nb - 1 is complete: resolve its wildcards. */
 static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int ntok, int k)
 {
@@ -403,72 +608,72 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         s->awm[s->an++] = 0;
         return feed(e, s, tok, ntok, k + 1);
     }
-    ub_mbcs_lossy_scratch *x = e->s;
-    long nc = ub_mbcs_lossy_candidates(x, pb, cls, wm, len);
-    if (nc < 0) {
+    uint32_t nf;
+    const uint32_t *fill = fills_for(e, s, pb, cls, wm, len, &nf);
+    if (!fill) {
         e->oom = 1;
         return -1;
     }
-    *e->steps += (uint64_t)nc;
     /* the TOPK best, and the best per last byte among those whose last
      * byte still starts an undecided error token: which of them the next
-     * bytes allow is not known yet, so each must stay in the running */
+     * bytes allow is not known yet, so each must stay in the running.
+     * Fills are kept as they are in the cache (code point and flags). */
     uint32_t top[TOPK + 64];
     float tsc[TOPK + 64];
-    int nt = 0;
+    int nt = 0, low = 0;        /* low: the first worst of a full top */
     float gsc[64];
     uint32_t gcp[64];
     uint64_t gset = 0;
-    uint32_t start = s->nb - (uint32_t)len;
-    for (long i = 0; i < nc; i++) {
-        struct ub_ml_state t = *s;
-        assign(&t, x->cand[i]);
-        if (!resolve(e, &t))
-            continue;
-        float lp = ub_lm_logp(e->lm, s->c2, s->c1, x->cand[i]);
-        int open = 0;
-        for (int c = 0; c < t.ncon; c++)
-            open |= CON_AT(t.con[c]) >= start;
-        uint8_t last = t.wb[(s->nb - 1) & 7];
-        if (open && ub_utf8_is_cont(last)) {
-            int g = last & 0x3F;
+    for (uint32_t i = 0; i < nf; i++) {
+        uint32_t cp = FILL_CP(fill[i]);
+        float lp = ub_lm_logp(e->lm, s->c2, s->c1, cp);
+        if (fill[i] & FILL_GROUP) {
+            int g = cp & 0x3F;
             if (!(gset >> g & 1) || lp > gsc[g]) {
                 gset |= 1ull << g;
                 gsc[g] = lp;
-                gcp[g] = x->cand[i];
+                gcp[g] = fill[i];
             }
         }
-        int slot = nt < TOPK ? nt++ : -1;
-        if (slot < 0) {
-            slot = 0;
-            for (int j = 1; j < TOPK; j++)
-                if (tsc[j] < tsc[slot])
-                    slot = j;
-            if (lp <= tsc[slot])
+        int slot;
+        if (nt < TOPK) {
+            slot = nt++;
+        } else {
+            if (lp <= tsc[low])
                 continue;
+            slot = low;
         }
-        top[slot] = x->cand[i];
+        top[slot] = fill[i];
         tsc[slot] = lp;
-    }
-    for (int g = 0; g < 64; g++) {
-        if (!(gset >> g & 1))
-            continue;
-        int dup = 0;
-        for (int i = 0; i < nt && !dup; i++)
-            dup = top[i] == gcp[g];
-        if (!dup) {
-            top[nt] = gcp[g];
-            tsc[nt++] = gsc[g];
+        if (nt == TOPK) {
+            low = 0;
+            for (int j = 1; j < TOPK; j++)
+                if (tsc[j] < tsc[low])
+                    low = j;
         }
+    }
+    /* the best of each last byte, unless among the TOPK already (the
+     * fills are distinct, so only a group's own best can be its best) */
+    uint64_t add = gset;
+    for (int i = 0; i < nt; i++) {
+        int g = top[i] & 0x3F;
+        if (add >> g & 1 && gcp[g] == top[i])
+            add &= ~(1ull << g);
+    }
+    for (; add; add &= add - 1) {
+        int g = __builtin_ctzll(add);
+        top[nt] = gcp[g];
+        tsc[nt++] = gsc[g];
     }
     for (int i = 0; i < nt; i++) {
+        uint32_t cp = FILL_CP(top[i]);
         struct ub_ml_state t = *s;
-        assign(&t, top[i]);
-        resolve(e, &t);
+        assign(&t, cp);
+        keep_cons(&t, FILL_KEPT(top[i]));
         t.score += tsc[i];
         t.c2 = t.c1;
-        t.c1 = top[i];
-        t.acp[t.an] = top[i];
+        t.c1 = cp;
+        t.acp[t.an] = cp;
         t.awm[t.an++] = (uint8_t)wm;
         if (feed(e, &t, tok, ntok, k + 1) < 0)
             return -1;

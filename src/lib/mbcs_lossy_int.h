@@ -76,6 +76,15 @@ struct ub_mbcs_lossy_scratch {
     /* candidates of one character */
     uint32_t *cand;
     size_t candcap;
+    /* the fills that pass the decoder constraints, per pattern of a
+     * character and the bytes around it (fills_for() in mbcs_lossy_beam.c):
+     * a table of patterns, their fills one after the other in fill[] */
+    struct ub_ml_fslot *fslot;
+    size_t fslotcap, nfslot;
+    uint32_t *fill;
+    size_t fillcap, nfill;
+    uint32_t fgen;          /* the slots of this generation are in use */
+    const ub_lm *flm;       /* the vocabulary the fills came from */
 };
 
 /* One call of ub_mbcs_reverse_lossy(): the run and its surroundings. */
