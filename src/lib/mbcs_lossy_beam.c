@@ -17,6 +17,7 @@
  * among.  What a decoder does at a byte is ub_mbcs_dec_at()
  * (mbcs_lossy_conv.c), from tables enumerated from ICU itself.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,13 @@ struct env {
     const uint32_t *la_seq; /* else: its byte sequences */
     int la_nseq;
     int final;              /* 1: bytes past the end are fin_rb / END */
+    /* the cut of this step (witness()): BEAM states it emitted, with
+     * pairwise distinct futures, and the lowest rank among them */
+    int cut_on;
+    int nwit, wlow;         /* witnesses; the first with the lowest rank */
+    uint64_t whash[BEAM];   /* future_hash() of each */
+    float wrank[BEAM];
+    float cut;              /* -INFINITY until there are BEAM of them */
 };
 
 static int byte_at(const struct env *e, const struct ub_ml_state *s, uint32_t j)
@@ -227,10 +235,78 @@ static int lookahead_ok(const struct env *e, const struct ub_ml_state *s)
     return 0;
 }
 
+/* The rank select_beam() orders the states of a step by. */
+static inline float state_rank(const struct ub_ml_state *s)
+{
+    return s->score + (s->plen ? EST_PENDING : 0);
+}
+
+/*
+ * What same_future() compares, hashed: states with the same future have
+ * the same hash, so states with different hashes have different futures.
+ * Only for states with 7 bytes or more (same_future() compares fewer
+ * when one has fewer).
+ */
+static uint64_t future_hash(const struct ub_ml_state *s)
+{
+    uint64_t h = (uint64_t)s->c1 << 32 | s->c2, v = 0;
+    h = (h ^ ((uint64_t)s->plen << 16 | (uint64_t)s->pneed << 8 | s->ncon)) *
+        0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < s->ncon; i++) {
+        h ^= h >> 29;
+        h = (h ^ ((uint64_t)(s->nb - CON_AT(s->con[i])) << 32 |
+                  (s->con[i] & (3 | CON_CHAIN)))) * 0x9E3779B97F4A7C15ull;
+    }
+    for (uint32_t d = 1; d <= 7; d++) {
+        int sl = (int)((s->nb - d) & 7);
+        v = v << 9 | (s->wild >> sl & 1 ? 0x100u | s->wcls[sl] : s->wb[sl]);
+    }
+    h ^= h >> 29;
+    h = (h ^ v) * 0x9E3779B97F4A7C15ull;
+    return h ^ h >> 32;
+}
+
+/*
+ * The cut: a state whose rank is below that of BEAM states of the same
+ * step with pairwise distinct futures is never selected.  select_beam()
+ * takes states best first, skipping one only for a selected state of the
+ * same future, ranked before it; each of the BEAM witnesses is selected
+ * or has such a state, a different one for each (their futures differ),
+ * so BEAM states rank at least as high as the lowest witness.  And scores
+ * only fall as a state goes on (log P <= 0, costs >= 0), so a state below
+ * the cut leaves nothing above it: it is dropped at once, and the search
+ * finds what it found without it.  Witnesses are kept best first: a new
+ * state takes the place of the one of its future, or of the lowest.
+ */
+static void witness(struct env *e, const struct ub_ml_state *s, float r)
+{
+    if (!e->cut_on || (e->nwit == BEAM && r <= e->cut))
+        return;
+    uint64_t h = future_hash(s);
+    int w = -1;
+    for (int i = 0; i < e->nwit && w < 0; i++)
+        if (e->whash[i] == h)
+            w = i;
+    if (w >= 0 && r <= e->wrank[w])
+        return;
+    if (w < 0)
+        w = e->nwit < BEAM ? e->nwit++ : e->wlow;
+    e->whash[w] = h;
+    e->wrank[w] = r;
+    if (e->nwit < BEAM)
+        return;
+    e->wlow = 0;
+    for (int i = 1; i < BEAM; i++)
+        if (e->wrank[i] < e->wrank[e->wlow])
+            e->wlow = i;
+    e->cut = e->wrank[e->wlow];
+}
+
 static int emit(struct env *e, const struct ub_ml_state *s)
 {
     ub_mbcs_lossy_scratch *x = e->s;
-    if (!lookahead_ok(e, s))
+    float r = state_rank(s);
+    if (r < e->cut || !lookahead_ok(e, s))
         return 0;
     if (ub_reserve((void **)&x->nxt, &x->nxtcap, x->nnxt + 1, sizeof *x->nxt)) {
         e->oom = 1;
@@ -238,6 +314,7 @@ static int emit(struct env *e, const struct ub_ml_state *s)
     }
     x->nxt[x->nnxt++] = *s;
     (*e->steps)++;
+    witness(e, s, r);
     return 0;
 }
 
@@ -608,6 +685,8 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         s->awm[s->an++] = 0;
         return feed(e, s, tok, ntok, k + 1);
     }
+    if (s->score < e->cut)
+        return 0;               /* every fill is below the cut */
     uint32_t nf;
     const uint32_t *fill = fills_for(e, s, pb, cls, wm, len, &nf);
     if (!fill) {
@@ -667,6 +746,8 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
     }
     for (int i = 0; i < nt; i++) {
         uint32_t cp = FILL_CP(top[i]);
+        if (s->score + tsc[i] < e->cut)
+            continue;
         struct ub_ml_state t = *s;
         assign(&t, cp);
         keep_cons(&t, FILL_KEPT(top[i]));
@@ -718,6 +799,8 @@ static int push(struct env *e, const struct ub_ml_state *s0, int v, int cls, con
 
 static int feed(struct env *e, const struct ub_ml_state *s0, const int *tok, int ntok, int k)
 {
+    if (s0->score < e->cut)
+        return 0;               /* below the cut (witness()) */
     if (k == ntok)
         return emit(e, s0);
     int v = tok[k];
@@ -855,7 +938,7 @@ static int select_beam(ub_mbcs_lossy_scratch *x)
     for (size_t i = 0; i < x->nnxt; i++) {
         const struct ub_ml_state *a = &x->nxt[i];
         x->order[i] = (int)i;
-        x->rank[i] = a->score + (a->plen ? EST_PENDING : 0);
+        x->rank[i] = state_rank(a);
     }
     x->ncur = 0;
     for (size_t at = 0; at < x->nnxt && x->ncur < BEAM;) {
@@ -988,8 +1071,15 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
         }
         if (i == n)
             e->la_end = 0, e->la_free = 1;
+        /* the cut from the seventh step on (every state has 7 bytes,
+         * as future_hash() needs), not at the end (no selection there) */
+        e->cut_on = i >= 6 && i < n;
+        e->nwit = 0;
+        e->cut = -INFINITY;
         for (size_t si = 0; si < x->ncur; si++) {
             const struct ub_ml_state *st0 = &x->cur[si];
+            if (st0->score < e->cut)
+                continue;
             int drop = e->conv == UB_MBCS_CONV_DROP;
             if (i == n) {
                 if (emit(e, st0) < 0)
