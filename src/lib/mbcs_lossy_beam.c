@@ -483,8 +483,8 @@ long ub_mbcs_lossy_candidates(ub_mbcs_lossy_scratch *x, const uint8_t *pb, const
  * back read as unknown, so a token that far back reads the same wherever
  * it starts (its position is clamped).
  */
-#define FILL_MAX (1u << 20)     /* fills kept before the cache starts over */
-#define FSLOT_MAX (1u << 16)    /* keys kept before it starts over */
+#define FILL_MAX (1u << 18)     /* fills kept before the cache starts over */
+#define FSLOT_MAX (1u << 14)    /* keys kept before it starts over */
 
 #define FK_ANY 0x200            /* a byte resolve() does not read */
 
@@ -494,6 +494,7 @@ struct fill_key {
     uint16_t con[MAXCON];   /* token: (start - nb + 16) << 3 | CON_CHAIN
                                bit << 2 | length */
     uint8_t id, conv, len, ncon;
+    uint8_t pad[4];         /* 0: the key is four whole words */
 };
 
 struct ub_ml_fslot {
@@ -553,11 +554,14 @@ static void fill_key(const struct env *e, const struct ub_ml_state *s, int len,
 
 static uint32_t fill_hash(const struct fill_key *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof *k; i++)
-        h = (h ^ p[i]) * 16777619u;
-    return h | 1;
+    uint64_t w[4], h = 0;
+    _Static_assert(sizeof *k == sizeof w, "a fill key is four words");
+    memcpy(w, k, sizeof w);
+    for (int i = 0; i < 4; i++) {
+        h = (h ^ w[i]) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    return (uint32_t)(h >> 32);
 }
 
 /* Forget every key (a new vocabulary, or the cache is full). */
