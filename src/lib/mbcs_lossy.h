@@ -54,7 +54,8 @@
  * them) are set up once under a lock and then only read; a scratch and an
  * ub_mbcs_cache serve one thread.  The code: mbcs_lossy_conv.c (the
  * conventions and the forward simulation), mbcs_lossy_beam.c (the search),
- * mbcs_lossy.c (the entry and the result).
+ * mbcs_lossy_cand.c (the fill candidates), mbcs_lossy.c (the entry and the
+ * result).
  */
 #ifndef UB_MBCS_LOSSY_H
 #define UB_MBCS_LOSSY_H

@@ -1,13 +1,14 @@
 /*
- * mbcs_lossy_int.h -- what the three parts of the lossy multibyte reverse
+ * mbcs_lossy_int.h -- what the four parts of the lossy multibyte reverse
  * (mbcs_lossy.h) share; internal to them.
  *
  *   mbcs_lossy_conv.c   the conventions: markers, the decoder tables (read
  *                       in place from the generated blob), what a decoder
  *                       does at a byte (ub_mbcs_dec_at), and the forward
  *                       simulation ub_mbcs_decode_conv()
- *   mbcs_lossy_beam.c   the beam search of one convention over a run, the
- *                       fill candidates of a character, the forward check
+ *   mbcs_lossy_beam.c   the beam search of one convention over a run, its
+ *                       cache of the fills that pass, the forward check
+ *   mbcs_lossy_cand.c   the fill candidates of a character
  *   mbcs_lossy.c        the entry ub_mbcs_reverse_lossy(): the scratch, the
  *                       conventions tried, the result and its alternatives
  */
@@ -123,6 +124,8 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
  */
 int ub_mbcs_lossy_check(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
                         ub_mbcs_conv_e conv, const uint32_t *cps, size_t n);
+
+/* ------------------------------------------------------------ cand.c */
 
 /**
  * The fill candidates of a character of len bytes whose known bytes are
