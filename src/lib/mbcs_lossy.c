@@ -93,6 +93,24 @@ static int altc_cmp(const void *pa, const void *pb)
     return a->sc > b->sc ? -1 : a->sc < b->sc;
 }
 
+/* Keep the ALT_SCAN best of what is offered in top[0..*n), best first,
+ * ties in the order offered (as a stable sort of all of them would). */
+static void altc_offer(struct altc *top, size_t *n, uint32_t cp, double sc)
+{
+    size_t i = *n;
+    if (i == ALT_SCAN) {
+        if (!(sc > top[i - 1].sc))
+            return;
+        i--;
+    } else {
+        (*n)++;
+    }
+    for (; i > 0 && sc > top[i - 1].sc; i--)
+        top[i] = top[i - 1];
+    top[i].cp = cp;
+    top[i].sc = sc;
+}
+
 /* The alternatives of gap character k of the result that also round-trip. */
 static int gap_alts(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
                     ub_mbcs_conv_e conv, uint32_t *cps, size_t n, size_t k, unsigned wm,
@@ -118,24 +136,18 @@ static int gap_alts(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
         after[na++] = cps[j];
     for (size_t j = 0; j < r->nright && na < 2; j++)
         after[na++] = r->right[j];
-    struct altc *ac = malloc(((size_t)nc + 1) * sizeof *ac);
-    if (!ac)
-        return -1;
+    /* the ALT_SCAN most probable on the left context, then ranked with
+     * the right one too */
+    struct altc ac[ALT_SCAN];
     size_t m = 0;
     int have = 0;
     for (long i = 0; i < nc; i++) {
-        ac[m].cp = x->cand[i];
-        ac[m++].sc = ub_lm_logp(lm, c2, c1, x->cand[i]);
+        altc_offer(ac, &m, x->cand[i], ub_lm_logp(lm, c2, c1, x->cand[i]));
         have |= x->cand[i] == chosen;
     }
-    if (!have) {
-        ac[m].cp = chosen;
-        ac[m++].sc = ub_lm_logp(lm, c2, c1, chosen);
-    }
-    *r->steps += m;
-    qsort(ac, m, sizeof *ac, altc_cmp);
-    if (m > ALT_SCAN)
-        m = ALT_SCAN;
+    if (!have)
+        altc_offer(ac, &m, chosen, ub_lm_logp(lm, c2, c1, chosen));
+    *r->steps += (uint64_t)nc + !have;
     for (size_t i = 0; i < m; i++)
         ac[i].sc += ub_lm_junction(lm, c1, ac[i].cp, after, na);
     qsort(ac, m, sizeof *ac, altc_cmp);
@@ -185,7 +197,6 @@ static int gap_alts(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
         z += exp(sc[i] - mx);
     for (int i = 0; i < g->nalt; i++)
         g->alt[i].p = (float)(exp(sc[i] - mx) / z);
-    free(ac);
     return rc;
 }
 
