@@ -383,6 +383,7 @@ struct ub_ml_fslot {
 #define FILL_GROUP (1u << 31)
 #define FILL_CP(f) ((f) & 0x1FFFFF)
 #define FILL_KEPT(f) ((f) >> 24 & ((1u << MAXCON) - 1))
+_Static_assert(MAXCON <= 7, "a fill's kept tokens fit between its code point and FILL_GROUP");
 
 /* Keep the error tokens of s whose bits are in kept, in their order: what
  * resolve() leaves of them when it passes. */
