@@ -2339,7 +2339,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         nearby_note(&nb, s, k);
-        int weak = !r->taken && r->weak_gated && !(r->weak_gated == 1 && r->tent);
+        int weak = !r->taken && r->weak_gated && !(r->weak_gated != 2 && r->tent);
         if (!weak && (r->taken || r->tent || r->bytes))
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, lent_codecs);

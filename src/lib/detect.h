@@ -72,7 +72,9 @@ struct run {
     uint8_t tent;           /* tentatively repaired (context for others) */
     uint8_t taken;          /* not evaluated: a lossy repair before it took it */
     uint8_t weak_gated;     /* weak evidence not taken, the lead read well:
-                               1 in the run, 2 after its lossless repair */
+                               1 in the run, 2 after its lossless repair;
+                               3: taken alone, the lead read badly (worth
+                               a retry with the line's support) */
     uint8_t shaped : 1;     /* cbm is known */
     uint8_t long_span : 1;  /* lossy_span_end() took it past c1t once (its
                                characters counted in long_used) */

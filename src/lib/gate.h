@@ -139,8 +139,11 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
             *weak_ok = 1;
         } else if (ub_lm_logp_in(lc ? lc : ub_lm_cache_for(lm), lm, c2, c1, in[w]) <=
                    WEAK_LOGP) {
+            /* (on its own it allows one lost byte a character: a lone 'â'
+             * that was '’' needs the line's support, as below) */
             maybe |= weak;
             *weak_ok = 1;
+            *weak_gated = 3;
         } else {
             *weak_gated = 1;
         }
