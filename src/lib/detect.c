@@ -753,8 +753,10 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
     uint8_t seq[4];
     int have = 0;
     int marked = 0;     /* a marker took a slot of the sequence */
+    int sub = 0;        /* the character before was U+FFFD, in no sequence */
     for (size_t i = 0; i < n; i++) {
-        int b;
+        int b, after_sub = sub;
+        sub = 0;
         if (t[i] < 0x80)
             b = (int)t[i];
         else if (t[i] == 0xFFFD)
@@ -807,6 +809,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
                 cut += truncated_ok(seq, have);
                 broken += !truncated_ok(seq, have);
             }
+            sub = b == -2 && !need;
             need = 0;
             continue;
         }
@@ -826,8 +829,10 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             broken += !truncated_ok(seq, have);
         }
         if (ub_utf8_is_cont((uint8_t)b) && headless_ok) {
-            /* a continuation whose lead the codec lost */
-            headless++;
+            /* a continuation whose lead the codec lost (U+FFFD before it
+             * says a decoder lost it, as surely as after a lead) */
+            good += after_sub;
+            headless += !after_sub;
             need = 0;
             continue;
         }

@@ -68,6 +68,10 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, const uint8_t **byte
             paired |= prev_lead;
             prev_lead = 0;
             bytes[i] = shape_fffd_;
+            /* (before a continuation it stands for the lead, under the
+             * codecs that lack some: 0xC3 in ISO-8859-3) */
+            if (i + 1 < n && t[i + 1] - 0xA0u < 0xFFFDu - 0xA0u)
+                paired |= ub_codec_lcs_[ub_codec_row_index(t[i + 1])].cont & ub_codec_lead_lost();
             continue;
         }
         /* (the masks from the small table; the row only for its address) */
