@@ -353,22 +353,31 @@ ub_codec_mask ub_could_be_mojibake(const uint32_t *t, size_t n, const uint8_t **
  * The codecs that can lose a continuation byte under which some lead of
  * t[0..n) is followed by another non-ASCII character that cannot continue
  * it: the mark a dropped byte leaves ("\u00D1\u00D1\u00D0\u00BE" for
- * "что" read as Latin-1 with its C1 bytes stripped).  Clean text has such
- * pairs everywhere (Cyrillic read back through windows-1251 is all leads),
- * so they count only where convincing repairs nearby stand for them.
+ * "что" read as Latin-1 with its C1 bytes stripped); or under which a
+ * three-byte sequence has one continuation only, before ASCII text or at
+ * the end ("\u00E1\u00BB" for "ể" so stripped: Vietnamese loses the last
+ * byte of most of its letters).  Clean text has such pairs everywhere
+ * (Cyrillic read back through windows-1251 is all leads), so they count
+ * only where convincing repairs nearby stand for them.
  */
 ub_codec_mask ub_cut_codecs(const uint32_t *t, size_t n)
 {
-    ub_codec_mask prev_lead = 0, cut = 0;
+    ub_codec_mask prev_lead = 0, prev_lead3 = 0, part = 0, cut = 0;
     ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         if (t[i] < 0x80 || t[i] == 0xFFFD) {
-            prev_lead = 0;
+            if (t[i] < 0x80)
+                cut |= part;
+            prev_lead = prev_lead3 = part = 0;
             continue;
         }
         const ub_codec_row *row = ub_codec_row_at(t[i]);
-        cut |= prev_lead & ~(row ? row->cont : 0);
+        ub_codec_mask cont = row ? row->cont : 0;
+        cut |= (prev_lead | part) & ~cont;
+        part = prev_lead3 & cont;
         prev_lead = row ? row->lead : 0;
+        prev_lead3 = row ? row->lead3 : 0;
     }
+    cut |= part;
     return cut & ub_codec_cont_droppable();
 }
