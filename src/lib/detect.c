@@ -774,7 +774,10 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             /* a marker where a byte should be: U+FFFD says a decoder lost
              * it, '?' or a space only may */
             if (!marked) {
-                if (b == -2)
+                /* (so does '?' for the last byte of a sequence cut short
+                 * with a valid second byte: "\u00E1\u00BB?" for "ể";
+                 * after a lone lead it may be a question mark) */
+                if (b == -2 || (b == '?' && need == 1 && truncated_ok(seq, have)))
                     good++;
                 else
                     weak = 1;
