@@ -726,6 +726,31 @@ static int search_legacy(struct eval *e)
  * Clean text in another script rarely has either, so it never pays for a
  * search.
  */
+/*
+ * The codecs under which c is the lead of a sequence of exactly 1 + q
+ * bytes, where the q characters after it are '?' and the next is not
+ * (q_more): a decoder wrote one for each byte it could not read ("\u00E2??"
+ * for U+2019 through ISO-8859-1 with '?' for C1 bytes).  Only for q >= 2:
+ * a lone lead before one '?' is as often a question ("Stra\u00DFe?").
+ */
+static ub_codec_mask qmarks_fill(uint32_t c, size_t q, int q_more)
+{
+    if (q < 2 || q > 3 || q_more)
+        return 0;
+    const ub_codec_row *row = ub_codec_row_at(c);
+    return !row ? 0 : q == 2 ? row->lead3 : row->lead4;
+}
+
+/* The '?' at t[0..n) (at most four) and whether more follow. */
+static size_t qmarks_at(const uint32_t *t, size_t n, int *more)
+{
+    size_t q = 0;
+    while (q < n && q < 4 && t[q] == '?')
+        q++;
+    *more = q < n && t[q] == '?';
+    return q;
+}
+
 /* A sequence cut short after have bytes: a lead with at least one valid
  * continuation is what a dropped byte leaves behind (good evidence); a
  * lone lead is not. */
@@ -777,7 +802,10 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
                 /* (so does '?' for the last byte of a sequence cut short
                  * with a valid second byte: "\u00E1\u00BB?" for "ể";
                  * after a lone lead it may be a question mark) */
-                if (b == -2 || (b == '?' && need == 1 && truncated_ok(seq, have)))
+                int more;
+                size_t q = b == '?' && have == 1 ? qmarks_at(t + i, n - i, &more) : 0;
+                if (b == -2 || (b == '?' && need == 1 && truncated_ok(seq, have)) ||
+                    (q && (size_t)need == q && (qmarks_fill(t[i - 1], q, more) >> c & 1)))
                     good++;
                 else
                     weak = 1;
@@ -1848,6 +1876,18 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     }
     ub_codec_mask maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe,
                                          r->cbm.weak, r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
+    if (weak_gated == 1 && r->cbm.weak_at + 1 == n) {
+        /* (a lone lead that reads well, but before a '?' for each of its
+         * continuation bytes) */
+        int more;
+        size_t q = qmarks_at(s->cp + r->c1, nch - r->c1, &more);
+        ub_codec_mask m = r->cbm.weak & qmarks_fill(in[n - 1], q, more);
+        if (m) {
+            maybe |= m;
+            weak_ok = 1;
+            weak_gated = 0;
+        }
+    }
     r->weak_gated = (uint8_t)weak_gated;
     /* a run without CJK characters (C1 controls, U+FFFD, a codec's
      * Cyrillic letter or symbol) may be part of multibyte mojibake whose
@@ -2783,6 +2823,15 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
                         &q->weak_gated, &cjk) ||
             cjk || (q->weak_gated && carry_reaches(ctx, s, nc)))
             return 0;
+        if (q->weak_gated == 1 && q->cbm.weak_at + 1 == k) {
+            /* (evaluate_run() takes a lone lead before a '?' for each of
+             * its continuation bytes) */
+            size_t nq = 0;
+            while (i + nq < n && nq < 4 && seg[i + nq] == '?')
+                nq++;
+            if (q->cbm.weak & qmarks_fill(t[k - 1], nq, i + nq < n && seg[i + nq] == '?'))
+                return 0;
+        }
         q->clean = 1;
         if (k >= 2)
             c2 = t[k - 2], c1 = t[k - 1];
