@@ -1154,8 +1154,15 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             best_c = c;
     }
     int yielded = 0;        /* codecs that gave a reading */
+    /* (a U+FFFD for a lead says only that the codec lacks it: the codecs
+     * that lack some read it alike, and the cheapest of them need not be
+     * the one -- each may write a lead of another script there) */
+    int max_yield = MAX_LOSSY_CODECS;
+    for (size_t i = 0; i + 1 < n && max_yield < MAX_LOSSY_TRIES; i++)
+        if (t[i] == 0xFFFD && t[i + 1] >= 0xA0 && t[i + 1] != 0xFFFD)
+            max_yield = MAX_LOSSY_TRIES;
     for (int first = best_c >= 0;
-         (first || todo) && yielded < MAX_LOSSY_CODECS && tried < MAX_LOSSY_TRIES;) {
+         (first || todo) && yielded < max_yield && tried < MAX_LOSSY_TRIES;) {
         int c;
         if (first) {
             c = best_c;
