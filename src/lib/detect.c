@@ -741,6 +741,18 @@ static ub_codec_mask qmarks_fill(uint32_t c, size_t q, int q_more)
     return !row ? 0 : q == 2 ? row->lead3 : row->lead4;
 }
 
+/* Does b[0..n) hold "??" (qmarks_fill() may find it after a lead)? */
+static int has_qq(const uint8_t *b, size_t n)
+{
+    const uint8_t *p = b, *end = b + n;
+    while ((p = memchr(p, '?', (size_t)(end - p))) && p + 1 < end) {
+        if (p[1] == '?')
+            return 1;
+        p += 2;
+    }
+    return 0;
+}
+
 /* The '?' at t[0..n) (at most four) and whether more follow. */
 static size_t qmarks_at(const uint32_t *t, size_t n, int *more)
 {
@@ -1012,6 +1024,16 @@ static int alias_lossy(struct eval *e, uint32_t k, int c)
     return 0;
 }
 
+/* Does U+FFFD stand before a non-ASCII character in t[0..n) (for a lead,
+ * maybe)? */
+static int fffd_for_lead(const uint32_t *t, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (t[i] == 0xFFFD && t[i + 1] >= 0xA0 && t[i + 1] != 0xFFFD)
+            return 1;
+    return 0;
+}
+
 /*
  * Lossy reconstructions of t[0..n).  Without an outer layer t is the run
  * itself; with one (outer >= 0) t is the run decoded losslessly through it
@@ -1154,13 +1176,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             best_c = c;
     }
     int yielded = 0;        /* codecs that gave a reading */
-    /* (a U+FFFD for a lead says only that the codec lacks it: the codecs
-     * that lack some read it alike, and the cheapest of them need not be
-     * the one -- each may write a lead of another script there) */
     int max_yield = MAX_LOSSY_CODECS;
-    for (size_t i = 0; i + 1 < n && max_yield < MAX_LOSSY_TRIES; i++)
-        if (t[i] == 0xFFFD && t[i + 1] >= 0xA0 && t[i + 1] != 0xFFFD)
-            max_yield = MAX_LOSSY_TRIES;
     for (int first = best_c >= 0;
          (first || todo) && yielded < max_yield && tried < MAX_LOSSY_TRIES;) {
         int c;
@@ -1277,8 +1293,12 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
-            if (!gave)
-                yielded++;
+            /* (a U+FFFD for a lead says only that the codec lacks it: the
+             * codecs that lack some read it alike, and the cheapest of them
+             * need not be the one -- each may write a lead of another
+             * script there) */
+            if (!gave && ++yielded == MAX_LOSSY_CODECS && fffd_for_lead(t, n))
+                max_yield = MAX_LOSSY_TRIES;
             gave = 1;
             if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, prior, norig, &res) < 0)
                 return -1;
@@ -1883,7 +1903,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     }
     ub_codec_mask maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe,
                                          r->cbm.weak, r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
-    if (weak_gated == 1 && r->cbm.weak_at + 1 == n) {
+    if (weak_gated == 1 && r->c1 + 1 < nch && s->cp[r->c1] == '?' && s->cp[r->c1 + 1] == '?' &&
+        r->cbm.weak_at + 1 == n) {
         /* (a lone lead that reads well, but before a '?' for each of its
          * continuation bytes) */
         int more;
@@ -2740,6 +2761,11 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
 {
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
     s->npre = 0;
+    /* decide() weighs the weak runs within the reach of the lines before
+     * (carry_reaches()), and a lone lead before a '?' for each of its
+     * continuation bytes (qmarks_fill(); below) */
+    if (carry_reaches(ctx, s, 0))
+        return 0;
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
         ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
         return -1;
@@ -2828,17 +2854,8 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
         int weak_ok, cjk;
         if (ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at, &weak_ok,
                         &q->weak_gated, &cjk) ||
-            cjk || (q->weak_gated && carry_reaches(ctx, s, nc)))
+            cjk)
             return 0;
-        if (q->weak_gated == 1 && q->cbm.weak_at + 1 == k) {
-            /* (evaluate_run() takes a lone lead before a '?' for each of
-             * its continuation bytes) */
-            size_t nq = 0;
-            while (i + nq < n && nq < 4 && seg[i + nq] == '?')
-                nq++;
-            if (q->cbm.weak & qmarks_fill(t[k - 1], nq, i + nq < n && seg[i + nq] == '?'))
-                return 0;
-        }
         q->clean = 1;
         if (k >= 2)
             c2 = t[k - 2], c1 = t[k - 1];
@@ -2846,6 +2863,12 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
             c2 = c1, c1 = t[0];
         nc += k;
     }
+    if (has_qq(seg + a0, n - a0))
+        for (size_t k = 0; k < s->npre; k++)
+            if (s->pre[k].weak_gated) {
+                s->npre = 0;    /* (decide() evaluates every run itself) */
+                return 0;
+            }
     *c2p = c2;
     *c1p = c1;
     return 1;
