@@ -150,6 +150,8 @@ struct lossy_env {
     int nopts;
     uint64_t *steps;
     int c1_codec;           /* the codec reads all of 0x80..0x9F as C1 */
+    int nbsp_kept;          /* an NBSP of the run is there as it was: no
+                               space stands for one */
     uint32_t policy;        /* what the decoder did with the bytes it could
                                not read: bits UB_OP_DROP, _QMARK, _FFFD */
     const struct setc *sets;    /* IT_SET candidates */
@@ -315,7 +317,7 @@ static int item_bytes(const struct lossy_env *e, const struct item *x, int liter
     case IT_SP:
         if (literal_ok)
             out[k++] = (struct cand){ ' ', UB_OP_NONE, 0 };
-        if (allowed(e, UB_OP_SPACE) && ub_codec_is_nbsp(e->codec, 0xA0))
+        if (allowed(e, UB_OP_SPACE) && ub_codec_is_nbsp(e->codec, 0xA0) && !e->nbsp_kept)
             out[k++] = (struct cand){ 0xA0, UB_OP_SPACE, e->loss->cost[UB_OP_SPACE] };
         break;
     case IT_SET:
@@ -769,6 +771,12 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     }
     struct lossy_env e = lossy_env_of(s->items, n, codec, loss, in, s->opts, steps, NULL, MAX_OPTS);
     e.lm = lm;
+    /* a decoder (or a later step) that turned NBSPs into spaces turned
+     * all of them: where one is still there, a space is a space (Hebrew
+     * through ISO-8859-1 has NBSP in every nun, and a word's last letter,
+     * its C1 byte stripped, read the space after it as one) */
+    for (size_t i = 0; i < n && ub_codec_is_nbsp(codec, 0xA0); i++)
+        e.nbsp_kept |= s->items[i].kind == IT_BYTE && s->items[i].byte == 0xA0;
     uint32_t pol[3];
     int npol = policies(&e, pol), best_pol = -1;
     int32_t best_h = -1;
