@@ -833,6 +833,16 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             marked = !need ? 0 : b == '?' ? 1 : 2;
             continue;
         }
+        if (!need && !marked && headless_ok && (b == -2 || b == '?') && i + 1 < n &&
+            t[i + 1] >= 0x80 && t[i + 1] != 0xFFFD && rows[i + 1] &&
+            (rows[i + 1]->mask >> c & 1) && ub_utf8_is_cont(rows[i + 1]->byte[c])) {
+            /* a marker, then a continuation: the lead the codec could
+             * not read, replaced (Cyrillic through ISO-8859-3, which has
+             * no 0xD0, is "?°" for "а"); the continuation finishes it */
+            need = 1;
+            marked = 1;
+            continue;
+        }
         if (marked) {
             if (need && b >= 0x80 && ub_utf8_is_cont((uint8_t)b)) {
                 /* a '?' between a lead and its continuation stands for a
