@@ -1195,8 +1195,16 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             first = 0;
             todo &= ~(1u << rank_[c]);
         } else {
+            /* the one that has the most of the run's characters, of
+             * those the cheapest: a reading that passes characters
+             * through is a worse one (Arabic through ISO-8859-15 keeps
+             * "š" in ISO-8859-1, whose reading is cheaper, and
+             * windows-1252 and -1254 read it alike) */
             c = order[__builtin_ctz(todo)];
-            todo &= todo - 1;
+            for (uint32_t f = todo & (todo - 1); f && foreign[c]; f &= f - 1)
+                if (foreign[order[__builtin_ctz(f)]] < foreign[c])
+                    c = order[__builtin_ctz(f)];
+            todo &= ~(1u << rank_[c]);
         }
         /* past MAX_LOSSY_CODECS tries that gave nothing, only the codecs
          * under which as many sequences survive as under the best */
