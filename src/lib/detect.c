@@ -1150,9 +1150,16 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     int ev[UB_NCODECS] = { 0 };
     size_t good[UB_NCODECS] = { 0 }, best_good = 0;
     ub_codec_mask lent = 0;     /* weak evidence lent by the line (line_cut) */
-    for (ub_codec_mask f = (mask & e->maybe) | (outer < 0 ? e->line_cut : 0); f; f &= f - 1) {
+    /* (a run the gate read as garbled twice may be garbled once, by a
+     * decoder that dropped the continuation of most of its characters:
+     * Arabic through ISO-8859-x, its C1 bytes stripped, "ØšØ§ÙÙ" for
+     * "بالك" -- on strong evidence of its own) */
+    ub_codec_mask look = mask & (e->maybe | (outer < 0 ? e->twice : 0));
+    for (ub_codec_mask f = look | (outer < 0 ? e->line_cut : 0); f; f &= f - 1) {
         int c = __builtin_ctz(f);
-        ev[c] = (mask & e->maybe) >> c & 1 ? lossy_evidence(t, rows, n, c, &good[c]) : 0;
+        ev[c] = look >> c & 1 ? lossy_evidence(t, rows, n, c, &good[c]) : 0;
+        if (ev[c] == 1 && !(e->maybe >> c & 1))
+            ev[c] = 0;
         /* bytes dropped where repairs nearby under the codec say so: weak
          * evidence, whose support the line pays for (not e->weak_ok) */
         if (!ev[c] && (e->line_cut >> c & 1) && outer < 0) {
