@@ -1206,9 +1206,11 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * those the cheapest: a reading that passes characters
              * through is a worse one (Arabic through ISO-8859-15 keeps
              * "š" in ISO-8859-1, whose reading is cheaper, and
-             * windows-1252 and -1254 read it alike) */
+             * windows-1252 and -1254 read it alike).  Not under an
+             * outer layer: what a Cyrillic codec encodes there is the
+             * outer repair's Cyrillic, no evidence of a codec */
             c = order[__builtin_ctz(todo)];
-            for (uint32_t f = todo & (todo - 1); f && foreign[c]; f &= f - 1)
+            for (uint32_t f = todo & (todo - 1); f && foreign[c] && outer < 0; f &= f - 1)
                 if (foreign[order[__builtin_ctz(f)]] < foreign[c])
                     c = order[__builtin_ctz(f)];
             todo &= ~(1u << rank_[c]);
