@@ -833,7 +833,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             marked = !need ? 0 : b == '?' ? 1 : 2;
             continue;
         }
-        if (!need && !marked && headless_ok && (b == -2 || b == '?') && i + 1 < n &&
+        if ((b == '?' || b == -2) && !need && !marked && headless_ok && i + 1 < n &&
             t[i + 1] >= 0x80 && t[i + 1] != 0xFFFD && rows[i + 1] &&
             (rows[i + 1]->mask >> c & 1) && ub_utf8_is_cont(rows[i + 1]->byte[c])) {
             /* a marker, then a continuation: the lead the codec could
