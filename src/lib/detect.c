@@ -2750,8 +2750,6 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
 {
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
     s->npre = 0;
-    /* (decide() weighs a lone lead before a '?' for each of its
-     * continuation bytes: qmarks_fill(); below) */
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
         ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
         return -1;
@@ -2849,6 +2847,8 @@ static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *s
             c2 = c1, c1 = t[0];
         nc += k;
     }
+    /* a lone lead before a '?' for each of its continuation bytes is for
+     * decide() to weigh (qmarks_fill()) */
     if (has_qq(seg + a0, n - a0))
         for (size_t k = 0; k < s->npre; k++)
             if (s->pre[k].weak_gated) {

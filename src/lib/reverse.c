@@ -775,8 +775,9 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
      * all of them: where one is still there, a space is a space (Hebrew
      * through ISO-8859-1 has NBSP in every nun, and a word's last letter,
      * its C1 byte stripped, read the space after it as one) */
-    for (size_t i = 0; i < n && ub_codec_is_nbsp(codec, 0xA0); i++)
-        e.nbsp_kept |= s->items[i].kind == IT_BYTE && s->items[i].byte == 0xA0;
+    if (ub_codec_is_nbsp(codec, 0xA0))
+        for (size_t i = 0; i < n && !e.nbsp_kept; i++)
+            e.nbsp_kept = s->items[i].kind == IT_BYTE && s->items[i].byte == 0xA0;
     uint32_t pol[3];
     int npol = policies(&e, pol), best_pol = -1;
     int32_t best_h = -1;
