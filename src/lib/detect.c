@@ -1950,11 +1950,16 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
      * every character lost a byte: the span a multibyte repair would take
      * says */
     if (!cjk && !r->bytes) {
-        size_t i = 0;
-        while (i < n && !ub_gate_is_cjk(in[i]))
-            i++;
-        size_t end = i == n ? mbcs_span_end(s, (size_t)(r - s->runs), nch) : r->c1;
-        cjk = end > r->c1 && ub_gate_cjk(ctx->lm, in, end - r->c0, l2, l1);
+        /* (ub_gate_cjk() of a span that begins with two characters it
+         * does not skip, neither of them CJK, is 0: the span is needed
+         * only for a run with fewer) */
+        size_t i = 0, other = 0;
+        while (i < n && other < 2 && !ub_gate_is_cjk(in[i]))
+            other += !ub_gate_cjk_skips(in[i++]);
+        if (i == n && other < 2) {
+            size_t end = mbcs_span_end(s, (size_t)(r - s->runs), nch);
+            cjk = end > r->c1 && ub_gate_cjk(ctx->lm, in, end - r->c0, l2, l1);
+        }
     }
     ub_codec_mask line_cut = 0;
     if (line.weak) {
@@ -2745,7 +2750,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
  * what it found about the runs up to the one it stopped at in s->pre (see
  * struct prerun); -1 when out of memory.
  */
-static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
+static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                          size_t a0, uint32_t *c2p, uint32_t *c1p)
 {
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
