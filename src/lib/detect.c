@@ -1178,7 +1178,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             todo |= 1u << rank_[c];
     }
     int tried = 0;
-    double lm_in = 0;
+    double lm_in = 0;       /* log P(run), once a reading needs it */
+    int have_in = 0;
     /* first the codec under which the most sequences survive, of those
      * the one that has the most of the run's characters, of those the
      * cheapest (a long run of kana through ISO-8859-4 survives best
@@ -1229,8 +1230,6 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (!one_ok && !two)
             continue;
 
-        if (!tried)
-            lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright, IN_FLOOR);
         tried++;
         uint32_t ahead[2];
         size_t nahead = outer < 0 ? ahead_under(e, c, ahead) : 0;
@@ -1250,6 +1249,23 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * bytes stripped) */
             if (weak && !(e->line.weak >> c & 1))
                 loss.max_insert = 1;
+            if (!twice && !two && outer < 0 && ub_reverse_lossy_as_is(s->beam, t, n, c, &loss)) {
+                /* The one reading is the span as it is, each character
+                 * kept (a space read as a space): what the tests below
+                 * and keep_lossy() make of it, without the search.  It
+                 * passes them where no more than half of it is kept, and
+                 * is then no repair (nothing found, no candidate), but a
+                 * codec that gave a reading. */
+                size_t kept = 0;
+                for (size_t i = 0; i < n; i++)
+                    kept += t[i] >= 0x80;
+                if (kept && 2 * kept <= n) {
+                    if (!gave && ++yielded == MAX_LOSSY_CODECS && fffd_for_lead(t, n))
+                        max_yield = MAX_LOSSY_TRIES;
+                    gave = 1;
+                }
+                continue;
+            }
             ub_lossy_result res;
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
                                           right, nright, &res, &e->ctx->steps)
@@ -1318,6 +1334,11 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 prior += ub_det_codec_prior(outer) + LAYER_COST;
             }
             double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
+            if (!have_in) {
+                lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright,
+                                      IN_FLOOR);
+                have_in = 1;
+            }
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
             /* (a U+FFFD for a lead says only that the codec lacks it: the
@@ -1952,11 +1973,12 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     if (!cjk && !r->bytes) {
         /* (ub_gate_cjk() of a span that begins with two characters it
          * does not skip, neither of them CJK, is 0: the span is needed
-         * only for a run with fewer) */
+         * only for a run with fewer, and with one only where a '?'
+         * follows it -- any other ASCII after the run is the second) */
         size_t i = 0, other = 0;
         while (i < n && other < 2 && !ub_gate_is_cjk(in[i]))
             other += !ub_gate_cjk_skips(in[i++]);
-        if (i == n && other < 2) {
+        if (i == n && (!other || (other == 1 && r->c1 < nch && s->cp[r->c1] == '?'))) {
             size_t end = mbcs_span_end(s, (size_t)(r - s->runs), nch);
             cjk = end > r->c1 && ub_gate_cjk(ctx->lm, in, end - r->c0, l2, l1);
         }

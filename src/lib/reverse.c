@@ -215,6 +215,17 @@ void ub_beam_scratch_free(ub_beam_scratch *s)
 }
 
 
+/* ub_codec_is_lossy() of codec for the 64 bytes from first (0x80 or
+ * 0xC0) at once: bit b - first. */
+static uint64_t lossy_bits(int codec, int first)
+{
+    const uint8_t *l = ub_codec_tables[codec].lossy + (first - 0x80) / 8;
+    uint64_t m = 0;
+    for (int j = 0; j < 8; j++)
+        m |= (uint64_t)l[j] << (8 * j);
+    return m;
+}
+
 /* The environment of a search over items it[0..n) (sets: the candidates of
  * its IT_SET items) read under codec, with loss; no policy yet
  * (set_policy).  in: the characters the items stand for. */
@@ -224,10 +235,8 @@ static struct lossy_env lossy_env_of(const struct item *it, size_t n, int codec,
                                      const struct setc *sets, int max_opts)
 {
     struct lossy_env e = { .it = it, .n = n, .codec = codec, .loss = loss, .in = in,
-                           .opts = opts, .steps = steps, .c1_codec = 1, .sets = sets,
-                           .max_opts = max_opts };
-    for (int b = 0x80; b < 0xA0; b++)
-        e.c1_codec &= ub_codec_is_lossy(codec, (uint8_t)b);
+                           .opts = opts, .steps = steps, .sets = sets, .max_opts = max_opts };
+    e.c1_codec = (uint32_t)lossy_bits(codec, 0x80) == 0xFFFFFFFFu;
     return e;
 }
 
@@ -247,17 +256,6 @@ static float drop_cost(const struct lossy_env *e, uint8_t b)
     if (b < 0xA0 && e->c1_codec)
         return e->loss->cost_drop_c1;
     return e->loss->cost[UB_OP_DROP];
-}
-
-/* ub_codec_is_lossy() of codec for the 64 bytes from first (0x80 or
- * 0xC0) at once: bit b - first. */
-static uint64_t lossy_bits(int codec, int first)
-{
-    const uint8_t *l = ub_codec_tables[codec].lossy + (first - 0x80) / 8;
-    uint64_t m = 0;
-    for (int j = 0; j < 8; j++)
-        m |= (uint64_t)l[j] << (8 * j);
-    return m;
 }
 
 /* Adopt a policy, and precompute which continuation bytes it lets drop
@@ -841,6 +839,88 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     res->gaps = NULL;
     leave_gaps(s, &e, ngap, best_h, l2, l1, right, nright);
     return 0;
+}
+
+/*
+ * Could fill_slots() complete the sequence of lead seq0 from slot on, item
+ * i next, inserted bytes dropped so far?  The same choices, without the
+ * options (and without its bounds, which only ever leave some out): which
+ * byte a drop stands for matters only through cont_ok(), so each slot
+ * tries one.
+ */
+static int can_fill(const struct lossy_env *e, uint8_t seq0, int len, int slot, size_t i,
+                    int inserted)
+{
+    if (slot == len)
+        return 1;
+    if (i < e->n) {
+        const struct item *x = &e->it[i];
+        int b = x->kind == IT_BYTE ? x->byte :
+                x->kind == IT_SP && allowed(e, UB_OP_SPACE) && ub_codec_is_nbsp(e->codec, 0xA0) &&
+                !e->nbsp_kept ? 0xA0 : -1;
+        /* (IT_Q and IT_SUB are not looked at: see below) */
+        if (b >= 0 && cont_ok(slot, seq0, (uint8_t)b) &&
+            can_fill(e, seq0, len, slot + 1, i + 1, inserted))
+            return 1;
+    }
+    if (inserted < e->loss->max_insert)
+        for (uint64_t dm = e->dropmask; dm; dm &= dm - 1)
+            if (cont_ok(slot, seq0, (uint8_t)(0x80 + __builtin_ctzll(dm))))
+                return can_fill(e, seq0, len, slot + 1, i, inserted + 1);
+    return 0;
+}
+
+int ub_reverse_lossy_as_is(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                           const ub_lossmodel *loss)
+{
+    if (loss->keep_cost < 0)
+        return 0;
+    if (ub_reserve((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        struct item *x = &s->items[i];
+        if (in[i] == 0xFFFD || in[i] == '?')
+            return 0;   /* (markers: left to the search) */
+        if (in[i] == ' ') {
+            x->kind = IT_SP;
+        } else {
+            int b = ub_codec_encode(codec, in[i]);
+            x->kind = b < 0 ? IT_FOREIGN : IT_BYTE;
+            x->byte = (uint8_t)(b < 0 ? 0 : b);
+        }
+    }
+    /* as ub_reverse_lossy() sets them up */
+    uint64_t steps = 0;
+    struct lossy_env e = lossy_env_of(s->items, n, codec, loss, in, s->opts, &steps, NULL, MAX_OPTS);
+    if (ub_codec_is_nbsp(codec, 0xA0))
+        for (size_t i = 0; i < n && !e.nbsp_kept; i++)
+            e.nbsp_kept = s->items[i].kind == IT_BYTE && s->items[i].byte == 0xA0;
+    uint32_t pol[3];
+    int npol = policies(&e, pol);
+    for (int k = 0; k < npol; k++) {
+        set_policy(&e, pol[k]);
+        /* what expand() offers at each item besides keeping it (a space
+         * read as a space; an NBSP alone is no character) */
+        for (size_t p = 0; p < n; p++) {
+            const struct item *x = &e.it[p];
+            if (x->kind != IT_BYTE)
+                continue;
+            uint8_t b = x->byte;
+            if (b < 0x80) {
+                if (in[p] != b)
+                    return 0;
+                continue;
+            }
+            if (codec == UB_CODEC_LATIN1 && b < 0xA0 && loss->legacy_cost >= 0)
+                return 0;
+            int len = ub_utf8_seqlen(b);
+            if (len >= 2 && can_fill(&e, b, len, 1, p + 1, 0))
+                return 0;
+            if (e.leadmask && ub_utf8_is_cont(b))
+                return 0;
+        }
+    }
+    return 1;
 }
 
 /* ------------------------------------------------------------ two layers */

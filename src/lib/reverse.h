@@ -110,6 +110,16 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
                      size_t nahead, ub_lossy_result *res, uint64_t *steps);
 
 /*
+ * Is in[0..n) itself the only reading ub_reverse_lossy() can give of it
+ * under codec and loss: no character can be read from its bytes, so each
+ * is kept as it is (a space read as a space)?  Then the search need not
+ * run.  1 if so; 0 if another reading may exist, for a run with a '?' or
+ * U+FFFD, or when out of memory.  Uses s->items.
+ */
+int ub_reverse_lossy_as_is(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                           const ub_lossmodel *loss);
+
+/*
  * Two layers, both lossy: in[0..n) is UTF-8 read as outer, after it was
  * UTF-8 read as inner, by decoders that drop what they cannot read (the
  * same text garbled twice).  The inner decoder's losses are as loss
