@@ -2777,8 +2777,11 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
 {
     uint32_t c2 = ctx->c2, c1 = ctx->c1;
     s->npre = 0;
+    /* (a run has two bytes at least, and ASCII between runs: at most a
+     * run per three bytes of seg[a0..n)) */
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
-        ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
+        ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes) ||
+        ub_reserve((void **)&s->pre, &s->precap, (n - a0) / 3 + 1, sizeof *s->pre))
         return -1;
     uint32_t *t = s->cp;
     const uint8_t **bytes = s->cbytes;
@@ -2844,8 +2847,6 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
          * to decide(), and so does text garbled twice; the weak codecs
          * are those of the lead at its end (no pairs: no text garbled
          * twice either) */
-        if (ub_reserve((void **)&s->pre, &s->precap, s->npre + 1, sizeof *s->pre))
-            return -1;
         struct prerun *q = &s->pre[s->npre++];
         q->c0 = nc;
         q->l2 = c2;
