@@ -2831,6 +2831,13 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
                     return 0;   /* a C1 control: the gate takes every codec */
                 i += 2;
                 lc = &ub_codec_lc2_[cp];
+            } else if (b - 0xE1u <= 0xECu - 0xE1u && n - i >= 3 &&
+                       (seg[i + 1] & 0xC0) == 0x80 && (seg[i + 2] & 0xC0) == 0x80) {
+                /* (a three-byte character, CJK and Hangul among them, with
+                 * no restriction on its second byte: no U+FFFD either) */
+                cp = (b & 0x0F) << 12 | (seg[i + 1] & 0x3Fu) << 6 | (seg[i + 2] & 0x3Fu);
+                i += 3;
+                lc = &ub_codec_lcs_[ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF]];
             } else {
                 int len = ub_utf8_decode_fast(seg + i, n - i, &cp);
                 if (!len || cp == 0xFFFD)
