@@ -501,12 +501,33 @@ again:
     }
 }
 
-static void beam_insert(struct bstate *beam, int *nb, const struct bstate *s)
+/*
+ * Put s into beam (*nb states): in place of the state with its last two
+ * characters if it scores higher, else in a free place, else in place of
+ * the first of the lowest if it scores higher.  *worst caches that index
+ * for a full beam (-1: not known): most states offered to a full beam
+ * score no higher than its lowest, and then change nothing whatever
+ * state has their characters (it scores no lower).
+ */
+static void beam_insert(struct bstate *beam, int *nb, int *worst, const struct bstate *s)
 {
+    if (*nb == BEAM) {
+        if (*worst < 0) {
+            int w = 0;
+            for (int i = 1; i < BEAM; i++)
+                if (beam[i].score < beam[w].score)
+                    w = i;
+            *worst = w;
+        }
+        if (!(s->score > beam[*worst].score))
+            return;
+    }
     for (int i = 0; i < *nb; i++) {
         if (beam[i].c1 == s->c1 && beam[i].c2 == s->c2) {
-            if (s->score > beam[i].score)
+            if (s->score > beam[i].score) {
                 beam[i] = *s;
+                *worst = -1;
+            }
             return;
         }
     }
@@ -514,12 +535,8 @@ static void beam_insert(struct bstate *beam, int *nb, const struct bstate *s)
         beam[(*nb)++] = *s;
         return;
     }
-    int worst = 0;
-    for (int i = 1; i < BEAM; i++)
-        if (beam[i].score < beam[worst].score)
-            worst = i;
-    if (s->score > beam[worst].score)
-        beam[worst] = *s;
+    beam[*worst] = *s;
+    *worst = -1;
 }
 
 /*
@@ -658,7 +675,9 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
 {
     size_t n = e->n;
     struct bstate ring[RING][BEAM];
-    int nring[RING] = { 0 };
+    int nring[RING] = { 0 }, worst[RING];
+    for (int q = 0; q < RING; q++)
+        worst[q] = -1;
     s->hist_len = 0;
     ring[0][0] = (struct bstate){ 0, l2, l1, -1 };
     nring[0] = 1;
@@ -688,10 +707,11 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
                 h->ch.gap = o->gap;
                 memcpy(h->ch.ops, o->ops, 4);
                 int q = (int)(o->next % RING);
-                beam_insert(ring[q], &nring[q], &ns);
+                beam_insert(ring[q], &nring[q], &worst[q], &ns);
             }
         }
         nring[r] = 0;
+        worst[r] = -1;
     }
     int rn = (int)(n % RING);
     if (!nring[rn])
