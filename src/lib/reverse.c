@@ -247,7 +247,7 @@ static int allowed(const struct lossy_env *e, int op)
     return e->loss->allow >> op & 1;
 }
 
-static float drop_cost(const struct lossy_env *e, uint8_t b)
+static inline float drop_cost(const struct lossy_env *e, uint8_t b)
 {
     if (ub_codec_is_shy(e->codec, b))
         return e->loss->cost_drop_shy;
@@ -339,6 +339,24 @@ static void add_option(struct lossy_env *e, const struct option *o)
         e->opts[e->nopts++] = *o;
 }
 
+/* The sequence seq[0..len) complete (fill_slots() at slot len), item i
+ * next. */
+static inline void fill_leaf(struct lossy_env *e, const uint8_t *seq, int len, size_t i,
+                             struct option *o)
+{
+    uint32_t cp = 0;
+    e->leaves++;
+    if (ub_utf8_decode(seq, (size_t)len, &cp) != len)
+        return;
+    /* a guessed byte: a character the model has (almost) never seen
+     * would hardly win the beam, and would crowd out those that can */
+    if (e->strict && o->gap && !ub_lm_known(e->lm, cp))
+        return;
+    o->cp = cp;
+    o->next = (uint32_t)i;
+    add_option(e, o);
+}
+
 /*
  * Fill continuation slots [slot, len) of a sequence whose bytes so far are
  * in o (o->ops records what happened to each); item index i is next.
@@ -353,17 +371,7 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
         return;
     (*e->steps)++;
     if (slot == len) {
-        uint32_t cp = 0;
-        e->leaves++;
-        if (ub_utf8_decode(seq, (size_t)len, &cp) != len)
-            return;
-        /* a guessed byte: a character the model has (almost) never seen
-         * would hardly win the beam, and would crowd out those that can */
-        if (e->strict && o->gap && !ub_lm_known(e->lm, cp))
-            return;
-        o->cp = cp;
-        o->next = (uint32_t)i;
-        add_option(e, o);
+        fill_leaf(e, seq, len, i, o);
         return;
     }
     const struct item *x = i < e->n ? &e->it[i] : NULL;
@@ -407,7 +415,16 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
             sub.cost += inserted && e->loss->cost_drop_again < dc ? e->loss->cost_drop_again : dc;
             /* a dropped NBSP or soft hyphen is restored, not guessed */
             sub.gap |= !ub_codec_is_nbsp(e->codec, (uint8_t)b) && !ub_codec_is_shy(e->codec, (uint8_t)b);
-            fill_slots(e, seq, len, slot + 1, i, inserted + 1, &sub);
+            if (slot + 1 < len) {
+                fill_slots(e, seq, len, slot + 1, i, inserted + 1, &sub);
+            } else {
+                /* (the sequence is complete: fill_slots() at slot len,
+                 * without the call) */
+                if (e->nopts >= e->max_opts || (e->strict && e->leaves >= MAX_LEAVES))
+                    return;
+                (*e->steps)++;
+                fill_leaf(e, seq, len, i, &sub);
+            }
         }
     }
 }
