@@ -879,6 +879,66 @@ static int chars_are(const ub_lossy_result *r, const uint32_t *t, size_t n)
     return 1;
 }
 
+/*
+ * ub_reverse_lossy_as_is(): where it says a span's one reading is the span
+ * itself, ub_reverse_lossy() reads it so, every character kept as it is
+ * (ASCII read as itself); and it says so where nothing can be read (a lone
+ * lead of a codec that drops nothing), not where something can.
+ */
+static void test_lossy_as_is(void **state)
+{
+    (void)state;
+    ub_lossmodel weak = loss_model;
+    weak.max_insert = 1;
+    /* a lone lead: under Mac Roman nothing completes it; under
+     * windows-1252 a dropped 0x81, 0x8D, 0x8F, 0x90 or 0x9D can */
+    uint32_t a_grave[] = { 0xC0 }, e_acute[] = { 0xC9, ' ' }, moji[] = { 0xC3, 0xA9 };
+    uint32_t marked[] = { 0xC0, '?' }, toj[] = { 0x0442, 0x043E, 0x0439 };
+    assert_int_equal(ub_reverse_lossy_as_is(scratch, a_grave, 1, UB_CODEC_MACROMAN, &weak), 1);
+    assert_int_equal(ub_reverse_lossy_as_is(scratch, e_acute, 2, UB_CODEC_CP1252, &weak), 0);
+    assert_int_equal(ub_reverse_lossy_as_is(scratch, moji, 2, UB_CODEC_CP1252, &loss_model), 0);
+    assert_int_equal(ub_reverse_lossy_as_is(scratch, marked, 2, UB_CODEC_MACROMAN, &weak), 0);
+    /* "той" through ibm866 is E2 AE A9, a whole sequence */
+    assert_int_equal(ub_reverse_lossy_as_is(scratch, toj, 3, UB_CODEC_CP866, &loss_model), 0);
+
+    uint64_t seed = 0xA515;
+    static uint32_t t[64];
+    int tried = 0, as_is = 0;
+    for (int round = 0; round < 40; round++) {
+        for (size_t sc = 0; sc < NSCRIPTS; sc++) {
+            size_t n = random_text(&seed, &scripts[sc], t, 40);
+            size_t at = tk_below(&seed, (unsigned)n);
+            size_t len = 1 + tk_below(&seed, 12);
+            if (len > n - at)
+                len = n - at;
+            for (int c = 0; c < UB_NCODECS; c++) {
+                for (int w = 0; w < 2; w++) {
+                    const ub_lossmodel *loss = w ? &weak : &loss_model;
+                    tried++;
+                    if (!ub_reverse_lossy_as_is(scratch, t + at, len, c, loss))
+                        continue;
+                    as_is++;
+                    ub_lossy_result r;
+                    uint64_t steps = 0;
+                    assert_int_equal(ub_reverse_lossy(scratch, t + at, len, c, loss, lm, UB_LM_BOS,
+                                                      UB_LM_BOS, NULL, 0, NULL, 0, &r, &steps),
+                                     0);
+                    int same = chars_are(&r, t + at, len);
+                    for (size_t i = 0; same && i < len; i++)
+                        same = r.chars[i].keep == (t[at + i] >= 0x80);
+                    if (!same) {
+                        show_cps("span", t + at, len);
+                        show_chars("reading", r.chars, r.nchars);
+                        fail_msg("%s text under codec %d: read as not as it is", scripts[sc].name, c);
+                    }
+                }
+            }
+        }
+    }
+    print_message("  %d spans, %d with no reading but themselves, all read so\n", tried, as_is);
+    assert_true(as_is > tried / 10);
+}
+
 /* Reverse in[0..n), garbled twice through codec, and check the result: the
  * final text, its inner losses replayed, then read once more, dropping
  * every byte the codec cannot read where the outer decoder dropped any.
@@ -1047,6 +1107,7 @@ int main(void)
         cmocka_unit_test(test_gap_lists_chosen),
         cmocka_unit_test(test_lossy_generated),
         cmocka_unit_test(test_lossy_random),
+        cmocka_unit_test(test_lossy_as_is),
         cmocka_unit_test(test_lossy_two_layers),
         cmocka_unit_test(test_lossy_errors),
     };
