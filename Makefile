@@ -115,9 +115,16 @@ $(B)/gen/gen_codecs: src/gen/gen_codecs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=c11 -Wall -Wextra $(DEP_CFLAGS) -o $@ $< $(shell pkg-config --libs icu-uc)
 
-tables: $(B)/gen/gen_codecs tables-mbcs
+# The alphabets of the languages (CLDR exemplar characters) from ICU too.
+$(B)/gen/gen_alphabets: src/gen/gen_alphabets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 -Wall -Wextra $(DEP_CFLAGS) -o $@ $< $(shell pkg-config --libs icu-i18n icu-uc)
+
+tables: $(B)/gen/gen_codecs $(B)/gen/gen_alphabets tables-mbcs
 	$(B)/gen/gen_codecs > src/lib/codec_tables.c.new
 	mv src/lib/codec_tables.c.new src/lib/codec_tables.c
+	$(B)/gen/gen_alphabets > src/lib/alphabet_tables.c.new
+	mv src/lib/alphabet_tables.c.new src/lib/alphabet_tables.c
 
 # ---------------------------------------------------------------- sanitizers
 # Instrumented code runs 3-10 times slower: a suite gets 900 s, not 300

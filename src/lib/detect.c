@@ -1115,6 +1115,55 @@ static size_t ahead_under(const struct eval *e, int c, uint32_t out[2])
     return n;
 }
 
+/*
+ * The letters of the languages the segment may be in, by the letters its
+ * whole sequences under codec c make (alphabet.h); NULL when they make
+ * none that tells.  Found once per segment and codec.
+ */
+static const ub_alpha *line_alphabet(ub_detect_scratch *s, int c)
+{
+    if (!(s->alpha_done >> c & 1)) {
+        s->alpha_done |= (ub_codec_mask)1 << c;
+        ub_alpha seen = { { 0 } };
+        const uint32_t *t = s->cp;
+        size_t n = s->nch;
+        for (size_t i = 0; i < n; i++) {
+            int b = t[i] < 0x80 ? -1 : ub_codec_encode(c, t[i]);
+            if (b < 0xC2 || b > 0xF4)
+                continue;
+            uint8_t seq[4] = { (uint8_t)b };
+            int len = ub_utf8_seqlen((uint8_t)b), k = 1;
+            for (; k < len && i + (size_t)k < n; k++) {
+                uint32_t x = t[i + (size_t)k];
+                int y = x < 0x80 ? -1 : ub_codec_encode(c, x);
+                if (y < 0 || !(k == 1 ? ub_utf8_second_ok(seq[0], (uint8_t)y)
+                                      : ub_utf8_is_cont((uint8_t)y)))
+                    break;
+                seq[k] = (uint8_t)y;
+            }
+            uint32_t u;
+            if (k < len || ub_utf8_decode(seq, (size_t)len, &u) != len)
+                continue;
+            int a = ub_alpha_index(u);
+            if (a >= 0)
+                ub_alpha_add(&seen, a);
+            i += (size_t)len - 1;
+        }
+        if (ub_alpha_allowed(&seen, &s->alpha[c]))
+            s->alpha_some |= (ub_codec_mask)1 << c;
+        else
+            s->alpha_some &= ~((ub_codec_mask)1 << c);
+    }
+    return s->alpha_some >> c & 1 ? &s->alpha[c] : NULL;
+}
+
+/* line_alphabet() under the codec of the search (ub_alpha_fn). */
+static const ub_alpha *search_alphabet(void *arg)
+{
+    ub_detect_scratch *s = arg;
+    return line_alphabet(s, s->alpha_codec);
+}
+
 static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
                         size_t nright, int outer, const uint32_t *orig, size_t norig)
 {
@@ -1267,6 +1316,12 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 continue;
             }
             ub_lossy_result res;
+            /* fills in the alphabets of the line's languages -- unless
+             * its letters under c are another layer's (an outer one, or
+             * text garbled twice, read once: Ã, Ð, Ñ say nothing) */
+            s->alpha_codec = c;
+            ub_beam_use_alphabet(s->beam, outer < 0 && !(e->twice >> c & 1)
+                                              ? search_alphabet : NULL, s);
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
                                           right, nright, &res, &e->ctx->steps)
                       : ub_reverse_lossy(s->beam, t, n, c, &loss, e->ctx->lm, e->l2, e->l1,
@@ -2364,6 +2419,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         return UNBAKE_ENOMEM;
     run_spans(s, nch);
     *nchp = nch;
+    s->nch = nch;
+    s->alpha_done = 0;
     s->out.n = 0;
     s->nlch = 0;
     s->ngaps = 0;

@@ -204,6 +204,13 @@ struct ub_detect_scratch {
     struct logged *lruns;   /* the runs it holds */
     size_t nlruns, lruncap;
     ub_u32vec ltxt;         /* its texts */
+    size_t nch;             /* characters in cp (decide) */
+    int alpha_codec;            /* the codec of the lossy search */
+    ub_codec_mask alpha_done;   /* line_alphabet() found alpha[c] */
+    ub_codec_mask alpha_some;   /* ... and it says something */
+    ub_alpha alpha[UB_NCODECS]; /* the letters of the languages the
+                                   segment's whole sequences under each
+                                   codec may be in */
 };
 
 /* ------------------------------------------------------------ helpers */

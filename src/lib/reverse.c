@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alphabet.h"
 #include "codec.h"
 #include "mem.h"
 #include "reverse.h"
@@ -111,6 +112,7 @@ struct option {
     uint32_t cp;
     uint32_t next;          /* item index after it */
     float cost;
+    float prior;            /* <= 0: a fill outside the line's alphabets */
     uint8_t ops[4];
     uint8_t keep, gap;
 };
@@ -123,6 +125,7 @@ struct hrec {
 
 struct bstate {
     double score;
+    double prior;           /* of score: the fills' alphabet priors */
     uint32_t c2, c1;
     int32_t hist;
 };
@@ -135,6 +138,8 @@ struct bstate {
                                 ISO-8859-x stripped as C1 controls is one
                                 of 32 x 32 characters, of which then only
                                 those the model knows are kept */
+#define ALPHA_COST 8.0f     /* a guessed letter that none of the line's
+                               languages writes (alphabet.h) */
 #define MAX_OPTS2 2048       /* ... in the two-layer search, where a lead
                                 is one of some 32 candidates, each with
                                 some 32 continuations the inner decoder
@@ -163,6 +168,11 @@ struct lossy_env {
                                where any is (NULL: no such rule) */
     int strict;             /* ... now */
     int leaves;             /* sequences looked at for this character */
+    ub_alpha_fn *alpha_get; /* the letters of the languages the line may
+                               be in, asked for when first needed */
+    void *alpha_arg;
+    int alpha_asked;
+    const ub_alpha *alpha;  /* ... the answer (NULL: unknown) */
 };
 
 struct ub_beam_scratch {
@@ -192,7 +202,15 @@ struct ub_beam_scratch {
     size_t gnright;
     uint32_t *items_of;     /* the item each character was read from */
     size_t items_of_cap;
+    ub_alpha_fn *alpha_get; /* for the next search (ub_beam_use_alphabet) */
+    void *alpha_arg;
 };
+
+void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg)
+{
+    s->alpha_get = get;
+    s->alpha_arg = arg;
+}
 
 ub_beam_scratch *ub_beam_scratch_new(void)
 {
@@ -229,10 +247,10 @@ static uint64_t lossy_bits(int codec, int first)
 /* The environment of a search over items it[0..n) (sets: the candidates of
  * its IT_SET items) read under codec, with loss; no policy yet
  * (set_policy).  in: the characters the items stand for. */
-static struct lossy_env lossy_env_of(const struct item *it, size_t n, int codec,
-                                     const ub_lossmodel *loss, const uint32_t *in,
-                                     struct option *opts, uint64_t *steps,
-                                     const struct setc *sets, int max_opts)
+static inline struct lossy_env lossy_env_of(const struct item *it, size_t n, int codec,
+                                            const ub_lossmodel *loss, const uint32_t *in,
+                                            struct option *opts, uint64_t *steps,
+                                            const struct setc *sets, int max_opts)
 {
     struct lossy_env e = { .it = it, .n = n, .codec = codec, .loss = loss, .in = in,
                            .opts = opts, .steps = steps, .sets = sets, .max_opts = max_opts };
@@ -507,6 +525,21 @@ again:
         e->nopts = n0;
         goto again;
     }
+    /* a guessed letter that none of the line's languages writes */
+    for (int i = 0; i < e->nopts && e->alpha_get && !(e->alpha_asked && !e->alpha); i++) {
+        struct option *o = &e->opts[i];
+        int a = o->gap && o->cp >= 0x80 ? ub_alpha_index(o->cp) : -1;
+        if (a < 0)
+            continue;
+        if (!e->alpha_asked) {
+            e->alpha = e->alpha_get(e->alpha_arg);
+            e->alpha_asked = 1;
+        }
+        if (!e->alpha)
+            break;
+        if (!ub_alpha_has(e->alpha, a))
+            o->prior = -ALPHA_COST;
+    }
     /* the character may also stay as it is (clean text inside the span) */
     if (e->loss->keep_cost >= 0) {
         struct option o = { 0 };
@@ -650,6 +683,7 @@ static void leave_gaps(ub_beam_scratch *s, const struct lossy_env *e, size_t nga
     if (!ngap)
         return;
     s->genv = *e;
+    s->genv.alpha_get = NULL;   /* (the alternatives weigh no priors) */
     s->gloss = *e->loss;
     s->genv.loss = &s->gloss;
     s->gbest = best;
@@ -688,7 +722,7 @@ int ub_reverse_lossy_gaps(ub_beam_scratch *s, const ub_lm *lm, ub_lossy_result *
  */
 static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32_t l2,
                 uint32_t l1, const uint32_t *right, size_t nright, int32_t *best,
-                double *best_sc)
+                double *best_sc, double *best_prior)
 {
     size_t n = e->n;
     struct bstate ring[RING][BEAM];
@@ -696,7 +730,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
     for (int q = 0; q < RING; q++)
         worst[q] = -1;
     s->hist_len = 0;
-    ring[0][0] = (struct bstate){ 0, l2, l1, -1 };
+    ring[0][0] = (struct bstate){ 0, 0, l2, l1, -1 };
     nring[0] = 1;
     ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t p = 0; p < n; p++) {
@@ -712,7 +746,13 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
                 if (ub_reserve((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
                     return -1;
                 struct bstate ns;
-                ns.score = st->score + ub_lm_logp_in(lc, lm, st->c2, st->c1, o->cp) - o->cost;
+                float lp = ub_lm_logp_in(lc, lm, st->c2, st->c1, o->cp);
+                ns.score = st->score + lp - o->cost;
+                ns.prior = st->prior;
+                if (o->prior) {
+                    ns.score += o->prior;
+                    ns.prior += o->prior;
+                }
                 ns.c2 = st->c1;
                 ns.c1 = o->cp;
                 ns.hist = (int32_t)s->hist_len;
@@ -740,6 +780,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
         if (sc > *best_sc) {
             *best_sc = sc;
             *best = st->hist;
+            *best_prior = st->prior;
         }
     }
     return 0;
@@ -806,6 +847,8 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     }
     struct lossy_env e = lossy_env_of(s->items, n, codec, loss, in, s->opts, steps, NULL, MAX_OPTS);
     e.lm = lm;
+    e.alpha_get = s->alpha_get;
+    e.alpha_arg = s->alpha_arg;
     /* a decoder (or a later step) that turned NBSPs into spaces turned
      * all of them: where one is still there, a space is a space (Hebrew
      * through ISO-8859-1 has NBSP in every nun, and a word's last letter,
@@ -816,24 +859,26 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     uint32_t pol[3];
     int npol = policies(&e, pol), best_pol = -1;
     int32_t best_h = -1;
-    double best_sc = -INFINITY;
+    double best_sc = -INFINITY, best_prior = 0;
     for (int k = 0; k < npol; k++) {
         int32_t h;
-        double sc;
+        double sc, prior = 0;
         set_policy(&e, pol[k]);
-        int rc = beam(&e, s, lm, l2, l1, sel, nsel, &h, &sc);
+        int rc = beam(&e, s, lm, l2, l1, sel, nsel, &h, &sc, &prior);
         if (rc < 0)
             return -1;
         if (!rc && (best_pol < 0 || sc > best_sc)) {
             best_pol = k;
             best_h = h;
             best_sc = sc;
+            best_prior = prior;
         }
     }
     if (best_pol < 0)
         return -1;
     set_policy(&e, pol[best_pol]);
-    if (best_pol != npol - 1 && beam(&e, s, lm, l2, l1, sel, nsel, &best_h, &best_sc))
+    if (best_pol != npol - 1 &&
+        beam(&e, s, lm, l2, l1, sel, nsel, &best_h, &best_sc, &best_prior))
         return -1;      /* the history kept is the last policy's */
     /* walk back the history of the best state */
     size_t len = 0;
@@ -871,7 +916,8 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     res->chars = s->chars;
     res->nchars = len;
     res->lm = lmsc + ub_lm_junction(lm, c2, c1, right, nright);
-    res->cost = lmsc + jsel - best_sc;
+    /* (the priors chose the reading, the model alone prices it) */
+    res->cost = lmsc + jsel - (best_sc - best_prior);
     res->ngaps = 0;
     res->gaps = NULL;
     leave_gaps(s, &e, ngap, best_h, l2, l1, right, nright);
@@ -1150,8 +1196,9 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     policies(&e, pol);
     set_policy(&e, pol[0]);
     int32_t best_h = -1;
-    double best_sc;
-    if (beam(&e, s, lm, l2, l1, right, ascii_right(right, nright), &best_h, &best_sc))
+    double best_sc, best_prior = 0;
+    if (beam(&e, s, lm, l2, l1, right, ascii_right(right, nright), &best_h, &best_sc,
+             &best_prior))
         return -1;
 
     /* the final text; its characters must read exactly the items */
@@ -1187,7 +1234,8 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     if (!res->ops_used)
         return -1;      /* lossless twice: not this search's */
     /* the costs of both layers' losses (the sets' are in the beam's) */
-    res->cost = lmsc + ub_lm_junction(lm, c2, c1, right, ascii_right(right, nright)) - best_sc;
+    res->cost = lmsc + ub_lm_junction(lm, c2, c1, right, ascii_right(right, nright)) -
+                (best_sc - best_prior);
     res->lm = lmsc + ub_lm_junction(lm, c2, c1, right, nright);
     res->nkeep = 0;
     res->nlegacy = 0;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alphabet.h"
 #include "hyp.h"
 #include "model.h"
 
@@ -88,6 +89,15 @@ typedef struct {
     int outer_drop;                 /* ub_reverse_lossy2: the outer layer
                                        dropped bytes it cannot read */
 } ub_lossy_result;
+
+/*
+ * The letters of the languages the line may be in (alphabet.h), for the
+ * searches on s that follow: a fill outside them costs more.  They are
+ * asked for, get(arg), only where a search guesses a letter (get NULL, or
+ * get returning NULL: no such rule).
+ */
+typedef const ub_alpha *ub_alpha_fn(void *arg);
+void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg);
 
 /*
  * Find the most probable text whose decoding with codec, after the losses
