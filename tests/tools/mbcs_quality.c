@@ -3,7 +3,7 @@
  * input, UTF-16/32, and the negatives.  Informational; not in make check.
  *
  * Usage: mbcs_quality [--max-lines=N] [--lossy-lines=N] [--show=N] [--verbose]
- *                     [--sections=LIST] [--codec=NAME] [DIR]
+ *                     [--classify] [--sections=LIST] [--codec=NAME] [DIR]
  *
  *   --max-lines=N  at most N lines per text and section (default 40, 0: all)
  *   --lossy-lines=N  at most N lossy lines per text, codec and convention in
@@ -14,6 +14,8 @@
  *                  sections 1 and 3; 1 includes 1b, 2 and 3 run together
  *                  and feed the --from rows of 5); default all
  *   --codec=NAME   sections 1 and 1b for this multibyte codec only
+ *   --classify     section 1b: why each lossy run missed (1c; with --show,
+ *                  the runs, the originals and the scores)
  *
  * Cases are made from the clean texts DIR/NAME.txt (default fixtures/clean)
  * and repaired through the public API, unbake_fix_buffer(), so the numbers
@@ -61,6 +63,7 @@
 #include "input.h"
 #include "mbcs.h"
 #include "mbcs_lossy.h"
+#include "mbcs_lossy_int.h"
 #include "unbake.h"
 #include "tools/testkit.h"
 
@@ -404,6 +407,134 @@ static void section_cjk(void)
 static ub_mbcs_lossy_scratch *lscratch;
 static long lruns, lfail, lbad;
 static double lsecs;
+static int classify;                /* --classify: why each run missed */
+
+/*
+ * --classify: each lossy run against the original characters behind it
+ * (found by decoding the line again, byte ranges kept):
+ *   ok       reconstructed exactly
+ *   none/ok  no reconstruction, but the original decodes back to the run
+ *            (the search or its checks lost it)
+ *   none/bad no reconstruction, and the original does not decode back to
+ *            the run as cut (the loss model or the cut is wrong)
+ *   search   a wrong reconstruction that scores below the original (the
+ *            beam missed the original)
+ *   model    a wrong reconstruction that scores at least as well (the
+ *            model or the costs prefer it)
+ *   wbad     a wrong reconstruction, the original not decoding back
+ *   enc      the run read back whole through the encoder, wrongly
+ */
+enum { CL_OK, CL_NONE_OK, CL_NONE_BAD, CL_SEARCH, CL_MODEL, CL_WBAD, CL_ENC, NCL };
+static const char *const cl_name[NCL] = { "ok", "none/ok", "none/bad", "search", "model",
+                                          "wbad", "enc" };
+static long cl_count[16][UB_MBCS_NCONV][NCL];
+static int cl_show;
+
+/* The line being repaired, for --classify: its bytes and, per code point
+ * of the misread line, the byte range it came from. */
+struct prov {
+    const uint8_t *b;
+    size_t n;
+    ub_mbcs_conv_e conv;
+    size_t *start, *end;    /* per output code point */
+    size_t m;
+    int ok;                 /* the decode agrees with ub_mbcs_decode_conv() */
+};
+
+static void prov_build(struct prov *p, int id, ub_mbcs_conv_e conv, const uint8_t *b, size_t n,
+                       const uint32_t *want, size_t nwant)
+{
+    const struct ub_mbcs_ltab *t = ub_mbcs_ltab_get(id);
+    p->b = b;
+    p->n = n;
+    p->conv = conv;
+    p->start = tk_xrealloc(NULL, (n + 1) * sizeof *p->start);
+    p->end = tk_xrealloc(NULL, (n + 1) * sizeof *p->end);
+    p->m = 0;
+    p->ok = t != NULL;
+    uint32_t mark = ub_mbcs_conv_marker(id, conv);
+    for (size_t i = 0; i < n && p->ok;) {
+        uint32_t cp;
+        int len = ub_mbcs_decode_char(id, b + i, n - i, &cp);
+        if (!len) {
+            len = ub_mbcs_dec_at(t, id, conv, b[i], i + 1 < n ? b[i + 1] : END,
+                                 i + 2 < n ? b[i + 2] : END);
+            if (len <= 0)
+                len = 1;
+            if (i + (size_t)len > n)
+                len = (int)(n - i);
+            cp = mark;
+        }
+        if (conv != UB_MBCS_CONV_DROP || cp != 0) {
+            if (p->m >= nwant || want[p->m] != cp)
+                p->ok = 0;
+            p->start[p->m] = i;
+            p->end[p->m++] = i + (size_t)len;
+        }
+        i += (size_t)len;
+    }
+    if (p->m != nwant)
+        p->ok = 0;
+}
+
+static void prov_free(struct prov *p)
+{
+    free(p->start);
+    free(p->end);
+}
+
+/* Bytes [*bs, *be) behind run in[i..j) (dropped bytes at its edges
+ * included); error events among them into *nev. */
+static void prov_range(const struct prov *p, int id, size_t i, size_t j, size_t *bs, size_t *be,
+                       unsigned *nev)
+{
+    *bs = i ? p->end[i - 1] : 0;
+    *be = j < p->m ? p->start[j] : p->n;
+    const struct ub_mbcs_ltab *t = ub_mbcs_ltab_get(id);
+    *nev = 0;
+    for (size_t k = *bs; k < *be;) {
+        uint32_t cp;
+        int len = ub_mbcs_decode_char(id, p->b + k, p->n - k, &cp);
+        if (!len) {
+            len = ub_mbcs_dec_at(t, id, p->conv, p->b[k], k + 1 < p->n ? p->b[k + 1] : END,
+                                 k + 2 < p->n ? p->b[k + 2] : END);
+            if (len <= 0)
+                len = 1;
+            ++*nev;
+        }
+        k += (size_t)len;
+    }
+}
+
+static double conv_prior(ub_mbcs_conv_e c)
+{
+    return c == UB_MBCS_CONV_PYTHON ? UB_MBCS_PRIOR_PYTHON
+           : c == UB_MBCS_CONV_WIN  ? UB_MBCS_PRIOR_WIN
+           : c == UB_MBCS_CONV_DROP ? UB_MBCS_PRIOR_DROP
+                                    : 0;
+}
+
+static double conv_loss(ub_mbcs_conv_e c)
+{
+    return c == UB_MBCS_CONV_WIN ? UB_MBCS_LOSS_QMARK
+           : c == UB_MBCS_CONV_DROP ? UB_MBCS_LOSS_DROP
+                                    : UB_MBCS_LOSS_FFFD;
+}
+
+static void show_cps(const char *tag, const uint32_t *c, size_t n)
+{
+    struct tk_buf b = { 0 };
+    tk_set(&b, "", 0);
+    for (size_t i = 0; i < n; i++)
+        tk_put_utf8(&b, c[i]);
+    printf("    %-8s ", tag);
+    tk_show(stdout, b.p, b.n, 200);
+    printf("\n");
+    tk_free(&b);
+}
+
+static const struct prov *cur_prov;
+static int cur_id;
 
 static double now_s(void)
 {
@@ -449,9 +580,23 @@ static size_t repair_lossy_line(int id, const uint32_t *in, size_t n, uint32_t *
             j++;
         uint8_t *b = tk_xrealloc(NULL, 4 * (j - i) + 4);
         long nb = ub_mbcs_encode(cache, id, in + i, j - i, b, 4 * (j - i) + 4);
+        /* --classify: the original characters behind the run */
+        uint32_t *truth = NULL;
+        size_t ntruth = 0;
+        unsigned nev = 0;
+        if (classify && cur_prov && cur_prov->ok) {
+            size_t bs, be;
+            prov_range(cur_prov, id, i, j, &bs, &be, &nev);
+            ntruth = tk_to_cps(cur_prov->b + bs, be - bs, &truth);
+        }
         if (nb >= 0 && tk_utf8_valid(b, (size_t)nb)) {
             uint32_t *c;
             size_t m = tk_to_cps(b, (size_t)nb, &c);
+            if (truth && (nev || m != ntruth || memcmp(c, truth, m * sizeof *c))) {
+                int cl = m == ntruth && !memcmp(c, truth, m * sizeof *c) ? CL_OK : CL_ENC;
+                cl_count[cur_id][cur_prov->conv][cl]++;
+            }
+            free(truth);
             memcpy(out + o, c, m * sizeof *c);
             o += m;
             free(c);
@@ -472,6 +617,36 @@ static size_t repair_lossy_line(int id, const uint32_t *in, size_t n, uint32_t *
         if (rc == 0 && !round_trips(id, r.conv, r.cps, r.nchars, in + i, j - i)) {
             lbad++;
             rc = -1;
+        }
+        if (truth) {
+            int same = rc == 0 && r.nchars == ntruth &&
+                       !memcmp(r.cps, truth, ntruth * sizeof *truth);
+            ub_mbcs_conv_e tc = cur_prov->conv;
+            int tok = round_trips(id, tc, truth, ntruth, in + i, j - i);
+            const ub_lm *lm = ub_lm_builtin();
+            double ts = ub_lm_score(lm, l2, l1, truth, ntruth);
+            if (ntruth) {
+                uint32_t c2 = ntruth >= 2 ? truth[ntruth - 2] : l1;
+                ts += ub_lm_junction(lm, c2, truth[ntruth - 1], in + j, nr);
+            }
+            ts -= conv_prior(tc) + conv_loss(tc) * nev;
+            double fs = rc == 0 ? r.lm - r.cost : 0;
+            int cl = same ? CL_OK
+                     : rc != 0 ? (tok ? CL_NONE_OK : CL_NONE_BAD)
+                     : !tok ? CL_WBAD
+                     : ts > fs + 1e-3 ? CL_SEARCH : CL_MODEL;
+            cl_count[cur_id][tc][cl]++;
+            if (cl != CL_OK && cl_show < show_max) {
+                cl_show++;
+                printf("  [%s] %s %s: truth %.2f (%u lost) found %.2f (%s, %u lost)\n",
+                       cl_name[cl], ub_mbcs_name(id), ub_mbcs_conv_name(tc), ts, nev, fs,
+                       rc == 0 ? ub_mbcs_conv_name(r.conv) : "-", rc == 0 ? r.nlost : 0);
+                show_cps("run", in + i, j - i);
+                show_cps("truth", truth, ntruth);
+                if (rc == 0)
+                    show_cps("found", r.cps, r.nchars);
+            }
+            free(truth);
         }
         if (rc == 0) {
             memcpy(out + o, r.cps, r.nchars * sizeof *r.cps);
@@ -529,7 +704,21 @@ static void section_cjk_lossy(void)
                     uint32_t *orig, *out = tk_xrealloc(NULL, (4 * (size_t)m + 8) * sizeof *out);
                     size_t no = tk_to_cps(line, n, &orig);
                     tk_current("[1b]", line, n);
+                    struct prov pv;
+                    if (classify) {
+                        prov_build(&pv, id, (ub_mbcs_conv_e)conv, (const uint8_t *)line, n, in,
+                                   (size_t)m);
+                        cur_prov = &pv;
+                        cur_id = id;
+                        if (!pv.ok)
+                            printf("  [classify] %s %s: the decode with byte ranges differs\n",
+                                   ub_mbcs_name(id), ub_mbcs_conv_name((ub_mbcs_conv_e)conv));
+                    }
                     size_t o = repair_lossy_line(id, in, (size_t)m, out);
+                    if (classify) {
+                        prov_free(&pv);
+                        cur_prov = NULL;
+                    }
                     int ok = o == no && !memcmp(out, orig, no * sizeof *orig);
                     cases++;
                     exact += ok;
@@ -563,6 +752,25 @@ static void section_cjk_lossy(void)
     }
     printf("  %ld runs reversed, %.0f runs/s, %ld without a reconstruction, %ld failing the "
            "forward check\n", lruns, lsecs > 0 ? (double)lruns / lsecs : 0.0, lfail, lbad);
+    if (classify) {
+        printf("\n1c. Lossy runs by outcome (--classify; see the tool's source)\n  %-12s %-8s",
+               "codec", "conv");
+        for (int k = 0; k < NCL; k++)
+            printf(" %8s", cl_name[k]);
+        printf("\n");
+        for (int id = 0; id < nc && id < 16; id++)
+            for (int c = 0; c < UB_MBCS_NCONV; c++) {
+                long tot = 0;
+                for (int k = 0; k < NCL; k++)
+                    tot += cl_count[id][c][k];
+                if (!tot)
+                    continue;
+                printf("  %-12s %-8s", ub_mbcs_name(id), ub_mbcs_conv_name((ub_mbcs_conv_e)c));
+                for (int k = 0; k < NCL; k++)
+                    printf(" %8ld", cl_count[id][c][k]);
+                printf("\n");
+            }
+    }
     tk_free(&moji);
     ub_mbcs_lossy_scratch_free(lscratch);
 }
@@ -894,6 +1102,8 @@ int main(int argc, char **argv)
             show_max = (int)tk_parse_num("mbcs_quality", argv[i] + 7, "--show");
         else if (!strncmp(argv[i], "--lossy-lines=", 14))
             lossy_lines = tk_parse_num("mbcs_quality", argv[i] + 14, "--lossy-lines");
+        else if (!strcmp(argv[i], "--classify"))
+            classify = 1;
         else if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
         else if (!strncmp(argv[i], "--sections=", 11)) {
@@ -906,7 +1116,7 @@ int main(int argc, char **argv)
             only_codec = argv[i] + 8;
         else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "usage: mbcs_quality [--max-lines=N] [--lossy-lines=N] [--show=N] "
-                            "[--verbose] [--sections=LIST] [--codec=NAME] [DIR]\n");
+                            "[--verbose] [--classify] [--sections=LIST] [--codec=NAME] [DIR]\n");
             return 2;
         } else
             dir = argv[i];
