@@ -41,7 +41,10 @@
 #define MAX_ALTS_SEQ 8      /* byte sequences per character */
 #define MAXSTEP 8           /* characters finished in one step (dropped
                                sequences and a token: at most 7 bytes) */
-#define DROP_CHAIN 2        /* DROP: one-byte sequences dropped in a row */
+#define DROP_CHAIN 2        /* DROP: sequences dropped in a row */
+#define DROP_BYTES 2        /* DROP: bytes dropped in a row ... */
+#define DROP_BYTES_TOP 2    /* ... after one of the DROP_TOP best states */
+#define DROP_TOP 4
 
 /* a dropped sequence followed at once by another (feed_drops) */
 #define CON_CHAIN (1u << 31)
@@ -90,8 +93,10 @@ struct env {
     int id;
     ub_mbcs_conv_e conv;
     const ub_lm *lm;
+    ub_lm_cache_entry *lc;  /* ub_lm_cache_for(lm): states share contexts */
     uint64_t *steps;
     int oom;
+    int drop_bytes;         /* DROP: bytes dropped in a row, at most */
     int fin_rb[2];          /* the bytes after the run, at the end */
     /* the next input character, for the one-step lookahead */
     int la_end;             /* 1: there is none (the run ends) */
@@ -131,13 +136,6 @@ static int resolve_kept(const struct env *e, struct ub_ml_state *s, unsigned *ke
     for (int i = 0; i < s->ncon; i++) {
         uint32_t j0 = CON_AT(s->con[i]);
         int len = (int)(s->con[i] & 3);
-        if (s->con[i] & CON_CHAIN) {
-            /* a sequence dropped before another must be an error whatever
-             * follows it: else the next byte was part of its error */
-            int b0 = byte_at(e, s, j0);
-            if (b0 >= 0 && b0 < END && ub_mbcs_dec_at(e->t, e->id, e->conv, b0, FUT, FUT) != len)
-                return 0;
-        }
         int r = ub_mbcs_dec_at(e->t, e->id, e->conv, byte_at(e, s, j0), byte_at(e, s, j0 + 1),
                        byte_at(e, s, j0 + 2));
         if (r < 0) {
@@ -284,7 +282,7 @@ static uint64_t future_hash(const struct ub_ml_state *s)
  */
 static void witness(struct env *e, const struct ub_ml_state *s, float r)
 {
-    if (!e->cut_on || (e->nwit == BEAM && r <= e->cut))
+    if (!e->cut_on || (e->nwit == BEAM && r <= e->cut) || s->nb < 7)
         return;
     uint64_t h = future_hash(s);
     int w = -1;
@@ -581,9 +579,11 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
     float gsc[64];
     uint32_t gcp[64];
     uint64_t gset = 0;
+    ub_lm_cache_entry *lc = e->lc;
+    int topk = TOPK;
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t cp = FILL_CP(fill[i]);
-        float lp = ub_lm_logp(e->lm, s->c2, s->c1, cp);
+        float lp = ub_lm_logp_in(lc, e->lm, s->c2, s->c1, cp);
         if (fill[i] & FILL_GROUP) {
             int g = cp & 0x3F;
             if (!(gset >> g & 1) || lp > gsc[g]) {
@@ -593,7 +593,7 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
             }
         }
         int slot;
-        if (nt < TOPK) {
+        if (nt < topk) {
             slot = nt++;
         } else {
             if (lp <= tsc[low])
@@ -602,9 +602,9 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         }
         top[slot] = fill[i];
         tsc[slot] = lp;
-        if (nt == TOPK) {
+        if (nt == topk) {
             low = 0;
-            for (int j = 1; j < TOPK; j++)
+            for (int j = 1; j < topk; j++)
                 if (tsc[j] < tsc[low])
                     low = j;
         }
@@ -622,10 +622,23 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         top[nt] = gcp[g];
         tsc[nt++] = gsc[g];
     }
+    /* best first: the cut (witness()) rises fastest so, and more of what
+     * follows falls below it */
+    for (int i = 1; i < nt; i++) {
+        uint32_t tc = top[i];
+        float ts = tsc[i];
+        int j = i;
+        for (; j > 0 && tsc[j - 1] < ts; j--) {
+            top[j] = top[j - 1];
+            tsc[j] = tsc[j - 1];
+        }
+        top[j] = tc;
+        tsc[j] = ts;
+    }
     for (int i = 0; i < nt; i++) {
         uint32_t cp = FILL_CP(top[i]);
         if (s->score + tsc[i] < e->cut)
-            continue;
+            break;
         struct ub_ml_state t = *s;
         assign(&t, cp);
         keep_cons(&t, FILL_KEPT(top[i]));
@@ -699,7 +712,7 @@ static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *le
 {
     if (s0->ncon + nerr > MAXCON)
         return 0;
-    int tok[DROP_CHAIN + 3 + 4];
+    int tok[DROP_BYTES_TOP + 3 + 4];
     int nt = 0;
     struct ub_ml_state s = *s0;
     for (int k = 0; k < nerr; k++) {
@@ -717,27 +730,34 @@ static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *le
 
 /*
  * DROP: what a decoder dropped before after[] (or at the end): one
- * sequence of 1..lens_max bytes, or up to DROP_CHAIN single bytes in a
- * row.  Nothing marks where one dropped sequence ends and the next begins;
- * a byte that is an error whatever follows it (GB18030's 0x80) may be
- * dropped right before another error (resolve() checks CON_CHAIN).  Longer
- * chains (Big5, whose trails exclude most continuation bytes, loses whole
- * characters so) cost more states than they recover.
+ * sequence of 1..lens_max bytes, or up to DROP_CHAIN of them in a row,
+ * DROP_BYTES bytes in all (DROP_BYTES_TOP after the DROP_TOP best states).
+ * Nothing marks where one dropped sequence ends and the next begins;
+ * resolve() checks each against the bytes after it: a lead before an
+ * invalid trail is an error of one byte and the trail is read again (Big5-
+ * HKSCS drops the E3 of キ and reads 82 AD as a pair).  Longer chains (a
+ * whole character lost, and its neighbours' bytes) cost more states than
+ * they recover.
  */
+static int drops_from(struct env *e, const struct ub_ml_state *s0, int lens_max, float cost,
+                      const int *after, int nafter, int *lens, int k, int bytes)
+{
+    for (int L = 1; L <= lens_max && (!k || bytes + L <= e->drop_bytes); L++) {
+        lens[k] = L;
+        if (feed_error(e, s0, lens, k + 1, cost, after, nafter) < 0)
+            return -1;
+        if (k + 1 < DROP_CHAIN &&
+            drops_from(e, s0, lens_max, cost, after, nafter, lens, k + 1, bytes + L) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int feed_drops(struct env *e, const struct ub_ml_state *s0, int lens_max, float cost,
                       const int *after, int nafter)
 {
     int lens[DROP_CHAIN];
-    for (int L = 1; L <= lens_max; L++)
-        if (feed_error(e, s0, &L, 1, cost, after, nafter) < 0)
-            return -1;
-    for (int k = 2; k <= DROP_CHAIN; k++) {
-        for (int i = 0; i < k; i++)
-            lens[i] = 1;
-        if (feed_error(e, s0, lens, k, cost, after, nafter) < 0)
-            return -1;
-    }
-    return 0;
+    return drops_from(e, s0, lens_max, cost, after, nafter, lens, 0, 0);
 }
 
 /* ------------------------------------------------------------ beam */
@@ -907,7 +927,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                          ub_mbcs_conv_e conv, struct ub_mbcs_lossy_found *found)
 {
     struct env env = { .s = x, .t = r->t, .id = r->id, .conv = conv, .lm = r->lm,
-                       .steps = r->steps };
+                       .lc = ub_lm_cache_for(r->lm), .steps = r->steps };
     struct env *e = &env;
     const uint32_t *in = r->in, *right = r->right;
     size_t n = r->n, nright = r->nright;
@@ -951,7 +971,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
             e->la_end = 0, e->la_free = 1;
         /* the cut from the seventh step on (every state has 7 bytes,
          * as future_hash() needs), not at the end (no selection there) */
-        e->cut_on = i >= 6 && i < n;
+        e->cut_on = i < n;
         e->nwit = 0;
         e->cut = -INFINITY;
         for (size_t si = 0; si < x->ncur; si++) {
@@ -963,6 +983,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                 if (emit(e, st0) < 0)
                     return -1;
                 /* bytes dropped at the very end */
+                e->drop_bytes = si < DROP_TOP ? DROP_BYTES_TOP : DROP_BYTES;
                 if (drop && st0->plen && feed_drops(e, st0, lens_max, cost, NULL, 0) < 0)
                     return -1;
                 continue;
@@ -970,6 +991,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
             for (int L = 1; is_marker && L <= lens_max; L++)
                 if (feed_error(e, st0, &L, 1, cost, NULL, 0) < 0)
                     return -1;
+            e->drop_bytes = si < DROP_TOP ? DROP_BYTES_TOP : DROP_BYTES;
             for (int q = 0; q < nseq; q++) {
                 int tok[4], nt = UB_MBCS_SEQ_LEN(seqs[q]);
                 for (int b = 0; b < nt; b++)

@@ -406,6 +406,7 @@ static void section_cjk(void)
 
 static ub_mbcs_lossy_scratch *lscratch;
 static long lruns, lfail, lbad;
+static uint64_t lsteps;
 static double lsecs;
 static int classify;                /* --classify: why each run missed */
 
@@ -429,6 +430,7 @@ static const char *const cl_name[NCL] = { "ok", "none/ok", "none/bad", "search",
                                           "wbad", "enc" };
 static long cl_count[16][UB_MBCS_NCONV][NCL];
 static int cl_show;
+static unsigned cl_chain;           /* most errors in a row in the run */
 
 /* The line being repaired, for --classify: its bytes and, per code point
  * of the misread line, the byte range it came from. */
@@ -492,6 +494,8 @@ static void prov_range(const struct prov *p, int id, size_t i, size_t j, size_t 
     *be = j < p->m ? p->start[j] : p->n;
     const struct ub_mbcs_ltab *t = ub_mbcs_ltab_get(id);
     *nev = 0;
+    cl_chain = 0;
+    unsigned chain = 0;
     for (size_t k = *bs; k < *be;) {
         uint32_t cp;
         int len = ub_mbcs_decode_char(id, p->b + k, p->n - k, &cp);
@@ -501,6 +505,10 @@ static void prov_range(const struct prov *p, int id, size_t i, size_t j, size_t 
             if (len <= 0)
                 len = 1;
             ++*nev;
+            chain++;
+            cl_chain = chain > cl_chain ? chain : cl_chain;
+        } else {
+            chain = 0;
         }
         k += (size_t)len;
     }
@@ -595,6 +603,14 @@ static size_t repair_lossy_line(int id, const uint32_t *in, size_t n, uint32_t *
             if (truth && (nev || m != ntruth || memcmp(c, truth, m * sizeof *c))) {
                 int cl = m == ntruth && !memcmp(c, truth, m * sizeof *c) ? CL_OK : CL_ENC;
                 cl_count[cur_id][cur_prov->conv][cl]++;
+                if (cl != CL_OK && cl_show < show_max) {
+                    cl_show++;
+                    printf("  [enc] %s %s: %u lost\n", ub_mbcs_name(id),
+                           ub_mbcs_conv_name(cur_prov->conv), nev);
+                    show_cps("run", in + i, j - i);
+                    show_cps("truth", truth, ntruth);
+                    show_cps("found", c, m);
+                }
             }
             free(truth);
             memcpy(out + o, c, m * sizeof *c);
@@ -613,6 +629,7 @@ static size_t repair_lossy_line(int id, const uint32_t *in, size_t n, uint32_t *
         int rc = ub_mbcs_reverse_lossy(lscratch, cache, id, UB_MBCS_CONV_ALL, in + i, j - i,
                                        ub_lm_builtin(), l2, l1, in + j, nr, &r, &steps);
         lsecs += now_s() - t0;
+        lsteps += steps;
         lruns++;
         if (rc == 0 && !round_trips(id, r.conv, r.cps, r.nchars, in + i, j - i)) {
             lbad++;
@@ -638,8 +655,8 @@ static size_t repair_lossy_line(int id, const uint32_t *in, size_t n, uint32_t *
             cl_count[cur_id][tc][cl]++;
             if (cl != CL_OK && cl_show < show_max) {
                 cl_show++;
-                printf("  [%s] %s %s: truth %.2f (%u lost) found %.2f (%s, %u lost)\n",
-                       cl_name[cl], ub_mbcs_name(id), ub_mbcs_conv_name(tc), ts, nev, fs,
+                printf("  [%s] %s %s: chain %u, truth %.2f (%u lost) found %.2f (%s, %u lost)\n",
+                       cl_name[cl], ub_mbcs_name(id), ub_mbcs_conv_name(tc), cl_chain, ts, nev, fs,
                        rc == 0 ? ub_mbcs_conv_name(r.conv) : "-", rc == 0 ? r.nlost : 0);
                 show_cps("run", in + i, j - i);
                 show_cps("truth", truth, ntruth);
@@ -750,8 +767,9 @@ static void section_cjk_lossy(void)
             printf("\n");
         }
     }
-    printf("  %ld runs reversed, %.0f runs/s, %ld without a reconstruction, %ld failing the "
-           "forward check\n", lruns, lsecs > 0 ? (double)lruns / lsecs : 0.0, lfail, lbad);
+    printf("  %ld runs reversed, %.0f runs/s, %.0f steps/run, %ld without a reconstruction, %ld "
+           "failing the forward check\n", lruns, lsecs > 0 ? (double)lruns / lsecs : 0.0,
+           lruns ? (double)lsteps / (double)lruns : 0.0, lfail, lbad);
     if (classify) {
         printf("\n1c. Lossy runs by outcome (--classify; see the tool's source)\n  %-12s %-8s",
                "codec", "conv");
