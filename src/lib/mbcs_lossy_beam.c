@@ -43,7 +43,7 @@
                                sequences and a token: at most 7 bytes) */
 #define DROP_CHAIN 2        /* DROP: sequences dropped in a row */
 #define DROP_BYTES 2        /* DROP: bytes dropped in a row ... */
-#define DROP_BYTES_TOP 4    /* ... after one of the DROP_TOP best states */
+#define DROP_BYTES_TOP 2    /* ... after one of the DROP_TOP best states */
 #define DROP_TOP 4
 
 /* a dropped sequence followed at once by another (feed_drops) */
@@ -735,15 +735,9 @@ static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *le
  * Nothing marks where one dropped sequence ends and the next begins;
  * resolve() checks each against the bytes after it: a lead before an
  * invalid trail is an error of one byte and the trail is read again (Big5-
- * HKSCS drops the E3 of キ and reads 82 AD as a pair), a lead before a
- * valid but unmapped trail an error of two (cp950 and cp949 take most
- * continuation bytes for trails, and drop 8F 82 E7 85 of 参照 as two
- * errors of two bytes, 参's last bytes and 照's first).  Such chains of
- * four bytes are tried only after the best states: tried after every
- * state, each a pattern of four unknown bytes whose fills are scored for
- * every state, they cost three to ten times the steps for what the best
- * few recover.  Longer chains (a whole character lost, and its
- * neighbours' bytes) cost more states than they recover.
+ * HKSCS drops the E3 of キ and reads 82 AD as a pair).  Longer chains (a
+ * whole character lost, and its neighbours' bytes) cost more states than
+ * they recover.
  */
 static int drops_from(struct env *e, const struct ub_ml_state *s0, int lens_max, float cost,
                       const int *after, int nafter, int *lens, int k, int bytes)
