@@ -351,6 +351,35 @@ int ub_lm_known(const ub_lm *lm, uint32_t cp)
     return lookup(lm, ub_lm_normalize(cp)) >= UB_LM_ID_CHAR0;
 }
 
+/* The BMP's blocks, as the lossy search asks for them: a character with
+ * two bytes guessed is one of a few hundred in a handful of blocks, asked
+ * again for every weak lead of a run.  Per thread, like lp_cache. */
+enum { KNOWN_BLOCKS = 0x10000 >> 6 };
+static _Thread_local uint64_t known_blk[KNOWN_BLOCKS];
+static _Thread_local uint64_t known_have[KNOWN_BLOCKS / 64];
+static _Thread_local uint64_t known_serial;
+
+uint64_t ub_lm_known_block(const ub_lm *lm, uint32_t blk)
+{
+    int cached = blk < KNOWN_BLOCKS;
+    if (cached) {
+        if (known_serial != lm->serial) {
+            memset(known_have, 0, sizeof known_have);
+            known_serial = lm->serial;
+        }
+        if (known_have[blk >> 6] >> (blk & 63) & 1)
+            return known_blk[blk];
+    }
+    uint64_t m = 0;
+    for (uint32_t j = 0; j < 64; j++)
+        m |= (uint64_t)ub_lm_known(lm, blk << 6 | j) << j;
+    if (cached) {
+        known_blk[blk] = m;
+        known_have[blk >> 6] |= 1ull << (blk & 63);
+    }
+    return m;
+}
+
 double ub_lm_score(const ub_lm *lm, uint32_t c2, uint32_t c1, const uint32_t *s, size_t n)
 {
     ub_lm_cache_entry *lc = ub_lm_cache_for(lm);

@@ -157,6 +157,12 @@ const char *ub_lm_provenance(const ub_lm *lm);
  */
 int ub_lm_known(const ub_lm *lm, uint32_t cp);
 
+/**
+ * ub_lm_known() of the 64 code points blk * 64 .. blk * 64 + 63 at once.
+ * @return bit j set if blk * 64 + j is in the vocabulary.
+ */
+uint64_t ub_lm_known_block(const ub_lm *lm, uint32_t blk);
+
 /** Lowest value ub_lm_logp() returns. */
 #define UB_LM_LOGP_MIN (-40.0f)
 

@@ -163,6 +163,8 @@ struct lossy_env {
     uint64_t dropmask;      /* bit b - 0x80: continuation byte b droppable
                                under the policy (set_policy) */
     uint64_t leadmask;      /* bit b - 0xC0: lead byte b droppable */
+    uint64_t restoremask;   /* bit b - 0x80: b is the codec's NBSP or soft
+                               hyphen (dropped, it is restored, not guessed) */
     int max_opts;           /* options kept per character */
     const ub_lm *lm;        /* guessed characters must be in its vocabulary
                                where any is (NULL: no such rule) */
@@ -255,6 +257,9 @@ static inline struct lossy_env lossy_env_of(const struct item *it, size_t n, int
     struct lossy_env e = { .it = it, .n = n, .codec = codec, .loss = loss, .in = in,
                            .opts = opts, .steps = steps, .sets = sets, .max_opts = max_opts };
     e.c1_codec = (uint32_t)lossy_bits(codec, 0x80) == 0xFFFFFFFFu;
+    /* (only 0xA0 and 0xAD can be either) */
+    e.restoremask = (uint64_t)ub_codec_is_nbsp(codec, 0xA0) << (0xA0 - 0x80) |
+                    (uint64_t)ub_codec_is_shy(codec, 0xAD) << (0xAD - 0x80);
     return e;
 }
 
@@ -351,6 +356,20 @@ static int cont_ok(int slot, uint8_t lead, uint8_t b)
     return slot == 1 ? ub_utf8_second_ok(lead, b) : ub_utf8_is_cont(b);
 }
 
+/* cont_ok() for the bytes 0x80..0xBF at once: bit b - 0x80. */
+static uint64_t cont_bits(int slot, uint8_t lead)
+{
+    if (slot > 1)
+        return ~0ull;
+    switch (lead) {
+    case 0xE0: return ~0ull << 0x20;
+    case 0xED: return (1ull << 0x20) - 1;
+    case 0xF0: return ~0ull << 0x10;
+    case 0xF4: return (1ull << 0x10) - 1;
+    default:   return ~0ull;
+    }
+}
+
 static void add_option(struct lossy_env *e, const struct option *o)
 {
     if (e->nopts < e->max_opts)
@@ -373,6 +392,47 @@ static inline void fill_leaf(struct lossy_env *e, const uint8_t *seq, int len, s
     o->cp = cp;
     o->next = (uint32_t)i;
     add_option(e, o);
+}
+
+/*
+ * The last slot of a sequence filled with a dropped byte, each of the
+ * bytes in m (cont_ok, droppable): what fill_slots() would do at each of
+ * these leaves in turn, without visiting them one by one.  Two slots
+ * dropped are 32 x 32 leaves under a codec that strips C1 controls, and
+ * the strict pass keeps only the characters the model knows, a few in a
+ * block of 64: one look-up per block then, not one per leaf.
+ */
+static void drop_leaves(struct lossy_env *e, const uint8_t *seq, int len, size_t i,
+                        int inserted, const struct option *o, uint64_t m)
+{
+    int slot = len - 1;
+    uint32_t blk = seq[0] & (0x7F >> len);
+    for (int k = 1; k < slot; k++)
+        blk = blk << 6 | (seq[k] & 0x3F);
+    if (e->strict) {
+        /* the leaves the limit leaves room for, the first in order */
+        int room = MAX_LEAVES - e->leaves;
+        if (room <= 0)
+            return;
+        for (int k = __builtin_popcountll(m); k > room; k--)
+            m &= ~(1ull << (63 - __builtin_clzll(m)));
+        e->leaves += __builtin_popcountll(m);
+        /* a guessed byte: only characters the model knows (see fill_slots) */
+        m &= ub_lm_known_block(e->lm, blk) | (o->gap ? 0 : e->restoremask);
+    }
+    *e->steps += (uint64_t)__builtin_popcountll(m);
+    for (; m && e->nopts < e->max_opts; m &= m - 1) {
+        int j = __builtin_ctzll(m);
+        uint8_t b = (uint8_t)(0x80 + j);
+        struct option *x = &e->opts[e->nopts++];
+        *x = *o;
+        x->ops[slot] = UB_OP_DROP;
+        float dc = drop_cost(e, b);
+        x->cost += inserted && e->loss->cost_drop_again < dc ? e->loss->cost_drop_again : dc;
+        x->gap |= !(e->restoremask >> j & 1);
+        x->cp = blk << 6 | (uint32_t)j;
+        x->next = (uint32_t)i;
+    }
 }
 
 /*
@@ -420,10 +480,13 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
         }
         if (strict_ahead >= len - slot && strict_next)
             return;
-        for (uint64_t dm = e->dropmask; dm; dm &= dm - 1) {
+        uint64_t dm = e->dropmask & cont_bits(slot, seq[0]);
+        if (slot + 1 == len) {
+            drop_leaves(e, seq, len, i, inserted, o, dm);
+            return;
+        }
+        for (; dm; dm &= dm - 1) {
             int b = 0x80 + __builtin_ctzll(dm);
-            if (!cont_ok(slot, seq[0], (uint8_t)b))
-                continue;
             seq[slot] = (uint8_t)b;
             struct option sub = *o;
             sub.ops[slot] = UB_OP_DROP;
@@ -433,16 +496,7 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
             sub.cost += inserted && e->loss->cost_drop_again < dc ? e->loss->cost_drop_again : dc;
             /* a dropped NBSP or soft hyphen is restored, not guessed */
             sub.gap |= !ub_codec_is_nbsp(e->codec, (uint8_t)b) && !ub_codec_is_shy(e->codec, (uint8_t)b);
-            if (slot + 1 < len) {
-                fill_slots(e, seq, len, slot + 1, i, inserted + 1, &sub);
-            } else {
-                /* (the sequence is complete: fill_slots() at slot len,
-                 * without the call) */
-                if (e->nopts >= e->max_opts || (e->strict && e->leaves >= MAX_LEAVES))
-                    return;
-                (*e->steps)++;
-                fill_leaf(e, seq, len, i, &sub);
-            }
+            fill_slots(e, seq, len, slot + 1, i, inserted + 1, &sub);
         }
     }
 }
@@ -552,41 +606,40 @@ again:
 }
 
 /*
- * Put s into beam (*nb states): in place of the state with its last two
- * characters if it scores higher, else in a free place, else in place of
- * the first of the lowest if it scores higher.  *worst caches that index
- * for a full beam (-1: not known): most states offered to a full beam
- * score no higher than its lowest, and then change nothing whatever
- * state has their characters (it scores no lower).
+ * Into a beam of *nb states whose worst score is *floor when it is full
+ * (-INFINITY before): the same state (the same last two characters) is
+ * kept at its best, a full beam loses its worst for a better one.  A state
+ * no better than *floor changes nothing, whatever it is.
  */
-static void beam_insert(struct bstate *beam, int *nb, int *worst, const struct bstate *s)
+static void beam_insert(struct bstate *beam, int *nb, double *floor, const struct bstate *s)
 {
-    if (*nb == BEAM) {
-        if (*worst < 0) {
-            int w = 0;
-            for (int i = 1; i < BEAM; i++)
-                if (beam[i].score < beam[w].score)
-                    w = i;
-            *worst = w;
-        }
-        if (!(s->score > beam[*worst].score))
-            return;
-    }
-    for (int i = 0; i < *nb; i++) {
+    int at = -1;
+    for (int i = 0; i < *nb && at < 0; i++) {
         if (beam[i].c1 == s->c1 && beam[i].c2 == s->c2) {
-            if (s->score > beam[i].score) {
-                beam[i] = *s;
-                *worst = -1;
-            }
-            return;
+            if (!(s->score > beam[i].score))
+                return;
+            at = i;
         }
     }
-    if (*nb < BEAM) {
+    if (at < 0 && *nb < BEAM) {
         beam[(*nb)++] = *s;
-        return;
+    } else {
+        if (at < 0) {
+            if (!(s->score > *floor))
+                return;
+            at = 0;
+            for (int i = 1; i < BEAM; i++)
+                if (beam[i].score < beam[at].score)
+                    at = i;
+        }
+        beam[at] = *s;
     }
-    beam[*worst] = *s;
-    *worst = -1;
+    if (*nb == BEAM) {
+        double w = beam[0].score;
+        for (int i = 1; i < BEAM; i++)
+            w = beam[i].score < w ? beam[i].score : w;
+        *floor = w;
+    }
 }
 
 /*
@@ -726,9 +779,10 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
 {
     size_t n = e->n;
     struct bstate ring[RING][BEAM];
-    int nring[RING] = { 0 }, worst[RING];
-    for (int q = 0; q < RING; q++)
-        worst[q] = -1;
+    int nring[RING] = { 0 };
+    double floor[RING];
+    for (int r = 0; r < RING; r++)
+        floor[r] = -INFINITY;
     s->hist_len = 0;
     ring[0][0] = (struct bstate){ 0, 0, l2, l1, -1 };
     nring[0] = 1;
@@ -742,9 +796,14 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
             const struct bstate *st = &ring[r][si];
             for (int oi = 0; oi < e->nopts; oi++) {
                 const struct option *o = &e->opts[oi];
+                int q = (int)(o->next % RING);
                 (*e->steps)++;
-                if (ub_reserve((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
-                    return -1;
+                /* log P <= 0 (and a prior): a state that cannot beat the
+                 * worst of a full beam even with the likeliest character
+                 * is not scored (the beam would not take it), nor kept in
+                 * the history */
+                if (st->score - o->cost <= floor[q])
+                    continue;
                 struct bstate ns;
                 float lp = ub_lm_logp_in(lc, lm, st->c2, st->c1, o->cp);
                 ns.score = st->score + lp - o->cost;
@@ -753,6 +812,10 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
                     ns.score += o->prior;
                     ns.prior += o->prior;
                 }
+                if (ns.score <= floor[q])
+                    continue;
+                if (ub_reserve((void **)&s->hist, &s->hist_cap, s->hist_len + 1, sizeof *s->hist))
+                    return -1;
                 ns.c2 = st->c1;
                 ns.c1 = o->cp;
                 ns.hist = (int32_t)s->hist_len;
@@ -763,12 +826,11 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
                 h->ch.keep = o->keep;
                 h->ch.gap = o->gap;
                 memcpy(h->ch.ops, o->ops, 4);
-                int q = (int)(o->next % RING);
-                beam_insert(ring[q], &nring[q], &worst[q], &ns);
+                beam_insert(ring[q], &nring[q], &floor[q], &ns);
             }
         }
         nring[r] = 0;
-        worst[r] = -1;
+        floor[r] = -INFINITY;
     }
     int rn = (int)(n % RING);
     if (!nring[rn])
