@@ -2748,6 +2748,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
 #define MAX_REFINE 2
 
 
+static int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
+                         size_t a0, uint32_t c2, uint32_t c1, uint32_t *c2p, uint32_t *c1p);
+
 static int rbuf_put(struct repair *b, const void *p, size_t n)
 {
     if (ub_reserve((void **)&b->p, &b->cap, b->n + n + 1, 1))
@@ -2760,11 +2763,18 @@ static int rbuf_put(struct repair *b, const void *p, size_t n)
 static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
 {
     for (int depth = 0; depth < MAX_REFINE && rp->layers < ctx->max_layers; depth++) {
-        if (ub_ascii_prefix(rp->p, rp->n) == rp->n)
+        size_t a0 = ub_ascii_prefix(rp->p, rp->n);
+        if (a0 == rp->n)
             return 0;
         if (!ctx->nested[depth] && !(ctx->nested[depth] = ub_detect_scratch_new()))
             return UNBAKE_ENOMEM;
         ub_detect_scratch *s = ctx->nested[depth];
+        /* most repairs read as clean text: decide() would find nothing
+         * in them (line_is_clean() says so for a segment, as here) */
+        uint32_t e2, e1;
+        int clean = line_is_clean(ctx, s, rp->p, rp->n, a0, l2, l1, &e2, &e1);
+        if (clean)
+            return clean < 0 ? UNBAKE_ENOMEM : 0;
         size_t nch;
         int rc = decide(ctx, s, rp->p, rp->n, l2, l1, &nch);
         if (rc)
@@ -2824,15 +2834,17 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
  * exactly that, and nothing else, on the bytes: ASCII is skipped a vector
  * at a time and only the runs are decoded.  Any run that is not valid
  * UTF-8, holds a U+FFFD (the loss callback may want it) or passes the gate
- * sends the segment to decide().  Returns 1 when the segment is clean, with
+ * sends the segment to decide().  c2, c1: the LM context before it (a
+ * repair's, for refine()).  Returns 1 when the segment is clean, with
  * the LM context after it in *c2p, *c1p; 0 when it must be decided, with
  * what it found about the runs up to the one it stopped at in s->pre (see
  * struct prerun); -1 when out of memory.
  */
-static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
-                         size_t a0, uint32_t *c2p, uint32_t *c1p)
+static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_scratch *s,
+                                                   const uint8_t *seg, size_t n, size_t a0,
+                                                   uint32_t c2, uint32_t c1, uint32_t *c2p,
+                                                   uint32_t *c1p)
 {
-    uint32_t c2 = ctx->c2, c1 = ctx->c1;
     s->npre = 0;
     /* (a run has two bytes at least, and ASCII between runs: at most a
      * run per three bytes of seg[a0..n)) */
@@ -2973,7 +2985,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
         ctx->lm = ub_lm_builtin();
     }
     uint32_t c2, c1;
-    int clean = line_is_clean(ctx, s, seg, n, a0, &c2, &c1);
+    int clean = line_is_clean(ctx, s, seg, n, a0, ctx->c2, ctx->c1, &c2, &c1);
     if (clean < 0)
         return UNBAKE_ENOMEM;
     if (clean) {
