@@ -254,13 +254,15 @@ static int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
     return -1;
 }
 
-static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
+/* log P(c | i2 i1), c not the LF of a CRLF.  x, when not NULL, is the
+ * context (i2, i1) and keeps its backoff weight for the next character
+ * asked in it (a beam asks for many in each of its states). */
+static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uint32_t i2,
+                                                            uint32_t i1, uint32_t c,
+                                                            ub_lm_context *x)
 {
-    if (c == '\n' && c1 == '\r') return 0.0f; /* CRLF is one newline */
     uint32_t n = ub_lm_normalize(c);
     uint32_t id = lookup(lm, n);
-    uint32_t i1 = context_id(lm, c1);
-    uint32_t i2 = i1 == 0 ? 0 : context_id(lm, c2);
     const ub_lm_header *h = lm->h;
     slot_ref r3 = ref_of(ub_lm_key3(i2, i1, id), h->seed, h->tri_nb);
     const ub_lm_idinfo *ci = &lm->id[id];
@@ -273,12 +275,21 @@ static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c
     } else {
         /* a miss needs the other two tables: ask the memory for both
          * buckets at once, so their cache misses overlap */
-        slot_ref rc = ref_of(ub_lm_key2c(i2, i1), h->seed + 1, h->ctx_nb);
         slot_ref rb = ref_of(ub_lm_key2b(i1, id), h->seed + 2, h->bi_nb);
-        __builtin_prefetch(lm->ctx + rc.bucket);
-        __builtin_prefetch(lm->bi + rb.bucket);
-        q = probe(lm->ctx, h->ctx_nb, rc);
-        lp = q >= 0 ? UB_LM_GAM_OFF - (float)q / UB_LM_QSCALE : 0.0f;
+        if (x && x->have_gam) {
+            __builtin_prefetch(lm->bi + rb.bucket);
+            lp = x->gam;
+        } else {
+            slot_ref rc = ref_of(ub_lm_key2c(i2, i1), h->seed + 1, h->ctx_nb);
+            __builtin_prefetch(lm->ctx + rc.bucket);
+            __builtin_prefetch(lm->bi + rb.bucket);
+            q = probe(lm->ctx, h->ctx_nb, rc);
+            lp = q >= 0 ? UB_LM_GAM_OFF - (float)q / UB_LM_QSCALE : 0.0f;
+            if (x) {
+                x->gam = lp;
+                x->have_gam = 1;
+            }
+        }
         q = probe(lm->bi, h->bi_nb, rb);
         if (q >= 0) {
             lp -= (float)q / UB_LM_QSCALE;
@@ -292,6 +303,14 @@ static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c
     if (lp > 0.0f) lp = 0.0f;
     if (!(lp >= UB_LM_LOGP_MIN)) lp = UB_LM_LOGP_MIN;
     return lp;
+}
+
+static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
+{
+    if (c == '\n' && c1 == '\r') return 0.0f; /* CRLF is one newline */
+    uint32_t i1 = context_id(lm, c1);
+    uint32_t i2 = i1 == 0 ? 0 : context_id(lm, c2);
+    return logp_ids(lm, i2, i1, c, NULL);
 }
 
 /*
@@ -336,6 +355,31 @@ float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, ui
      * first and what was first second */
     ub_lm_cache_entry first = e[0];
     float lp = ub_lm_cache_holds(&e[1], key) ? e[1].lp : logp_uncached(lm, c2, c1, c);
+    e[1] = first;
+    ub_lm_cache_put(e, key, lp);
+    return lp;
+}
+
+float ub_lm_logp_ctx_fill(ub_lm_cache_entry *cache, const ub_lm *lm, ub_lm_context *x,
+                          uint32_t c)
+{
+    if (!x->have_ids) {
+        x->i1 = context_id(lm, x->c1);
+        x->i2 = x->i1 == 0 ? 0 : context_id(lm, x->c2);
+        x->have_ids = 1;
+    }
+    int crlf = c == '\n' && x->c1 == '\r';
+    if ((x->c2 | x->c1 | c) > 0x1FFFFF)
+        return crlf ? 0.0f : logp_ids(lm, x->i2, x->i1, c, x);
+    /* as ub_lm_logp_fill() */
+    uint64_t key = ub_lm_cache_key(x->c2, x->c1, c);
+    ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
+    if (ub_lm_cache_holds(e, key))
+        return e->lp;
+    ub_lm_cache_entry first = e[0];
+    float lp = ub_lm_cache_holds(&e[1], key) ? e[1].lp
+               : crlf                          ? 0.0f
+                                               : logp_ids(lm, x->i2, x->i1, c, x);
     e[1] = first;
     ub_lm_cache_put(e, key, lp);
     return lp;

@@ -132,6 +132,40 @@ static inline float ub_lm_logp_in(ub_lm_cache_entry *cache, const ub_lm *lm, uin
 }
 
 /**
+ * One context (c2, c1) asked for many characters (a beam's state): what
+ * the model looks up for the context alone is looked up once.  Set c2 and
+ * c1 and clear the rest (ub_lm_context_of), then ask ub_lm_logp_ctx().
+ */
+typedef struct {
+    uint32_t c2, c1;
+    uint32_t i2, i1;        /* their ids, once have_ids */
+    float gam;              /* the backoff weight, once have_gam */
+    uint8_t have_ids, have_gam;
+} ub_lm_context;
+
+static inline ub_lm_context ub_lm_context_of(uint32_t c2, uint32_t c1)
+{
+    ub_lm_context x = { c2, c1, 0, 0, 0.0f, 0, 0 };
+    return x;
+}
+
+float ub_lm_logp_ctx_fill(ub_lm_cache_entry *cache, const ub_lm *lm, ub_lm_context *x,
+                          uint32_t c);
+
+/** ub_lm_logp_in(cache, lm, x->c2, x->c1, c): the same value. */
+static inline float ub_lm_logp_ctx(ub_lm_cache_entry *cache, const ub_lm *lm, ub_lm_context *x,
+                                   uint32_t c)
+{
+    if ((x->c2 | x->c1 | c) <= 0x1FFFFF) {
+        uint64_t key = ub_lm_cache_key(x->c2, x->c1, c);
+        const ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
+        if (ub_lm_cache_holds(e, key))
+            return e->lp;
+    }
+    return ub_lm_logp_ctx_fill(cache, lm, x, c);
+}
+
+/**
  * Sum of ub_lm_logp() over a UTF-32 string.
  * @param c2, c1 left context (UB_LM_BOS if none).
  * @param s, n   the string; n == 0 gives 0.

@@ -794,6 +794,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
         expand(e, p);
         for (int si = 0; si < nring[r]; si++) {
             const struct bstate *st = &ring[r][si];
+            ub_lm_context lx = ub_lm_context_of(st->c2, st->c1);
             for (int oi = 0; oi < e->nopts; oi++) {
                 const struct option *o = &e->opts[oi];
                 int q = (int)(o->next % RING);
@@ -805,7 +806,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
                 if (st->score - o->cost <= floor[q])
                     continue;
                 struct bstate ns;
-                float lp = ub_lm_logp_in(lc, lm, st->c2, st->c1, o->cp);
+                float lp = ub_lm_logp_ctx(lc, lm, &lx, o->cp);
                 ns.score = st->score + lp - o->cost;
                 ns.prior = st->prior;
                 if (o->prior) {
