@@ -254,6 +254,20 @@ static int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
     return -1;
 }
 
+/*
+ * The bigram level of a trigram the table lacks, (i1, id) -> the term
+ * logp_ids() adds to the backoff weight, for the contexts of a beam: its
+ * states ask for the same few hundred characters after the same few
+ * characters, in contexts (c2) that differ, again and again.  Per thread,
+ * like lp_cache; an entry is (i1 << 16 | id) + 1, 0 when empty.
+ */
+enum { BI_CACHE_BITS = 14 };
+static _Thread_local struct {
+    uint32_t key;
+    float b;
+} bi_cache[1u << BI_CACHE_BITS];
+static _Thread_local uint64_t bi_cache_serial;
+
 /* log P(c | i2 i1), c not the LF of a CRLF.  x, when not NULL, is the
  * context (i2, i1) and keeps its backoff weight for the next character
  * asked in it (a beam asks for many in each of its states). */
@@ -290,13 +304,37 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
                 x->have_gam = 1;
             }
         }
-        q = probe(lm->bi, h->bi_nb, rb);
-        if (q >= 0) {
-            lp -= (float)q / UB_LM_QSCALE;
+        if (x) {
+            /* (lp - v is lp + -v, and -q / 128 is exact: the same sum) */
+            uint32_t key = (i1 << 16 | id) + 1;
+            uint32_t slot = (key * 0x9E3779B1u) >> (32 - BI_CACHE_BITS);
+            if (bi_cache_serial != lm->serial) {
+                memset(bi_cache, 0, sizeof bi_cache);
+                bi_cache_serial = lm->serial;
+            }
+            if (bi_cache[slot].key != key) {
+                q = probe(lm->bi, h->bi_nb, rb);
+                float b;
+                if (q >= 0) {
+                    b = -((float)q / UB_LM_QSCALE);
+                } else {
+                    const ub_lm_idinfo *pi = &lm->id[i1];
+                    uint32_t row = i1 == 0 ? 256u : pi->cls;
+                    b = pi->lgam2 + lm->cls_lp[row * 256 + ci->cls] + ci->lpin;
+                }
+                bi_cache[slot].key = key;
+                bi_cache[slot].b = b;
+            }
+            lp += bi_cache[slot].b;
         } else {
-            const ub_lm_idinfo *pi = &lm->id[i1];
-            uint32_t row = i1 == 0 ? 256u : pi->cls;
-            lp += pi->lgam2 + lm->cls_lp[row * 256 + ci->cls] + ci->lpin;
+            q = probe(lm->bi, h->bi_nb, rb);
+            if (q >= 0) {
+                lp -= (float)q / UB_LM_QSCALE;
+            } else {
+                const ub_lm_idinfo *pi = &lm->id[i1];
+                uint32_t row = i1 == 0 ? 256u : pi->cls;
+                lp += pi->lgam2 + lm->cls_lp[row * 256 + ci->cls] + ci->lpin;
+            }
         }
     }
     lp += extra;

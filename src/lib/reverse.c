@@ -797,7 +797,9 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
             ub_lm_context lx = ub_lm_context_of(st->c2, st->c1);
             for (int oi = 0; oi < e->nopts; oi++) {
                 const struct option *o = &e->opts[oi];
-                int q = (int)(o->next % RING);
+                /* (o->next % RING: the option ends 0..4 items after p) */
+                int q = r + (int)(o->next - p);
+                q -= q >= RING ? RING : 0;
                 (*e->steps)++;
                 /* log P <= 0 (and a prior): a state that cannot beat the
                  * worst of a full beam even with the likeliest character
