@@ -2430,6 +2430,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->noffers = 0;
     s->ltxt.n = 0;
     s->nlruns = 0;
+    ub_reverse_lossy_forget(s->beam);
     /* what line_is_clean() found out about the runs (it sees the same
      * runs in the same order, up to the first one it stopped at) */
     size_t npre = s->npre;

@@ -177,6 +177,26 @@ struct lossy_env {
     const ub_alpha *alpha;  /* ... the answer (NULL: unknown) */
 };
 
+/* A search of ub_reverse_lossy() and what it found. */
+struct memo {
+    uint64_t hash;
+    size_t key0, nkey;      /* its inputs, mkey[key0..key0 + nkey) */
+    size_t ch0;             /* its characters, mch[ch0..ch0 + nchars) */
+    int found;              /* 0: no reading */
+    size_t nchars, ngap;
+    uint32_t ops_used;
+    unsigned nkeep, nlegacy;
+    double lm, cost;
+};
+
+#define MEMO_SLOTS 1024
+#define MEMO_MAX 4096       /* memos before they are all forgotten ... */
+#define MEMO_WORDS (1u << 20)   /* ... or words of their keys */
+
+struct mslot {
+    uint32_t gen, memo;
+};
+
 struct ub_beam_scratch {
     struct item *items;
     size_t items_cap;
@@ -206,6 +226,21 @@ struct ub_beam_scratch {
     size_t items_of_cap;
     ub_alpha_fn *alpha_get; /* for the next search (ub_beam_use_alphabet) */
     void *alpha_arg;
+    /* the searches of ub_reverse_lossy() since ub_reverse_lossy_forget():
+     * a run is evaluated again and again as the line is decided (with the
+     * repairs after it, with the support of those nearby), mostly asking
+     * the very same search.  Each memo's inputs are a key of words in
+     * mkey, its characters in mch; mslot hashes keys to memos. */
+    struct memo *memo;
+    size_t nmemo, memo_cap;
+    uint32_t *mkey;
+    size_t nmkey, mkey_cap;
+    ub_lchar *mch;
+    size_t nmch, mch_cap;
+    struct mslot mslot[MEMO_SLOTS];
+    uint32_t mgen;          /* mslot entries of another generation are empty */
+    size_t gap_memo;        /* memo + 1 whose gaps are pending: the search
+                               must run again to describe them */
 };
 
 void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg)
@@ -213,6 +248,9 @@ void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg)
     s->alpha_get = get;
     s->alpha_arg = arg;
 }
+
+static int memo_search(ub_beam_scratch *s, const struct memo *m, const ub_lm *lm,
+                       ub_lossy_result *res);
 
 ub_beam_scratch *ub_beam_scratch_new(void)
 {
@@ -231,6 +269,9 @@ void ub_beam_scratch_free(ub_beam_scratch *s)
     free(s->sets);
     free(s->defs);
     free(s->items_of);
+    free(s->memo);
+    free(s->mkey);
+    free(s->mch);
     free(s);
 }
 
@@ -749,6 +790,15 @@ static void leave_gaps(ub_beam_scratch *s, const struct lossy_env *e, size_t nga
 
 int ub_reverse_lossy_gaps(ub_beam_scratch *s, const ub_lm *lm, ub_lossy_result *res)
 {
+    if (s->gap_memo && s->gap_pending) {
+        /* the result came from a memo: the search once more (the same
+         * characters, in the same place: res->chars stays valid) */
+        const struct memo *m = &s->memo[s->gap_memo - 1];
+        ub_lossy_result again;
+        s->gap_memo = 0;
+        if (memo_search(s, m, lm, &again))
+            return -1;
+    }
     size_t ngap = s->gap_pending, len = res->nchars;
     s->gap_pending = 0;
     if (!ngap)
@@ -885,10 +935,12 @@ static int policies(const struct lossy_env *e, uint32_t out[3])
     return k;
 }
 
-int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
-                     const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
-                     const uint32_t *right, size_t nright, const uint32_t *ahead,
-                     size_t nahead, ub_lossy_result *res, uint64_t *steps)
+/* ub_reverse_lossy() itself; returns 1 (no reading) or -1 (out of memory)
+ * apart. */
+static int lossy_search(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                        const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                        const uint32_t *right, size_t nright, const uint32_t *ahead,
+                        size_t nahead, ub_lossy_result *res, uint64_t *steps)
 {
     /* what chooses the reading at its end */
     const uint32_t *sel = ahead ? ahead : right;
@@ -940,7 +992,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         }
     }
     if (best_pol < 0)
-        return -1;
+        return 1;
     set_policy(&e, pol[best_pol]);
     if (best_pol != npol - 1 &&
         beam(&e, s, lm, l2, l1, sel, nsel, &best_h, &best_sc, &best_prior))
@@ -987,6 +1039,156 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     res->gaps = NULL;
     leave_gaps(s, &e, ngap, best_h, l2, l1, right, nright);
     return 0;
+}
+
+/* ------------------------------------------------------------ memos */
+
+enum { KEY_HEAD = 8 + sizeof(ub_lossmodel) / 4 + 2 };
+_Static_assert(sizeof(ub_lossmodel) % 4 == 0, "the loss model is words");
+
+/* The inputs of a search as words at mkey + nmkey (not yet kept); returns
+ * their number, 0 when out of memory. */
+static size_t memo_key(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                       const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                       const uint32_t *right, size_t nright, const uint32_t *ahead, size_t nahead)
+{
+    size_t nk = KEY_HEAD + nright + (ahead ? nahead : 0) + n;
+    if (ub_reserve((void **)&s->mkey, &s->mkey_cap, s->nmkey + nk, sizeof *s->mkey))
+        return 0;
+    uint32_t *k = s->mkey + s->nmkey;
+    uintptr_t lp = (uintptr_t)lm;
+    k[0] = (uint32_t)n;
+    k[1] = (uint32_t)codec;
+    k[2] = l2;
+    k[3] = l1;
+    k[4] = (uint32_t)nright;
+    k[5] = ahead != NULL;
+    k[6] = (uint32_t)(ahead ? nahead : 0);
+    /* (the line's alphabets, where the search may ask for them, are the
+     * same throughout a segment: the memos are forgotten at each) */
+    k[7] = s->alpha_get != NULL;
+    memcpy(k + 8, loss, sizeof *loss);
+    k[KEY_HEAD - 2] = (uint32_t)lp;
+    k[KEY_HEAD - 1] = (uint32_t)((uint64_t)lp >> 32);
+    size_t at = KEY_HEAD;
+    memcpy(k + at, right, nright * sizeof *right);
+    at += nright;
+    if (ahead)
+        memcpy(k + at, ahead, nahead * sizeof *ahead);
+    at += ahead ? nahead : 0;
+    memcpy(k + at, in, n * sizeof *in);
+    return nk;
+}
+
+static uint64_t key_hash(const uint32_t *k, size_t nk)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ nk;
+    for (size_t i = 0; i < nk; i++)
+        h = (h ^ k[i]) * 0x100000001B3ull;
+    return h ^ h >> 29;
+}
+
+void ub_reverse_lossy_forget(ub_beam_scratch *s)
+{
+    s->nmemo = s->nmkey = s->nmch = 0;
+    s->gap_memo = 0;
+    s->mgen++;
+}
+
+/* Keep the search whose key is at mkey + nmkey (nk words) and what it
+ * found (rc: 0 or 1).  Out of memory it is simply not kept. */
+static void memo_add(ub_beam_scratch *s, uint64_t h, size_t nk, int rc,
+                     const ub_lossy_result *res)
+{
+    if (s->nmemo >= MEMO_MAX || s->nmkey > MEMO_WORDS) {
+        /* (the key, at the end of mkey, moves to its start) */
+        memmove(s->mkey, s->mkey + s->nmkey, nk * sizeof *s->mkey);
+        ub_reverse_lossy_forget(s);
+    }
+    size_t nc = rc ? 0 : res->nchars;
+    if (ub_reserve((void **)&s->memo, &s->memo_cap, s->nmemo + 1, sizeof *s->memo) ||
+        ub_reserve((void **)&s->mch, &s->mch_cap, s->nmch + nc, sizeof *s->mch))
+        return;
+    struct memo *m = &s->memo[s->nmemo];
+    *m = (struct memo){ .hash = h, .key0 = s->nmkey, .nkey = nk, .ch0 = s->nmch,
+                        .found = !rc };
+    if (!rc) {
+        m->nchars = res->nchars;
+        m->ngap = s->gap_pending;
+        m->ops_used = res->ops_used;
+        m->nkeep = res->nkeep;
+        m->nlegacy = res->nlegacy;
+        m->lm = res->lm;
+        m->cost = res->cost;
+        memcpy(s->mch + s->nmch, res->chars, nc * sizeof *s->mch);
+    }
+    s->nmkey += nk;
+    s->nmch += nc;
+    struct mslot *sl = &s->mslot[h % MEMO_SLOTS];
+    sl->gen = s->mgen;
+    sl->memo = (uint32_t)s->nmemo++;
+}
+
+/* The memo of the search whose key is at mkey + nmkey, or NULL. */
+static const struct memo *memo_find(const ub_beam_scratch *s, uint64_t h, size_t nk)
+{
+    const struct mslot *sl = &s->mslot[h % MEMO_SLOTS];
+    if (sl->gen != s->mgen || sl->memo >= s->nmemo)
+        return NULL;
+    const struct memo *m = &s->memo[sl->memo];
+    if (m->hash != h || m->nkey != nk ||
+        memcmp(s->mkey + m->key0, s->mkey + s->nmkey, nk * sizeof *s->mkey))
+        return NULL;
+    return m;
+}
+
+/* ub_reverse_lossy() once more, from the key of memo m. */
+static int memo_search(ub_beam_scratch *s, const struct memo *m, const ub_lm *lm,
+                       ub_lossy_result *res)
+{
+    const uint32_t *k = s->mkey + m->key0;
+    ub_lossmodel loss;
+    memcpy(&loss, k + 8, sizeof loss);
+    size_t n = k[0], nright = k[4], nahead = k[6];
+    const uint32_t *right = k + KEY_HEAD, *ahead = right + nright, *in = ahead + nahead;
+    uint64_t steps = 0;
+    return lossy_search(s, in, n, (int)k[1], &loss, lm, k[2], k[3], right, nright,
+                        k[5] ? ahead : NULL, nahead, res, &steps);
+}
+
+int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                     const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                     const uint32_t *right, size_t nright, const uint32_t *ahead,
+                     size_t nahead, ub_lossy_result *res, uint64_t *steps)
+{
+    s->gap_memo = 0;
+    size_t nk = memo_key(s, in, n, codec, loss, lm, l2, l1, right, nright, ahead, nahead);
+    if (!nk)
+        return -1;
+    uint64_t h = key_hash(s->mkey + s->nmkey, nk);
+    const struct memo *m = memo_find(s, h, nk);
+    if (m) {
+        s->gap_pending = 0;
+        if (!m->found)
+            return -1;
+        if (ub_reserve((void **)&s->chars, &s->chars_cap, m->nchars + 1, sizeof *s->chars))
+            return -1;
+        memcpy(s->chars, s->mch + m->ch0, m->nchars * sizeof *s->chars);
+        *res = (ub_lossy_result){ .chars = s->chars, .nchars = m->nchars,
+                                  .ops_used = m->ops_used, .nkeep = m->nkeep,
+                                  .nlegacy = m->nlegacy, .lm = m->lm, .cost = m->cost };
+        /* (the gaps need the search as it ended: ub_reverse_lossy_gaps()
+         * runs it again if asked) */
+        s->gap_pending = m->ngap;
+        s->gap_memo = m->ngap ? (size_t)(m - s->memo) + 1 : 0;
+        return 0;
+    }
+    int rc = lossy_search(s, in, n, codec, loss, lm, l2, l1, right, nright, ahead, nahead, res,
+                          steps);
+    if (rc < 0)
+        return -1;
+    memo_add(s, h, nk, rc, res);
+    return rc ? -1 : 0;
 }
 
 /*
@@ -1169,6 +1371,7 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
                       uint64_t *steps)
 {
     s->gap_pending = 0;
+    s->gap_memo = 0;
     /* a decoder that drops all of 0x80..0x9F loses so many bytes of text
      * garbled twice that pricing each drop as a rare guess would favour
      * any codec with fewer undefined bytes, however badly its reading

@@ -152,6 +152,13 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
                       uint64_t *steps);
 
 /*
+ * Forget the searches ub_reverse_lossy() remembers (it answers a search
+ * it made since from memory, the same result): the detector forgets them
+ * at each segment.
+ */
+void ub_reverse_lossy_forget(ub_beam_scratch *s);
+
+/*
  * The alternatives of each filled gap of res, the result the last
  * ub_reverse_lossy() or ub_reverse_lossy2() on s returned (their posterior
  * under the model, two characters of context each side): res->gaps and
