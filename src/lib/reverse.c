@@ -450,25 +450,29 @@ static void drop_leaves(struct lossy_env *e, const uint8_t *seq, int len, size_t
     uint32_t blk = seq[0] & (0x7F >> len);
     for (int k = 1; k < slot; k++)
         blk = blk << 6 | (seq[k] & 0x3F);
+    int k = __builtin_popcountll(m);
     if (e->strict) {
         /* the leaves the limit leaves room for, the first in order */
         int room = MAX_LEAVES - e->leaves;
         if (room <= 0)
             return;
-        for (int k = __builtin_popcountll(m); k > room; k--)
+        for (; k > room; k--)
             m &= ~(1ull << (63 - __builtin_clzll(m)));
-        e->leaves += __builtin_popcountll(m);
+        e->leaves += k;
         /* a guessed byte: only characters the model knows (see fill_slots) */
         m &= ub_lm_known_block(e->lm, blk) | (o->gap ? 0 : e->restoremask);
     }
-    *e->steps += (uint64_t)__builtin_popcountll(m);
+    *e->steps += (uint64_t)k;
     for (; m && e->nopts < e->max_opts; m &= m - 1) {
         int j = __builtin_ctzll(m);
-        uint8_t b = (uint8_t)(0x80 + j);
         struct option *x = &e->opts[e->nopts++];
         *x = *o;
         x->ops[slot] = UB_OP_DROP;
-        float dc = drop_cost(e, b);
+        /* drop_cost() of 0x80 + j: restoremask holds its NBSP and SHY */
+        float dc = e->restoremask >> j & 1
+                       ? (j == 0xAD - 0x80 ? e->loss->cost_drop_shy : e->loss->cost_drop_nbsp)
+                   : j < 0x20 && e->c1_codec ? e->loss->cost_drop_c1
+                                             : e->loss->cost[UB_OP_DROP];
         x->cost += inserted && e->loss->cost_drop_again < dc ? e->loss->cost_drop_again : dc;
         x->gap |= !(e->restoremask >> j & 1);
         x->cp = blk << 6 | (uint32_t)j;
