@@ -579,11 +579,13 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
     float gsc[64];
     uint32_t gcp[64];
     uint64_t gset = 0;
+    /* (every fill in the state's context: ub_lm_logp_ctx) */
     ub_lm_cache_entry *lc = e->lc;
+    ub_lm_context lx = ub_lm_context_of(s->c2, s->c1);
     int topk = TOPK;
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t cp = FILL_CP(fill[i]);
-        float lp = ub_lm_logp_in(lc, e->lm, s->c2, s->c1, cp);
+        float lp = ub_lm_logp_ctx(lc, e->lm, &lx, cp);
         if (fill[i] & FILL_GROUP) {
             int g = cp & 0x3F;
             if (!(gset >> g & 1) || lp > gsc[g]) {
