@@ -459,8 +459,16 @@ static void drop_leaves(struct lossy_env *e, const uint8_t *seq, int len, size_t
         for (; k > room; k--)
             m &= ~(1ull << (63 - __builtin_clzll(m)));
         e->leaves += k;
-        /* a guessed byte: only characters the model knows (see fill_slots) */
-        m &= ub_lm_known_block(e->lm, blk) | (o->gap ? 0 : e->restoremask);
+        /* a guessed byte: only characters the model knows (see fill_slots;
+         * the BMP's blocks are kept, an astral one is asked bit by bit) */
+        uint64_t known = 0;
+        if (blk < 0x10000 >> 6)
+            known = ub_lm_known_block(e->lm, blk);
+        else
+            for (uint64_t t = m; t; t &= t - 1)
+                known |= (uint64_t)ub_lm_known(e->lm, blk << 6 | (uint32_t)__builtin_ctzll(t))
+                         << __builtin_ctzll(t);
+        m &= known | (o->gap ? 0 : e->restoremask);
     }
     *e->steps += (uint64_t)k;
     for (; m && e->nopts < e->max_opts; m &= m - 1) {
