@@ -187,6 +187,9 @@ struct memo {
     uint32_t ops_used;
     unsigned nkeep, nlegacy;
     double lm, cost;
+    uint64_t steps;         /* the steps it took (counted again when it is
+                               answered from memory, as the fills cache of
+                               the multibyte search does) */
 };
 
 #define MEMO_SLOTS 1024
@@ -1083,12 +1086,14 @@ static size_t memo_key(ub_beam_scratch *s, const uint32_t *in, size_t n, int cod
     k[KEY_HEAD - 2] = (uint32_t)lp;
     k[KEY_HEAD - 1] = (uint32_t)((uint64_t)lp >> 32);
     size_t at = KEY_HEAD;
-    memcpy(k + at, right, nright * sizeof *right);
+    if (nright)
+        memcpy(k + at, right, nright * sizeof *right);
     at += nright;
-    if (ahead)
+    if (ahead && nahead)
         memcpy(k + at, ahead, nahead * sizeof *ahead);
     at += ahead ? nahead : 0;
-    memcpy(k + at, in, n * sizeof *in);
+    if (n)
+        memcpy(k + at, in, n * sizeof *in);
     return nk;
 }
 
@@ -1110,7 +1115,7 @@ void ub_reverse_lossy_forget(ub_beam_scratch *s)
 /* Keep the search whose key is at mkey + nmkey (nk words) and what it
  * found (rc: 0 or 1).  Out of memory it is simply not kept. */
 static void memo_add(ub_beam_scratch *s, uint64_t h, size_t nk, int rc,
-                     const ub_lossy_result *res)
+                     const ub_lossy_result *res, uint64_t steps)
 {
     if (s->nmemo >= MEMO_MAX || s->nmkey > MEMO_WORDS) {
         /* (the key, at the end of mkey, moves to its start) */
@@ -1123,7 +1128,7 @@ static void memo_add(ub_beam_scratch *s, uint64_t h, size_t nk, int rc,
         return;
     struct memo *m = &s->memo[s->nmemo];
     *m = (struct memo){ .hash = h, .key0 = s->nmkey, .nkey = nk, .ch0 = s->nmch,
-                        .found = !rc };
+                        .found = !rc, .steps = steps };
     if (!rc) {
         m->nchars = res->nchars;
         m->ngap = s->gap_pending;
@@ -1181,6 +1186,7 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
     const struct memo *m = memo_find(s, h, nk);
     if (m) {
         s->gap_pending = 0;
+        *steps += m->steps;
         if (!m->found)
             return -1;
         if (ub_reserve((void **)&s->chars, &s->chars_cap, m->nchars + 1, sizeof *s->chars))
@@ -1195,11 +1201,12 @@ int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec
         s->gap_memo = m->ngap ? (size_t)(m - s->memo) + 1 : 0;
         return 0;
     }
+    uint64_t steps0 = *steps;
     int rc = lossy_search(s, in, n, codec, loss, lm, l2, l1, right, nright, ahead, nahead, res,
                           steps);
     if (rc < 0)
         return -1;
-    memo_add(s, h, nk, rc, res);
+    memo_add(s, h, nk, rc, res, *steps - steps0);
     return rc ? -1 : 0;
 }
 
