@@ -244,6 +244,9 @@ struct ub_beam_scratch {
     uint32_t mgen;          /* mslot entries of another generation are empty */
     size_t gap_memo;        /* memo + 1 whose gaps are pending: the search
                                must run again to describe them */
+    uint64_t memo_steps;    /* the steps of such a search again (the gaps'
+                               environment points here, as it does to the
+                               caller's counter after a search) */
 };
 
 void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg)
@@ -1168,9 +1171,8 @@ static int memo_search(ub_beam_scratch *s, const struct memo *m, const ub_lm *lm
     memcpy(&loss, k + 8, sizeof loss);
     size_t n = k[0], nright = k[4], nahead = k[6];
     const uint32_t *right = k + KEY_HEAD, *ahead = right + nright, *in = ahead + nahead;
-    uint64_t steps = 0;
     return lossy_search(s, in, n, (int)k[1], &loss, lm, k[2], k[3], right, nright,
-                        k[5] ? ahead : NULL, nahead, res, &steps);
+                        k[5] ? ahead : NULL, nahead, res, &s->memo_steps);
 }
 
 int ub_reverse_lossy(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
