@@ -785,7 +785,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
                           size_t *goodp)
 {
     int need = 0, weak = 0;     /* continuation bytes still expected */
-    size_t good = 0, broken = 0, complete = 0, cut = 0, headless = 0;
+    size_t good = 0, broken = 0, complete = 0, cut = 0, cut4 = 0, headless = 0;
     int headless_ok = ub_codec_lead_lost() >> c & 1;
     uint8_t seq[4];
     int have = 0;
@@ -860,6 +860,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         if (b < 0) {
             if (need) {
                 cut += truncated_ok(seq, have);
+                cut4 += have == 3 && truncated_ok(seq, have);
                 broken += !truncated_ok(seq, have);
             }
             sub = b == -2 && !need;
@@ -879,6 +880,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         }
         if (need) {
             cut += truncated_ok(seq, have);
+            cut4 += have == 3 && truncated_ok(seq, have);
             broken += !truncated_ok(seq, have);
         }
         if (ub_utf8_is_cont((uint8_t)b) && headless_ok) {
@@ -901,16 +903,20 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         weak = 1;       /* a lone lead at the end: ASCII follows */
     } else if (need) {
         cut += truncated_ok(seq, have);
+        cut4 += have == 3 && truncated_ok(seq, have);
         broken += !truncated_ok(seq, have);
     }
-    /* sequences cut short count as evidence only beside whole ones, and
-     * only where the codec can lose a continuation byte */
+    /* sequences cut short count as evidence only beside whole ones --
+     * except a four-byte lead with two continuations, which clean text
+     * hardly ever has ("đźł", an emoji through windows-1250 that lost
+     * its third byte) -- and only where the codec can lose a
+     * continuation byte */
     if (!cont_can_drop(c)) {
         broken += cut;
-        cut = 0;
+        cut = cut4 = 0;
     }
-    good += complete + (complete ? cut : 0);
-    broken += complete ? 0 : cut;
+    good += complete + (complete ? cut : cut4);
+    broken += complete ? 0 : cut - cut4;
     /* continuations alone count for nothing beside whole sequences, and
      * all alone as weak evidence: the lead the codec lost may be every
      * sequence's (0xC3 in ISO-8859-3) */
