@@ -119,6 +119,8 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->offers);
     free(s->lruns);
     free(s->ltxt.v);
+    free(s->att);
+    free(s->attw);
     ub_beam_scratch_free(s->beam);
     free(s);
 }
@@ -2744,7 +2746,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             end = r->cend;
     }
 
-    if (ub_det_legacy_line(ctx, s, seg, nch, seg_c2, seg_c1))
+    if (ub_det_attested_fills(ctx, s, seg, nch) ||
+        ub_det_legacy_line(ctx, s, seg, nch, seg_c2, seg_c1))
         return UNBAKE_ENOMEM;
     return 0;
 }

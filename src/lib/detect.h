@@ -205,6 +205,10 @@ struct ub_detect_scratch {
     size_t nlruns, lruncap;
     ub_u32vec ltxt;         /* its texts */
     size_t nch;             /* characters in cp (decide) */
+    struct attch *att;      /* the segment as written (attest.c) */
+    size_t attcap;
+    uint32_t *attw;         /* ... its words that lost nothing */
+    size_t attwcap;
     int alpha_codec;            /* the codec of the lossy search */
     ub_codec_mask alpha_done;   /* line_alphabet() found alpha[c] */
     ub_codec_mask alpha_some;   /* ... and it says something */
@@ -321,5 +325,10 @@ int ub_det_bytes_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, const
  * whole where that reads better than run by run; see bytes.c. */
 int ub_det_legacy_line(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch,
                        uint32_t c2, uint32_t c1);
+
+/* After the runs of a line are decided: a damaged word whose fill a word
+ * of the segment that lost nothing contradicts takes that word's letters
+ * where they pass the forward check; see attest.c.  0, or -1 (memory). */
+int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch);
 
 #endif

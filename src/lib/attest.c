@@ -1,0 +1,252 @@
+/*
+ * attest.c -- fills of lost bytes that the segment itself attests.
+ *
+ * The lossy search fills each damaged word from its own context alone, so
+ * the same word can come out filled one way where it lost a byte and be
+ * whole a few words on ("Zurich" beside "Zürich").  Once the runs of a
+ * segment are decided, a damaged word whose kept characters match a word
+ * of the segment that lost nothing, and whose filled characters that word
+ * can stand for (the bytes kept decode alike, the bytes lost are ones the
+ * codec loses), takes that word's letters.  The forward check of every run
+ * it touches must still hold; otherwise the fill stays as it was.
+ */
+#include "detect.h"
+#include "mem.h"
+#include "engine.h"
+
+/* Characters that make up a word: ASCII letters and digits, and the
+ * non-ASCII characters past the Latin-1 symbols but for the general and
+ * CJK punctuation.  (Rough on purpose: it only has to cut a line into the
+ * words two occurrences of one word would share.) */
+static inline int word_char(uint32_t c)
+{
+    if (c < 0x80)
+        return (c | 0x20) - 'a' < 26 || c - '0' < 10;
+    if (c < 0xC0 || c == 0xD7 || c == 0xF7 || c == 0xFFFD || c == INVALID_CP)
+        return 0;
+    return !(c >= 0x2000 && c < 0x2070) && !(c >= 0x3000 && c < 0x3040) &&
+           !(c >= 0xFF00 && c < 0xFF10);
+}
+
+static inline int utf8_len(uint32_t c)
+{
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+/* The small letter of a capital of the alphabets that write words apart
+ * (Latin, Greek, Cyrillic); any other character as it is.  (A word
+ * capitalised at the start of a sentence is the same word.) */
+static uint32_t fold(uint32_t c)
+{
+    if (c < 0x80)
+        return c - 'A' < 26 ? c + 32 : c;
+    if (c < 0x100)
+        return c >= 0xC0 && c <= 0xDE && c != 0xD7 ? c + 32 : c;
+    if (c < 0x180) {
+        /* pairs, the capital first, but for 0x139..0x148 and 0x179..0x17E
+         * (0x138 and 0x149 are alone, and so is 0x17F) */
+        if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F)
+            return c;
+        if ((c > 0x138 && c < 0x149) || (c > 0x178 && c < 0x17F))
+            return c & 1 ? c + 1 : c;
+        return c == 0x178 ? 0xFF : c & 1 ? c : c + 1;
+    }
+    if (c >= 0x391 && c <= 0x3AB && c != 0x3A2)
+        return c + 32;
+    if (c == 0x386)
+        return 0x3AC;
+    if (c >= 0x388 && c <= 0x38A)
+        return c + 37;
+    if (c == 0x38C)
+        return 0x3CC;
+    if (c == 0x38E || c == 0x38F)
+        return c + 63;
+    if (c >= 0x400 && c < 0x410)
+        return c + 80;
+    if (c >= 0x410 && c < 0x430)
+        return c + 32;
+    if (c >= 0x460 && c < 0x530 && c != 0x482 && !(c >= 0x483 && c < 0x48A) && c != 0x4C0)
+        return (c >= 0x4C1 && c < 0x4CF) ? (c & 1 ? c + 1 : c) : (c & 1 ? c : c + 1);
+    if (c >= 0x1E00 && c < 0x1F00 && !(c >= 0x1E96 && c < 0x1EA0))
+        return c & 1 ? c : c + 1;
+    return c;
+}
+
+/* The segment as it will be written: characters, and for those of a
+ * lossy repair which run and which of its characters. */
+struct attch {
+    uint32_t cp;
+    uint32_t run;       /* NO_INDEX: not a lossy repair's */
+    uint32_t i;
+};
+
+static int is_gap(const ub_detect_scratch *s, const struct attch *t)
+{
+    return t->run != NO_INDEX && s->lch[s->runs[t->run].l0 + t->i].gap;
+}
+
+/* The letter for gap character x that a word which lost nothing has
+ * as y: y in x's case where x is small, or 0 where it takes another
+ * number of bytes. */
+static uint32_t fill_for(uint32_t x, uint32_t y)
+{
+    if (fold(x) == x)
+        y = fold(y);
+    return utf8_len(y) == utf8_len(x) ? y : 0;
+}
+
+/* Give the gap characters of the word at t[a..a+len) the letters of the
+ * word at t[v..v+len), and check every run it touches forward; put them
+ * back if one fails, or in any case where dry.  1 if the letters pass, 0
+ * if not, -1 (memory). */
+static int take_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t a,
+                     size_t v, size_t len, const uint8_t *seg, int dry)
+{
+    int ok = 1;
+    for (size_t j = 0; j < len && ok; j++) {
+        struct attch *x = &t[a + j];
+        if (!is_gap(s, x))
+            continue;
+        uint32_t y = fill_for(x->cp, t[v + j].cp);
+        ok = y != 0;
+        if (y) {
+            const struct run *r = &s->runs[x->run];
+            s->lch[r->l0 + x->i].cp = y;
+            s->out.v[r->out0 + x->i] = y;
+        }
+    }
+    for (size_t j = 0; j < len && ok > 0; j++) {
+        const struct attch *x = &t[a + j];
+        if (x->run == NO_INDEX || (j && t[a + j - 1].run == x->run))
+            continue;
+        ok = ub_det_verify(ctx, s, &s->runs[x->run], seg);
+    }
+    for (size_t j = 0; j < len; j++) {
+        struct attch *x = &t[a + j];
+        if (!is_gap(s, x))
+            continue;
+        const struct run *r = &s->runs[x->run];
+        if (ok <= 0 || dry) {
+            s->lch[r->l0 + x->i].cp = x->cp;
+            s->out.v[r->out0 + x->i] = x->cp;
+        } else {
+            x->cp = s->out.v[r->out0 + x->i];
+        }
+    }
+    return ok;
+}
+
+int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch)
+{
+    /* (mark mode weighs each fill by its alternatives, which know nothing
+     * of the segment) */
+    if (ctx->lossy != UNBAKE_LOSSY_FILL)
+        return 0;
+    size_t m = 0;
+    int any = 0;
+    for (size_t k = 0; k < s->nruns; k++) {
+        const struct run *r = &s->runs[k];
+        if (!r->fix)
+            continue;
+        m += r->nout;
+        if (r->bytes || r->l0 == NO_INDEX || r->hyp.kind != UB_HYP_UTF8)
+            continue;
+        for (size_t i = 0; i < r->nout && !any; i++)
+            any = s->lch[r->l0 + i].gap;
+    }
+    if (!any)
+        return 0;
+    if (ub_reserve((void **)&s->att, &s->attcap, nch + m, sizeof *s->att))
+        return -1;
+    struct attch *t = s->att;
+    size_t n = 0, at = 0;
+    for (size_t k = 0; k <= s->nruns; k++) {
+        const struct run *r = k < s->nruns ? &s->runs[k] : NULL;
+        if (r && !r->fix)
+            continue;
+        for (size_t j = at; j < (r ? r->c0 : nch); j++)
+            t[n++] = (struct attch){ s->cp[j], NO_INDEX, 0 };
+        if (!r)
+            break;
+        int lossy = !r->bytes && r->l0 != NO_INDEX && r->hyp.kind == UB_HYP_UTF8;
+        for (size_t i = 0; i < r->nout; i++)
+            t[n++] = (struct attch){ s->out.v[r->out0 + i], lossy ? (uint32_t)k : NO_INDEX,
+                                     (uint32_t)i };
+        at = r->cend;
+    }
+
+    /* the words that lost nothing: (start, length) pairs */
+    size_t nw = 0;
+    for (size_t a = 0; a < n;) {
+        if (!word_char(t[a].cp)) {
+            a++;
+            continue;
+        }
+        size_t b = a;
+        int gap = 0;
+        while (b < n && word_char(t[b].cp))
+            gap |= is_gap(s, &t[b++]);
+        if (!gap) {
+            if (ub_reserve((void **)&s->attw, &s->attwcap, 2 * nw + 2, sizeof *s->attw))
+                return -1;
+            s->attw[2 * nw] = (uint32_t)a;
+            s->attw[2 * nw + 1] = (uint32_t)(b - a);
+            nw++;
+        }
+        a = b;
+    }
+    if (!nw)
+        return 0;
+
+    for (size_t a = 0; a < n;) {
+        if (!word_char(t[a].cp)) {
+            a++;
+            continue;
+        }
+        size_t b = a, ngap = 0;
+        while (b < n && word_char(t[b].cp))
+            ngap += is_gap(s, &t[b++]);
+        size_t len = b - a;
+        /* a word mostly kept: what it kept says which word it is */
+        if (!ngap || len < 3 || len - ngap < 2 || len - ngap < ngap) {
+            a = b;
+            continue;
+        }
+        /* the words of the segment that lost nothing and read alike
+         * where it kept its letters, and whose letters its gaps can
+         * stand for: one (however often) is the word */
+        size_t found = (size_t)-1;
+        int self = 0, many = 0;
+        for (size_t w = 0; w < nw && !self && !many; w++) {
+            size_t v = s->attw[2 * w];
+            if (s->attw[2 * w + 1] != len)
+                continue;
+            int same = 1, match = 1;
+            for (size_t j = 0; j < len && match; j++) {
+                uint32_t x = fold(t[a + j].cp), y = fold(t[v + j].cp);
+                same &= x == y;
+                match = x == y || is_gap(s, &t[a + j]);
+            }
+            self = same;
+            if (same || !match)
+                continue;
+            int again = found != (size_t)-1;
+            for (size_t j = 0; j < len && again; j++)
+                again = fold(t[v + j].cp) == fold(t[found + j].cp);
+            if (again)
+                continue;
+            int ok = take_word(ctx, s, t, a, v, len, seg, 1);
+            if (ok < 0)
+                return -1;
+            if (ok && found != (size_t)-1)
+                many = 1;
+            else if (ok)
+                found = v;
+        }
+        if (!self && !many && found != (size_t)-1 &&
+            take_word(ctx, s, t, a, found, len, seg, 0) < 0)
+            return -1;
+        a = b;
+    }
+    return 0;
+}
