@@ -10,7 +10,9 @@
  * codec loses), takes that word's letters.  The forward check of every run
  * it touches must still hold; otherwise the fill stays as it was.
  */
+#include <math.h>
 #include "detect.h"
+#include "model.h"
 #include "mem.h"
 #include "engine.h"
 
@@ -80,6 +82,17 @@ struct attch {
     uint32_t i;
 };
 
+/* Words longer than this are left as they are; at most this many damaged
+ * words that look the same take one reading together. */
+#define MAX_WORD 64
+#define MAX_GROUP 16
+
+/* A damaged word of the segment. */
+struct attword {
+    uint32_t a, len;    /* characters t[a..a+len) */
+    uint8_t attested;   /* a word that lost nothing reads as it does */
+};
+
 static int is_gap(const ub_detect_scratch *s, const struct attch *t)
 {
     return t->run != NO_INDEX && s->lch[s->runs[t->run].l0 + t->i].gap;
@@ -134,6 +147,110 @@ static int take_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, siz
         }
     }
     return ok;
+}
+
+/* log P of the word w[0..len) at t[a..), with two characters of context
+ * either side. */
+static double word_logp(const ub_lm *lm, const struct attch *t, size_t n, size_t a,
+                        const uint32_t *w, size_t len)
+{
+    uint32_t c2 = a >= 2 ? t[a - 2].cp : UB_LM_BOS, c1 = a >= 1 ? t[a - 1].cp : UB_LM_BOS;
+    c2 = c2 == INVALID_CP ? UB_LM_BOS : c2;
+    c1 = c1 == INVALID_CP ? UB_LM_BOS : c1;
+    double lp = 0;
+    for (size_t j = 0; j < len + 2 && a + j < n; j++) {
+        uint32_t c = j < len ? w[j] : t[a + j].cp;
+        if (c == INVALID_CP)
+            break;
+        lp += ub_lm_logp(lm, c2, c1, c);
+        c2 = c1;
+        c1 = c;
+    }
+    return lp;
+}
+
+/* Do the damaged words at a and b look the same: their gaps at the same
+ * places, their kept letters alike? */
+static int same_damage(const ub_detect_scratch *s, const struct attch *t, size_t a, size_t b,
+                       size_t len)
+{
+    for (size_t j = 0; j < len; j++) {
+        int g = is_gap(s, &t[a + j]);
+        if (g != is_gap(s, &t[b + j]) || (!g && fold(t[a + j].cp) != fold(t[b + j].cp)))
+            return 0;
+    }
+    return 1;
+}
+
+/* The gap letters of word v for the word at o into w (its kept letters as
+ * they are): 1, or 0 where one cannot stand there. */
+static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t o, size_t v,
+                      size_t len, uint32_t *w)
+{
+    for (size_t j = 0; j < len; j++) {
+        w[j] = t[o + j].cp;
+        if (is_gap(s, &t[o + j]) && !(w[j] = fill_for(t[o + j].cp, t[v + j].cp)))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Damaged words that look the same (the same letters kept, the gaps at the
+ * same places) were most likely one word, filled apart by searches that
+ * each saw its own context: they take one reading, the one the segment
+ * attests (a word that lost nothing) or else the one the model likes best
+ * at all of their places together.
+ */
+static int agree(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t n, size_t nd,
+                 const uint8_t *seg)
+{
+    uint32_t w[MAX_WORD];
+    for (size_t d = 0; d < nd; d++) {
+        struct attword *x = &s->attd[d];
+        if (!x->len)
+            continue;
+        size_t len = x->len, grp[MAX_GROUP], ng = 0;
+        grp[ng++] = d;
+        for (size_t e = d + 1; e < nd && ng < MAX_GROUP; e++)
+            if (s->attd[e].len == len && same_damage(s, t, x->a, s->attd[e].a, len))
+                grp[ng++] = e;
+        int differ = 0;
+        for (size_t g = 1; g < ng; g++) {
+            for (size_t j = 0; j < len && !differ; j++)
+                differ = fold(t[s->attd[grp[g]].a + j].cp) != fold(t[x->a + j].cp);
+            s->attd[grp[g]].len = 0;
+        }
+        if (!differ)
+            continue;
+        /* the reading: an attested one, else the best together */
+        size_t best = (size_t)-1;
+        double best_lp = -INFINITY;
+        for (size_t g = 0; g < ng && best_lp < INFINITY; g++) {
+            size_t v = s->attd[grp[g]].a;
+            if (s->attd[grp[g]].attested) {
+                best = v;
+                best_lp = INFINITY;
+                break;
+            }
+            double lp = 0;
+            for (size_t h = 0; h < ng && lp > -INFINITY; h++) {
+                size_t o = s->attd[grp[h]].a;
+                lp = reading_at(s, t, o, v, len, w) ? lp + word_logp(ctx->lm, t, n, o, w, len)
+                                                    : -INFINITY;
+            }
+            if (lp > best_lp) {
+                best = v;
+                best_lp = lp;
+            }
+        }
+        for (size_t g = 0; g < ng && best != (size_t)-1; g++) {
+            size_t o = s->attd[grp[g]].a;
+            if (o != best && take_word(ctx, s, t, o, best, len, seg, 0) < 0)
+                return -1;
+        }
+    }
+    return 0;
 }
 
 int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch)
@@ -195,9 +312,8 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
         }
         a = b;
     }
-    if (!nw)
-        return 0;
-
+    /* the damaged words mostly kept, and which the segment attests */
+    size_t nd = 0;
     for (size_t a = 0; a < n;) {
         if (!word_char(t[a].cp)) {
             a++;
@@ -208,7 +324,7 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
             ngap += is_gap(s, &t[b++]);
         size_t len = b - a;
         /* a word mostly kept: what it kept says which word it is */
-        if (!ngap || len < 3 || len - ngap < 2 || len - ngap < ngap) {
+        if (!ngap || len < 3 || len - ngap < 2 || len - ngap < ngap || len > MAX_WORD) {
             a = b;
             continue;
         }
@@ -243,10 +359,16 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
             else if (ok)
                 found = v;
         }
-        if (!self && !many && found != (size_t)-1 &&
-            take_word(ctx, s, t, a, found, len, seg, 0) < 0)
+        int took = 0;
+        if (!self && !many && found != (size_t)-1) {
+            took = take_word(ctx, s, t, a, found, len, seg, 0);
+            if (took < 0)
+                return -1;
+        }
+        if (ub_reserve((void **)&s->attd, &s->attdcap, nd + 1, sizeof *s->attd))
             return -1;
+        s->attd[nd++] = (struct attword){ (uint32_t)a, (uint32_t)len, (uint8_t)(self || took) };
         a = b;
     }
-    return 0;
+    return agree(ctx, s, t, n, nd, seg);
 }

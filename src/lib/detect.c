@@ -121,6 +121,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->ltxt.v);
     free(s->att);
     free(s->attw);
+    free(s->attd);
     ub_beam_scratch_free(s->beam);
     free(s);
 }

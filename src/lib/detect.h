@@ -209,6 +209,8 @@ struct ub_detect_scratch {
     size_t attcap;
     uint32_t *attw;         /* ... its words that lost nothing */
     size_t attwcap;
+    struct attword *attd;   /* ... and its damaged words */
+    size_t attdcap;
     int alpha_codec;            /* the codec of the lossy search */
     ub_codec_mask alpha_done;   /* line_alphabet() found alpha[c] */
     ub_codec_mask alpha_some;   /* ... and it says something */
