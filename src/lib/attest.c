@@ -87,6 +87,12 @@ struct attch {
 #define MAX_WORD 64
 #define MAX_GROUP 16
 
+/* A word of the same stem attests a damaged word's fills where it begins
+ * as the damaged word does up to PREFIX_PAST letters past its last gap,
+ * PREFIX_MIN letters at least. */
+#define PREFIX_PAST 3
+#define PREFIX_MIN 5
+
 /* A damaged word of the segment. */
 struct attword {
     uint32_t a, len;    /* characters t[a..a+len) */
@@ -98,13 +104,30 @@ static int is_gap(const ub_detect_scratch *s, const struct attch *t)
     return t->run != NO_INDEX && s->lch[s->runs[t->run].l0 + t->i].gap;
 }
 
+/* The capital of a small letter fold() knows; any other character as it
+ * is. */
+static uint32_t upper(uint32_t c)
+{
+    static const int32_t delta[] = { -32, -80, -1, 1, -37, -63 };
+    if (c == 0xFF)
+        return 0x178;
+    if (c == 0x3AC)
+        return 0x386;
+    if (c == 0x3CC)
+        return 0x38C;
+    for (size_t i = 0; i < sizeof delta / sizeof *delta; i++) {
+        uint32_t u = (uint32_t)((int32_t)c + delta[i]);
+        if (fold(u) == c && u != c)
+            return u;
+    }
+    return c;
+}
+
 /* The letter for gap character x that a word which lost nothing has
- * as y: y in x's case where x is small, or 0 where it takes another
- * number of bytes. */
+ * as y: y in x's case, or 0 where it takes another number of bytes. */
 static uint32_t fill_for(uint32_t x, uint32_t y)
 {
-    if (fold(x) == x)
-        y = fold(y);
+    y = fold(x) == x ? fold(y) : upper(fold(y));
     return utf8_len(y) == utf8_len(x) ? y : 0;
 }
 
@@ -253,6 +276,51 @@ static int agree(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t 
     return 0;
 }
 
+/*
+ * The words of the segment that lost nothing and read as the damaged word
+ * at t[a..a+len) does where it kept its letters, over its first plen
+ * characters (all of it, or a beginning that takes in its gaps: a word
+ * of the same stem), and whose letters its gaps can stand for: where
+ * there is one (however often), the word takes its letters.  1 where it
+ * did, or where the word as filled is one of them; 0 if not; -1 (memory).
+ */
+static int attest(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t a, size_t len,
+                  size_t plen, size_t nw, const uint8_t *seg)
+{
+    size_t found = (size_t)-1;
+    int many = 0;
+    for (size_t w = 0; w < nw && !many; w++) {
+        size_t v = s->attw[2 * w];
+        if (plen == len ? s->attw[2 * w + 1] != len : s->attw[2 * w + 1] < plen)
+            continue;
+        int same = 1, match = 1;
+        for (size_t j = 0; j < plen && match; j++) {
+            uint32_t x = fold(t[a + j].cp), y = fold(t[v + j].cp);
+            same &= x == y;
+            match = x == y || is_gap(s, &t[a + j]);
+        }
+        if (same)
+            return 1;
+        if (!match)
+            continue;
+        int again = found != (size_t)-1;
+        for (size_t j = 0; j < plen && again; j++)
+            again = fold(t[v + j].cp) == fold(t[found + j].cp);
+        if (again)
+            continue;
+        int ok = take_word(ctx, s, t, a, v, len, seg, 1);
+        if (ok < 0)
+            return -1;
+        if (ok && found != (size_t)-1)
+            many = 1;
+        else if (ok)
+            found = v;
+    }
+    if (many || found == (size_t)-1)
+        return 0;
+    return take_word(ctx, s, t, a, found, len, seg, 0);
+}
+
 int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch)
 {
     /* (mark mode weighs each fill by its alternatives, which know nothing
@@ -328,46 +396,19 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
             a = b;
             continue;
         }
-        /* the words of the segment that lost nothing and read alike
-         * where it kept its letters, and whose letters its gaps can
-         * stand for: one (however often) is the word */
-        size_t found = (size_t)-1;
-        int self = 0, many = 0;
-        for (size_t w = 0; w < nw && !self && !many; w++) {
-            size_t v = s->attw[2 * w];
-            if (s->attw[2 * w + 1] != len)
-                continue;
-            int same = 1, match = 1;
-            for (size_t j = 0; j < len && match; j++) {
-                uint32_t x = fold(t[a + j].cp), y = fold(t[v + j].cp);
-                same &= x == y;
-                match = x == y || is_gap(s, &t[a + j]);
-            }
-            self = same;
-            if (same || !match)
-                continue;
-            int again = found != (size_t)-1;
-            for (size_t j = 0; j < len && again; j++)
-                again = fold(t[v + j].cp) == fold(t[found + j].cp);
-            if (again)
-                continue;
-            int ok = take_word(ctx, s, t, a, v, len, seg, 1);
-            if (ok < 0)
-                return -1;
-            if (ok && found != (size_t)-1)
-                many = 1;
-            else if (ok)
-                found = v;
-        }
-        int took = 0;
-        if (!self && !many && found != (size_t)-1) {
-            took = take_word(ctx, s, t, a, found, len, seg, 0);
-            if (took < 0)
-                return -1;
-        }
+        /* the whole word, else its beginning up to past its gaps */
+        int took = attest(ctx, s, t, a, len, len, nw, seg);
+        size_t last = len;
+        while (!took && !is_gap(s, &t[a + last - 1]))
+            last--;
+        size_t plen = last + PREFIX_PAST > PREFIX_MIN ? last + PREFIX_PAST : PREFIX_MIN;
+        if (!took && plen < len)
+            took = attest(ctx, s, t, a, len, plen, nw, seg);
+        if (took < 0)
+            return -1;
         if (ub_reserve((void **)&s->attd, &s->attdcap, nd + 1, sizeof *s->attd))
             return -1;
-        s->attd[nd++] = (struct attword){ (uint32_t)a, (uint32_t)len, (uint8_t)(self || took) };
+        s->attd[nd++] = (struct attword){ (uint32_t)a, (uint32_t)len, (uint8_t)(took > 0) };
         a = b;
     }
     return agree(ctx, s, t, n, nd, seg);
