@@ -83,9 +83,12 @@ struct attch {
 };
 
 /* Words longer than this are left as they are; at most this many damaged
- * words that look the same take one reading together. */
+ * words that look the same take one reading together, and only words of
+ * AGREE_MIN letters or more (a short damaged word can be many: "b?ng" is
+ * "bằng" and "bảng", "?ות" is "אות" and "מות"). */
 #define MAX_WORD 64
 #define MAX_GROUP 16
+#define AGREE_MIN 5
 
 /* A word of the same stem attests a damaged word's fills where it begins
  * as the damaged word does up to PREFIX_PAST letters past its last gap,
@@ -231,7 +234,7 @@ static int agree(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t 
     uint32_t w[MAX_WORD];
     for (size_t d = 0; d < nd; d++) {
         struct attword *x = &s->attd[d];
-        if (!x->len)
+        if (x->len < AGREE_MIN)
             continue;
         size_t len = x->len, grp[MAX_GROUP], ng = 0;
         grp[ng++] = d;
