@@ -11,6 +11,7 @@
  * it touches must still hold; otherwise the fill stays as it was.
  */
 #include <math.h>
+#include <string.h>
 #include "detect.h"
 #include "model.h"
 #include "mem.h"
@@ -134,6 +135,23 @@ static uint32_t fill_for(uint32_t x, uint32_t y)
     return utf8_len(y) == utf8_len(x) ? y : 0;
 }
 
+/* The alternatives of gap character i of run r (where a report asked for
+ * them) list the one written, c, first (reverse.h). */
+static void chosen_first(ub_detect_scratch *s, const struct run *r, size_t i, uint32_t c)
+{
+    for (size_t g = 0; g < r->ng; g++) {
+        ub_gapalt *ga = &s->gaps[r->g0 + g];
+        if (ga->index != i)
+            continue;
+        for (int k = 1; k < ga->nalt; k++)
+            if (ga->alt[k].cp == c) {
+                ub_alt first = ga->alt[k];
+                memmove(&ga->alt[1], &ga->alt[0], (size_t)k * sizeof *ga->alt);
+                ga->alt[0] = first;
+            }
+    }
+}
+
 /* Give the gap characters of the word at t[a..a+len) the letters of the
  * word at t[v..v+len), and check every run it touches forward; put them
  * back if one fails, or in any case where dry.  1 if the letters pass, 0
@@ -170,6 +188,7 @@ static int take_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, siz
             s->out.v[r->out0 + x->i] = x->cp;
         } else {
             x->cp = s->out.v[r->out0 + x->i];
+            chosen_first(s, r, x->i, x->cp);
         }
     }
     return ok;
