@@ -62,7 +62,10 @@ static inline int ub_codec_is_lossy(int id, uint8_t b)
  * Is byte b the codec's soft hyphen / its NBSP, which a later process may
  * strip or write as a space?  0xAD and 0xA0 are that in most codecs, but
  * letters in some (ibm866 reads them as "н" and "а", iso-8859-11 0xAD as
- * "ญ", ibm437 0xA0 as "á").
+ * "ญ", ibm437 0xA0 as "á"); KOI8-R and KOI8-U have their NBSP at 0x9A
+ * (the last byte of "К").  Only continuation bytes count: an NBSP
+ * elsewhere (0xFF in ibm866, 0xCA in Mac Roman) is no byte of a sequence
+ * the lossy search fills.
  */
 static inline int ub_codec_is_shy(int id, uint8_t b)
 {
@@ -71,7 +74,19 @@ static inline int ub_codec_is_shy(int id, uint8_t b)
 
 static inline int ub_codec_is_nbsp(int id, uint8_t b)
 {
-    return b == 0xA0 && ub_codec_tables[id].to_ucs[b - 0x80] == 0xA0;
+    return b - 0x80u < 0x40u && ub_codec_tables[id].to_ucs[b - 0x80] == 0xA0;
+}
+
+/* The codec's NBSP if it is a continuation byte of UTF-8 (0xA0 in most,
+ * 0x9A in KOI8-R and KOI8-U), else 0: the byte a space may stand for. */
+static inline uint8_t ub_codec_nbsp_cont(int id)
+{
+    if (ub_codec_is_nbsp(id, 0xA0))
+        return 0xA0;
+    for (unsigned b = 0x80; b < 0xC0; b++)
+        if (ub_codec_is_nbsp(id, (uint8_t)b))
+            return (uint8_t)b;
+    return 0;
 }
 
 /* The codecs that can encode cp (ASCII: all of them). */

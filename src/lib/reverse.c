@@ -155,6 +155,7 @@ struct lossy_env {
     int nopts;
     uint64_t *steps;
     int c1_codec;           /* the codec reads all of 0x80..0x9F as C1 */
+    uint8_t nbsp;           /* the codec's NBSP (ub_codec_nbsp_cont), or 0 */
     int nbsp_kept;          /* an NBSP of the run is there as it was: no
                                space stands for one */
     uint32_t policy;        /* what the decoder did with the bytes it could
@@ -304,10 +305,20 @@ static inline struct lossy_env lossy_env_of(const struct item *it, size_t n, int
     struct lossy_env e = { .it = it, .n = n, .codec = codec, .loss = loss, .in = in,
                            .opts = opts, .steps = steps, .sets = sets, .max_opts = max_opts };
     e.c1_codec = (uint32_t)lossy_bits(codec, 0x80) == 0xFFFFFFFFu;
-    /* (only 0xA0 and 0xAD can be either) */
-    e.restoremask = (uint64_t)ub_codec_is_nbsp(codec, 0xA0) << (0xA0 - 0x80) |
+    e.nbsp = ub_codec_nbsp_cont(codec);
+    e.restoremask = (e.nbsp ? 1ull << (e.nbsp - 0x80) : 0) |
                     (uint64_t)ub_codec_is_shy(codec, 0xAD) << (0xAD - 0x80);
     return e;
+}
+
+/* A decoder (or a later step) that turned NBSPs into spaces turned all of
+ * them: where one is still there, a space is a space (Hebrew through
+ * ISO-8859-1 has NBSP in every nun, and a word's last letter, its C1 byte
+ * stripped, read the space after it as one). */
+static void note_nbsp_kept(struct lossy_env *e)
+{
+    for (size_t i = 0; i < e->n && e->nbsp && !e->nbsp_kept; i++)
+        e->nbsp_kept = e->it[i].kind == IT_BYTE && e->it[i].byte == e->nbsp;
 }
 
 static int allowed(const struct lossy_env *e, int op)
@@ -347,8 +358,8 @@ static void set_policy(struct lossy_env *e, uint32_t policy)
     if (!e->loss->restore_only && (policy >> UB_OP_DROP & 1))
         m = lossy_bits(e->codec, 0x80);
     m &= ~(1ull << (0xA0 - 0x80) | 1ull << (0xAD - 0x80));
-    if (e->loss->cost_drop_nbsp >= 0 && ub_codec_is_nbsp(e->codec, 0xA0))
-        m |= 1ull << (0xA0 - 0x80);
+    if (e->loss->cost_drop_nbsp >= 0 && e->nbsp)
+        m |= 1ull << (e->nbsp - 0x80);
     if (e->loss->cost_drop_shy >= 0 && ub_codec_is_shy(e->codec, 0xAD))
         m |= 1ull << (0xAD - 0x80);
     e->dropmask = m;
@@ -385,8 +396,8 @@ static int item_bytes(const struct lossy_env *e, const struct item *x, int liter
     case IT_SP:
         if (literal_ok)
             out[k++] = (struct cand){ ' ', UB_OP_NONE, 0 };
-        if (allowed(e, UB_OP_SPACE) && ub_codec_is_nbsp(e->codec, 0xA0) && !e->nbsp_kept)
-            out[k++] = (struct cand){ 0xA0, UB_OP_SPACE, e->loss->cost[UB_OP_SPACE] };
+        if (allowed(e, UB_OP_SPACE) && e->nbsp && !e->nbsp_kept)
+            out[k++] = (struct cand){ e->nbsp, UB_OP_SPACE, e->loss->cost[UB_OP_SPACE] };
         break;
     case IT_SET:
         for (unsigned j = 0; j < x->nset; j++) {
@@ -984,13 +995,7 @@ static int lossy_search(ub_beam_scratch *s, const uint32_t *in, size_t n, int co
     e.lm = lm;
     e.alpha_get = s->alpha_get;
     e.alpha_arg = s->alpha_arg;
-    /* a decoder (or a later step) that turned NBSPs into spaces turned
-     * all of them: where one is still there, a space is a space (Hebrew
-     * through ISO-8859-1 has NBSP in every nun, and a word's last letter,
-     * its C1 byte stripped, read the space after it as one) */
-    if (ub_codec_is_nbsp(codec, 0xA0))
-        for (size_t i = 0; i < n && !e.nbsp_kept; i++)
-            e.nbsp_kept = s->items[i].kind == IT_BYTE && s->items[i].byte == 0xA0;
+    note_nbsp_kept(&e);
     uint32_t pol[3];
     int npol = policies(&e, pol), best_pol = -1;
     int32_t best_h = -1;
@@ -1227,8 +1232,8 @@ static int can_fill(const struct lossy_env *e, uint8_t seq0, int len, int slot, 
     if (i < e->n) {
         const struct item *x = &e->it[i];
         int b = x->kind == IT_BYTE ? x->byte :
-                x->kind == IT_SP && allowed(e, UB_OP_SPACE) && ub_codec_is_nbsp(e->codec, 0xA0) &&
-                !e->nbsp_kept ? 0xA0 : -1;
+                x->kind == IT_SP && allowed(e, UB_OP_SPACE) && e->nbsp && !e->nbsp_kept ? e->nbsp
+                                                                                        : -1;
         /* (IT_Q and IT_SUB are not looked at: see below) */
         if (b >= 0 && cont_ok(slot, seq0, (uint8_t)b) &&
             can_fill(e, seq0, len, slot + 1, i + 1, inserted))
@@ -1263,9 +1268,7 @@ int ub_reverse_lossy_as_is(ub_beam_scratch *s, const uint32_t *in, size_t n, int
     /* as ub_reverse_lossy() sets them up */
     uint64_t steps = 0;
     struct lossy_env e = lossy_env_of(s->items, n, codec, loss, in, s->opts, &steps, NULL, MAX_OPTS);
-    if (ub_codec_is_nbsp(codec, 0xA0))
-        for (size_t i = 0; i < n && !e.nbsp_kept; i++)
-            e.nbsp_kept = s->items[i].kind == IT_BYTE && s->items[i].byte == 0xA0;
+    note_nbsp_kept(&e);
     uint32_t pol[3];
     int npol = policies(&e, pol);
     for (int k = 0; k < npol; k++) {
