@@ -2324,6 +2324,41 @@ static ub_codec_mask nearby_codecs(struct nearby *nb, const ub_detect_scratch *s
     return near;
 }
 
+/*
+ * Mojibake is seldom alone in a text: the convincing repairs of the lines
+ * before a segment lend their codecs to its weak runs within LINE_REACH
+ * characters of them, as repairs in the segment itself would
+ * (carry_note() after each segment).  A line that holds only a lone lead
+ * ("l\u00E2interrupteur") has nothing else to stand for it.  (Not for a
+ * repair refined, decided again as text of its own: it has no place in
+ * the line, and every repair would pay for a second search.)
+ */
+static int carry_reaches(const unbake_ctx *ctx, const ub_detect_scratch *s, size_t c0)
+{
+    return ctx->carry && s == ctx->det && ctx->carry_dist + c0 <= LINE_REACH;
+}
+
+/* After segment s (nch characters) was decided: what it carries. */
+static void carry_note(unbake_ctx *ctx, const ub_detect_scratch *s, size_t nch)
+{
+    ub_codec_mask m = 0;
+    size_t end = 0;
+    for (size_t k = 0; k < s->nruns; k++) {
+        const struct run *r = &s->runs[k];
+        if (!r->fix || r->bytes || r->hyp.kind != UB_HYP_UTF8 || r->score < LOSSY_SKIP ||
+            nch - r->cend > LINE_REACH)
+            continue;
+        m |= lent_codecs(s, r);
+        end = r->cend;
+    }
+    if (m) {
+        ctx->carry = m;
+        ctx->carry_dist = nch - end;
+    } else {
+        ctx->carry_dist += nch;
+    }
+}
+
 /* Does h undo the layers of line, outermost first, and more? */
 static int deeper(const ub_hyp *h, const ub_hyp *line)
 {
@@ -2510,7 +2545,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
      * is written.  Most clean lines that come here end here. */
     if (!s->ncands) {
         size_t k = 0;
-        while (k < s->nruns && !s->runs[k].tent && !s->runs[k].bytes)
+        while (k < s->nruns && !s->runs[k].tent && !s->runs[k].bytes &&
+               !(s->runs[k].weak_gated && carry_reaches(ctx, s, s->runs[k].c0)))
             k++;
         if (k == s->nruns)
             return 0;
@@ -2540,6 +2576,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (!weak && (r->taken || r->tent || r->bytes))
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, lent_codecs);
+        if (carry_reaches(ctx, s, r->c0))
+            near |= ctx->carry;
         /* (a run no weak evidence gated: only where a sequence is cut
          * short under those codecs, a byte dropped as the repairs say) */
         if (!near || (!weak && !(ub_cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
@@ -2953,7 +2991,7 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
         int weak_ok, cjk;
         if (ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at, &weak_ok,
                         &q->weak_gated, &cjk) ||
-            cjk)
+            cjk || (q->weak_gated && carry_reaches(ctx, s, nc)))
             return 0;
         q->clean = 1;
         if (k >= 2)
@@ -2983,6 +3021,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
         /* nothing to repair in pure ASCII: copy it, keep the LM context */
         if (ub_emit(ctx, seg, n))
             return UNBAKE_EWRITE;
+        ctx->carry_dist += n;
         for (size_t j = n > 2 ? n - 2 : 0; j < n; j++) {
             ctx->c2 = ctx->c1;
             ctx->c1 = seg[j];
@@ -3002,6 +3041,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
     if (clean) {
         if (ub_emit(ctx, seg, n))
             return UNBAKE_EWRITE;
+        ctx->carry_dist += n;   /* (bytes: at least the characters) */
         ctx->c2 = c2;
         ctx->c1 = c1;
         return 0;
@@ -3040,6 +3080,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
     }
     if (emit_kept(ctx, s, seg, at, nch, bat, n, nch))
         goto write_error;
+    carry_note(ctx, s, nch);
     /* the LM context carried into the next segment */
     for (size_t j = nch > 2 ? nch - 2 : 0; j < nch; j++) {
         ctx->c2 = ctx->c1;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "unbake.h"
+#include "codec.h"
 #include "hyp.h"
 #include "model.h"
 #include "reverse.h"
@@ -59,6 +60,9 @@ struct unbake_ctx {
     int8_t bytes_rank[2];   /* 1 + the codecs that read the last legacy
                                bytes best and second best, 0 for none:
                                tried first next time (a speed-up only) */
+    ub_codec_mask carry;    /* the codecs of the convincing repairs of UTF-8
+                               mojibake nearest before this segment... */
+    uint64_t carry_dist;    /* ... and the characters since (at most) */
 
     char *from;             /* forced source encoding, or NULL for auto */
     struct ub_input *input; /* the input-decoding stage (input.h) */

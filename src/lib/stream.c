@@ -182,6 +182,8 @@ int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user)
     ctx->at_start = 1;
     ctx->pushed = 0;
     ctx->c2 = ctx->c1 = UB_LM_BOS;
+    ctx->carry = 0;
+    ctx->carry_dist = 0;
     ctx->state = ST_STREAM;
     return UNBAKE_OK;
 }
