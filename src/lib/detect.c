@@ -75,6 +75,8 @@
 #define LOSSY_SKIP 10.0     /* a lossless repair this good needs no lossy rival */
 #define MAX_ALIASES 2048    /* look-alike codec copies of candidates a segment */
 #define LINE_REACH 200      /* characters a convincing repair lends support */
+#define CARRY_LOGP (-7.0)   /* mean log P of a lead and the character after
+                               it for the repairs of the lines before */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
 
 /* ------------------------------------------------------------ scratch */
@@ -2338,6 +2340,32 @@ static int carry_reaches(const unbake_ctx *ctx, const ub_detect_scratch *s, size
     return ctx->carry && s == ctx->det && ctx->carry_dist + c0 <= LINE_REACH;
 }
 
+/*
+ * ... and only to a lead that the text around it cannot explain: the lead
+ * reads badly after its left context, and so does it with the character
+ * after it (a lone 'l\u00E2i' reads so, the 'e' of a clean Cyrillic word
+ * before a space, or an '\u00E9' in French, does not; lending to those
+ * sent every clean line after a mojibake one to the lossy search).
+ * in[w]: the lead, c2 c1 before it, next after it.
+ */
+static int carry_odd(const unbake_ctx *ctx, uint32_t c2, uint32_t c1, uint32_t lead, uint32_t next)
+{
+    double lp = ub_lm_logp(ctx->lm, c2, c1, lead);
+    return lp <= LINE_WEAK_LOGP && lp + ub_lm_logp(ctx->lm, c1, lead, next) <= 2 * CARRY_LOGP;
+}
+
+/* Does the carry reach weak run r of s (nch characters), and is its lead odd? */
+static int carry_takes(const unbake_ctx *ctx, const ub_detect_scratch *s, const struct run *r,
+                       size_t nch)
+{
+    if (!carry_reaches(ctx, s, r->c0) || !(r->cbm.weak & ctx->carry))
+        return 0;
+    size_t w = r->c0 + r->cbm.weak_at;
+    uint32_t c1 = w > r->c0 ? s->cp[w - 1] : r->l1;
+    uint32_t c2 = w > r->c0 + 1 ? s->cp[w - 2] : w > r->c0 ? r->l1 : r->l2;
+    return carry_odd(ctx, c2, c1, s->cp[w], w + 1 < nch ? s->cp[w + 1] : '\n');
+}
+
 /* After segment s (nch characters) was decided: what it carries. */
 static void carry_note(unbake_ctx *ctx, const ub_detect_scratch *s, size_t nch)
 {
@@ -2546,7 +2574,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     if (!s->ncands) {
         size_t k = 0;
         while (k < s->nruns && !s->runs[k].tent && !s->runs[k].bytes &&
-               !(s->runs[k].weak_gated && carry_reaches(ctx, s, s->runs[k].c0)))
+               !(s->runs[k].weak_gated && carry_takes(ctx, s, &s->runs[k], nch)))
             k++;
         if (k == s->nruns)
             return 0;
@@ -2576,7 +2604,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (!weak && (r->taken || r->tent || r->bytes))
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, lent_codecs);
-        if (carry_reaches(ctx, s, r->c0))
+        if (weak && carry_takes(ctx, s, r, nch))
             near |= ctx->carry;
         /* (a run no weak evidence gated: only where a sequence is cut
          * short under those codecs, a byte dropped as the repairs say) */
@@ -2991,7 +3019,10 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
         int weak_ok, cjk;
         if (ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at, &weak_ok,
                         &q->weak_gated, &cjk) ||
-            cjk || (q->weak_gated && carry_reaches(ctx, s, nc)))
+            cjk ||
+            (q->weak_gated && carry_reaches(ctx, s, nc) && (q->cbm.weak & ctx->carry) &&
+             carry_odd(ctx, k >= 3 ? t[k - 3] : k == 2 ? c1 : c2, k >= 2 ? t[k - 2] : c1, t[k - 1],
+                       i < n ? seg[i] : '\n')))
             return 0;
         q->clean = 1;
         if (k >= 2)
