@@ -2350,8 +2350,23 @@ static int carry_reaches(const unbake_ctx *ctx, const ub_detect_scratch *s, size
  */
 static int carry_odd(const unbake_ctx *ctx, uint32_t c2, uint32_t c1, uint32_t lead, uint32_t next)
 {
+    /* (a lead that ends a word is how many a clean word ends: the lines
+     * before do not stand for it; most weak leads are such) */
+    if (next == ' ' || next == '\n' || next == '\r' || next == '\t')
+        return 0;
     double lp = ub_lm_logp(ctx->lm, c2, c1, lead);
     return lp <= LINE_WEAK_LOGP && lp + ub_lm_logp(ctx->lm, c1, lead, next) <= 2 * CARRY_LOGP;
+}
+
+/* The same for a run t[0..k) at character nc of its line, after c2 c1,
+ * before next, whose lead is its last character (line_is_clean()). */
+static __attribute__((noinline, cold)) int carry_odd_run(const unbake_ctx *ctx, size_t nc,
+                                                         const uint32_t *t, size_t k, uint32_t c2,
+                                                         uint32_t c1, uint32_t next)
+{
+    return ctx->carry_dist + nc <= LINE_REACH &&
+           carry_odd(ctx, k >= 3 ? t[k - 3] : k == 2 ? c1 : c2, k >= 2 ? t[k - 2] : c1, t[k - 1],
+                     next);
 }
 
 /* Does the carry reach weak run r of s (nch characters), and is its lead odd? */
@@ -2369,15 +2384,18 @@ static int carry_takes(const unbake_ctx *ctx, const ub_detect_scratch *s, const 
 /* After segment s (nch characters) was decided: what it carries. */
 static void carry_note(unbake_ctx *ctx, const ub_detect_scratch *s, size_t nch)
 {
+    /* (the last convincing repair only: a line of mojibake has many, and
+     * the codecs of one are those of the line) */
     ub_codec_mask m = 0;
     size_t end = 0;
-    for (size_t k = 0; k < s->nruns; k++) {
-        const struct run *r = &s->runs[k];
+    for (size_t k = s->nruns; k > 0; k--) {
+        const struct run *r = &s->runs[k - 1];
         if (!r->fix || r->bytes || r->hyp.kind != UB_HYP_UTF8 || r->score < LOSSY_SKIP ||
             nch - r->cend > LINE_REACH)
             continue;
-        m |= lent_codecs(s, r);
+        m = lent_codecs(s, r);
         end = r->cend;
+        break;
     }
     if (m) {
         ctx->carry = m;
@@ -2923,6 +2941,9 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
                                                    uint32_t *c1p)
 {
     s->npre = 0;
+    /* (the codecs the lines before lend, for the weak runs within their
+     * reach: carry_reaches()) */
+    ub_codec_mask carry = s == ctx->det && ctx->carry_dist <= LINE_REACH ? ctx->carry : 0;
     /* (a run has two bytes at least, and ASCII between runs: at most a
      * run per three bytes of seg[a0..n)) */
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
@@ -3020,9 +3041,8 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
         if (ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at, &weak_ok,
                         &q->weak_gated, &cjk) ||
             cjk ||
-            (q->weak_gated && carry_reaches(ctx, s, nc) && (q->cbm.weak & ctx->carry) &&
-             carry_odd(ctx, k >= 3 ? t[k - 3] : k == 2 ? c1 : c2, k >= 2 ? t[k - 2] : c1, t[k - 1],
-                       i < n ? seg[i] : '\n')))
+            (__builtin_expect(carry != 0, 0) && q->weak_gated && (q->cbm.weak & carry) &&
+             carry_odd_run(ctx, nc, t, k, c2, c1, i < n ? seg[i] : '\n')))
             return 0;
         q->clean = 1;
         if (k >= 2)
