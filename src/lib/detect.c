@@ -2329,7 +2329,7 @@ static ub_codec_mask nearby_codecs(struct nearby *nb, const ub_detect_scratch *s
 /*
  * Mojibake is seldom alone in a text: the convincing repairs of the lines
  * before a segment lend their codecs to its weak runs within LINE_REACH
- * characters of them, as repairs in the segment itself would
+ * characters of them that no repair of the segment itself stands for
  * (carry_note() after each segment).  A line that holds only a lone lead
  * ("l\u00E2interrupteur") has nothing else to stand for it.  (Not for a
  * repair refined, decided again as text of its own: it has no place in
@@ -2622,8 +2622,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (!weak && (r->taken || r->tent || r->bytes))
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, lent_codecs);
-        if (weak && carry_takes(ctx, s, r, nch))
-            near |= ctx->carry;
+        if (!near && weak && carry_takes(ctx, s, r, nch))
+            near = ctx->carry;
         /* (a run no weak evidence gated: only where a sequence is cut
          * short under those codecs, a byte dropped as the repairs say) */
         if (!near || (!weak && !(ub_cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
