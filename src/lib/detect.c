@@ -77,6 +77,8 @@
 #define LINE_REACH 200      /* characters a convincing repair lends support */
 #define CARRY_LOGP (-7.0)   /* mean log P of a lead and the character after
                                it for the repairs of the lines before */
+#define CARRY_ALIKE 8       /* characters of the repair that say which
+                               codecs read it alike, for the lines after */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
 
 /* ------------------------------------------------------------ scratch */
@@ -2248,14 +2250,14 @@ static ub_codec_mask hyp_codecs(const ub_hyp *h)
  * one layer every codec that has its run's characters at the same bytes
  * (windows-1252's "\u00C3\u00A9" is ISO-8859-1's too, and only the second
  * can have lost C1 bytes). */
-static ub_codec_mask lent_codecs(const ub_detect_scratch *s, const struct run *r)
+static ub_codec_mask lent_codecs_upto(const ub_detect_scratch *s, const struct run *r, size_t c1)
 {
     ub_codec_mask m = hyp_codecs(&r->hyp);
     int c = r->hyp.codec[0];
     if (r->hyp.nlayers != 1 || c < 0 || c >= UB_NCODECS)
         return m;
     ub_codec_mask alike = UB_CODEC_ALL;
-    for (size_t i = r->c0; i < r->c1 && alike; i++) {
+    for (size_t i = r->c0; i < c1 && alike; i++) {
         const ub_codec_row *row = ub_codec_row_at(s->cp[i]);
         if (!row)
             return m;
@@ -2267,6 +2269,11 @@ static ub_codec_mask lent_codecs(const ub_detect_scratch *s, const struct run *r
         }
     }
     return m | alike;
+}
+
+static ub_codec_mask lent_codecs(const ub_detect_scratch *s, const struct run *r)
+{
+    return lent_codecs_upto(s, r, r->c1);
 }
 
 /* The codecs of r's repair (lent_codecs() for the ones that read it
@@ -2385,7 +2392,8 @@ static int carry_takes(const unbake_ctx *ctx, const ub_detect_scratch *s, const 
 static void carry_note(unbake_ctx *ctx, const ub_detect_scratch *s, size_t nch)
 {
     /* (the last convincing repair only: a line of mojibake has many, and
-     * the codecs of one are those of the line) */
+     * the codecs of one are those of the line; the codecs that read alike
+     * its first CARRY_ALIKE characters) */
     ub_codec_mask m = 0;
     size_t end = 0;
     for (size_t k = s->nruns; k > 0; k--) {
@@ -2393,7 +2401,7 @@ static void carry_note(unbake_ctx *ctx, const ub_detect_scratch *s, size_t nch)
         if (!r->fix || r->bytes || r->hyp.kind != UB_HYP_UTF8 || r->score < LOSSY_SKIP ||
             nch - r->cend > LINE_REACH)
             continue;
-        m = lent_codecs(s, r);
+        m = lent_codecs_upto(s, r, r->c1 - r->c0 > CARRY_ALIKE ? r->c0 + CARRY_ALIKE : r->c1);
         end = r->cend;
         break;
     }
@@ -2505,6 +2513,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
 {
     size_t nch;
     const uint32_t seg_c2 = c2, seg_c1 = c1;
+    /* (the lines before lend to none of its runs: most segments) */
+    const int carry = s == ctx->det && ctx->carry && ctx->carry_dist <= LINE_REACH;
     if (decode_segment(s, seg, n, &nch))
         return UNBAKE_ENOMEM;
     run_spans(s, nch);
@@ -2592,7 +2602,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     if (!s->ncands) {
         size_t k = 0;
         while (k < s->nruns && !s->runs[k].tent && !s->runs[k].bytes &&
-               !(s->runs[k].weak_gated && carry_takes(ctx, s, &s->runs[k], nch)))
+               !(carry && s->runs[k].weak_gated && carry_takes(ctx, s, &s->runs[k], nch)))
             k++;
         if (k == s->nruns)
             return 0;
@@ -2622,7 +2632,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (!weak && (r->taken || r->tent || r->bytes))
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, lent_codecs);
-        if (!near && weak && carry_takes(ctx, s, r, nch))
+        if (carry && !near && weak && carry_takes(ctx, s, r, nch))
             near = ctx->carry;
         /* (a run no weak evidence gated: only where a sequence is cut
          * short under those codecs, a byte dropped as the repairs say) */
