@@ -88,6 +88,7 @@ struct attch {
  * AGREE_MIN letters or more (a short damaged word can be many: "b?ng" is
  * "bằng" and "bảng", "?ות" is "אות" and "מות"). */
 #define MAX_WORD 64
+#define ATTEST_MAX 16384
 #define MAX_GROUP 16
 #define AGREE_MIN 5
 
@@ -346,8 +347,9 @@ static int attest(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t
 int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch)
 {
     /* (mark mode weighs each fill by its alternatives, which know nothing
-     * of the segment) */
-    if (ctx->lossy != UNBAKE_LOSSY_FILL)
+     * of the segment; a window of a long line, ATTEST_MAX characters or
+     * more, is no line, and its records would take a megabyte) */
+    if (ctx->lossy != UNBAKE_LOSSY_FILL || nch > ATTEST_MAX)
         return 0;
     size_t m = 0;
     int any = 0;

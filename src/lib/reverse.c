@@ -194,8 +194,8 @@ struct memo {
 };
 
 #define MEMO_SLOTS 1024
-#define MEMO_MAX 4096       /* memos before they are all forgotten ... */
-#define MEMO_WORDS (1u << 20)   /* ... or words of their keys */
+#define MEMO_MAX 1024       /* memos before they are all forgotten ... */
+#define MEMO_WORDS (1u << 16)   /* ... or words of their keys */
 
 struct mslot {
     uint32_t gen, memo;
