@@ -31,11 +31,6 @@ static inline int word_char(uint32_t c)
            !(c >= 0xFF00 && c < 0xFF10);
 }
 
-static inline int utf8_len(uint32_t c)
-{
-    return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-}
-
 /* The small letter of a capital of the alphabets that write words apart
  * (Latin, Greek, Cyrillic); any other character as it is.  (A word
  * capitalised at the start of a sentence is the same word.) */
@@ -133,7 +128,7 @@ static uint32_t upper(uint32_t c)
 static uint32_t fill_for(uint32_t x, uint32_t y)
 {
     y = fold(x) == x ? fold(y) : upper(fold(y));
-    return utf8_len(y) == utf8_len(x) ? y : 0;
+    return ub_utf8_len(y) == ub_utf8_len(x) ? y : 0;
 }
 
 /* The alternatives of gap character i of run r (where a report asked for

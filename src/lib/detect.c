@@ -1081,7 +1081,7 @@ static int mostly_lost(const ub_lchar *c, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (c[i].cp < 0x80 || c[i].keep)
             continue;
-        int len = c[i].cp < 0x800 ? 2 : c[i].cp < 0x10000 ? 3 : 4;
+        int len = ub_utf8_len(c[i].cp);
         chars++;
         for (int b = 0; b < len; b++) {
             int op = c[i].ops[b];

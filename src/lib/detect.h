@@ -11,6 +11,7 @@
 
 #include "codec.h"
 #include "engine.h"
+#include "utf8.h"
 
 #define SCORE_CAP 15.0      /* a decision's score counts at most this much */
 
@@ -225,7 +226,7 @@ struct ub_detect_scratch {
  * takes only strictly valid UTF-8, one byte for INVALID_CP. */
 static inline size_t char_bytes(uint32_t c)
 {
-    return c < 0x80 || c == INVALID_CP ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    return c == INVALID_CP ? 1 : (size_t)ub_utf8_len(c);
 }
 
 /* The byte offset of character k of the segment, at or after run r's

@@ -52,11 +52,6 @@ void ub_mbcs_lossy_scratch_free(ub_mbcs_lossy_scratch *s)
     free(s);
 }
 
-static int utf8_len(uint32_t cp)
-{
-    return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
-
 /* The characters the model knows, the fill candidates when many fit. */
 static int build_vocab(ub_mbcs_lossy_scratch *s, const ub_lm *lm)
 {
@@ -72,7 +67,7 @@ static int build_vocab(ub_mbcs_lossy_scratch *s, const ub_lm *lm)
     for (uint32_t cp = 0x80; cp < 0x30000; cp++) {
         if ((cp >= 0xD800 && cp < 0xE000) || !ub_lm_known(lm, cp))
             continue;
-        int l = utf8_len(cp);
+        int l = ub_utf8_len(cp);
         if (ub_reserve((void **)&s->voc[l], &cap[l], s->nvoc[l] + 1, sizeof(uint32_t)))
             return -1;
         s->voc[l][s->nvoc[l]++] = cp;

@@ -1041,7 +1041,7 @@ static int lossy_search(ub_beam_scratch *s, const uint32_t *in, size_t n, int co
     ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
     for (size_t i = 0; i < len; i++) {
         const ub_lchar *ch = &s->chars[i];
-        int nb = ch->keep ? 0 : ch->cp < 0x80 ? 1 : ch->cp < 0x800 ? 2 : ch->cp < 0x10000 ? 3 : 4;
+        int nb = ch->keep ? 0 : ub_utf8_len(ch->cp);
         for (int j = 0; j < nb; j++)
             res->ops_used |= 1u << ch->ops[j];
         res->nkeep += ch->keep == 1;

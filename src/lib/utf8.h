@@ -84,6 +84,12 @@ static inline int ub_utf8_decode_fast(const uint8_t *s, size_t n, uint32_t *cp)
     return ub_utf8_decode(s, n, cp);
 }
 
+/* The length of cp in UTF-8 (ub_utf8_encode()'s, without the bytes). */
+static inline int ub_utf8_len(uint32_t cp)
+{
+    return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
 /* Encode cp (must be a scalar value) into out[0..4); return the length. */
 static inline int ub_utf8_encode(uint32_t cp, uint8_t *out)
 {
