@@ -88,6 +88,7 @@ uint16_t ub_codec_index2_[0x800];
 uint8_t ub_codec_page_of_hi_[256];
 uint16_t ub_codec_pages_[MAXPAGES][256];
 static ub_codec_mask droppable, any_droppable, cont_lost, lead_lost;
+static uint8_t nbsp_cont[UB_NCODECS];
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
 
 static void rmap_build(void)
@@ -105,6 +106,8 @@ static void rmap_build(void)
                 lead_lost |= (ub_codec_mask)1 << id;
             if (b <= 0xF4 && (loses || cp < 0xA0))
                 any_droppable |= (ub_codec_mask)1 << id;
+            if (ub_codec_is_nbsp(id, (uint8_t)b))
+                nbsp_cont[id] = (uint8_t)b;
             /* tables hold BMP code points >= 0x80 only (uint16_t) */
             uint8_t *pg = &ub_codec_page_of_hi_[cp >> 8];
             if (!*pg) {
@@ -181,6 +184,12 @@ ub_codec_mask ub_codec_utf8_droppable(void)
 {
     rmap_init();
     return any_droppable;
+}
+
+uint8_t ub_codec_nbsp_cont(int id)
+{
+    rmap_init();
+    return nbsp_cont[id];
 }
 
 ub_codec_mask ub_codec_encodable(uint32_t cp)

@@ -78,16 +78,9 @@ static inline int ub_codec_is_nbsp(int id, uint8_t b)
 }
 
 /* The codec's NBSP if it is a continuation byte of UTF-8 (0xA0 in most,
- * 0x9A in KOI8-R and KOI8-U), else 0: the byte a space may stand for. */
-static inline uint8_t ub_codec_nbsp_cont(int id)
-{
-    if (ub_codec_is_nbsp(id, 0xA0))
-        return 0xA0;
-    for (unsigned b = 0x80; b < 0xC0; b++)
-        if (ub_codec_is_nbsp(id, (uint8_t)b))
-            return (uint8_t)b;
-    return 0;
-}
+ * 0x9A in KOI8-R and KOI8-U), else 0: the byte a space may stand for.
+ * (No codec has two.) */
+uint8_t ub_codec_nbsp_cont(int id);
 
 /* The codecs that can encode cp (ASCII: all of them). */
 ub_codec_mask ub_codec_encodable(uint32_t cp);

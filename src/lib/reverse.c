@@ -328,15 +328,22 @@ static int allowed(const struct lossy_env *e, int op)
     return e->loss->allow >> op & 1;
 }
 
+/* The price of byte b dropped: its NBSP and soft hyphen (restoremask)
+ * and C1 controls have their own. */
 static inline float drop_cost(const struct lossy_env *e, uint8_t b)
 {
-    if (ub_codec_is_shy(e->codec, b))
-        return e->loss->cost_drop_shy;
-    if (ub_codec_is_nbsp(e->codec, b))
-        return e->loss->cost_drop_nbsp;
+    if (b - 0x80u < 0x40u && e->restoremask >> (b - 0x80) & 1)
+        return b == e->nbsp ? e->loss->cost_drop_nbsp : e->loss->cost_drop_shy;
     if (b < 0xA0 && e->c1_codec)
         return e->loss->cost_drop_c1;
     return e->loss->cost[UB_OP_DROP];
+}
+
+/* The byte a space can stand for here, the codec's NBSP written as a
+ * space, or -1.  (Where one is still there, none is: note_nbsp_kept().) */
+static inline int space_byte(const struct lossy_env *e)
+{
+    return allowed(e, UB_OP_SPACE) && e->nbsp && !e->nbsp_kept ? e->nbsp : -1;
 }
 
 /* Adopt a policy, and precompute which continuation bytes it lets drop
@@ -396,7 +403,7 @@ static int item_bytes(const struct lossy_env *e, const struct item *x, int liter
     case IT_SP:
         if (literal_ok)
             out[k++] = (struct cand){ ' ', UB_OP_NONE, 0 };
-        if (allowed(e, UB_OP_SPACE) && e->nbsp && !e->nbsp_kept)
+        if (space_byte(e) >= 0)
             out[k++] = (struct cand){ e->nbsp, UB_OP_SPACE, e->loss->cost[UB_OP_SPACE] };
         break;
     case IT_SET:
@@ -493,11 +500,7 @@ static void drop_leaves(struct lossy_env *e, const uint8_t *seq, int len, size_t
         struct option *x = &e->opts[e->nopts++];
         *x = *o;
         x->ops[slot] = UB_OP_DROP;
-        /* drop_cost() of 0x80 + j: restoremask holds its NBSP and SHY */
-        float dc = e->restoremask >> j & 1
-                       ? (j == 0xAD - 0x80 ? e->loss->cost_drop_shy : e->loss->cost_drop_nbsp)
-                   : j < 0x20 && e->c1_codec ? e->loss->cost_drop_c1
-                                             : e->loss->cost[UB_OP_DROP];
+        float dc = drop_cost(e, (uint8_t)(0x80 + j));
         x->cost += inserted && e->loss->cost_drop_again < dc ? e->loss->cost_drop_again : dc;
         x->gap |= !(e->restoremask >> j & 1);
         x->cp = blk << 6 | (uint32_t)j;
@@ -964,17 +967,10 @@ static int policies(const struct lossy_env *e, uint32_t out[3])
     return k;
 }
 
-/* ub_reverse_lossy() itself; returns 1 (no reading) or -1 (out of memory)
- * apart. */
-static int lossy_search(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
-                        const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
-                        const uint32_t *right, size_t nright, const uint32_t *ahead,
-                        size_t nahead, ub_lossy_result *res, uint64_t *steps)
+/* The items of in[0..n) under codec, into s->items: -1 when out of
+ * memory. */
+static int read_items(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec)
 {
-    /* what chooses the reading at its end */
-    const uint32_t *sel = ahead ? ahead : right;
-    size_t nsel = ahead ? nahead : ascii_right(right, nright);
-    s->gap_pending = 0;
     if (ub_reserve((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -991,6 +987,22 @@ static int lossy_search(ub_beam_scratch *s, const uint32_t *in, size_t n, int co
             x->byte = (uint8_t)(b < 0 ? 0 : b);
         }
     }
+    return 0;
+}
+
+/* ub_reverse_lossy() itself; returns 1 (no reading) or -1 (out of memory)
+ * apart. */
+static int lossy_search(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
+                        const ub_lossmodel *loss, const ub_lm *lm, uint32_t l2, uint32_t l1,
+                        const uint32_t *right, size_t nright, const uint32_t *ahead,
+                        size_t nahead, ub_lossy_result *res, uint64_t *steps)
+{
+    /* what chooses the reading at its end */
+    const uint32_t *sel = ahead ? ahead : right;
+    size_t nsel = ahead ? nahead : ascii_right(right, nright);
+    s->gap_pending = 0;
+    if (read_items(s, in, n, codec))
+        return -1;
     struct lossy_env e = lossy_env_of(s->items, n, codec, loss, in, s->opts, steps, NULL, MAX_OPTS);
     e.lm = lm;
     e.alpha_get = s->alpha_get;
@@ -1231,9 +1243,7 @@ static int can_fill(const struct lossy_env *e, uint8_t seq0, int len, int slot, 
         return 1;
     if (i < e->n) {
         const struct item *x = &e->it[i];
-        int b = x->kind == IT_BYTE ? x->byte :
-                x->kind == IT_SP && allowed(e, UB_OP_SPACE) && e->nbsp && !e->nbsp_kept ? e->nbsp
-                                                                                        : -1;
+        int b = x->kind == IT_BYTE ? x->byte : x->kind == IT_SP ? space_byte(e) : -1;
         /* (IT_Q and IT_SUB are not looked at: see below) */
         if (b >= 0 && cont_ok(slot, seq0, (uint8_t)b) &&
             can_fill(e, seq0, len, slot + 1, i + 1, inserted))
@@ -1249,22 +1259,11 @@ static int can_fill(const struct lossy_env *e, uint8_t seq0, int len, int slot, 
 int ub_reverse_lossy_as_is(ub_beam_scratch *s, const uint32_t *in, size_t n, int codec,
                            const ub_lossmodel *loss)
 {
-    if (loss->keep_cost < 0)
+    if (loss->keep_cost < 0 || read_items(s, in, n, codec))
         return 0;
-    if (ub_reserve((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items))
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        struct item *x = &s->items[i];
-        if (in[i] == 0xFFFD || in[i] == '?')
+    for (size_t i = 0; i < n; i++)
+        if (s->items[i].kind == IT_SUB || s->items[i].kind == IT_Q)
             return 0;   /* (markers: left to the search) */
-        if (in[i] == ' ') {
-            x->kind = IT_SP;
-        } else {
-            int b = ub_codec_encode(codec, in[i]);
-            x->kind = b < 0 ? IT_FOREIGN : IT_BYTE;
-            x->byte = (uint8_t)(b < 0 ? 0 : b);
-        }
-    }
     /* as ub_reverse_lossy() sets them up */
     uint64_t steps = 0;
     struct lossy_env e = lossy_env_of(s->items, n, codec, loss, in, s->opts, &steps, NULL, MAX_OPTS);
