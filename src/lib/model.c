@@ -268,6 +268,22 @@ static _Thread_local struct {
 } bi_cache[1u << BI_CACHE_BITS];
 static _Thread_local uint64_t bi_cache_serial;
 
+/* The bigram level of a trigram the table lacks, which logp_ids() adds
+ * to the context's backoff weight: -log of P2's own term where the table
+ * has (i1, id) (rb: its slot), else the backoff to the class-conditioned
+ * unigram.  (lp - v is lp + -v, and -q / 128 is exact: adding it gives
+ * the same sum.) */
+static inline float bigram_term(const ub_lm *lm, uint32_t i1, const ub_lm_idinfo *ci,
+                                slot_ref rb)
+{
+    int q = probe(lm->bi, lm->h->bi_nb, rb);
+    if (q >= 0)
+        return -((float)q / UB_LM_QSCALE);
+    const ub_lm_idinfo *pi = &lm->id[i1];
+    uint32_t row = i1 == 0 ? 256u : pi->cls;
+    return pi->lgam2 + lm->cls_lp[row * 256 + ci->cls] + ci->lpin;
+}
+
 /* log P(c | i2 i1), c not the LF of a CRLF.  x, when not NULL, is the
  * context (i2, i1) and keeps its backoff weight for the next character
  * asked in it (a beam asks for many in each of its states). */
@@ -305,7 +321,6 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
             }
         }
         if (x) {
-            /* (lp - v is lp + -v, and -q / 128 is exact: the same sum) */
             uint32_t key = (i1 << 16 | id) + 1;
             uint32_t slot = (key * 0x9E3779B1u) >> (32 - BI_CACHE_BITS);
             if (bi_cache_serial != lm->serial) {
@@ -313,28 +328,12 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
                 bi_cache_serial = lm->serial;
             }
             if (bi_cache[slot].key != key) {
-                q = probe(lm->bi, h->bi_nb, rb);
-                float b;
-                if (q >= 0) {
-                    b = -((float)q / UB_LM_QSCALE);
-                } else {
-                    const ub_lm_idinfo *pi = &lm->id[i1];
-                    uint32_t row = i1 == 0 ? 256u : pi->cls;
-                    b = pi->lgam2 + lm->cls_lp[row * 256 + ci->cls] + ci->lpin;
-                }
                 bi_cache[slot].key = key;
-                bi_cache[slot].b = b;
+                bi_cache[slot].b = bigram_term(lm, i1, ci, rb);
             }
             lp += bi_cache[slot].b;
         } else {
-            q = probe(lm->bi, h->bi_nb, rb);
-            if (q >= 0) {
-                lp -= (float)q / UB_LM_QSCALE;
-            } else {
-                const ub_lm_idinfo *pi = &lm->id[i1];
-                uint32_t row = i1 == 0 ? 256u : pi->cls;
-                lp += pi->lgam2 + lm->cls_lp[row * 256 + ci->cls] + ci->lpin;
-            }
+            lp += bigram_term(lm, i1, ci, rb);
         }
     }
     lp += extra;
@@ -343,12 +342,25 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
     return lp;
 }
 
+/* log P(c | c2 c1), looked up in the model. */
 static float logp_uncached(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
 {
     if (c == '\n' && c1 == '\r') return 0.0f; /* CRLF is one newline */
     uint32_t i1 = context_id(lm, c1);
     uint32_t i2 = i1 == 0 ? 0 : context_id(lm, c2);
     return logp_ids(lm, i2, i1, c, NULL);
+}
+
+/* The same in context x (logp_ids()), its ids found the first time. */
+static float logp_uncached_ctx(const ub_lm *lm, ub_lm_context *x, uint32_t c)
+{
+    if (c == '\n' && x->c1 == '\r') return 0.0f;
+    if (!x->have_ids) {
+        x->i1 = context_id(lm, x->c1);
+        x->i2 = x->i1 == 0 ? 0 : context_id(lm, x->c2);
+        x->have_ids = 1;
+    }
+    return logp_ids(lm, x->i2, x->i1, c, x);
 }
 
 /*
@@ -380,11 +392,15 @@ ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm)
     return lp_cache;
 }
 
-float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, uint32_t c1,
-                      uint32_t c)
+/* A look-up the inline one (ub_lm_logp_in, ub_lm_logp_ctx) did not find
+ * in the first entry of its pair; in context x where it is not NULL. */
+static inline __attribute__((always_inline)) float fill(ub_lm_cache_entry *cache,
+                                                        const ub_lm *lm, uint32_t c2,
+                                                        uint32_t c1, uint32_t c,
+                                                        ub_lm_context *x)
 {
     if ((c2 | c1 | c) > 0x1FFFFF)
-        return logp_uncached(lm, c2, c1, c);
+        return x ? logp_uncached_ctx(lm, x, c) : logp_uncached(lm, c2, c1, c);
     uint64_t key = ub_lm_cache_key(c2, c1, c);
     ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
     if (ub_lm_cache_holds(e, key))
@@ -392,35 +408,24 @@ float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, ui
     /* the second entry of the pair, or a miss: either way the key goes
      * first and what was first second */
     ub_lm_cache_entry first = e[0];
-    float lp = ub_lm_cache_holds(&e[1], key) ? e[1].lp : logp_uncached(lm, c2, c1, c);
+    float lp = ub_lm_cache_holds(&e[1], key) ? e[1].lp
+               : x                             ? logp_uncached_ctx(lm, x, c)
+                                               : logp_uncached(lm, c2, c1, c);
     e[1] = first;
     ub_lm_cache_put(e, key, lp);
     return lp;
 }
 
+float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, uint32_t c1,
+                      uint32_t c)
+{
+    return fill(cache, lm, c2, c1, c, NULL);
+}
+
 float ub_lm_logp_ctx_fill(ub_lm_cache_entry *cache, const ub_lm *lm, ub_lm_context *x,
                           uint32_t c)
 {
-    if (!x->have_ids) {
-        x->i1 = context_id(lm, x->c1);
-        x->i2 = x->i1 == 0 ? 0 : context_id(lm, x->c2);
-        x->have_ids = 1;
-    }
-    int crlf = c == '\n' && x->c1 == '\r';
-    if ((x->c2 | x->c1 | c) > 0x1FFFFF)
-        return crlf ? 0.0f : logp_ids(lm, x->i2, x->i1, c, x);
-    /* as ub_lm_logp_fill() */
-    uint64_t key = ub_lm_cache_key(x->c2, x->c1, c);
-    ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
-    if (ub_lm_cache_holds(e, key))
-        return e->lp;
-    ub_lm_cache_entry first = e[0];
-    float lp = ub_lm_cache_holds(&e[1], key) ? e[1].lp
-               : crlf                          ? 0.0f
-                                               : logp_ids(lm, x->i2, x->i1, c, x);
-    e[1] = first;
-    ub_lm_cache_put(e, key, lp);
-    return lp;
+    return fill(cache, lm, x->c2, x->c1, c, x);
 }
 
 float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
