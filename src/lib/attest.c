@@ -99,6 +99,13 @@ struct attword {
     uint8_t attested;   /* a word that lost nothing reads as it does */
 };
 
+/* Is r a repair of UTF-8 mojibake whose characters the lossy search
+ * read (so some may fill a gap)? */
+static int lossy_read(const struct run *r)
+{
+    return !r->bytes && r->l0 != NO_INDEX && r->hyp.kind == UB_HYP_UTF8;
+}
+
 static int is_gap(const ub_detect_scratch *s, const struct attch *t)
 {
     return t->run != NO_INDEX && s->lch[s->runs[t->run].l0 + t->i].gap;
@@ -353,7 +360,7 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
         if (!r->fix)
             continue;
         m += r->nout;
-        if (r->bytes || r->l0 == NO_INDEX || r->hyp.kind != UB_HYP_UTF8)
+        if (!lossy_read(r))
             continue;
         for (size_t i = 0; i < r->nout && !any; i++)
             any = s->lch[r->l0 + i].gap;
@@ -372,7 +379,7 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
             t[n++] = (struct attch){ s->cp[j], NO_INDEX, 0 };
         if (!r)
             break;
-        int lossy = !r->bytes && r->l0 != NO_INDEX && r->hyp.kind == UB_HYP_UTF8;
+        int lossy = lossy_read(r);
         for (size_t i = 0; i < r->nout; i++)
             t[n++] = (struct attch){ s->out.v[r->out0 + i], lossy ? (uint32_t)k : NO_INDEX,
                                      (uint32_t)i };

@@ -123,12 +123,19 @@ static inline void ub_codec_rmap_ensure(void)
 /* The index of cp's row in ub_codec_rows_[] and ub_codec_lcs_[], where
  * 0 is the empty row (every mask and byte 0): no codec encodes cp.  A
  * loop that only ORs masks and reads bytes needs no branch. */
+/* ub_codec_row_index() of a BMP code point from the pages (cp <= 0xFFFF,
+ * for a caller that knows it is one). */
+static inline unsigned ub_codec_row_index_page(uint32_t cp)
+{
+    return ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
+}
+
 static inline unsigned ub_codec_row_index(uint32_t cp)
 {
     /* (most mojibake is made of characters below U+0800: one read) */
     if (cp < 0x800)
         return ub_codec_index2_[cp];
-    return cp > 0xFFFF ? 0 : ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF];
+    return cp > 0xFFFF ? 0 : ub_codec_row_index_page(cp);
 }
 
 /* ub_codec_row_of() for a loop that called ub_codec_rmap_ensure() first. */

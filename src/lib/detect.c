@@ -2514,7 +2514,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     size_t nch;
     const uint32_t seg_c2 = c2, seg_c1 = c1;
     /* (the lines before lend to none of its runs: most segments) */
-    const int carry = s == ctx->det && ctx->carry && ctx->carry_dist <= LINE_REACH;
+    const int carry = carry_reaches(ctx, s, 0);
     if (decode_segment(s, seg, n, &nch))
         return UNBAKE_ENOMEM;
     run_spans(s, nch);
@@ -2953,7 +2953,7 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
     s->npre = 0;
     /* (the codecs the lines before lend, for the weak runs within their
      * reach: carry_reaches()) */
-    ub_codec_mask carry = s == ctx->det && ctx->carry_dist <= LINE_REACH ? ctx->carry : 0;
+    ub_codec_mask carry = carry_reaches(ctx, s, 0) ? ctx->carry : 0;
     /* (a run has two bytes at least, and ASCII between runs: at most a
      * run per three bytes of seg[a0..n)) */
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
@@ -3014,7 +3014,7 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
                  * no restriction on its second byte: no U+FFFD either) */
                 cp = (b & 0x0F) << 12 | (seg[i + 1] & 0x3Fu) << 6 | (seg[i + 2] & 0x3Fu);
                 i += 3;
-                lc = &ub_codec_lcs_[ub_codec_pages_[ub_codec_page_of_hi_[cp >> 8]][cp & 0xFF]];
+                lc = &ub_codec_lcs_[ub_codec_row_index_page(cp)];
             } else {
                 int len = ub_utf8_decode_fast(seg + i, n - i, &cp);
                 if (!len || cp == 0xFFFD)
