@@ -1177,6 +1177,19 @@ static const ub_alpha *search_alphabet(void *arg)
     return line_alphabet(s, s->alpha_codec);
 }
 
+/* The codec being tried gave a reading of t[0..n): it counts once among
+ * the *yielded that end the search at *max_yield.  A U+FFFD for a lead
+ * says only that the codec lacks it: the codecs that lack some read it
+ * alike, and the cheapest of them need not be the one (each may write a
+ * lead of another script there), so the search goes on to
+ * MAX_LOSSY_TRIES. */
+static void count_yield(int *gave, int *yielded, int *max_yield, const uint32_t *t, size_t n)
+{
+    if (!*gave && ++*yielded == MAX_LOSSY_CODECS && fffd_for_lead(t, n))
+        *max_yield = MAX_LOSSY_TRIES;
+    *gave = 1;
+}
+
 static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint32_t *right,
                         size_t nright, int outer, const uint32_t *orig, size_t norig)
 {
@@ -1321,11 +1334,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 size_t kept = 0;
                 for (size_t i = 0; i < n; i++)
                     kept += t[i] >= 0x80;
-                if (kept && 2 * kept <= n) {
-                    if (!gave && ++yielded == MAX_LOSSY_CODECS && fffd_for_lead(t, n))
-                        max_yield = MAX_LOSSY_TRIES;
-                    gave = 1;
-                }
+                if (kept && 2 * kept <= n)
+                    count_yield(&gave, &yielded, &max_yield, t, n);
                 continue;
             }
             ub_lossy_result res;
@@ -1409,13 +1419,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             }
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
-            /* (a U+FFFD for a lead says only that the codec lacks it: the
-             * codecs that lack some read it alike, and the cheapest of them
-             * need not be the one -- each may write a lead of another
-             * script there) */
-            if (!gave && ++yielded == MAX_LOSSY_CODECS && fffd_for_lead(t, n))
-                max_yield = MAX_LOSSY_TRIES;
-            gave = 1;
+            count_yield(&gave, &yielded, &max_yield, t, n);
             if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, prior, norig, &res) < 0)
                 return -1;
             if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
