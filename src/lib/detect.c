@@ -1004,20 +1004,30 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
     return 0;
 }
 
+static const ub_alpha *line_alphabet(ub_detect_scratch *s, int c);
+
 /*
  * The lossy candidate k of codec c once more under every other codec that
  * gives the same reading: each byte kept decodes alike, each byte lost is
- * one that codec loses too.  As add_alias, for the line decision only.
+ * one that codec loses too, and each letter guessed is one the line's
+ * languages under that codec write (line_alphabet(): ISO-8859-2 reads
+ * "Ă\uFFFD" as "Ø", whose 0x98 windows-1250 loses too, but the "é" and
+ * "í" windows-1250 reads on the line are Spanish, not Norwegian).  As
+ * add_alias, for the line decision only.
  */
 static int alias_lossy(struct eval *e, uint32_t k, int c)
 {
     ub_detect_scratch *s = e->s;
     const struct cand *kc = &s->cands[k];
     uint64_t kept[4] = { 0 }, lost[4] = { 0 };
+    int guessed[8], nguessed = 0;   /* (alphabet indices of guessed letters) */
     for (size_t i = 0; i < kc->nout; i++) {
         const ub_lchar *ch = &s->lch[kc->l0 + i];
         if (ch->keep)
             continue;
+        int a = ch->gap && ch->cp >= 0x80 ? ub_alpha_index(ch->cp) : -1;
+        if (a >= 0 && nguessed < (int)(sizeof guessed / sizeof *guessed))
+            guessed[nguessed++] = a;
         uint8_t u[4];
         int len = ub_utf8_encode(ch->cp, u);
         for (int j = 0; j < len; j++)
@@ -1041,6 +1051,9 @@ static int alias_lossy(struct eval *e, uint32_t k, int c)
                                             : ub_codec_is_lossy(c2, b);
             }
         }
+        const ub_alpha *al = ok && nguessed ? line_alphabet(s, c2) : NULL;
+        for (int j = 0; al && j < nguessed && ok; j++)
+            ok = ub_alpha_has(al, guessed[j]);
         if (ok && add_alias(e, k, c, c2, 0) < 0)
             return -1;
     }
