@@ -2153,9 +2153,20 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         /* losses at the inner layer under a lossless outer one (text read
          * as Latin-1 or windows-1252 once more after it lost bytes) */
         {
-            static const int outers[] = { UB_CODEC_LATIN1, UB_CODEC_CP1252 };
+            /* (and under the codecs of repairs nearby of text garbled
+             * twice through one codec, whose inner layer lost a byte of
+             * a word's last letter: "vypΞ“Β\u00ADnaΞ”" for "vypínač"
+             * through windows-1253 twice) */
+            int outers[2 + UB_NCODECS];
+            size_t nouter = 2;
+            outers[0] = UB_CODEC_LATIN1;
+            outers[1] = UB_CODEC_CP1252;
+            for (ub_codec_mask f = line.inner; f; f &= f - 1)
+                if (__builtin_ctz(f) != UB_CODEC_LATIN1 && __builtin_ctz(f) != UB_CODEC_CP1252)
+                    outers[nouter++] = __builtin_ctz(f);
             /* two layers in all: only where the option allows them */
-            size_t nouter = ctx->max_layers >= 2 ? sizeof outers / sizeof *outers : 0;
+            if (ctx->max_layers < 2)
+                nouter = 0;
             if (ub_u32vec_reserve(&s->lvl[1], nt) || ub_reserve((void **)&s->tmp, &s->tmpcap, nt, 1))
                 return -1;
             for (size_t o = 0; o < nouter; o++) {
@@ -2305,6 +2316,27 @@ static ub_codec_mask own_codecs(const ub_detect_scratch *s, const struct run *r)
 static int convincing_utf8(const struct run *r)
 {
     return r->tent && r->hyp.kind == UB_HYP_UTF8 && r->score >= LOSSY_SKIP;
+}
+
+/* Does a character of t[0..n) encode under codec c as a lead byte that
+ * the next character (or the end) cannot continue? */
+static int lead_cut(const uint32_t *t, size_t n, int c)
+{
+    for (size_t i = 0; i < n; i++) {
+        const ub_codec_row *row = t[i] < 0x80 ? NULL : ub_codec_row_at(t[i]);
+        if (!row || !(row->lead >> c & 1))
+            continue;
+        const ub_codec_row *next = i + 1 < n && t[i + 1] >= 0x80 ? ub_codec_row_at(t[i + 1]) : NULL;
+        if (!next || !(next->cont >> c & 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* ... as text garbled twice through one codec? */
+static int convincing_same2(const struct run *r)
+{
+    return convincing_utf8(r) && r->hyp.nlayers == 2 && r->hyp.codec[0] == r->hyp.codec[1];
 }
 
 /* ... as text garbled twice, losing bytes? */
@@ -2656,6 +2688,38 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (!near || (!weak && !(ub_cut_codecs(s->cp + r->c0, r->c1t - r->c0) & near)))
             continue;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .weak = near }))
+            return UNBAKE_ENOMEM;
+    }
+
+    /* and a convincing repair of text garbled twice through one codec
+     * makes a run that one layer undone under it leaves with a sequence
+     * cut short worth the inner layer's lossy search (the inner decoder
+     * dropped a byte; the outer read the rest whole) */
+    size_t same2 = 0;
+    while (same2 < s->nruns && !convincing_same2(&s->runs[same2]))
+        same2++;
+    nb = (struct nearby){ convincing_same2, (size_t)-1, 0 };
+    for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && ctx->max_layers >= 2 &&
+                       same2 < s->nruns && k < s->nruns;
+         k++) {
+        struct run *r = &s->runs[k];
+        nearby_note(&nb, s, k);
+        if (r->taken || r->tent || r->bytes || !r->cbm.maybe)
+            continue;
+        ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs) & r->cbm.maybe, inner = 0;
+        size_t len = r->c1t - r->c0;
+        for (ub_codec_mask f = near; f; f &= f - 1) {
+            int cesu = 0;
+            if (ub_u32vec_reserve(&s->lvl[1], len) ||
+                ub_reserve((void **)&s->tmp, &s->tmpcap, len, 1))
+                return UNBAKE_ENOMEM;
+            long m = ub_reverse_layer(s->cp + r->c0, len, __builtin_ctz(f), 0, s->tmp,
+                                      s->lvl[1].v, &cesu);
+            if (m > 0 && lead_cut(s->lvl[1].v, (size_t)m, __builtin_ctz(f)))
+                inner |= f & -f;
+        }
+        if (inner && evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0,
+                                  (struct support){ .weak = inner, .inner = inner }))
             return UNBAKE_ENOMEM;
     }
 

@@ -94,6 +94,10 @@ struct support {
                                garbled twice */
     unsigned mbcs;          /* multibyte codecs (bit per id) that stand for
                                its dropped bytes (run.mbcs_weak) */
+    ub_codec_mask inner;    /* codecs of repairs of text garbled twice
+                               through them, under which one layer of the
+                               run undone cuts a sequence short: bytes
+                               the inner layer lost */
 };
 
 /*
