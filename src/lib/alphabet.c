@@ -40,3 +40,15 @@ int ub_alpha_allowed(const ub_alpha *seen, ub_alpha *allowed)
     }
     return 1;
 }
+
+void ub_alpha_langs(const ub_alpha *seen, uint64_t langs[UB_ALPHA_LANG_WORDS])
+{
+    memset(langs, 0, UB_ALPHA_LANG_WORDS * sizeof *langs);
+    for (int l = 0; l < UB_ALPHA_NLANGS; l++) {
+        int all = 1;
+        for (int w = 0; w < UB_ALPHA_WORDS && all; w++)
+            all = !(seen->w[w] & ~ub_alpha_sets[l][w]);
+        if (all)
+            langs[l >> 6] |= 1ull << (l & 63);
+    }
+}

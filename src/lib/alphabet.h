@@ -60,4 +60,9 @@ static inline int ub_alpha_has(const ub_alpha *a, int i)
  */
 int ub_alpha_allowed(const ub_alpha *seen, ub_alpha *allowed);
 
+/* The languages (bit l of langs[l >> 6] for ub_alpha_sets[l]) that write
+ * every letter of seen; all of them when seen is empty. */
+#define UB_ALPHA_LANG_WORDS ((UB_ALPHA_NLANGS + 63) / 64)
+void ub_alpha_langs(const ub_alpha *seen, uint64_t langs[UB_ALPHA_LANG_WORDS]);
+
 #endif

@@ -28,6 +28,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "alphabet.h"
 #include "codec.h"
 #include "detect.h"
 #include "engine.h"
@@ -55,6 +56,7 @@
 #define LOSSY_COST 2.0
 #define CLEAN_LINE 4.0
 #define CLEAN_MAX 3
+#define COHERENT_COST 10.5
 #define MAX_LOSSY_CODECS 3  /* codecs whose lossy readings are kept */
 #define MAX_LOSSY_TRIES 6   /* codecs the lossy search tries for them (more
                                than MAX_LOSSY_CODECS only where the first
@@ -2556,6 +2558,130 @@ static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s, size_t nch)
     }
 }
 
+static int is_letter(uint32_t c)
+{
+    return c < 0x80 ? (c | 0x20) - 'a' < 26 : u_isalpha((UChar32)c);
+}
+
+/* Adds the non-ASCII letter c to *a; 0 if no alphabet has it. */
+static int alpha_add(ub_alpha *a, uint32_t c)
+{
+    if (c < 0x80)
+        return 1;
+    int i = ub_alpha_index(c);
+    if (i < 0)
+        return 0;
+    ub_alpha_add(a, i);
+    return 1;
+}
+
+/*
+ * Does the run's repair break a word that reads well as it is?  The run
+ * as it is is letters (then, at most, non-letters that end the word: "Ä"
+ * and an NBSP), written together with the letters around them by one
+ * language's alphabet in one case pattern ("HÅØYA", "SELKÄ"), while no
+ * language that writes them writes the repair's letters ("HŨYA",
+ * "SELKĠ").  Mojibake of a letter mostly mixes cases or scripts, or puts
+ * a symbol inside the word ("DrÃ¥ber", "РџСЂ"); where it does not, the
+ * repair is mostly in one of the same languages ("ΞΈ" -> "θ").  A repair
+ * that makes no letter is left to the score: an emoji read through
+ * ISO-8859-5 makes Russian capitals ("ЁЯНЕ").
+ */
+static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t nch)
+{
+    const uint32_t *cp = s->cp;
+    size_t a = r->c0, b = r->cend, m = a;
+    while (m < b && is_letter(cp[m]))
+        m++;
+    if (m == a)
+        return 0;
+    int space = 0;
+    for (size_t i = m; i < b; i++) {
+        if (is_letter(cp[i]))
+            return 0;
+        space |= u_isUWhiteSpace((UChar32)cp[i]);
+    }
+    size_t w0 = a, w1 = b;
+    while (w0 > 0 && is_letter(cp[w0 - 1]))
+        w0--;
+    if (m == b)
+        while (w1 < nch && is_letter(cp[w1]))
+            w1++;
+    else if (!space && b < nch && is_letter(cp[b]))
+        return 0;
+    /* one case pattern: all capitals, all small, or a capital first */
+    int upper = 0, lower = 0, first_upper = 0, cased = 0;
+    ub_alpha seen = { { 0 } }, around = { { 0 } };
+    for (size_t i = w0; i < w1; i++) {
+        uint32_t c = cp[i];
+        if (i >= m && i < b)
+            continue;
+        if (!alpha_add(&seen, c))
+            return 0;
+        if ((i < a || i >= b) && !alpha_add(&around, c))
+            return 0;
+        if (u_isupper((UChar32)c)) {
+            first_upper |= !cased;
+            upper++;
+            cased++;
+        } else if (u_islower((UChar32)c)) {
+            lower++;
+            cased++;
+        }
+    }
+    if (upper && lower && !(upper == 1 && first_upper))
+        return 0;
+    uint64_t as_is[UB_ALPHA_LANG_WORDS], fixed[UB_ALPHA_LANG_WORDS];
+    ub_alpha_langs(&seen, as_is);
+    int letters = 0;
+    for (size_t i = 0; i < r->nout; i++) {
+        uint32_t c = s->out.v[r->out0 + i];
+        if (c < 0x80 || !is_letter(c))
+            continue;
+        letters++;
+        if (!alpha_add(&around, c))
+            around.w[0] = ~0ull;   /* (no language writes it) */
+    }
+    if (!letters)
+        return 0;
+    ub_alpha_langs(&around, fixed);
+    int some = 0;
+    for (int w = 0; w < UB_ALPHA_LANG_WORDS; w++) {
+        if (as_is[w] & fixed[w])
+            return 0;
+        some |= as_is[w] != 0;
+    }
+    return some;
+}
+
+/*
+ * A line whose repairs break words that read well as they are
+ * (breaks_word) needs COHERENT_COST of evidence (its total) per such
+ * run, or those runs are kept.  Not where a repair is decided again
+ * (refine()): the line around it said it was mojibake.
+ */
+static void words_kept(ub_detect_scratch *s, size_t nch, double total)
+{
+    int nfix = 0;
+    for (size_t k = 0; k < s->nruns; k++)
+        nfix += s->runs[k].fix && !s->runs[k].bytes;
+    /* (most lines of mojibake have far more than that) */
+    if (total - COHERENT_COST * nfix > 0)
+        return;
+    int n = 0;
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        r->kept = r->fix && !r->bytes && breaks_word(s, r, nch);
+        n += r->kept;
+    }
+    for (size_t k = 0; n && k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (r->kept && total - COHERENT_COST * n <= 0)
+            r->fix = 0;
+        r->kept = 0;
+    }
+}
+
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
 static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                   uint32_t c2, uint32_t c1, size_t *nchp)
@@ -2875,6 +3001,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             nclean += r->certain_clean;
     }
     lone_repair(ctx, s, nch);
+    if (s == ctx->det)
+        words_kept(s, nch, total);
     /* a line with clean non-ASCII text needs more evidence; bytes that are
      * not UTF-8 are converted whatever */
     if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)

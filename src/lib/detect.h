@@ -77,6 +77,7 @@ struct run {
                                3: taken alone, the lead read badly (worth
                                a retry with the line's support) */
     uint8_t shaped : 1;     /* cbm is known */
+    uint8_t kept : 1;       /* words_kept(): its repair breaks a word */
     uint8_t long_span : 1;  /* lossy_span_end() took it past c1t once (its
                                characters counted in long_used) */
     uint8_t lead;           /* the candidate also replaces this many '?'
