@@ -56,7 +56,8 @@
 #define LOSSY_COST 2.0
 #define CLEAN_LINE 4.0
 #define CLEAN_MAX 3
-#define COHERENT_COST 10.5
+#define COHERENT_COST 10.5 /* per repair that breaks a word written as it
+                              is (words_kept) */
 #define MAX_LOSSY_CODECS 3  /* codecs whose lossy readings are kept */
 #define MAX_LOSSY_TRIES 6   /* codecs the lossy search tries for them (more
                                than MAX_LOSSY_CODECS only where the first
@@ -2682,6 +2683,31 @@ static void words_kept(ub_detect_scratch *s, size_t nch, double total)
     }
 }
 
+/*
+ * How many runs kept as they are hold the characters of a run repaired in
+ * the same line ("┼┐a┼┐a┼┐a┼┐" with the last one repaired): the same
+ * characters read as text there, so they count as clean text against
+ * the line's repairs (at most max of them are counted).
+ */
+static int twins_kept(const ub_detect_scratch *s, int max)
+{
+    int n = 0;
+    for (size_t k = 0; k < s->nruns && n < max; k++) {
+        const struct run *r = &s->runs[k];
+        if (r->fix || r->bytes || r->certain_clean)
+            continue;
+        for (size_t j = 0; j < s->nruns; j++) {
+            const struct run *f = &s->runs[j];
+            if (f->fix && !f->bytes && f->c1 - f->c0 == r->c1 - r->c0 &&
+                !memcmp(s->cp + f->c0, s->cp + r->c0, (r->c1 - r->c0) * sizeof *s->cp)) {
+                n++;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
 /* Decide every run of seg[0..n) (decoded into s): which to repair. */
 static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t n,
                   uint32_t c2, uint32_t c1, size_t *nchp)
@@ -3003,6 +3029,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     lone_repair(ctx, s, nch);
     if (s == ctx->det)
         words_kept(s, nch, total);
+    /* (twins count only where the line's evidence is small) */
+    if (nclean < CLEAN_MAX && total <= CLEAN_LINE * CLEAN_MAX)
+        nclean += twins_kept(s, CLEAN_MAX - nclean);
     /* a line with clean non-ASCII text needs more evidence; bytes that are
      * not UTF-8 are converted whatever */
     if (nclean && total - CLEAN_LINE * (nclean < CLEAN_MAX ? nclean : CLEAN_MAX) <= 0)
