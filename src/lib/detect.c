@@ -2585,8 +2585,9 @@ static int alpha_add(ub_alpha *a, uint32_t c)
  * "SELKĠ").  Mojibake of a letter mostly mixes cases or scripts, or puts
  * a symbol inside the word ("DrÃ¥ber", "РџСЂ"); where it does not, the
  * repair is mostly in one of the same languages ("ΞΈ" -> "θ").  A repair
- * that makes no letter is left to the score: an emoji read through
- * ISO-8859-5 makes Russian capitals ("ЁЯНЕ").
+ * that makes no letter breaks only a run of letters with a small one
+ * among the word's ("Ôôô" -> "ⓓ"): an emoji read through ISO-8859-5
+ * makes Russian capitals ("ЁЯНЕ").
  */
 static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t nch)
 {
@@ -2643,8 +2644,15 @@ static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t n
         if (!alpha_add(&around, c))
             around.w[0] = ~0ull;   /* (no language writes it) */
     }
-    if (!letters)
+    if (!letters) {
+        /* a symbol for a word of small letters ("Ôôô" -> "ⓓ") */
+        if (!lower || m != b)
+            return 0;
+        for (int w = 0; w < UB_ALPHA_LANG_WORDS; w++)
+            if (as_is[w])
+                return 1;
         return 0;
+    }
     ub_alpha_langs(&around, fixed);
     int some = 0;
     for (int w = 0; w < UB_ALPHA_LANG_WORDS; w++) {
