@@ -703,6 +703,59 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
     return 0;
 }
 
+static int is_letter(uint32_t c)
+{
+    return c < 0x80 ? (c | 0x20) - 'a' < 26 : u_isalpha((UChar32)c);
+}
+
+/*
+ * Is the run a C1 control alone, the only one of its line?  One byte says
+ * little about its codec, and the control itself reads as nothing the
+ * model knows, so any reading of it would win (U+0081 at the end of
+ * English text came out as KOI8-R's box drawing '│'): see lone_c1_ok().
+ */
+static int lone_c1(const struct eval *e)
+{
+    ub_detect_scratch *s = e->s;
+    if (e->n != 1)
+        return 0;
+    if (s->c1s < 0) {
+        s->c1s = 0;
+        for (size_t i = 0; i < s->nch && s->c1s < 2; i++)
+            s->c1s += s->cp[i] - 0x80u < 0x20u;
+    }
+    return s->c1s == 1;
+}
+
+/* May a lone C1 control (lone_c1) between before and after be read as x?
+ * As punctuation, a currency sign or a letter-like symbol ("’", "€",
+ * "™"), or as a letter inside a word ("Gr\u0081n" through IBM437); not as
+ * a letter alone, box drawing or a mathematical sign. */
+static int lone_c1_ok(uint32_t x, uint32_t before, uint32_t after)
+{
+    switch (u_charType((UChar32)x)) {
+    case U_UPPERCASE_LETTER:
+    case U_LOWERCASE_LETTER:
+    case U_TITLECASE_LETTER:
+    case U_MODIFIER_LETTER:
+    case U_OTHER_LETTER:
+        return is_letter(before) || is_letter(after);
+    case U_DASH_PUNCTUATION:
+    case U_START_PUNCTUATION:
+    case U_END_PUNCTUATION:
+    case U_CONNECTOR_PUNCTUATION:
+    case U_OTHER_PUNCTUATION:
+    case U_INITIAL_PUNCTUATION:
+    case U_FINAL_PUNCTUATION:
+    case U_CURRENCY_SYMBOL:
+        return 1;
+    case U_OTHER_SYMBOL:
+        return x - 0x2100u < 0x50u;
+    default:
+        return 0;
+    }
+}
+
 static int search_legacy(struct eval *e)
 {
     int c1 = 0;
@@ -717,10 +770,16 @@ static int search_legacy(struct eval *e)
     if (ub_u32vec_reserve(&s->lvl[0], e->n))
         return -1;
     uint32_t *out = s->lvl[0].v;
+    const int lone = lone_c1(e);
+    const size_t c0 = e->r->c0;
+    const uint32_t before = c0 > 0 ? s->cp[c0 - 1] : ' ';
+    const uint32_t after = c0 + 1 < s->nch ? s->cp[c0 + 1] : ' ';
     for (int c = 0; c < UB_NCODECS; c++) {
         if (c == UB_CODEC_LATIN1)
             continue;
         ub_reverse_legacy(e->in, e->n, c, out);
+        if (lone && !lone_c1_ok(out[0], before, after))
+            continue;
         ub_hyp h = { .kind = UB_HYP_LEGACY, .nlayers = 1, .codec = { (int8_t)c } };
         if (offer(e, &h, out, e->n, ub_det_codec_prior(c) + LEGACY_COST) < 0)
             return -1;
@@ -2559,11 +2618,6 @@ static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s, size_t nch)
     }
 }
 
-static int is_letter(uint32_t c)
-{
-    return c < 0x80 ? (c | 0x20) - 'a' < 26 : u_isalpha((UChar32)c);
-}
-
 /* Adds the non-ASCII letter c to *a; 0 if no alphabet has it. */
 static int alpha_add(ub_alpha *a, uint32_t c)
 {
@@ -2730,6 +2784,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     *nchp = nch;
     s->nch = nch;
     s->alpha_done = 0;
+    s->c1s = -1;
     s->out.n = 0;
     s->nlch = 0;
     s->ngaps = 0;

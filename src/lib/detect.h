@@ -219,6 +219,8 @@ struct ub_detect_scratch {
     size_t attdcap;
     int alpha_codec;            /* the codec of the lossy search */
     ub_codec_mask alpha_done;   /* line_alphabet() found alpha[c] */
+    int c1s;                    /* C1 controls in the segment (up to 2), or
+                                   -1 before lone_c1() counts them */
     ub_codec_mask alpha_some;   /* ... and it says something */
     ub_alpha alpha[UB_NCODECS]; /* the letters of the languages the
                                    segment's whole sequences under each
