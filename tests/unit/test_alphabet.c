@@ -85,12 +85,45 @@ static void test_nothing_to_say(void **state)
         assert_true(allowed.w[w] == 0);
 }
 
+/* Is some one language among those that write every letter of a
+ * writes every letter of b too? */
+static int one_language(const char *a, const char *b)
+{
+    ub_alpha sa = seen_of(a), sb = seen_of(b);
+    uint64_t la[UB_ALPHA_LANG_WORDS], lb[UB_ALPHA_LANG_WORDS];
+    ub_alpha_langs(&sa, la);
+    ub_alpha_langs(&sb, lb);
+    int some = 0;
+    for (int w = 0; w < UB_ALPHA_LANG_WORDS; w++)
+        some |= (la[w] & lb[w]) != 0;
+    return some;
+}
+
+static void test_langs(void **state)
+{
+    (void)state;
+    /* the words as they are are Norwegian and Finnish; their repairs are
+     * in none of those languages (the detector's words_kept) */
+    assert_true(one_language("ÅØ", "ÅØ"));
+    assert_false(one_language("ÅØ", "Ũ"));
+    assert_false(one_language("Ä", "Ġ"));
+    /* Greek mojibake of Greek: the repair is Greek too */
+    assert_true(one_language("ΞΈ", "θ"));
+    /* no letter seen: every language */
+    ub_alpha empty = { { 0 } };
+    uint64_t all[UB_ALPHA_LANG_WORDS];
+    ub_alpha_langs(&empty, all);
+    for (int l = 0; l < UB_ALPHA_NLANGS; l++)
+        assert_true(all[l >> 6] >> (l & 63) & 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_languages),
         cmocka_unit_test(test_nothing_to_say),
+        cmocka_unit_test(test_langs),
     };
     tk_catch_crashes();
     return cmocka_run_group_tests_name("alphabet", tests, NULL, NULL);

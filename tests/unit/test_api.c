@@ -505,9 +505,38 @@ static void test_clean_samples(void **state)
         "\xC3\x83 is A with a tilde, \xC2\xA9 is copyright\n",
         "emoji \xF0\x9F\x98\x80\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD \xE2\x9D\xA4\xEF\xB8\x8F\n",
         "\xC2\xA0\xC2\xA0 indented with NBSP\n",
+        /* words of one language's letters, whose repairs would not be */
+        "H\xC3\x85\xC3\x98YA ER BL\xC3\x85\xC3\x98YD\n",
+        "SELK\xC3\x84\xC2\xA0" "EDELL\xC3\x84\xC2\xA0MAAHAN\n",
+        "\xC3\x94\xC3\xB4\xC3\xB4 VIDA MINHA\n",
+        /* line art, the same pair kept where it reads as line art */
+        "\xE2\x94\x9C\xE2\x94\xA4" "a\xE2\x94\xBC\xE2\x94\x90" "a\xE2\x94\xBC\xE2\x94\x90"
+        "a\xE2\x94\xBC\xE2\x94\x90" "a\xE2\x94\xBC\xE2\x94\x90" "a\n",
+        /* a C1 control alone */
+        "intentional \xC2\x81\n",
     };
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++)
         expect_same(ctx, clean[i], strlen(clean[i]), "clean text must come back unchanged");
+}
+
+/* Repairs next to the clean samples above that look alike. */
+static void test_lookalike_repairs(void **state)
+{
+    unbake_ctx *ctx = *state;
+    static const struct {
+        const char *in, *want;
+    } fix[] = {
+        /* capitals and a trademark sign: mojibake of French (peer suite) */
+        { "O\xC3\x83\xE2\x84\xA2 ET QUAND?\n", "O\xC3\x99 ET QUAND?\n" },
+        /* a C1 control alone, read as windows-1252 (punctuation, a
+         * currency sign) or IBM437 (a letter inside a word) */
+        { "It\xC2\x92s fine\n", "It\xE2\x80\x99s fine\n" },
+        { "costs 20\xC2\x80 now\n", "costs 20\xE2\x82\xAC now\n" },
+        { "Gr\xC2\x81n\n", "Gr\xC3\xBCn\n" },
+    };
+    for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
+        expect_fix(ctx, fix[i].in, strlen(fix[i].in), fix[i].want, strlen(fix[i].want),
+                   "look-alike of clean text must be repaired");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1055,6 +1084,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_utf8, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_next_to_mojibake, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_clean_samples, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_lookalike_repairs, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_buffer, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_stream, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_loss_reports, ctx_setup, ctx_teardown),
