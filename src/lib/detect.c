@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -2647,6 +2648,10 @@ static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t n
 {
     const uint32_t *cp = s->cp;
     size_t a = r->c0, b = r->cend, m = a;
+    /* (a lossy repair stands on bytes lost, which the text as it is
+     * cannot show: "lâinterrupteur" is a word of French letters) */
+    if (r->l0 != NO_INDEX)
+        return 0;
     while (m < b && is_letter(cp[m]))
         m++;
     if (m == a)
@@ -2665,13 +2670,22 @@ static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t n
             w1++;
     else if (!space && b < nch && is_letter(cp[b]))
         return 0;
-    /* one case pattern: all capitals, all small, or a capital first */
+    /* one script, one case pattern: all capitals, all small, or a
+     * capital first */
     int upper = 0, lower = 0, first_upper = 0, cased = 0;
+    UScriptCode script = USCRIPT_INVALID_CODE;
     ub_alpha seen = { { 0 } }, around = { { 0 } };
     for (size_t i = w0; i < w1; i++) {
         uint32_t c = cp[i];
         if (i >= m && i < b)
             continue;
+        UErrorCode err = U_ZERO_ERROR;
+        UScriptCode sc = c < 0x80 ? USCRIPT_LATIN : uscript_getScript((UChar32)c, &err);
+        if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED) {
+            if (script != USCRIPT_INVALID_CODE && sc != script)
+                return 0;
+            script = sc;
+        }
         if (!alpha_add(&seen, c))
             return 0;
         if ((i < a || i >= b) && !alpha_add(&around, c))
@@ -2699,8 +2713,9 @@ static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t n
             around.w[0] = ~0ull;   /* (no language writes it) */
     }
     if (!letters) {
-        /* a symbol for a word of small letters ("Ôôô" -> "ⓓ") */
-        if (!lower || m != b)
+        /* a symbol for three letters or more, in a word with a small
+         * one ("Ôôô" -> "ⓓ"; ISO-8859-15 reads "½" as "Âœ") */
+        if (!lower || m != b || m - a < 3)
             return 0;
         for (int w = 0; w < UB_ALPHA_LANG_WORDS; w++)
             if (as_is[w])
