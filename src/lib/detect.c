@@ -2640,9 +2640,9 @@ static int alpha_add(ub_alpha *a, uint32_t c)
  * "SELKĠ").  Mojibake of a letter mostly mixes cases or scripts, or puts
  * a symbol inside the word ("DrÃ¥ber", "РџСЂ"); where it does not, the
  * repair is mostly in one of the same languages ("ΞΈ" -> "θ").  A repair
- * that makes no letter breaks only a run of letters with a small one
- * among the word's ("Ôôô" -> "ⓓ"): an emoji read through ISO-8859-5
- * makes Russian capitals ("ЁЯНЕ").
+ * that makes no letter breaks only a run of three letters or more with a
+ * small one among the word's ("Ôôô" -> "ⓓ"): an emoji read through
+ * ISO-8859-5 makes Russian capitals ("ЁЯНЕ").  Lossless repairs only.
  */
 static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t nch)
 {
@@ -2764,18 +2764,30 @@ static void words_kept(ub_detect_scratch *s, size_t nch, double total)
  * How many runs kept as they are hold the characters of a run repaired in
  * the same line ("┼┐a┼┐a┼┐a┼┐" with the last one repaired): the same
  * characters read as text there, so they count as clean text against
- * the line's repairs (at most max of them are counted).
+ * the line's repairs (at most max of them are counted).  Only for a line
+ * of at most TWIN_FIXES repairs, so the work stays linear.
  */
+#define TWIN_FIXES 8
 static int twins_kept(const ub_detect_scratch *s, int max)
 {
+    const struct run *fixed[TWIN_FIXES];
+    int nf = 0;
+    for (size_t k = 0; k < s->nruns; k++) {
+        const struct run *f = &s->runs[k];
+        if (!f->fix || f->bytes)
+            continue;
+        if (nf == TWIN_FIXES)
+            return 0;
+        fixed[nf++] = f;
+    }
     int n = 0;
-    for (size_t k = 0; k < s->nruns && n < max; k++) {
+    for (size_t k = 0; nf && k < s->nruns && n < max; k++) {
         const struct run *r = &s->runs[k];
         if (r->fix || r->bytes || r->certain_clean)
             continue;
-        for (size_t j = 0; j < s->nruns; j++) {
-            const struct run *f = &s->runs[j];
-            if (f->fix && !f->bytes && f->c1 - f->c0 == r->c1 - r->c0 &&
+        for (int j = 0; j < nf; j++) {
+            const struct run *f = fixed[j];
+            if (f->c1 - f->c0 == r->c1 - r->c0 &&
                 !memcmp(s->cp + f->c0, s->cp + r->c0, (r->c1 - r->c0) * sizeof *s->cp)) {
                 n++;
                 break;
