@@ -161,23 +161,31 @@ static int decode_with(const bytes *b, int codec, int drop, text_buf *text, size
 }
 
 /* ub_check_forward() of the usual hypothesis, one layer of UTF-8 read
- * through codec: each character of the repair is encoded, its bytes
- * decoded, and what that encodes to compared with the input as it goes. */
+ * through codec: each character of the repair is encoded, and the UTF-8 of
+ * what codec decodes each of its bytes to (ub_codec_utf8_) compared with
+ * the input as it goes. */
 static int forward_one(int codec, const uint32_t *out, size_t nout, const uint8_t *in,
                        size_t inlen)
 {
+    ub_codec_rmap_ensure();
+    const uint8_t (*dec)[4] = ub_codec_utf8_[codec];
     size_t pos = 0;
     for (size_t i = 0; i < nout; i++) {
         uint8_t u[4];
         int len = ub_utf8_encode(out[i], u);
         for (int j = 0; j < len; j++) {
-            uint8_t v[4];
-            int vl = ub_utf8_encode(ub_codec_decode(codec, u[j]), v);
-            if (inlen - pos < (size_t)vl)
-                return 0;
-            for (int q = 0; q < vl; q++)
-                if (in[pos++] != v[q])
+            if (u[j] < 0x80) {
+                if (pos == inlen || in[pos] != u[j])
                     return 0;
+                pos++;
+                continue;
+            }
+            const uint8_t *v = dec[u[j] - 0x80];
+            size_t vl = v[3];
+            if (inlen - pos < vl || in[pos] != v[0] || (vl > 1 && in[pos + 1] != v[1]) ||
+                (vl > 2 && in[pos + 2] != v[2]))
+                return 0;
+            pos += vl;
         }
     }
     return pos == inlen;

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "codec.h"
+#include "utf8.h"
 
 static const ub_codec_info infos[UB_NCODECS] = {
 #define UB_CODEC(id, name, source, prior, aliases) { name, aliases, prior },
@@ -87,6 +88,7 @@ ub_codec_lc ub_codec_lc2_[0x800];
 uint16_t ub_codec_index2_[0x800];
 uint8_t ub_codec_page_of_hi_[256];
 uint16_t ub_codec_pages_[MAXPAGES][256];
+uint8_t ub_codec_utf8_[UB_NCODECS][128][4];
 static ub_codec_mask droppable, any_droppable, cont_lost, lead_lost;
 static uint8_t nbsp_cont[UB_NCODECS];
 static pthread_once_t rmap_once = PTHREAD_ONCE_INIT;
@@ -97,6 +99,8 @@ static void rmap_build(void)
     for (int id = 0; id < UB_NCODECS; id++) {
         for (int b = 0x80; b < 0x100; b++) {
             uint32_t cp = ub_codec_tables[id].to_ucs[b - 0x80];
+            uint8_t *u8 = ub_codec_utf8_[id][b - 0x80];
+            u8[3] = (uint8_t)ub_utf8_encode(cp, u8);
             int loses = ub_codec_is_lossy(id, (uint8_t)b) || cp == 0xA0 || cp == 0xAD;
             if (b < 0xC0 && loses)
                 droppable |= (ub_codec_mask)1 << id;

@@ -110,6 +110,9 @@ extern ub_codec_lc ub_codec_lc2_[0x800];   /* by code point, below U+0800 */
 extern uint16_t ub_codec_index2_[0x800];    /* row indexes, below U+0800 */
 extern uint8_t ub_codec_page_of_hi_[256];
 extern uint16_t ub_codec_pages_[][256];
+/* The UTF-8 of what each codec decodes the bytes 0x80..0xFF to: the bytes
+ * in [0..3), the length (2 or 3) in [3]; built with the reverse map. */
+extern uint8_t ub_codec_utf8_[UB_NCODECS][128][4];
 extern int ub_codec_rmap_ready_;
 void ub_codec_rmap_init_(void);
 
