@@ -143,6 +143,9 @@ static void rmap_build(void)
         }
     }
     for (int k = 0; k < nrows; k++) {
+        ub_codec_row *r = &ub_codec_rows_[k];
+        r->lead2 = r->lead & ~(r->lead3 | r->lead4);
+        r->odd = r->mask & ~(r->lead | r->cont);
         ub_codec_lcs_[k].lead = ub_codec_rows_[k].lead;
         ub_codec_lcs_[k].cont = ub_codec_rows_[k].cont;
     }

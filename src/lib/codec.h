@@ -93,6 +93,8 @@ typedef struct {
     ub_codec_mask cont;     /* ... as a continuation byte (80..BF) */
     ub_codec_mask lead3;    /* ... as a lead of three bytes (E0..EF) */
     ub_codec_mask lead4;    /* ... as a lead of four bytes (F0..F4) */
+    ub_codec_mask lead2;    /* ... as a lead of two bytes (C2..DF) */
+    ub_codec_mask odd;      /* ... as none of these (C0, C1, F5..FF) */
     uint8_t byte[UB_NCODECS];
 } ub_codec_row;
 

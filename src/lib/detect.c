@@ -529,12 +529,10 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
             return 0;
         ub_codec_mask cont = row->cont, inseq = need1 | need2 | need3;
         enc &= row->mask;
-        odd |= row->mask & ~(row->lead | cont);
-        bad |= (cont & ~inseq) | (inseq & ~cont);
-        need1 = need2 & cont;
-        need2 = need3 & cont;
-        need1 |= row->lead & ~(row->lead3 | row->lead4);
-        need2 |= row->lead3;
+        odd |= row->odd;
+        bad |= cont ^ inseq;    /* a continuation out of place, or missing */
+        need1 = (need2 & cont) | row->lead2;
+        need2 = (need3 & cont) | row->lead3;
         need3 = row->lead4;
     }
     bad |= need1 | need2 | need3;
