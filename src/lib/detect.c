@@ -569,16 +569,21 @@ static inline int add_alias(struct eval *e, uint32_t k, int was, int c, int dept
     return 0;
 }
 
-/* The codecs that encode the characters of rows[0..n) (NULL: ASCII) as
- * codec c does, among those that encode them all.  Every codec at once:
- * a row's bytes are one vector, or two that overlap. */
-static ub_codec_mask same_bytes(const ub_codec_row *const *rows, size_t n, int c)
+/* The bytes codec c encodes t[0..n) to, into tb (rows[i]: the row of
+ * t[i], NULL for ASCII), and the codecs that encode them alike, among
+ * those that encode them all.  Every codec at once: a row's bytes are one
+ * vector, or two that overlap. */
+static ub_codec_mask codec_bytes(const ub_codec_row *const *rows, const uint32_t *t, size_t n,
+                                 int c, uint8_t *tb)
 {
     ub_codec_mask m = UB_CODEC_ALL;
-    for (size_t i = 0; i < n && m; i++) {
-        if (!rows[i])
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i]) {
+            tb[i] = (uint8_t)t[i];
             continue;
+        }
         const uint8_t *b = rows[i]->byte;
+        tb[i] = b[c];
 #if defined(__SSE2__)
         _Static_assert(UB_NCODECS >= 16 && UB_NCODECS <= 32, "two vectors hold a row");
         __m128i x = _mm_set1_epi8((char)b[c]);
@@ -648,9 +653,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
         } else {
             /* ub_reverse_layer() on the rows: every character encodes */
             uint8_t *tb = s->tmp;
-            for (size_t i = 0; i < n; i++)
-                tb[i] = rows[i] ? rows[i]->byte[c] : (uint8_t)t[i];
-            for (ub_codec_mask a = same_bytes(rows, n, c) & mask; a; a &= a - 1)
+            for (ub_codec_mask a = codec_bytes(rows, t, n, c, tb) & mask; a; a &= a - 1)
                 bytes_of[__builtin_ctz(a)] = nbytes;
             m = ub_reverse_utf8(tb, n, 1, out, &cesu);
             if (m < 0) {
