@@ -51,7 +51,7 @@ long ub_reverse_utf8(const uint8_t *tmp, size_t n, int allow_cesu, uint32_t *out
     size_t o = 0;
     for (size_t i = 0; i < n; ) {
         uint32_t cp;
-        int len = ub_utf8_decode(tmp + i, n - i, &cp);
+        int len = ub_utf8_decode_fast(tmp + i, n - i, &cp);
         if (!len && allow_cesu) {
             const uint8_t *b = tmp + i;
             /* CESU-8: a UTF-16 surrogate pair as two 3-byte sequences */
