@@ -94,7 +94,8 @@ typedef struct {
     ub_codec_mask lead3;    /* ... as a lead of three bytes (E0..EF) */
     ub_codec_mask lead4;    /* ... as a lead of four bytes (F0..F4) */
     ub_codec_mask lead2;    /* ... as a lead of two bytes (C2..DF) */
-    ub_codec_mask odd;      /* ... as none of these (C0, C1, F5..FF) */
+    ub_codec_mask in_utf8;  /* ... as a byte UTF-8 or CESU-8 may hold (not C1, F5..FF) */
+    ub_codec_mask c0;       /* ... as C0 (modified UTF-8 writes NUL as C0 80) */
     uint8_t byte[UB_NCODECS];
 } ub_codec_row;
 

@@ -509,9 +509,10 @@ static int offer_inner_legacy(struct eval *e, ub_hyp *h, const uint32_t *out, si
  * run for all codecs at once on the rows.  A codec is ruled out only when
  * its bytes break UTF-8's structure (a continuation out of place, a
  * sequence cut short) and all of them are leads, continuations or ASCII,
- * so ub_reverse_layer() would fail for it; codecs with other bytes (C0, C1,
- * F5..FF: modified UTF-8 writes NUL as C0 80) are left to it.  rows[i]
- * gets the row of t[i] (NULL for ASCII) for the codecs that remain.
+ * or when one is a byte no UTF-8 or CESU-8 holds (C1, F5..FF), so
+ * ub_reverse_layer() would fail for it; codecs with C0 among them
+ * (modified UTF-8 writes NUL as C0 80) are left to it.  rows[i] gets the
+ * row of t[i] (NULL for ASCII) for the codecs that remain.
  */
 static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row **rows)
 {
@@ -528,8 +529,8 @@ static ub_codec_mask utf8_shaped(const uint32_t *t, size_t n, const ub_codec_row
         if (!row)
             return 0;
         ub_codec_mask cont = row->cont, inseq = need1 | need2 | need3;
-        enc &= row->mask;
-        odd |= row->odd;
+        enc &= row->in_utf8;
+        odd |= row->c0;
         bad |= cont ^ inseq;    /* a continuation out of place, or missing */
         need1 = (need2 & cont) | row->lead2;
         need2 = (need3 & cont) | row->lead3;
