@@ -182,9 +182,21 @@ static int forward_one(int codec, const uint32_t *out, size_t nout, const uint8_
             }
             const uint8_t *v = dec[u[j] - 0x80];
             size_t vl = v[3];
-            if (inlen - pos < vl || in[pos] != v[0] || (vl > 1 && in[pos + 1] != v[1]) ||
-                (vl > 2 && in[pos + 2] != v[2]))
+            if (inlen - pos >= 4) {
+                /* (four bytes at once, those past the sequence masked) */
+                static const uint8_t keep[4][4] = {
+                    { 0, 0, 0, 0 }, { 0xFF, 0, 0, 0 }, { 0xFF, 0xFF, 0, 0 }, { 0xFF, 0xFF, 0xFF, 0 }
+                };
+                uint32_t a, b, m;
+                memcpy(&a, in + pos, 4);
+                memcpy(&b, v, 4);
+                memcpy(&m, keep[vl], 4);
+                if ((a ^ b) & m)
+                    return 0;
+            } else if (inlen - pos < vl || in[pos] != v[0] || (vl > 1 && in[pos + 1] != v[1]) ||
+                       (vl > 2 && in[pos + 2] != v[2])) {
                 return 0;
+            }
             pos += vl;
         }
     }
