@@ -139,19 +139,16 @@ static void rmap_build(void)
                 r->lead3 |= (ub_codec_mask)1 << id;
             if (b >= 0xF0 && b <= 0xF4)
                 r->lead4 |= (ub_codec_mask)1 << id;
+            if (b != 0xC1 && b < 0xF5)
+                r->in_utf8 |= (ub_codec_mask)1 << id;
+            if (b == 0xC0)
+                r->c0 |= (ub_codec_mask)1 << id;
             r->byte[id] = (uint8_t)b;
         }
     }
     for (int k = 0; k < nrows; k++) {
         ub_codec_row *r = &ub_codec_rows_[k];
         r->lead2 = r->lead & ~(r->lead3 | r->lead4);
-        for (int id = 0; id < UB_NCODECS; id++) {
-            uint8_t b = r->byte[id];
-            if (r->mask >> id & 1 && b != 0xC1 && b < 0xF5)
-                r->in_utf8 |= (ub_codec_mask)1 << id;
-            if (r->mask >> id & 1 && b == 0xC0)
-                r->c0 |= (ub_codec_mask)1 << id;
-        }
         ub_codec_lcs_[k].lead = ub_codec_rows_[k].lead;
         ub_codec_lcs_[k].cont = ub_codec_rows_[k].cont;
     }
