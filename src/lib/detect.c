@@ -2283,19 +2283,14 @@ int ub_det_verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, co
     return ub_check_forward(&r->hyp, s->out.v + r->out0, r->nout, in, inlen);
 }
 
-static int put_utf8(ub_detect_scratch *s, size_t *len, uint32_t cp)
-{
-    if (ub_reserve((void **)&s->obuf, &s->obufcap, *len + 4, 1))
-        return -1;
-    *len += (size_t)ub_utf8_encode(cp, s->obuf + *len);
-    return 0;
-}
-
 /* The text written for a run: its repair, with U+FFFD for uncertain gap
  * characters in mark mode. */
 static int render(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, size_t *len)
 {
     *len = 0;
+    /* (room for all of it at once: four bytes a character at most) */
+    if (ub_reserve((void **)&s->obuf, &s->obufcap, (size_t)r->nout * 4 + 4, 1))
+        return -1;
     for (size_t i = 0; i < r->nout; i++) {
         uint32_t cp = s->out.v[r->out0 + i];
         if (ctx->lossy == UNBAKE_LOSSY_MARK && r->l0 != NO_INDEX && s->lch[r->l0 + i].gap) {
@@ -2306,8 +2301,7 @@ static int render(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, si
             if (p * 1000.0 < ctx->min_confidence || ctx->min_confidence >= 1000)
                 cp = 0xFFFD;
         }
-        if (put_utf8(s, len, cp))
-            return -1;
+        *len += (size_t)ub_utf8_encode(cp, s->obuf + *len);
     }
     return 0;
 }
