@@ -211,6 +211,8 @@ uint64_t ub_lm_known_block(const ub_lm *lm, uint32_t blk);
  */
 static inline uint32_t ub_lm_normalize(uint32_t cp)
 {
+    /* (letters and most else: one test) */
+    if (cp - 0x3Au <= 0x10FFFFu - 0x3Au) return cp;
     if (cp >= '0' && cp <= '9') return '0';
     if (cp == '\t' || cp == '\v' || cp == '\f') return ' ';
     if (cp == '\r') return '\n';
