@@ -160,6 +160,30 @@ static int decode_with(const bytes *b, int codec, int drop, text_buf *text, size
     return 0;
 }
 
+/* Does in[*pos..inlen) begin with the UTF-8 v of a byte (ub_codec_utf8_)?
+ * Then *pos goes past it. */
+static inline int same_utf8(const uint8_t *v, const uint8_t *in, size_t inlen, size_t *pos)
+{
+    size_t vl = v[3], p = *pos;
+    if (inlen - p >= 4) {
+        /* (four bytes at once, those past the sequence masked) */
+        static const uint8_t keep[4][4] = {
+            { 0, 0, 0, 0 }, { 0xFF, 0, 0, 0 }, { 0xFF, 0xFF, 0, 0 }, { 0xFF, 0xFF, 0xFF, 0 }
+        };
+        uint32_t a, b, m;
+        memcpy(&a, in + p, 4);
+        memcpy(&b, v, 4);
+        memcpy(&m, keep[vl], 4);
+        if ((a ^ b) & m)
+            return 0;
+    } else if (inlen - p < vl || in[p] != v[0] || (vl > 1 && in[p + 1] != v[1]) ||
+               (vl > 2 && in[p + 2] != v[2])) {
+        return 0;
+    }
+    *pos = p + vl;
+    return 1;
+}
+
 /* ub_check_forward() of the usual hypothesis, one layer of UTF-8 read
  * through codec: each character of the repair is encoded, and the UTF-8 of
  * what codec decodes each of its bytes to (ub_codec_utf8_) compared with
@@ -171,34 +195,25 @@ static int forward_one(int codec, const uint32_t *out, size_t nout, const uint8_
     const uint8_t (*dec)[4] = ub_codec_utf8_[codec];
     size_t pos = 0;
     for (size_t i = 0; i < nout; i++) {
-        uint8_t u[4];
-        int len = ub_utf8_encode(out[i], u);
-        for (int j = 0; j < len; j++) {
-            if (u[j] < 0x80) {
-                if (pos == inlen || in[pos] != u[j])
-                    return 0;
-                pos++;
-                continue;
-            }
-            const uint8_t *v = dec[u[j] - 0x80];
-            size_t vl = v[3];
-            if (inlen - pos >= 4) {
-                /* (four bytes at once, those past the sequence masked) */
-                static const uint8_t keep[4][4] = {
-                    { 0, 0, 0, 0 }, { 0xFF, 0, 0, 0 }, { 0xFF, 0xFF, 0, 0 }, { 0xFF, 0xFF, 0xFF, 0 }
-                };
-                uint32_t a, b, m;
-                memcpy(&a, in + pos, 4);
-                memcpy(&b, v, 4);
-                memcpy(&m, keep[vl], 4);
-                if ((a ^ b) & m)
-                    return 0;
-            } else if (inlen - pos < vl || in[pos] != v[0] || (vl > 1 && in[pos + 1] != v[1]) ||
-                       (vl > 2 && in[pos + 2] != v[2])) {
+        uint32_t cp = out[i];
+        if (cp < 0x80) {
+            if (pos == inlen || in[pos] != cp)
                 return 0;
-            }
-            pos += vl;
+            pos++;
+            continue;
         }
+        if (cp < 0x800) {
+            /* (the usual: a lead and a continuation byte) */
+            if (!same_utf8(dec[0x40 | cp >> 6], in, inlen, &pos) ||
+                !same_utf8(dec[cp & 0x3F], in, inlen, &pos))
+                return 0;
+            continue;
+        }
+        uint8_t u[4];
+        int len = ub_utf8_encode(cp, u);
+        for (int j = 0; j < len; j++)
+            if (!same_utf8(dec[u[j] - 0x80], in, inlen, &pos))
+                return 0;
     }
     return pos == inlen;
 }
