@@ -570,10 +570,31 @@ static inline int add_alias(struct eval *e, uint32_t k, int was, int c, int dept
     return 0;
 }
 
+/* The codecs that encode the character of row as codec c does (those
+ * that do not encode it among them when c does not either).  Every codec
+ * at once: a row's bytes are one vector, or two that overlap. */
+static inline ub_codec_mask same_byte(const ub_codec_row *row, int c)
+{
+    const uint8_t *b = row->byte;
+#if defined(__SSE2__)
+    _Static_assert(UB_NCODECS >= 16 && UB_NCODECS <= 32, "two vectors hold a row");
+    __m128i x = _mm_set1_epi8((char)b[c]);
+    unsigned lo = (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)b), x));
+    unsigned hi = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+        _mm_loadu_si128((const __m128i *)(const void *)(b + UB_NCODECS - 16)), x));
+    return (ub_codec_mask)(lo | hi << (UB_NCODECS - 16));
+#else
+    ub_codec_mask m = 0;
+    for (int k = 0; k < UB_NCODECS; k++)
+        m |= (ub_codec_mask)(b[k] == b[c]) << k;
+    return m;
+#endif
+}
+
 /* The bytes codec c encodes t[0..n) to, into tb (rows[i]: the row of
  * t[i], NULL for ASCII), and the codecs that encode them alike, among
- * those that encode them all.  Every codec at once: a row's bytes are one
- * vector, or two that overlap. */
+ * those that encode them all. */
 static ub_codec_mask codec_bytes(const ub_codec_row *const *rows, const uint32_t *t, size_t n,
                                  int c, uint8_t *tb)
 {
@@ -583,21 +604,8 @@ static ub_codec_mask codec_bytes(const ub_codec_row *const *rows, const uint32_t
             tb[i] = (uint8_t)t[i];
             continue;
         }
-        const uint8_t *b = rows[i]->byte;
-        tb[i] = b[c];
-#if defined(__SSE2__)
-        _Static_assert(UB_NCODECS >= 16 && UB_NCODECS <= 32, "two vectors hold a row");
-        __m128i x = _mm_set1_epi8((char)b[c]);
-        unsigned lo = (unsigned)_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)b), x));
-        unsigned hi = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-            _mm_loadu_si128((const __m128i *)(const void *)(b + UB_NCODECS - 16)), x));
-        m &= lo | hi << (UB_NCODECS - 16);
-#else
-        for (ub_codec_mask k = m; k; k &= k - 1)
-            if (b[__builtin_ctz(k)] != b[c])
-                m &= ~((ub_codec_mask)1 << __builtin_ctz(k));
-#endif
+        tb[i] = rows[i]->byte[c];
+        m &= same_byte(rows[i], c);
     }
     return m;
 }
@@ -2348,12 +2356,7 @@ static ub_codec_mask lent_codecs_upto(const ub_detect_scratch *s, const struct r
         const ub_codec_row *row = ub_codec_row_at(s->cp[i]);
         if (!row)
             return m;
-        alike &= row->mask;
-        for (ub_codec_mask x = alike; x; x &= x - 1) {
-            int k = __builtin_ctz(x);
-            if (row->byte[k] != row->byte[c])
-                alike &= ~((ub_codec_mask)1 << k);
-        }
+        alike &= row->mask & same_byte(row, c);
     }
     return m | alike;
 }
