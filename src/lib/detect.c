@@ -1762,6 +1762,18 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         if (p[i] < 0x80) {
             /* ASCII: a stretch at a time */
             size_t end = i + ascii_gap(p + i, n - i);
+#if defined(__SSE2__)
+            /* (sixteen bytes widened to characters at a time) */
+            for (const __m128i z = _mm_setzero_si128(); end - i >= 16; i += 16, k += 16) {
+                __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+                __m128i lo = _mm_unpacklo_epi8(x, z), hi = _mm_unpackhi_epi8(x, z);
+                __m128i *o = (__m128i *)(void *)(cp + k);
+                _mm_storeu_si128(o, _mm_unpacklo_epi16(lo, z));
+                _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(lo, z));
+                _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(hi, z));
+                _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(hi, z));
+            }
+#endif
             for (; i < end; i++)
                 cp[k++] = p[i];
             continue;
