@@ -2067,6 +2067,7 @@ static int lossless_search(struct eval *e, int cjk, int offers)
             return -1;
         e->lr = &s->lruns[s->nlruns];
         e->lr->q0 = s->nlog;
+        e->lr->marker = -1;
         e->logging = 1;
     }
     ub_hyp h = { .kind = UB_HYP_UTF8 };
@@ -2090,26 +2091,18 @@ static int lossless_search(struct eval *e, int cjk, int offers)
     return 0;
 }
 
-static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
-                        uint32_t l2, uint32_t l1, int offers, struct support line)
+/* The gate of run r in evaluate_run() (after l2 l1, with the line's
+ * support): the codecs that may have made it, into *maybe, and whether
+ * weak evidence counts, how it was gated, whether the multibyte codecs
+ * should be tried.  -1 when out of memory. */
+static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
+                           uint32_t l2, uint32_t l1, struct support line, ub_codec_mask *maybep,
+                           int *weak_okp, int *weak_gatedp, int *cjkp)
 {
-    if (offers == OFFERS_REPLAY && !r->logged)
-        offers = 0;
-    r->l2 = l2;
-    r->l1 = l1;
-    r->weak_gated = 0;
-    r->mbcs_weak = 0;
-    r->out0 = s->out.n;
-    r->nout = 0;
-    r->score = -INFINITY;
-    r->k0 = s->ncands;
-    r->nk = 0;
-    r->lead = 0;
-
-    /* the gate first: most runs end here */
     const uint32_t *in = s->cp + r->c0;
     size_t n = r->c1 - r->c0;
     int cjk, weak_ok, weak_gated = 0;
+    ub_codec_mask maybe;
     if (!r->shaped) {
         size_t at;
         if (ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
@@ -2119,8 +2112,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         r->cbm.weak_at = (uint32_t)at;
         r->shaped = 1;
     }
-    ub_codec_mask maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe,
-                                         r->cbm.weak, r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
+    maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe, r->cbm.weak,
+                           r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
     if (weak_gated == 1 && r->c1 + 1 < nch && s->cp[r->c1] == '?' && s->cp[r->c1 + 1] == '?' &&
         r->cbm.weak_at + 1 == n) {
         /* (a lone lead that reads well, but before a '?' for each of its
@@ -2152,6 +2145,46 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
             size_t end = mbcs_span_end(s, (size_t)(r - s->runs), nch);
             cjk = end > r->c1 && ub_gate_cjk(ctx->lm, in, end - r->c0, l2, l1);
         }
+    }
+    *maybep = maybe;
+    *weak_okp = weak_ok;
+    *weak_gatedp = weak_gated;
+    *cjkp = cjk;
+    return 0;
+}
+
+static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
+                        uint32_t l2, uint32_t l1, int offers, struct support line)
+{
+    if (offers == OFFERS_REPLAY && !r->logged)
+        offers = 0;
+    r->l2 = l2;
+    r->l1 = l1;
+    r->weak_gated = 0;
+    r->mbcs_weak = 0;
+    r->out0 = s->out.n;
+    r->nout = 0;
+    r->score = -INFINITY;
+    r->k0 = s->ncands;
+    r->nk = 0;
+    r->lead = 0;
+
+    /* the gate first: most runs end here */
+    const uint32_t *in = s->cp + r->c0;
+    size_t n = r->c1 - r->c0;
+    int cjk, weak_ok, weak_gated = 0;
+    ub_codec_mask maybe;
+    if (offers == OFFERS_REPLAY) {
+        /* (what it found the first time: the same run and context, no
+         * support from the line either time) */
+        const struct logged *lr = &s->lruns[r->logged - 1];
+        maybe = lr->maybe;
+        weak_ok = lr->weak_ok;
+        weak_gated = lr->weak_gated;
+        cjk = lr->cjk;
+        r->weak_gated = (uint8_t)weak_gated;
+    } else if (gate_run(ctx, s, r, nch, l2, l1, line, &maybe, &weak_ok, &weak_gated, &cjk)) {
+        return -1;
     }
     ub_codec_mask line_cut = 0;
     if (line.weak) {
@@ -2188,6 +2221,13 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.line_cut = line_cut;
     if ((maybe || cjk) && lossless_search(&e, cjk, offers) < 0)
         return -1;
+    if (offers == OFFERS_LOG && r->logged) {
+        struct logged *lr = &s->lruns[r->logged - 1];
+        lr->maybe = maybe;
+        lr->weak_ok = (uint8_t)weak_ok;
+        lr->weak_gated = (uint8_t)weak_gated;
+        lr->cjk = (uint8_t)cjk;
+    }
     r->mbcs_weak = e.drop_weak & ~e.drop;
     /* (a repair of another kind, however good, does not make a
      * multibyte one needless: a C1 control read as windows-1252 is one,
@@ -2212,7 +2252,15 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
      * UTF-8 repair that would make one needless */
     int lossy_room = !r->nout || r->score < LOSSY_SKIP || r->hyp.kind != UB_HYP_UTF8 ||
                      ends_in_lone_lead(ctx, s, r, line.weak);
-    lossy_room = lossy_room || marker_after(s, r);
+    if (!lossy_room && r->logged) {
+        /* (the same for every evaluation: its span's characters) */
+        struct logged *lr = &s->lruns[r->logged - 1];
+        if (lr->marker < 0)
+            lr->marker = (int8_t)marker_after(s, r);
+        lossy_room = lr->marker;
+    } else if (!lossy_room) {
+        lossy_room = marker_after(s, r);
+    }
     if ((e.maybe || e.twice) && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
         /* the lossy search may also take a trailing space or '?' */
         size_t c1t = lossy_span_end(s, k, nch);

@@ -123,6 +123,9 @@ struct logged {
     uint32_t q0, nq;        /* its entries */
     unsigned drop;          /* what search_mbcs() found (eval.drop) */
     unsigned drop_weak;     /* ... and eval.drop_weak */
+    ub_codec_mask maybe;    /* the gate's verdict (evaluate_run()), the same */
+    uint8_t weak_ok, weak_gated, cjk;   /* for a replay: the same context */
+    int8_t marker;          /* marker_after() of the run, or -1 if not asked */
 };
 
 /*
