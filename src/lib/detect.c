@@ -177,24 +177,28 @@ static int bad_type(uint32_t c)
     }
 }
 
-uint64_t ub_det_bad_bits_[256][4];
-uint8_t ub_det_bad_ready_[256];
+/* (a page not built yet has every bit set: the slow path looks) */
+uint64_t ub_det_bad_bits_[256][4] = { [0 ... 255] = { ~0ull, ~0ull, ~0ull, ~0ull } };
+static uint8_t bad_ready_[256];
 
-/* ub_det_bad_output() of c >= 0x80 outside the pages built so far: builds
- * c's page if it is in the BMP.  Threads that build a page at once store
- * the same bits. */
+/* ub_det_bad_output() of c >= 0x80 whose bit is set (a bad character, or
+ * one of a page not built yet) or outside the BMP: builds c's page if it
+ * is not built.  Threads that build a page at once store the same bits. */
 int ub_det_bad_output_slow(uint32_t c)
 {
     if (c > 0xFFFF)
         return bad_type(c);
     uint32_t page = c >> 8;
+    if (__atomic_load_n(&bad_ready_[page], __ATOMIC_ACQUIRE))
+        return (int)(__atomic_load_n(&ub_det_bad_bits_[page][c >> 6 & 3], __ATOMIC_RELAXED) >>
+                     (c & 63) & 1);
     for (int w = 0; w < 4; w++) {
         uint64_t bits = 0;
         for (uint32_t j = 0; j < 64; j++)
             bits |= (uint64_t)bad_type(page << 8 | (uint32_t)w << 6 | j) << j;
         __atomic_store_n(&ub_det_bad_bits_[page][w], bits, __ATOMIC_RELAXED);
     }
-    __atomic_store_n(&ub_det_bad_ready_[page], 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&bad_ready_[page], 1, __ATOMIC_RELEASE);
     return bad_type(c);
 }
 

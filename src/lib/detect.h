@@ -262,16 +262,16 @@ static inline size_t byte_at(const ub_detect_scratch *s, const struct run *r, si
 /* (the BMP through a bitmap per 256 code points, each page built from
  * ICU on first use; every candidate's characters are asked) */
 extern uint64_t ub_det_bad_bits_[256][4];
-extern uint8_t ub_det_bad_ready_[256];
 int ub_det_bad_output_slow(uint32_t c);
 static inline int ub_det_bad_output(uint32_t c)
 {
     if (c < 0x80)
         return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
-    if (c > 0xFFFF || !__atomic_load_n(&ub_det_bad_ready_[c >> 8], __ATOMIC_ACQUIRE))
-        return ub_det_bad_output_slow(c);
-    return (int)(__atomic_load_n(&ub_det_bad_bits_[c >> 8][c >> 6 & 3], __ATOMIC_RELAXED) >>
-                 (c & 63) & 1);
+    /* (a clear bit is final: a page not built yet has them all set) */
+    if (c <= 0xFFFF &&
+        !(__atomic_load_n(&ub_det_bad_bits_[c >> 8][c >> 6 & 3], __ATOMIC_RELAXED) >> (c & 63) & 1))
+        return 0;
+    return ub_det_bad_output_slow(c);
 }
 int ub_det_has_bad_output(const uint32_t *t, size_t n);
 
