@@ -218,6 +218,50 @@ static size_t window_cut(const uint8_t *b, size_t n)
     return n;
 }
 
+/* Decide the segments of b[0..len) that are complete (all of them when
+ * final), from *used on; *used goes past them.  The segments depend on
+ * the bytes alone, not on where b came from. */
+static int segments(unbake_ctx *ctx, const uint8_t *b, size_t len, int final, size_t *used)
+{
+    size_t pos = *used;
+    while (pos < len) {
+        size_t avail = len - pos;
+        /* whole lines of ASCII go straight through, as one write */
+        size_t a = ub_ascii_prefix(b + pos, avail);
+        const uint8_t *last = a ? memrchr(b + pos, '\n', a) : NULL;
+        if (last) {
+            size_t n = (size_t)(last - (b + pos)) + 1;
+            if (ub_emit(ctx, b + pos, n))
+                return UNBAKE_EWRITE;
+            ctx->c2 = n >= 2 ? b[pos + n - 2] : ctx->c1;
+            ctx->c1 = '\n';
+            pos += n;
+            ctx->in_off += n;
+            continue;
+        }
+        size_t lim = avail < UNBAKE_WINDOW ? avail : UNBAKE_WINDOW;
+        const uint8_t *nl = memchr(b + pos, '\n', lim);
+        size_t seg;
+        if (nl)
+            seg = (size_t)(nl - (b + pos)) + 1;
+        else if (avail >= UNBAKE_WINDOW)
+            seg = window_cut(b + pos, UNBAKE_WINDOW);
+        else if (final)
+            seg = avail;
+        else
+            break;
+        int rc = ub_detect_segment(ctx, b + pos, seg, a < seg ? a : seg);
+        if (rc) {
+            *used = pos;
+            return rc;
+        }
+        pos += seg;
+        ctx->in_off += seg;
+    }
+    *used = pos;
+    return UNBAKE_OK;
+}
+
 static int process(unbake_ctx *ctx, int final)
 {
     size_t pos = 0;
@@ -230,38 +274,9 @@ static int process(unbake_ctx *ctx, int final)
         }
         ctx->at_start = 0;
     }
-    while (pos < ctx->len) {
-        size_t avail = ctx->len - pos;
-        /* whole lines of ASCII go straight through, as one write */
-        size_t a = ub_ascii_prefix(ctx->buf + pos, avail);
-        const uint8_t *last = a ? memrchr(ctx->buf + pos, '\n', a) : NULL;
-        if (last) {
-            size_t n = (size_t)(last - (ctx->buf + pos)) + 1;
-            if (ub_emit(ctx, ctx->buf + pos, n))
-                return UNBAKE_EWRITE;
-            ctx->c2 = n >= 2 ? ctx->buf[pos + n - 2] : ctx->c1;
-            ctx->c1 = '\n';
-            pos += n;
-            ctx->in_off += n;
-            continue;
-        }
-        size_t lim = avail < UNBAKE_WINDOW ? avail : UNBAKE_WINDOW;
-        const uint8_t *nl = memchr(ctx->buf + pos, '\n', lim);
-        size_t seg;
-        if (nl)
-            seg = (size_t)(nl - (ctx->buf + pos)) + 1;
-        else if (avail >= UNBAKE_WINDOW)
-            seg = window_cut(ctx->buf + pos, UNBAKE_WINDOW);
-        else if (final)
-            seg = avail;
-        else
-            break;
-        int rc = ub_detect_segment(ctx, ctx->buf + pos, seg, a < seg ? a : seg);
-        if (rc)
-            return rc;
-        pos += seg;
-        ctx->in_off += seg;
-    }
+    int rc = segments(ctx, ctx->buf, ctx->len, final, &pos);
+    if (rc)
+        return rc;
     if (pos) {
         memmove(ctx->buf, ctx->buf + pos, ctx->len - pos);
         ctx->len -= pos;
@@ -269,21 +284,63 @@ static int process(unbake_ctx *ctx, int final)
     return UNBAKE_OK;
 }
 
-/* The input stage's sink: UTF-8 arrives here, is buffered and decided. */
+/* Room in ctx->buf for one window plus what is being added. */
+static int hold(unbake_ctx *ctx)
+{
+    if (ctx->cap < 2 * UNBAKE_WINDOW) {
+        uint8_t *nb = realloc(ctx->buf, 2 * UNBAKE_WINDOW);
+        if (!nb) {
+            ctx->err = UNBAKE_ENOMEM;
+            return -1;
+        }
+        ctx->buf = nb;
+        ctx->cap = 2 * UNBAKE_WINDOW;
+    }
+    return 0;
+}
+
+/*
+ * The input stage's sink: UTF-8 arrives here and is decided a segment at
+ * a time.  Only what does not make a whole segment yet is copied and held
+ * back (less than a window, with no newline); the next bytes up to their
+ * first newline complete it, and the segments after that are decided
+ * where they are.  (Which bytes make a segment does not depend on where
+ * they are.)
+ */
 static int accept(void *user, const uint8_t *p, size_t len)
 {
     unbake_ctx *ctx = user;
-    while (len) {
-        /* hold at most one window (plus what is being added) */
-        if (ctx->cap < 2 * UNBAKE_WINDOW) {
-            uint8_t *nb = realloc(ctx->buf, 2 * UNBAKE_WINDOW);
-            if (!nb) {
-                ctx->err = UNBAKE_ENOMEM;
+    if (ctx->len && !ctx->at_start && ctx->len < UNBAKE_WINDOW) {
+        size_t room = UNBAKE_WINDOW - ctx->len;
+        const uint8_t *nl = memchr(p, '\n', len < room ? len : room);
+        if (nl) {
+            size_t k = (size_t)(nl - p) + 1;
+            if (hold(ctx))
+                return -1;
+            memcpy(ctx->buf + ctx->len, p, k);
+            ctx->len += k;
+            p += k;
+            len -= k;
+            int rc = process(ctx, 0);
+            if (rc) {
+                ctx->err = rc;
                 return -1;
             }
-            ctx->buf = nb;
-            ctx->cap = 2 * UNBAKE_WINDOW;
         }
+    }
+    if (!ctx->len && !ctx->at_start) {
+        size_t used = 0;
+        int rc = segments(ctx, p, len, 0, &used);
+        if (rc) {
+            ctx->err = rc;
+            return -1;
+        }
+        p += used;
+        len -= used;
+    }
+    while (len) {
+        if (hold(ctx))
+            return -1;
         size_t take = ctx->cap - ctx->len;
         if (take > len)
             take = len;
