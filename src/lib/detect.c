@@ -2116,7 +2116,7 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
         r->cbm.weak_at = (uint32_t)at;
         r->shaped = 1;
     }
-    maybe = ub_gate_finish(ctx->lm, NULL, in, n, l2, l1, line.weak, r->cbm.maybe, r->cbm.weak,
+    maybe = ub_gate_finish(ctx->lm, s->lc, in, n, l2, l1, line.weak, r->cbm.maybe, r->cbm.weak,
                            r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
     if (weak_gated == 1 && r->c1 + 1 < nch && s->cp[r->c1] == '?' && s->cp[r->c1 + 1] == '?' &&
         r->cbm.weak_at + 1 == n) {
@@ -2205,7 +2205,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
 
     struct eval e = { 0 };
     e.ctx = ctx;
-    e.lc = ub_lm_cache_for(ctx->lm);
+    e.lc = s->lc;
     e.s = s;
     e.r = r;
     e.line = line;
@@ -2870,6 +2870,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     const int carry = carry_reaches(ctx, s, 0);
     if (decode_segment(s, seg, n, &nch))
         return UNBAKE_ENOMEM;
+    s->lc = ub_lm_cache_for(ctx->lm);
     run_spans(s, nch);
     *nchp = nch;
     s->nch = nch;
