@@ -2870,7 +2870,6 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     const int carry = carry_reaches(ctx, s, 0);
     if (decode_segment(s, seg, n, &nch))
         return UNBAKE_ENOMEM;
-    s->lc = ub_lm_cache_for(ctx->lm);
     run_spans(s, nch);
     *nchp = nch;
     s->nch = nch;
@@ -3266,6 +3265,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
         if (!ctx->nested[depth] && !(ctx->nested[depth] = ub_detect_scratch_new()))
             return UNBAKE_ENOMEM;
         ub_detect_scratch *s = ctx->nested[depth];
+        s->lc = ctx->det->lc;
         /* most repairs read as clean text: decide() would find nothing
          * in them (line_is_clean() says so for a segment, as here) */
         uint32_t e2, e1;
@@ -3357,7 +3357,7 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
     size_t nc = 0;          /* characters before seg[i] */
     ub_codec_rmap_ensure();
     ub_gate_ensure();
-    ub_lm_cache_entry *lmc = ub_lm_cache_for(ctx->lm);
+    ub_lm_cache_entry *lmc = s->lc;
     for (size_t i = 0; i < n; ) {
         /* seg[0..a0) is ASCII (the caller knows) */
         size_t a = i ? ascii_gap(seg + i, n - i) : a0;
@@ -3488,6 +3488,9 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
         ctx->lm = ub_lm_builtin();
     }
     uint32_t c2, c1;
+    /* (the thread's log P cache, for every look-up of the segment and
+     * of the repairs refine() decides again) */
+    s->lc = ub_lm_cache_for(ctx->lm);
     int clean = line_is_clean(ctx, s, seg, n, a0, ctx->c2, ctx->c1, &c2, &c1);
     if (clean < 0)
         return UNBAKE_ENOMEM;

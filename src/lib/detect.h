@@ -175,7 +175,7 @@ _Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 
 struct ub_detect_scratch {
     ub_lm_cache_entry *lc;  /* ub_lm_cache_for(ctx->lm), for the segment
-                               decide() decides */
+                               (ub_detect_segment() sets it) */
     uint32_t *cp;           /* segment characters */
     size_t ccap;
     size_t long_used;       /* characters lossy_span_end() took past c1t
