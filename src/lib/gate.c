@@ -111,11 +111,15 @@ struct shape {
 #define SHAPE_CHUNK 4000
 #define SHAPE_FIELD(x, f) ((uint32_t)((x) >> (12 * (f)) & 0xFFF))
 static uint8_t shape_role_[256];
+/* ub_codec_cont_lost() and ~ub_codec_utf8_droppable(), for the counts */
+static ub_codec_mask shape_lost_, shape_strict_;
 static uint8_t shape_next_[SHAPE_STATES * SHAPE_ROLES];
 static uint64_t shape_inc_[SHAPE_STATES * SHAPE_ROLES];
 
 static void shape_init(void)
 {
+    shape_lost_ = ub_codec_cont_lost();
+    shape_strict_ = ~ub_codec_utf8_droppable();
     memset(shape_ascii_, SHAPE_ASCII, sizeof shape_ascii_);
     memset(shape_fffd_, SHAPE_FFFD, sizeof shape_fffd_);
     for (int b = 0; b < 256; b++)
@@ -275,9 +279,10 @@ static inline void shape_verdict(int k, uint32_t np, uint32_t nl, uint32_t whole
 ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mask paired,
                              ub_codec_mask *twicep, ub_codec_mask *cutp)
 {
-    /* (cuts count only under codecs that lose continuations) */
-    ub_codec_mask lost = ub_codec_cont_lost();
-    ub_codec_mask strict = ~ub_codec_utf8_droppable();
+    /* (cuts count only under codecs that lose continuations; the callers
+     * made sure of the tables: ub_gate_ensure()) */
+    ub_codec_mask lost = shape_lost_;
+    ub_codec_mask strict = shape_strict_;
     /* mojibake of UTF-8 has most lead bytes followed by a continuation;
      * clean text in another script has them by accident at most.  In a
      * codec that cannot lose a byte, most sequences must also be whole:

@@ -39,7 +39,8 @@ ub_codec_mask ub_could_be_mojibake(const uint32_t *t, size_t n, const uint8_t **
                                    ub_codec_mask *cutp);
 
 /* The counting half of ub_could_be_mojibake(), given the codecs under
- * which a lead is followed by a continuation (paired) and the bytes. */
+ * which a lead is followed by a continuation (paired) and the bytes
+ * (after ub_gate_ensure()). */
 ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mask paired,
                              ub_codec_mask *twicep, ub_codec_mask *cutp);
 
