@@ -138,7 +138,10 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
 
 static int order_[UB_NCODECS];
 static int rank_[UB_NCODECS];   /* codec -> its place in order_[] */
+/* codecs -> their places: the bits of 8 codecs at a time */
+static uint32_t rank_bits_[4][256];
 static pthread_once_t order_once_ = PTHREAD_ONCE_INIT;
+static int order_ready_;
 
 static void order_init(void)
 {
@@ -153,13 +156,30 @@ static void order_init(void)
         }
     for (int i = 0; i < UB_NCODECS; i++)
         rank_[order_[i]] = i;
+    for (int q = 0; q < 4; q++)
+        for (int m = 0; m < 256; m++)
+            for (int b = 0; b < 8; b++)
+                if (m >> b & 1 && 8 * q + b < UB_NCODECS)
+                    rank_bits_[q][m] |= 1u << rank_[8 * q + b];
 }
 
 /* The codecs, cheapest prior first (built once; threads may share it). */
 const int *ub_det_codec_order(void)
 {
-    pthread_once(&order_once_, order_init);
+    if (!__atomic_load_n(&order_ready_, __ATOMIC_ACQUIRE)) {
+        pthread_once(&order_once_, order_init);
+        __atomic_store_n(&order_ready_, 1, __ATOMIC_RELEASE);
+    }
     return order_;
+}
+
+/* The places of the codecs of m in ub_det_codec_order(), as bits (after
+ * a call to it). */
+static inline uint32_t ranks_of(ub_codec_mask m)
+{
+    _Static_assert(UB_NCODECS <= 32, "four bytes hold a mask");
+    return rank_bits_[0][m & 0xFF] | rank_bits_[1][m >> 8 & 0xFF] |
+           rank_bits_[2][m >> 16 & 0xFF] | rank_bits_[3][m >> 24 & 0xFF];
 }
 
 /* Characters no repair may produce: controls, surrogates, private use,
@@ -629,9 +649,7 @@ static int search_utf8(struct eval *e, const uint32_t *t, size_t n, int depth, u
     uint32_t *out = s->lvl[depth].v;
     /* the codecs of mask by their place in ub_det_codec_order() */
     const int *order = ub_det_codec_order();
-    uint32_t todo = 0;
-    for (ub_codec_mask a = mask; a; a &= a - 1)
-        todo |= 1u << rank_[__builtin_ctz(a)];
+    uint32_t todo = ranks_of(mask);
     /* codecs that give the same bytes give the same repair: try each
      * distinct result once, with the most likely codec.  The others still
      * count for the line decision (a copy of the candidate under their
