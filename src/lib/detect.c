@@ -1978,12 +1978,19 @@ static size_t mbcs_span_end(const ub_detect_scratch *s, size_t k, size_t nch)
 
 /*
  * The two characters after position from, where runs from index k on that
- * are tentatively repaired count with their repair.
+ * are tentatively repaired count with their repair.  (As they are, with
+ * none repaired yet: a run's first evaluation, which sees no run after
+ * it decided.)
  */
 static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from, size_t k,
-                            uint32_t out[2])
+                            uint32_t out[2], int none_yet)
 {
     size_t n = 0, j = from;
+    if (none_yet) {
+        while (n < 2 && j < nch && s->cp[j] != INVALID_CP)
+            out[n++] = s->cp[j++];
+        return n;
+    }
     while (n < 2 && j < nch) {
         while (k < s->nruns && s->runs[k].c0 < j)
             k++;
@@ -2233,7 +2240,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.l1 = l1;
     size_t k = (size_t)(r - s->runs);
     uint32_t right[2];
-    size_t nright = context_after(s, nch, r->c1, k + 1, right);
+    size_t nright = context_after(s, nch, r->c1, k + 1, right, offers == OFFERS_LOG);
     e.right = right;
     e.nright = nright;
     e.margin = MARGIN + ctx->bias / 10.0;
@@ -2258,7 +2265,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         (!r->nout || r->score < LOSSY_SKIP || r->hyp.kind != UB_HYP_MBCS)) {
         uint32_t rt[2];
         size_t end = mbcs_span_end(s, k, nch);
-        size_t nrt = context_after(s, nch, end, k + 1, rt);
+        size_t nrt = context_after(s, nch, end, k + 1, rt, offers == OFFERS_LOG);
         /* (text that ends is like a line that ends: the model then knows
          * what a lost last character ended with, a '.' a Windows decoder
          * took along or none) */
@@ -2288,7 +2295,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
         size_t c1t = lossy_span_end(s, k, nch);
         size_t nt = c1t - r->c0;
         uint32_t rt[2];
-        size_t nrt = context_after(s, nch, c1t, k + 1, rt);
+        size_t nrt = context_after(s, nch, c1t, k + 1, rt, offers == OFFERS_LOG);
         /* the mojibake after the span, unless a repair decided it */
         size_t k1 = k + 1;
         while (k1 < s->nruns && s->runs[k1].c0 < c1t)
