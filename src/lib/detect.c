@@ -3284,7 +3284,8 @@ static int rbuf_put(struct repair *b, const void *p, size_t n)
 static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
 {
     for (int depth = 0; depth < MAX_REFINE && rp->layers < ctx->max_layers; depth++) {
-        size_t a0 = ub_ascii_prefix(rp->p, rp->n);
+        /* (most repairs begin with what they repaired) */
+        size_t a0 = rp->n && rp->p[0] >= 0x80 ? 0 : ub_ascii_prefix(rp->p, rp->n);
         if (a0 == rp->n)
             return 0;
         if (!ctx->nested[depth] && !(ctx->nested[depth] = ub_detect_scratch_new()))
