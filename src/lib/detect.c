@@ -84,6 +84,7 @@
 #define CARRY_ALIKE 8       /* characters of the repair that say which
                                codecs read it alike, for the lines after */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
+#define QMARK_MAX 4         /* '?' in a row inside a word taken as a run */
 
 /* ------------------------------------------------------------ scratch */
 
@@ -376,6 +377,8 @@ struct eval {
     const uint32_t *ahead;  /* the characters after the lossy span, as they
                                are (more mojibake, not yet decided), or NULL */
     size_t nahead;
+    unsigned mbcs_only;     /* multibyte codecs (bit per id) the multibyte
+                               lossy search is limited to; 0: all */
 };
 
 static uint32_t hyp_key(const ub_hyp *h)
@@ -1278,6 +1281,58 @@ static const ub_alpha *line_alphabet(ub_detect_scratch *s, int c)
     return s->alpha_some >> c & 1 ? &s->alpha[c] : NULL;
 }
 
+/*
+ * line_alphabet() under multibyte codec id: the letters the segment's
+ * whole UTF-8 sequences make, its characters encoded back with id (the
+ * letters of Czech read as Big5 and written back).  Text in the codec's
+ * own script makes none that tells (NULL).
+ */
+static const ub_alpha *mbcs_alphabet(ub_detect_scratch *s, int id)
+{
+    if (id < 0 || id >= UB_MBCS_ALPHA)
+        return NULL;
+    if (!(s->malpha_done >> id & 1)) {
+        s->malpha_done |= 1u << id;
+        ub_alpha seen = { { 0 } };
+        uint8_t seq[8];
+        int have = 0, need = 0;
+        for (size_t i = 0; i < s->nch; i++) {
+            uint8_t b[4];
+            int len = s->cp[i] < 0x80 ? (b[0] = (uint8_t)s->cp[i], 1)
+                                      : ub_mbcs_encode_cp(id, s->cp[i], b);
+            if (len <= 0) {
+                have = need = 0;
+                continue;
+            }
+            for (int k = 0; k < len; k++) {
+                uint8_t x = b[k];
+                if (have && ub_utf8_is_cont(x) &&
+                    (have > 1 || ub_utf8_second_ok(seq[0], x))) {
+                    seq[have++] = x;
+                    if (have < need)
+                        continue;
+                    uint32_t u = 0;
+                    if (ub_utf8_decode(seq, (size_t)need, &u) == need) {
+                        int a = ub_alpha_index(u);
+                        if (a >= 0)
+                            ub_alpha_add(&seen, a);
+                    }
+                    have = need = 0;
+                    continue;
+                }
+                need = ub_utf8_seqlen(x);
+                have = need > 1;
+                seq[0] = x;
+            }
+        }
+        if (ub_alpha_allowed(&seen, &s->malpha[id]))
+            s->malpha_some |= 1u << id;
+        else
+            s->malpha_some &= ~(1u << id);
+    }
+    return s->malpha_some >> id & 1 ? &s->malpha[id] : NULL;
+}
+
 /* line_alphabet() under the codec of the search (ub_alpha_fn). */
 static const ub_alpha *search_alphabet(void *arg)
 {
@@ -1571,6 +1626,29 @@ static unsigned utf8_breaks(const uint8_t *tmp, size_t nb, size_t *done, uint32_
 }
 
 /*
+ * Does run r hold a U+FFFD (or is it C1 controls or private-use characters
+ * after a '?')?  A multibyte decoder writes one for a character of another
+ * script whose bytes it could not decode ("P\uFFFDibl\u7A69" for
+ * "P\u0159ibl\u00ED" read as Big5; EUC-JP passes C1 bytes through, and a
+ * Windows decoder wrote "d?\u0099acceptation" for "d\u2019acceptation"),
+ * and the gate, finding nothing CJK (or CJK that reads well enough),
+ * passes it: only convincing multibyte repairs nearby say it is worth the
+ * multibyte lossy search, under their codecs.
+ */
+static int marker_run(const ub_detect_scratch *s, const struct run *r)
+{
+    const uint32_t *t = s->cp + r->c0;
+    size_t n = r->c1 - r->c0;
+    int qmark = r->c0 > 0 && s->cp[r->c0 - 1] == '?', only = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == 0xFFFD)
+            return 1;
+        only &= t[i] - 0x80u < 0x20u || t[i] - 0xE000u <= 0xF8FFu - 0xE000u;
+    }
+    return qmark && only;
+}
+
+/*
  * UTF-8 read as a multibyte codec: encode back with it, decode as UTF-8.
  * Where that works but for breaks (utf8_breaks), no more of them than whole
  * sequences, the decoder dropped bytes: the codec goes into e->drop for
@@ -1658,9 +1736,12 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
     for (int id = 0; id < ub_mbcs_count(); id++) {
         /* without a marker only the dropped reading, where search_mbcs()
          * found the breaks it leaves */
-        unsigned convs = markers ? UB_MBCS_CONV_ALL : 1u << UB_MBCS_CONV_DROP;
+        unsigned convs = e->r->qmarks ? 1u << UB_MBCS_CONV_WIN
+                         : markers    ? UB_MBCS_CONV_ALL
+                                      : 1u << UB_MBCS_CONV_DROP;
         unsigned dmask = e->drop | (e->drop_weak & e->line.mbcs);
-        if ((!markers && !(dmask >> id & 1)) || *kept >> id & 1)
+        if ((!markers && !(dmask >> id & 1)) || *kept >> id & 1 ||
+            (e->mbcs_only && !(e->mbcs_only >> id & 1)))
             continue;
         int ok = 1;
         for (size_t i = 0; i < n && ok; i++)
@@ -1668,17 +1749,22 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
         if (!ok)
             continue;
         ub_mbcs_lossy_result res;
+        ub_mbcs_lossy_use_alphabet(ctx->mbcs_lossy, mbcs_alphabet(e->s, id));
         int rc = ub_mbcs_reverse_lossy(ctx->mbcs_lossy, ctx->mbcs, id, convs, t, n,
                                        ctx->lm, e->l2, e->l1, right, nright, &res, &ctx->steps);
+        ub_mbcs_lossy_use_alphabet(ctx->mbcs_lossy, NULL);
         if (rc == -2)
             return -1;
         if (rc < 0 || !res.nlost)
             continue;
-        /* what had to be guessed must not be the bulk of it: counted in
-         * bytes, since a decoder that loses one byte of most characters
-         * (Python's U+FFFD per byte, Korean under EUC-KR) leaves the rest
-         * of each to say which it was; Windows' '?' stands for a lead and
-         * the byte it took along */
+        /* what had to be guessed must not be the bulk of it, unless what
+         * the model wrote reads as text (mean log P at least GUESSED_LOGP,
+         * as for the single-byte search; Korean read as EUC-KR loses most
+         * of its bytes, and the score still weighs it against the run):
+         * counted in bytes, since a decoder that loses one byte of most
+         * characters (Python's U+FFFD per byte, Korean under EUC-KR)
+         * leaves the rest of each to say which it was; Windows' '?'
+         * stands for a lead and the byte it took along */
         size_t guessed = 0, bytes = 0;
         for (size_t i = 0; i < res.nchars; i++) {
             int len = (int)char_bytes(res.chars[i].cp);
@@ -1688,7 +1774,7 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
         }
         if (res.conv == UB_MBCS_CONV_WIN)
             guessed = (guessed + 1) / 2;
-        if (guessed > 4 && guessed * 2 > bytes)
+        if (guessed > 4 && guessed * 2 > bytes && res.lm < GUESSED_LOGP * (double)res.nchars)
             continue;
         if (!scored++)
             lm_in = lm_span_floor(ctx->lm, e->l2, e->l1, t, n, right, nright, IN_FLOOR);
@@ -1768,9 +1854,20 @@ static inline size_t ascii_gap(const uint8_t *p, size_t n)
     return ub_ascii_prefix(p, n);
 }
 
+static inline int ascii_letter(uint8_t c)
+{
+    return (uint8_t)((c | 0x20) - 'a') < 26;
+}
+
 /* Decode seg p[0..n) into s->cp and find its runs: the maximal spans of
  * characters that are not ASCII (run_spans() then says how far each may
- * reach).  Bytes that are not UTF-8 become INVALID_CP, one each. */
+ * reach), and the '?' of a word (after an ASCII letter, before one or a
+ * space; after a space, before a letter; up to QMARK_MAX in a row), where a
+ * Windows decoder may have written one for a character of another script
+ * it could not decode: they are searched only where convincing multibyte
+ * repairs nearby say so (evaluate_run), and the model weighs them against
+ * a question mark.
+ * Bytes that are not UTF-8 become INVALID_CP, one each. */
 static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size_t *nch)
 {
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp))
@@ -1780,13 +1877,19 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
     s->free0 = s->free1 = 0;
     s->long_used = 0;
     size_t k = 0;
+    /* (the next '?', looked for again only once passed: most segments
+     * have none) */
+    const uint8_t *q = memchr(p, '?', n);
+    size_t nextq = q ? (size_t)(q - p) : n;
     for (size_t i = 0; i < n; ) {
         if (p[i] < 0x80) {
             /* ASCII: a stretch at a time */
             size_t end = i + ascii_gap(p + i, n - i);
+            /* (up to the next '?': it may begin a run of its own) */
+            size_t stop = nextq < end ? nextq : end;
 #if defined(__SSE2__)
             /* (sixteen bytes widened to characters at a time) */
-            for (const __m128i z = _mm_setzero_si128(); end - i >= 16; i += 16, k += 16) {
+            for (const __m128i z = _mm_setzero_si128(); stop - i >= 16; i += 16, k += 16) {
                 __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
                 __m128i lo = _mm_unpacklo_epi8(x, z), hi = _mm_unpackhi_epi8(x, z);
                 __m128i *o = (__m128i *)(void *)(cp + k);
@@ -1796,8 +1899,31 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
                 _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(hi, z));
             }
 #endif
-            for (; i < end; i++)
+            for (; i < stop; i++)
                 cp[k++] = p[i];
+            if (stop == end)
+                continue;
+            /* (the '?' of a word, a run of their own) */
+            size_t at = nextq, j = at;
+            while (j < end && p[j] == '?' && j - at < QMARK_MAX)
+                j++;
+            if (at > 0 && j < end &&
+                ((ascii_letter(p[at - 1]) && (ascii_letter(p[j]) || p[j] == ' ')) ||
+                 (p[at - 1] == ' ' && ascii_letter(p[j])))) {
+                if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
+                    return -1;
+                struct run *r = &s->runs[s->nruns++];
+                memset(r, 0, sizeof *r);
+                r->c0 = (uint32_t)k;
+                r->b0 = (uint32_t)at;
+                r->c1 = (uint32_t)(k + (j - at));
+                r->b1 = (uint32_t)j;
+                r->qmarks = 1;
+            }
+            for (; i < j; i++)
+                cp[k++] = p[i];
+            q = j < n ? memchr(p + j, '?', n - j) : NULL;
+            nextq = q ? (size_t)(q - p) : n;
             continue;
         }
         if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
@@ -2130,9 +2256,16 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
 {
     const uint32_t *in = s->cp + r->c0;
     size_t n = r->c1 - r->c0;
-    int cjk, weak_ok, weak_gated = 0;
-    ub_codec_mask maybe;
+    int cjk = 0, weak_ok = 0, weak_gated = 0;
+    ub_codec_mask maybe = 0;
     if (!r->shaped) {
+        if (r->qmarks) {
+            /* '?' inside a word (never shaped): Windows' default
+             * character only, under the codecs of convincing multibyte
+             * repairs nearby */
+            cjk = line.mbcs != 0;
+            goto gated;
+        }
         size_t at;
         if (ub_reserve((void **)&s->cbytes, &s->cbcap, n + 1, sizeof *s->cbytes))
             return -1;
@@ -2174,7 +2307,12 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
             size_t end = mbcs_span_end(s, (size_t)(r - s->runs), nch);
             cjk = end > r->c1 && ub_gate_cjk(ctx->lm, in, end - r->c0, l2, l1);
         }
+        /* (a U+FFFD alone: under the codecs of convincing multibyte
+         * repairs nearby, marker_run()) */
+        if (!cjk && line.mbcs && marker_run(s, r))
+            cjk = 1;
     }
+gated:
     *maybep = maybe;
     *weak_okp = weak_ok;
     *weak_gatedp = weak_gated;
@@ -2248,7 +2386,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     e.twice = twice;
     e.weak_ok = weak_ok;
     e.line_cut = line_cut;
-    if ((maybe || cjk) && lossless_search(&e, cjk, offers) < 0)
+    e.mbcs_only = line.mbcs && (r->qmarks || marker_run(s, r)) ? line.mbcs : 0;
+    if ((maybe || cjk) && !r->qmarks && lossless_search(&e, cjk, offers) < 0)
         return -1;
     if (offers == OFFERS_LOG && r->logged) {
         struct logged *lr = &s->lruns[r->logged - 1];
@@ -2271,6 +2410,11 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
          * took along or none) */
         if (!nrt && end == nch)
             rt[nrt++] = '\n';
+        /* (a U+FFFD after it is more of the mojibake, not yet repaired:
+         * what it stands for is unknown, and the model would price the
+         * marker itself, worse for a repair than for the text as it is) */
+        if (nrt == 2 && rt[1] == 0xFFFD)
+            nrt = 1;
         if (search_mbcs_lossy(&e, e.in, end - r->c0, rt, nrt) < 0)
             return -1;
     }
@@ -2900,6 +3044,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->nch = nch;
     s->alpha_done = 0;
     s->c1s = -1;
+    s->malpha_done = 0;
     s->out.n = 0;
     s->nlch = 0;
     s->ngaps = 0;
@@ -2992,7 +3137,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     for (size_t k = 0; k + 1 < s->nruns; k++) {
         struct run *r = &s->runs[k];
         const struct run *next = &s->runs[k + 1];
-        if (r->bytes || !next->tent || next->c0 > r->c1 + 2)
+        if (r->bytes || r->qmarks || !next->tent || next->c0 > r->c1 + 2)
             continue;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, OFFERS_REPLAY, (struct support){ 0 }))
             return UNBAKE_ENOMEM;
@@ -3008,7 +3153,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         struct run *r = &s->runs[k];
         nearby_note(&nb, s, k);
         int weak = !r->taken && r->weak_gated && !(r->weak_gated != 2 && r->tent);
-        if (!weak && (r->taken || r->tent || r->bytes))
+        if (!weak && (r->taken || r->tent || r->bytes || r->qmarks))
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, lent_codecs);
         if (carry && !near && weak && carry_takes(ctx, s, r, nch))
@@ -3073,16 +3218,24 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     /* likewise a convincing multibyte repair nearby makes a run that ends
      * in a sequence cut short before ASCII text ("鈥 " for "— ", "韨 "
      * for "키 ") worth the dropped reading under its codec */
-    for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
+    unsigned any_mbcs = 0;
+    for (size_t k = 0; k < s->nruns && !any_mbcs; k++)
+        any_mbcs = s->runs[k].mbcs_weak | convincing_mbcs(&s->runs[k]);
+    for (size_t k = 0; any_mbcs && ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
-        if (r->taken || !r->mbcs_weak || (r->tent && r->score >= LOSSY_SKIP))
+        if (r->taken || r->bytes || (r->tent && r->score >= LOSSY_SKIP))
+            continue;
+        unsigned want = r->mbcs_weak;
+        if (!want && !r->tent && (r->qmarks || marker_run(s, r)))
+            want = ~0u;
+        if (!want)
             continue;
         unsigned near = 0;
         for (size_t j = k; j > 0 && r->c0 - s->runs[j - 1].c1 <= LINE_REACH; j--)
             near |= convincing_mbcs(&s->runs[j - 1]);
         for (size_t j = k + 1; j < s->nruns && s->runs[j].c0 - r->c1 <= LINE_REACH; j++)
             near |= convincing_mbcs(&s->runs[j]);
-        if (!(near & r->mbcs_weak))
+        if (!(near & want))
             continue;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .mbcs = near }))
             return UNBAKE_ENOMEM;
@@ -3202,7 +3355,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (r->fix)
             total += r->score < SCORE_CAP ? r->score : SCORE_CAP;
         else
-            nclean += r->certain_clean;
+            nclean += r->certain_clean && !r->qmarks;
     }
     lone_repair(ctx, s, nch);
     if (s == ctx->det)

@@ -45,6 +45,9 @@ struct cbm {
     uint32_t weak_at;
 };
 
+/* multibyte codecs whose line alphabets a segment keeps */
+#define UB_MBCS_ALPHA 8
+
 struct run {
     double score;
     ub_hyp hyp;
@@ -80,6 +83,8 @@ struct run {
     uint8_t kept : 1;       /* words_kept(): its repair breaks a word */
     uint8_t long_span : 1;  /* lossy_span_end() took it past c1t once (its
                                characters counted in long_used) */
+    uint8_t qmarks : 1;     /* '?' inside a word, no characters that are
+                               not ASCII (decode_segment) */
     uint8_t lead;           /* the candidate also replaces this many '?'
                                before c0: a multibyte decoder wrote one for
                                the first bytes of the run's first character
@@ -230,6 +235,10 @@ struct ub_detect_scratch {
     ub_alpha alpha[UB_NCODECS]; /* the letters of the languages the
                                    segment's whole sequences under each
                                    codec may be in */
+    unsigned malpha_done;       /* ... mbcs_alphabet() under multibyte
+                                   codec id (bit per id) */
+    unsigned malpha_some;
+    ub_alpha malpha[UB_MBCS_ALPHA];
 };
 
 /* ------------------------------------------------------------ helpers */

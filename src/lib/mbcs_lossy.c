@@ -52,6 +52,12 @@ void ub_mbcs_lossy_scratch_free(ub_mbcs_lossy_scratch *s)
     free(s);
 }
 
+void ub_mbcs_lossy_use_alphabet(ub_mbcs_lossy_scratch *s, const ub_alpha *alpha)
+{
+    if (s)
+        s->alpha = alpha;
+}
+
 /* The characters the model knows, the fill candidates when many fit. */
 static int build_vocab(ub_mbcs_lossy_scratch *s, const ub_lm *lm)
 {

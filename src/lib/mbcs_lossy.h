@@ -63,6 +63,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alphabet.h"
 #include "hyp.h"
 #include "mbcs.h"
 #include "model.h"
@@ -190,6 +191,16 @@ int ub_mbcs_reverse_lossy(ub_mbcs_lossy_scratch *s, ub_mbcs_cache *cache, int id
                           unsigned convs, const uint32_t *in, size_t n, const ub_lm *lm,
                           uint32_t l2, uint32_t l1, const uint32_t *right, size_t nright,
                           ub_mbcs_lossy_result *res, uint64_t *steps);
+
+/**
+ * The letters of the languages the line may be in (alphabet.h), for the
+ * next searches of scratch s, or NULL (the default) for none: a fill that
+ * is a letter of some alphabet but none of these ranks lower in the beam
+ * (Czech "kart\u011B" read as Big5, its last letter lost, came back as
+ * Romanian "kart\u0103").  Only the choice of the reading: the result's
+ * lm is the model's alone.  The set must stay valid during the searches.
+ */
+void ub_mbcs_lossy_use_alphabet(ub_mbcs_lossy_scratch *s, const ub_alpha *alpha);
 
 /** Longest run ub_mbcs_reverse_lossy() takes (characters). */
 #define UB_MBCS_LOSSY_MAXRUN 4096

@@ -45,6 +45,8 @@
 #define DROP_BYTES 2        /* DROP: bytes dropped in a row ... */
 #define DROP_BYTES_TOP 2    /* ... after one of the DROP_TOP best states */
 #define DROP_TOP 4
+#define ALPHA_COST 8.0f     /* a fill that is a letter none of the line's
+                               languages writes (ub_mbcs_lossy_use_alphabet) */
 
 /* a dropped sequence followed at once by another (feed_drops) */
 #define CON_CHAIN (1u << 31)
@@ -583,9 +585,15 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
     ub_lm_cache_entry *lc = e->lc;
     ub_lm_context lx = ub_lm_context_of(s->c2, s->c1);
     int topk = TOPK;
+    const ub_alpha *alpha = e->s->alpha;
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t cp = FILL_CP(fill[i]);
         float lp = ub_lm_logp_ctx(lc, e->lm, &lx, cp);
+        if (alpha) {
+            int a = ub_alpha_index(cp);
+            if (a >= 0 && !ub_alpha_has(alpha, a))
+                lp -= ALPHA_COST;
+        }
         if (fill[i] & FILL_GROUP) {
             int g = cp & 0x3F;
             if (!(gset >> g & 1) || lp > gsc[g]) {

@@ -86,6 +86,7 @@ struct ub_mbcs_lossy_scratch {
     size_t fillcap, nfill;
     uint32_t fgen;          /* the slots of this generation are in use */
     const ub_lm *flm;       /* the vocabulary the fills came from */
+    const ub_alpha *alpha;  /* the line's letters (use_alphabet), or NULL */
 };
 
 /* One call of ub_mbcs_reverse_lossy(): the run and its surroundings. */

@@ -815,6 +815,30 @@ static void test_lossy_twice(void **state)
                "Russian through ISO-8859-1 twice, C1 controls dropped");
 }
 
+/* Czech read as a multibyte codec by a decoder that could not decode
+ * some of its letters: Big5 under ICU writes a U+FFFD alone between ASCII
+ * letters ("P\uFFFDibl"), EUC-JP under Windows a '?' inside a word;
+ * the multibyte repairs of the line's other letters say which codec, and
+ * the line's letters which language. */
+static void test_mbcs_lossy_other_script(void **state)
+{
+    unbake_ctx *ctx = *state;
+    static const char big5[] = "V \xEF\xBF\xBD\xE7\x8D\xBAsti Zrak zm\xE7\x8D\xBA\xEF\xBF\xBD"
+                               "kn\xEF\xBF\xBDte P\xEF\xBF\xBDibl\xE7\xA9\xA9\xE9\xB1\x89"
+                               "en\xE7\xA9\xA9.\n";
+    static const char eucjp[] = "V ?\xE5\x8F\xA9sti Zrak zm\xE5\x8F\xA9?kn?te P?ibl\xE9\xB1\x88"
+                                "\xE8\xBB\xA2" "en\xE9\xB1\x88.\n";
+    static const char want[] = "V \xC4\x8D\xC3\xA1sti Zrak zm\xC3\xA1\xC4\x8Dkn\xC4\x9Bte "
+                               "P\xC5\x99ibl\xC3\xAD\xC5\xBE" "en\xC3\xAD.\n";
+    expect_fix(ctx, big5, sizeof big5 - 1, want, sizeof want - 1,
+               "Czech read as Big5, U+FFFD for what it could not decode");
+    expect_fix(ctx, eucjp, sizeof eucjp - 1, want, sizeof want - 1,
+               "Czech read as EUC-JP, '?' for what it could not decode");
+    /* (a '?' of a word with no multibyte repair nearby is left alone) */
+    static const char q[] = "Is it?Yes: see?id=4 and ?q, or \xC4\x8D?x\n";
+    expect_same(ctx, q, sizeof q - 1, "question marks in words");
+}
+
 static void test_write_failure(void **state)
 {
     unbake_ctx *ctx = *state;
@@ -1088,6 +1112,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reports_buffer, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_stream, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_loss_reports, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_mbcs_lossy_other_script, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_lossy_twice, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_bytes_after_lossy_repair, ctx_setup, ctx_teardown),
