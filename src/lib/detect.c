@@ -1854,6 +1854,26 @@ static inline size_t ascii_gap(const uint8_t *p, size_t n)
     return ub_ascii_prefix(p, n);
 }
 
+/* ASCII p[0..n) as characters into out[0..n). */
+static inline void widen_ascii(const uint8_t *p, size_t n, uint32_t *out)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* (sixteen bytes widened to characters at a time) */
+    for (const __m128i z = _mm_setzero_si128(); n - i >= 16; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i lo = _mm_unpacklo_epi8(x, z), hi = _mm_unpackhi_epi8(x, z);
+        __m128i *o = (__m128i *)(void *)(out + i);
+        _mm_storeu_si128(o, _mm_unpacklo_epi16(lo, z));
+        _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(lo, z));
+        _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(hi, z));
+        _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(hi, z));
+    }
+#endif
+    for (; i < n; i++)
+        out[i] = p[i];
+}
+
 static inline int ascii_letter(uint8_t c)
 {
     return (uint8_t)((c | 0x20) - 'a') < 26;
@@ -1885,26 +1905,17 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         if (p[i] < 0x80) {
             /* ASCII: a stretch at a time */
             size_t end = i + ascii_gap(p + i, n - i);
-            /* (up to the next '?': it may begin a run of its own) */
-            size_t stop = nextq < end ? nextq : end;
-#if defined(__SSE2__)
-            /* (sixteen bytes widened to characters at a time) */
-            for (const __m128i z = _mm_setzero_si128(); stop - i >= 16; i += 16, k += 16) {
-                __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-                __m128i lo = _mm_unpacklo_epi8(x, z), hi = _mm_unpackhi_epi8(x, z);
-                __m128i *o = (__m128i *)(void *)(cp + k);
-                _mm_storeu_si128(o, _mm_unpacklo_epi16(lo, z));
-                _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(lo, z));
-                _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(hi, z));
-                _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(hi, z));
-            }
-#endif
-            for (; i < stop; i++)
-                cp[k++] = p[i];
-            if (stop == end)
+            if (nextq >= end) {
+                widen_ascii(p + i, end - i, cp + k);
+                k += end - i;
+                i = end;
                 continue;
+            }
             /* (the '?' of a word, a run of their own) */
             size_t at = nextq, j = at;
+            widen_ascii(p + i, at - i, cp + k);
+            k += at - i;
+            i = at;
             while (j < end && p[j] == '?' && j - at < QMARK_MAX)
                 j++;
             if (at > 0 && j < end &&
