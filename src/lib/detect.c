@@ -1399,8 +1399,11 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (ev[c] == 1 && !(e->maybe >> c & 1))
             ev[c] = 0;
         /* bytes dropped where repairs nearby under the codec say so: weak
-         * evidence, whose support the line pays for (not e->weak_ok) */
-        if (!ev[c] && (e->line_cut >> c & 1) && outer < 0) {
+         * evidence, whose support the line pays for (not e->weak_ok) --
+         * also where the run's own evidence is weak (a sequence cut
+         * short before a space, which may stand for the lost byte:
+         * "gi\u00E1\u00BB " for "giờ ", its 0x9D dropped) */
+        if (ev[c] < 2 && (e->line_cut >> c & 1) && outer < 0) {
             ev[c] = 1;
             lent |= (ub_codec_mask)1 << c;
         }
