@@ -12,6 +12,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <unicode/uchar.h>
 #include "detect.h"
 #include "model.h"
 #include "mem.h"
@@ -31,43 +32,17 @@ static inline int word_char(uint32_t c)
            !(c >= 0xFF00 && c < 0xFF10);
 }
 
-/* The small letter of a capital of the alphabets that write words apart
- * (Latin, Greek, Cyrillic); any other character as it is.  (A word
- * capitalised at the start of a sentence is the same word.) */
+/* The small letter of a capital (ICU's simple case mapping, which knows
+ * every cased alphabet: Latin Extended-B and Vietnamese "Ơ" "Ư" too); any
+ * other character as it is.  (A word capitalised at the start of a
+ * sentence is the same word.)  A mapping that changes the length in UTF-8
+ * ("İ" to "i") is left out: a fill must take its gap's bytes. */
 static uint32_t fold(uint32_t c)
 {
     if (c < 0x80)
         return c - 'A' < 26 ? c + 32 : c;
-    if (c < 0x100)
-        return c >= 0xC0 && c <= 0xDE && c != 0xD7 ? c + 32 : c;
-    if (c < 0x180) {
-        /* pairs, the capital first, but for 0x139..0x148 and 0x179..0x17E
-         * (0x138 and 0x149 are alone, and so is 0x17F) */
-        if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F)
-            return c;
-        if ((c > 0x138 && c < 0x149) || (c > 0x178 && c < 0x17F))
-            return c & 1 ? c + 1 : c;
-        return c == 0x178 ? 0xFF : c & 1 ? c : c + 1;
-    }
-    if (c >= 0x391 && c <= 0x3AB && c != 0x3A2)
-        return c + 32;
-    if (c == 0x386)
-        return 0x3AC;
-    if (c >= 0x388 && c <= 0x38A)
-        return c + 37;
-    if (c == 0x38C)
-        return 0x3CC;
-    if (c == 0x38E || c == 0x38F)
-        return c + 63;
-    if (c >= 0x400 && c < 0x410)
-        return c + 80;
-    if (c >= 0x410 && c < 0x430)
-        return c + 32;
-    if (c >= 0x460 && c < 0x530 && c != 0x482 && !(c >= 0x483 && c < 0x48A) && c != 0x4C0)
-        return (c >= 0x4C1 && c < 0x4CF) ? (c & 1 ? c + 1 : c) : (c & 1 ? c : c + 1);
-    if (c >= 0x1E00 && c < 0x1F00 && !(c >= 0x1E96 && c < 0x1EA0))
-        return c & 1 ? c : c + 1;
-    return c;
+    uint32_t l = (uint32_t)u_tolower((UChar32)c);
+    return ub_utf8_len(l) == ub_utf8_len(c) ? l : c;
 }
 
 /* The segment as it will be written: characters, and for those of a
@@ -111,23 +86,14 @@ static int is_gap(const ub_detect_scratch *s, const struct attch *t)
     return t->run != NO_INDEX && s->lch[s->runs[t->run].l0 + t->i].gap;
 }
 
-/* The capital of a small letter fold() knows; any other character as it
- * is. */
+/* The capital of a small letter (as fold(), the other way); any other
+ * character as it is. */
 static uint32_t upper(uint32_t c)
 {
-    static const int32_t delta[] = { -32, -80, -1, 1, -37, -63 };
-    if (c == 0xFF)
-        return 0x178;
-    if (c == 0x3AC)
-        return 0x386;
-    if (c == 0x3CC)
-        return 0x38C;
-    for (size_t i = 0; i < sizeof delta / sizeof *delta; i++) {
-        uint32_t u = (uint32_t)((int32_t)c + delta[i]);
-        if (fold(u) == c && u != c)
-            return u;
-    }
-    return c;
+    if (c < 0x80)
+        return c - 'a' < 26 ? c - 32 : c;
+    uint32_t u = (uint32_t)u_toupper((UChar32)c);
+    return ub_utf8_len(u) == ub_utf8_len(c) ? u : c;
 }
 
 /* The letter for gap character x that a word which lost nothing has
