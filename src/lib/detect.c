@@ -591,7 +591,7 @@ static inline int add_alias(struct eval *e, uint32_t k, int was, int c, int dept
     a->key = (a->key & ~(0x7Fu << (7 * depth))) | (uint32_t)(c & 0x7F) << (7 * depth);
     a->score -= (float)d;
     a->cost += (float)d;
-    a->alias = 1;
+    a->alias = (uint8_t)(was + 1);
     s->naliases++;
     e->r->nk++;
     return 0;
@@ -3325,6 +3325,29 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
          * them agrees with the line already */
         if (r->bytes || (r->nout && deeper(&r->hyp, keys[line].hyp)))
             continue;
+        /* the text is the reading that costs least under the line's
+         * codec: a copy of another codec's reading (alias_lossy) lends
+         * the line its score, but its C1 controls dropped cost what they
+         * cost under the line's codec (windows-1252 fills "Ä " with "č",
+         * dropping its 0x8D cheaply, which Latin-1 reads as well, but
+         * dearly; Latin-1's own search found the "ć" that reads better) */
+        size_t own = (size_t)-1;
+        double own_sc = -INFINITY;
+        for (size_t i = r->k0; i < r->k0 + r->nk; i++) {
+            const struct cand *c = &s->cands[i];
+            if (c->key != keys[line].key)
+                continue;
+            double sc = c->score;
+            if (c->alias && c->l0 != NO_INDEX)
+                sc -= ub_reverse_c1_drops(c->hyp.codec[0], &ub_default_loss, &s->lch[c->l0],
+                                          c->nout) -
+                      ub_reverse_c1_drops(c->alias - 1, &ub_default_loss, &s->lch[c->l0],
+                                          c->nout);
+            if (sc > own_sc) {
+                own = i;
+                own_sc = sc;
+            }
+        }
         for (size_t i = r->k0; i < r->k0 + r->nk; i++) {
             const struct cand *c = &s->cands[i];
             if (c->key != keys[line].key)
@@ -3332,6 +3355,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             double others = keys[line].total + keys[line].cost - (c->score + c->cost);
             double sc = c->score + (others / 4 < LINE_BONUS ? others / 4 : LINE_BONUS);
             if (sc > 0 && (!r->nout || r->score < sc)) {
+                if (own != (size_t)-1)
+                    c = &s->cands[own];
                 r->score = sc;
                 r->hyp = c->hyp;
                 r->out0 = c->out0;

@@ -174,7 +174,7 @@ struct cand {
     uint32_t cend;          /* characters it replaces end here */
     uint8_t lead;           /* it begins this many '?' before the run */
     uint8_t alias;          /* a copy under another codec that reads the
-                               run alike (add_alias) */
+                               run alike (add_alias): 1 + that codec */
 };
 _Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 

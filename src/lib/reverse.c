@@ -294,6 +294,27 @@ static uint64_t lossy_bits(int codec, int first)
     return m;
 }
 
+double ub_reverse_c1_drops(int codec, const ub_lossmodel *loss, const ub_lchar *chars, size_t n)
+{
+    float c1 = (uint32_t)lossy_bits(codec, 0x80) == 0xFFFFFFFFu ? loss->cost_drop_c1
+                                                                : loss->cost[UB_OP_DROP];
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!chars[i].gap || chars[i].keep)
+            continue;
+        uint8_t u[4];
+        int len = ub_utf8_encode(chars[i].cp, u), inserted = 0;
+        for (int j = 0; j < len; j++) {
+            if (chars[i].ops[j] != UB_OP_DROP)
+                continue;
+            if (u[j] < 0xA0)
+                sum += inserted && loss->cost_drop_again < c1 ? loss->cost_drop_again : c1;
+            inserted++;
+        }
+    }
+    return sum;
+}
+
 /* The environment of a search over items it[0..n) (sets: the candidates of
  * its IT_SET items) read under codec, with loss; no policy yet
  * (set_policy).  in: the characters the items stand for. */

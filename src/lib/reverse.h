@@ -130,6 +130,16 @@ int ub_reverse_lossy_as_is(ub_beam_scratch *s, const uint32_t *in, size_t n, int
                            const ub_lossmodel *loss);
 
 /*
+ * What the C1 controls that the characters chars[0..n) of a reading lost
+ * by being dropped cost under codec and loss: cost_drop_c1 where the
+ * codec reads all of 0x80..0x9F as C1 controls, else the plain price of a
+ * drop (a character's later bytes at cost_drop_again, as the search
+ * prices them).  A reading found under one codec costs the difference
+ * more under another that reads it alike.
+ */
+double ub_reverse_c1_drops(int codec, const ub_lossmodel *loss, const ub_lchar *chars, size_t n);
+
+/*
  * Two layers, both lossy: in[0..n) is UTF-8 read as outer, after it was
  * UTF-8 read as inner, by decoders that drop what they cannot read (the
  * same text garbled twice).  The inner decoder's losses are as loss
