@@ -926,6 +926,14 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
                     good++;
                 else
                     weak = 1;
+                /* a space after a sequence cut short may as well be
+                 * the text after it: the sequence counts as cut short,
+                 * as before other ASCII ("\u00F0\u0178\u00B3 " for "🐳 ",
+                 * its 0x90 dropped) */
+                if (b == ' ' && have >= 2) {
+                    cut += truncated_ok(seq, have);
+                    cut4 += have == 3 && truncated_ok(seq, have);
+                }
             }
             /* a substituted byte takes its slot: continuation bytes after
              * it finish the sequence and are no broken sequence of their
