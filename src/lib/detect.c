@@ -2268,6 +2268,9 @@ static int lossless_search(struct eval *e, int cjk, int offers)
     return 0;
 }
 
+static void ends_in_lone_punct(const unbake_ctx *ctx, const ub_detect_scratch *s,
+                               struct run *r);
+
 /* The gate of run r in evaluate_run() (after l2 l1, with the line's
  * support): the codecs that may have made it, into *maybe, and whether
  * weak evidence counts, how it was gated, whether the multibyte codecs
@@ -2456,6 +2459,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     } else if (!lossy_room) {
         lossy_room = marker_after(s, r);
     }
+    if (r->nout && r->score < LOSSY_SKIP && s->out.v[r->out0 + r->nout - 1] == 0xE2)
+        ends_in_lone_punct(ctx, s, r);
     if ((e.maybe || e.twice) && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
         /* the lossy search may also take a trailing space or '?' */
         size_t c1t = lossy_span_end(s, k, nch);
@@ -2729,6 +2734,31 @@ static int carry_odd(const unbake_ctx *ctx, uint32_t c2, uint32_t c1, uint32_t l
         return 0;
     double lp = ub_lm_logp(ctx->lm, c2, c1, lead);
     return lp <= LINE_WEAK_LOGP && lp + ub_lm_logp(ctx->lm, c1, lead, next) <= 2 * CARRY_LOGP;
+}
+
+/*
+ * Where the repair of run r (one layer of Latin-1 or windows-1252) ends in
+ * the lead of the General Punctuation alone before a letter, reading as no
+ * letter would there, nor with the letter after it (carry_odd():
+ * Vietnamese and French write "\u00E2" too), the inner decoder may have
+ * dropped both of its continuation bytes, the C1 controls of the quotes
+ * and dashes E2 80 80..9F ("qu\u00E2elle" for "qu’elle", garbled twice,
+ * its 0x80 0x99 stripped the first time): as for a lead alone before a
+ * space (ends_in_lone_lead()), the line's support decides it again, which
+ * it needs in any case (the lead stands for two bytes).
+ */
+static void ends_in_lone_punct(const unbake_ctx *ctx, const ub_detect_scratch *s,
+                               struct run *r)
+{
+    if (r->cend != r->c1 || r->c1 >= s->nch || (s->cp[r->c1] | 0x20) - 'a' >= 26u ||
+        r->hyp.kind != UB_HYP_UTF8 || r->hyp.nlayers != 1 ||
+        (r->hyp.codec[0] != UB_CODEC_LATIN1 && r->hyp.codec[0] != UB_CODEC_CP1252))
+        return;
+    const uint32_t *o = s->out.v + r->out0;
+    uint32_t c1 = r->nout >= 2 ? o[r->nout - 2] : r->l1;
+    uint32_t c2 = r->nout >= 3 ? o[r->nout - 3] : r->nout == 2 ? r->l1 : r->l2;
+    if (carry_odd(ctx, c2, c1, o[r->nout - 1], s->cp[r->c1]))
+        r->weak_gated = 2;
 }
 
 /* The same for a run t[0..k) at character nc of its line, after c2 c1,
