@@ -1466,8 +1466,12 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             todo &= ~(1u << rank_[c]);
         }
         /* past MAX_LOSSY_CODECS tries that gave nothing, only the codecs
-         * under which as many sequences survive as under the best */
-        if (tried >= MAX_LOSSY_CODECS && !(ev[c] == 2 && good[c] == best_good))
+         * under which as many sequences survive as under the best, and
+         * those a convincing repair nearby of text garbled twice lends
+         * (the one that reads the run twice is among them, not among the
+         * cheapest: ISO-8859-15 makes "\u00C3\u00C5" of "ü") */
+        if (tried >= MAX_LOSSY_CODECS && !(ev[c] == 2 && good[c] == best_good) &&
+            !(e->line.twice >> c & 1))
             continue;
         int one_ok = ev[c] && !(ev[c] == 2 && good[c] * 10 < best_good * 9) &&
                      !(ev[c] == 1 && !e->weak_ok && !(lent >> c & 1));
@@ -2268,6 +2272,17 @@ static int lossless_search(struct eval *e, int cjk, int offers)
     return 0;
 }
 
+/* The codecs under which run r cuts a two-byte sequence short
+ * (ub_could_be_mojibake()'s *cutp); where it found none (a run with no
+ * pair under those codecs is not counted), those under which a lead is
+ * followed by another, each of the outer sequences cut short
+ * ("\u00C3\u00C5" for "ü" garbled twice through ISO-8859-15, its C1
+ * bytes dropped). */
+static ub_codec_mask run_cut2(const ub_detect_scratch *s, const struct run *r)
+{
+    return r->cbm.cut2 ? r->cbm.cut2 : ub_cut_codecs(s->cp + r->c0, r->c1 - r->c0);
+}
+
 static void ends_in_lone_punct(const unbake_ctx *ctx, const ub_detect_scratch *s,
                                struct run *r);
 
@@ -2385,7 +2400,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     }
     /* (text garbled twice goes to the lossy search alone; nearby, this
      * run's cut sequences may be more of it) */
-    ub_codec_mask twice = r->cbm.twice | (r->cbm.cut2 & line.twice);
+    ub_codec_mask twice = r->cbm.twice | (line.twice ? run_cut2(s, r) & line.twice : 0);
     if (!maybe && !twice && !cjk) {
         r->certain_clean = 1;
         return 0;
@@ -2601,6 +2616,21 @@ static ub_codec_mask hyp_codecs(const ub_hyp *h)
     return m;
 }
 
+/* The codecs that have the characters of run r up to c1 at the bytes
+ * codec c has them (0 where one has no row). */
+static ub_codec_mask alike_codecs(const ub_detect_scratch *s, const struct run *r, int c,
+                                  size_t c1)
+{
+    ub_codec_mask alike = UB_CODEC_ALL;
+    for (size_t i = r->c0; i < c1 && alike; i++) {
+        const ub_codec_row *row = ub_codec_row_at(s->cp[i]);
+        if (!row)
+            return 0;
+        alike &= row->mask & same_byte(row, c);
+    }
+    return alike;
+}
+
 /* The codecs a convincing repair lends its evidence to: its own, and for
  * one layer every codec that has its run's characters at the same bytes
  * (windows-1252's "\u00C3\u00A9" is ISO-8859-1's too, and only the second
@@ -2611,14 +2641,7 @@ static ub_codec_mask lent_codecs_upto(const ub_detect_scratch *s, const struct r
     int c = r->hyp.codec[0];
     if (r->hyp.nlayers != 1 || c < 0 || c >= UB_NCODECS)
         return m;
-    ub_codec_mask alike = UB_CODEC_ALL;
-    for (size_t i = r->c0; i < c1 && alike; i++) {
-        const ub_codec_row *row = ub_codec_row_at(s->cp[i]);
-        if (!row)
-            return m;
-        alike &= row->mask & same_byte(row, c);
-    }
-    return m | alike;
+    return m | alike_codecs(s, r, c, c1);
 }
 
 static ub_codec_mask lent_codecs(const ub_detect_scratch *s, const struct run *r)
@@ -2626,12 +2649,13 @@ static ub_codec_mask lent_codecs(const ub_detect_scratch *s, const struct run *r
     return lent_codecs_upto(s, r, r->c1);
 }
 
-/* The codecs of r's repair (lent_codecs() for the ones that read it
- * alike as well). */
+/* The codecs of r's repair of text garbled twice, and those that have the
+ * run's characters at the same bytes: they may have read the inner layer
+ * otherwise (ISO-8859-15 makes "\u00C3\u00C2\u00A9" of "é" as Latin-1
+ * does, but "\u00C3\u00C5" of "ü", its 0xBC being "Œ"). */
 static ub_codec_mask own_codecs(const ub_detect_scratch *s, const struct run *r)
 {
-    (void)s;
-    return hyp_codecs(&r->hyp);
+    return hyp_codecs(&r->hyp) | alike_codecs(s, r, r->hyp.codec[0], r->c1);
 }
 
 /* Is r tentatively repaired, convincingly, as UTF-8 mojibake? */
@@ -3257,11 +3281,13 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         nearby_note(&nb, s, k);
-        if (r->taken || r->tent || !r->cbm.cut2)
+        if (r->taken || r->tent)
             continue;
         /* (r is no convincing repair itself: it is not tentative) */
         ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs);
-        if (!(near & r->cbm.cut2))
+        if (!near)
+            continue;
+        if (!(near & run_cut2(s, r)))
             continue;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .twice = near }))
             return UNBAKE_ENOMEM;
