@@ -2814,7 +2814,7 @@ static void carry_note(unbake_ctx *ctx, const ub_detect_scratch *s, size_t nch)
     /* (the last convincing repair only: a line of mojibake has many, and
      * the codecs of one are those of the line; the codecs that read alike
      * its first CARRY_ALIKE characters) */
-    ub_codec_mask m = 0;
+    ub_codec_mask m = 0, twice = 0;
     size_t end = 0;
     for (size_t k = s->nruns; k > 0; k--) {
         const struct run *r = &s->runs[k - 1];
@@ -2822,11 +2822,16 @@ static void carry_note(unbake_ctx *ctx, const ub_detect_scratch *s, size_t nch)
             nch - r->cend > LINE_REACH)
             continue;
         m = lent_codecs_upto(s, r, r->c1 - r->c0 > CARRY_ALIKE ? r->c0 + CARRY_ALIKE : r->c1);
+        /* (text garbled twice lends its codecs to the runs that cut a
+         * sequence short, as within a line) */
+        if (r->hyp.nlayers == 2 && r->hyp.ops_used && r->hyp.codec[0] == r->hyp.codec[1])
+            twice = own_codecs(s, r);
         end = r->cend;
         break;
     }
     if (m) {
         ctx->carry = m;
+        ctx->carry_twice = twice;
         ctx->carry_dist = nch - end;
     } else {
         ctx->carry_dist += nch;
@@ -3202,7 +3207,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     if (!s->ncands) {
         size_t k = 0;
         while (k < s->nruns && !s->runs[k].tent && !s->runs[k].bytes &&
-               !(carry && s->runs[k].weak_gated && carry_takes(ctx, s, &s->runs[k], nch)))
+               !(carry && s->runs[k].weak_gated && carry_takes(ctx, s, &s->runs[k], nch)) &&
+               !(carry && ctx->carry_twice && carry_reaches(ctx, s, s->runs[k].c0)))
             k++;
         if (k == s->nruns)
             return 0;
@@ -3285,6 +3291,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             continue;
         /* (r is no convincing repair itself: it is not tentative) */
         ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs);
+        if (!near && carry && ctx->carry_twice && carry_reaches(ctx, s, r->c0))
+            near = ctx->carry_twice;
         if (!near)
             continue;
         if (!(near & run_cut2(s, r)))

@@ -63,6 +63,8 @@ struct unbake_ctx {
     ub_codec_mask carry;    /* the codecs of the convincing repairs of UTF-8
                                mojibake nearest before this segment... */
     uint64_t carry_dist;    /* ... and the characters since (at most) */
+    ub_codec_mask carry_twice;  /* ... where that repair undid text garbled
+                               twice, its codecs (own_codecs()) */
 
     char *from;             /* forced source encoding, or NULL for auto */
     struct ub_input *input; /* the input-decoding stage (input.h) */

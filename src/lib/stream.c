@@ -184,6 +184,7 @@ int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user)
     ctx->c2 = ctx->c1 = UB_LM_BOS;
     ctx->carry = 0;
     ctx->carry_dist = 0;
+    ctx->carry_twice = 0;
     ctx->state = ST_STREAM;
     return UNBAKE_OK;
 }
