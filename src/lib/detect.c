@@ -1459,8 +1459,19 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * windows-1252 and -1254 read it alike).  Not under an
              * outer layer: what a Cyrillic codec encodes there is the
              * outer repair's Cyrillic, no evidence of a codec */
-            c = order[__builtin_ctz(todo)];
-            for (uint32_t f = todo & (todo - 1); f && foreign[c] && outer < 0; f &= f - 1)
+            /* (the codecs a convincing repair nearby of text garbled
+             * twice lends come first: the cheaper ones may all give a
+             * reading, worse, before them) */
+            uint32_t pick = todo;
+            if (e->line.twice && outer < 0) {
+                uint32_t lt = 0;
+                for (uint32_t f = todo; f; f &= f - 1)
+                    if (e->line.twice >> order[__builtin_ctz(f)] & 1)
+                        lt |= f & -f;
+                pick = lt ? lt : todo;
+            }
+            c = order[__builtin_ctz(pick)];
+            for (uint32_t f = pick & (pick - 1); f && foreign[c] && outer < 0; f &= f - 1)
                 if (foreign[order[__builtin_ctz(f)]] < foreign[c])
                     c = order[__builtin_ctz(f)];
             todo &= ~(1u << rank_[c]);
@@ -1597,7 +1608,10 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             }
             double score = res.lm - lm_in - cost - e->margin;
             size_t before = s->ncands;
-            count_yield(&gave, &yielded, &max_yield, t, n);
+            /* (a reading the run is better left without does not end the
+             * search: the codec that read it twice may come later) */
+            if (score > 0)
+                count_yield(&gave, &yielded, &max_yield, t, n);
             if (keep_lossy(e, &h, res.chars, res.nchars, NULL, 0, score, prior, norig, &res) < 0)
                 return -1;
             if (s->ncands > before && h.nlayers == 1 && !res.nlegacy &&
@@ -3287,10 +3301,14 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         nearby_note(&nb, s, k);
-        if (r->taken || r->tent)
+        /* (and a tentative repair that is not convincing, under other
+         * codecs: the cheaper ones gave it before the line's; r is no
+         * convincing repair itself) */
+        if (r->taken || (r->tent && (r->score >= LOSSY_SKIP || r->hyp.kind != UB_HYP_UTF8)))
             continue;
-        /* (r is no convincing repair itself: it is not tentative) */
         ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs);
+        if (r->tent)
+            near &= ~hyp_codecs(&r->hyp);
         if (!near && carry && ctx->carry_twice && carry_reaches(ctx, s, r->c0))
             near = ctx->carry_twice;
         if (!near)
