@@ -886,11 +886,22 @@ static int cont_can_drop(int c)
     return ub_codec_cont_droppable() >> c & 1;
 }
 
+/* Does codec c lose every C1 byte (ISO-8859-x, C1 controls stripped)? */
+static int c1_stripped(int c)
+{
+    for (int b = 0x80; b < 0xA0; b++)
+        if (!ub_codec_is_lossy(c, (uint8_t)b))
+            return 0;
+    return 1;
+}
+
 static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, size_t n, int c,
                           size_t *goodp)
 {
     int need = 0, weak = 0;     /* continuation bytes still expected */
     size_t good = 0, broken = 0, complete = 0, cut = 0, cut4 = 0, headless = 0;
+    size_t cut3 = 0, lone3 = 0; /* three-byte sequences with one continuation
+                                   left, or none (before a non-ASCII one) */
     int headless_ok = ub_codec_lead_lost() >> c & 1;
     uint8_t seq[4];
     int have = 0;
@@ -933,6 +944,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
                 if (b == ' ' && have >= 2) {
                     cut += truncated_ok(seq, have);
                     cut4 += have == 3 && truncated_ok(seq, have);
+                    cut3 += have == 2 && ub_utf8_seqlen(seq[0]) == 3 && truncated_ok(seq, have);
                 }
             }
             /* a substituted byte takes its slot: continuation bytes after
@@ -976,6 +988,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
                 cut4 += have == 3 && truncated_ok(seq, have);
                 broken += !truncated_ok(seq, have);
             }
+            cut3 = lone3 = 0;   /* (a character the codec lacks) */
             sub = b == -2 && !need;
             need = 0;
             continue;
@@ -995,6 +1008,8 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
             cut += truncated_ok(seq, have);
             cut4 += have == 3 && truncated_ok(seq, have);
             broken += !truncated_ok(seq, have);
+            if (ub_utf8_seqlen(seq[0]) == 3)
+                *(have == 2 ? &cut3 : &lone3) += have == 1 || truncated_ok(seq, have);
         }
         if (ub_utf8_is_cont((uint8_t)b) && headless_ok) {
             /* a continuation whose lead the codec lost (U+FFFD before it
@@ -1018,6 +1033,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
         cut += truncated_ok(seq, have);
         cut4 += have == 3 && truncated_ok(seq, have);
         broken += !truncated_ok(seq, have);
+        cut3 += have == 2 && ub_utf8_seqlen(seq[0]) == 3 && truncated_ok(seq, have);
     }
     /* sequences cut short count as evidence only beside whole ones --
      * except a four-byte lead with two continuations, which clean text
@@ -1026,6 +1042,17 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
      * continuation byte */
     if (!cont_can_drop(c)) {
         broken += cut;
+        cut = cut4 = cut3 = lone3 = 0;
+    }
+    /* nor do three-byte sequences cut short where the codec strips C1
+     * bytes, unless nearly all of the run is such (kana read as
+     * ISO-8859-x, C1 bytes stripped, lose the second byte of nearly every
+     * character and keep few whole: "ã¢ã¤ãã\u00A0" for "アイテム";
+     * clean text puts a letter such as "ã" before a symbol such as "¢"
+     * now and then, not three times over with nothing else) */
+    if (!complete && cut3 >= 3 && cut3 + lone3 == cut + broken && c1_stripped(c)) {
+        good += cut3;
+        broken -= lone3;
         cut = cut4 = 0;
     }
     good += complete + (complete ? cut : cut4);

@@ -839,6 +839,26 @@ static void test_mbcs_lossy_other_script(void **state)
     expect_same(ctx, q, sizeof q - 1, "question marks in words");
 }
 
+static void test_kana_c1_stripped(void **state)
+{
+    unbake_ctx *ctx = *state;
+    /* Japanese read as Latin-1, its C1 bytes stripped: nearly every kana
+     * lost its second byte (or both after the lead), none is whole */
+    static const char in[] = "\xC3\xA3\xC2\xA2\xC3\xA3\xC2\xA4\xC3\xA3\xC3\xA3\xC2\xA0"
+                             "\xC3\xA3\xC3\xA5\xC2\xB3\xC3\xA3\xC2\xAF\xC3\xA3\xC2\xAA"
+                             "\xC3\xA3\xC3\xA3\xC2\xAF\xC3\xA3\xC3\xA3\xC2\xBE\xC3\xA3"
+                             "\xC3\xA3\n";
+    static const char want[] = "\xE3\x82\xA2\xE3\x82\xA4\xE3\x83\x86\xE3\x83\xA0\xE3\x82"
+                               "\x92\xE5\x8F\xB3\xE3\x82\xAF\xE3\x83\xAA\xE3\x83\x83\xE3"
+                               "\x82\xAF\xE3\x81\x97\xE3\x81\xBE\xE3\x81\x99\xE3\x80\x82\n";
+    expect_fix(ctx, in, sizeof in - 1, want, sizeof want - 1,
+               "kana read as Latin-1 with its C1 bytes stripped");
+    /* (clean Latin text with a letter before a symbol now and then) */
+    static const char clean[] = "S\xC3\xA3o Paulo n\xC2\xBA 3, \xC3\xA3\xC2\xAA "
+                                "\xC3\xA9\xC2\xB0 \xC3\xAD\xC2\xB2 caf\xC3\xA9\n";
+    expect_same(ctx, clean, sizeof clean - 1, "letters before symbols");
+}
+
 static void test_write_failure(void **state)
 {
     unbake_ctx *ctx = *state;
@@ -1114,6 +1134,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_loss_reports, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_mbcs_lossy_other_script, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_lossy_twice, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_kana_c1_stripped, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_bytes_after_lossy_repair, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_window_bound, ctx_setup, ctx_teardown),
