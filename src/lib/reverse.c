@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+
 #include "alphabet.h"
 #include "codec.h"
 #include "mem.h"
@@ -140,6 +142,8 @@ struct bstate {
                                 those the model knows are kept */
 #define ALPHA_COST 8.0f     /* a guessed letter that none of the line's
                                languages writes (alphabet.h) */
+#define CASE_COST 4.0f      /* a guessed letter in the other case than
+                               the letters around it (case_odd) */
 #define MAX_OPTS2 2048       /* ... in the two-layer search, where a lead
                                 is one of some 32 candidates, each with
                                 some 32 continuations the inner decoder
@@ -176,6 +180,8 @@ struct lossy_env {
     void *alpha_arg;
     int alpha_asked;
     const ub_alpha *alpha;  /* ... the answer (NULL: unknown) */
+    uint32_t l1, r0;        /* the characters before and after the span
+                               (r0 0: none known), for case_odd() */
 };
 
 /* A search of ub_reverse_lossy() and what it found. */
@@ -595,6 +601,33 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
     }
 }
 
+static int ascii_upper(uint32_t c)
+{
+    return c - 'A' < 26u;
+}
+
+static int ascii_lower(uint32_t c)
+{
+    return c - 'a' < 26u;
+}
+
+/*
+ * Is option o, a letter guessed or restored after the character left, in
+ * the other case than the ASCII letters around it, which lost nothing: a small letter between two
+ * capitals ("SERàINTERROMPIDA", an NBSP read into the space after "SERÃ",
+ * for "SERÁ INTERROMPIDA", its 0x81 dropped), a capital after a small
+ * letter?
+ */
+static int case_odd(const struct lossy_env *e, uint32_t left, const struct option *o)
+{
+    if (o->cp < 0x80)
+        return 0;
+    uint32_t right = o->next < e->n ? e->in[o->next] : e->r0;
+    if (ascii_lower(left))
+        return u_isupper((UChar32)o->cp);
+    return ascii_upper(left) && ascii_upper(right) && u_islower((UChar32)o->cp);
+}
+
 /* All ways to read one character starting at item p. */
 static void expand(struct lossy_env *e, size_t p)
 {
@@ -688,6 +721,14 @@ again:
         if (!ub_alpha_has(e->alpha, a))
             o->prior = -ALPHA_COST;
     }
+    /* a letter guessed or restored in the other case than the letters
+     * around it */
+    uint32_t left = p ? e->in[p - 1] : e->l1;
+    for (int i = 0; (ascii_lower(left) || ascii_upper(left)) && i < e->nopts; i++)
+        if ((e->opts[i].gap || e->opts[i].ops[0] | e->opts[i].ops[1] | e->opts[i].ops[2] |
+                                   e->opts[i].ops[3]) &&
+            case_odd(e, left, &e->opts[i]))
+            e->opts[i].prior -= CASE_COST;
     /* the character may also stay as it is (clean text inside the span) */
     if (e->loss->keep_cost >= 0) {
         struct option o = { 0 };
@@ -1028,6 +1069,8 @@ static int lossy_search(ub_beam_scratch *s, const uint32_t *in, size_t n, int co
     e.lm = lm;
     e.alpha_get = s->alpha_get;
     e.alpha_arg = s->alpha_arg;
+    e.l1 = l1;
+    e.r0 = nright ? right[0] : 0;
     note_nbsp_kept(&e);
     uint32_t pol[3];
     int npol = policies(&e, pol), best_pol = -1;

@@ -859,6 +859,18 @@ static void test_kana_c1_stripped(void **state)
     expect_same(ctx, clean, sizeof clean - 1, "letters before symbols");
 }
 
+static void test_case_of_fills(void **state)
+{
+    unbake_ctx *ctx = *state;
+    /* "SERÁ INTERROMPIDA" through windows-1252, its 0x81 dropped: "Ã "
+     * reads as "à" with the space for its NBSP too, but a small letter
+     * between capitals is not how the word is written */
+    static const char in[] = "AVISO: A INSTALA\xC3\x83\xE2\x80\xA1\xC3\x83\xC6\x92O "
+                             "SER\xC3\x83 INTERROMPIDA\n";
+    static const char want[] = "AVISO: A INSTALA\xC3\x87\xC3\x83O SER\xC3\x81 INTERROMPIDA\n";
+    expect_fix(ctx, in, sizeof in - 1, want, sizeof want - 1, "capitals, a byte dropped");
+}
+
 static void test_write_failure(void **state)
 {
     unbake_ctx *ctx = *state;
@@ -1135,6 +1147,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mbcs_lossy_other_script, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_lossy_twice, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_kana_c1_stripped, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_case_of_fills, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_bytes_after_lossy_repair, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_window_bound, ctx_setup, ctx_teardown),
