@@ -266,33 +266,53 @@ static int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
 }
 
 /*
- * The bigram level of a trigram the table lacks, (i1, id) -> the term
- * logp_ids() adds to the backoff weight, for the contexts of a beam: its
- * states ask for the same few hundred characters after the same few
- * characters, in contexts (c2) that differ, again and again.  Per thread,
- * like lp_cache; an entry is (i1 << 16 | id) + 1, 0 when empty.
+ * The two lower levels of a trigram the table lacks, per thread (like
+ * lp_cache): the backoff weight of the context (i2, i1) and the bigram
+ * term of (i1, id).  lp_cache misses are mostly trigrams asked for the
+ * first time, but their contexts and bigrams were mostly asked before
+ * (every candidate repair of a run is scored after the same few
+ * characters, and a beam's states ask for the same few hundred characters
+ * in contexts that differ): a look-up here costs a tenth of a hash probe
+ * into the model.  An entry's key is (a << 16 | b) + 1, 0 when empty; the
+ * one pair whose key would wrap to 0 is not cached.
  */
-enum { BI_CACHE_BITS = 14 };
-static _Thread_local struct {
+enum { LOW_CACHE_BITS = 14 };
+typedef struct {
     uint32_t key;
-    float b;
-} bi_cache[1u << BI_CACHE_BITS];
-static _Thread_local uint64_t bi_cache_serial;
+    float v;
+} low_entry;
+static _Thread_local low_entry gam_cache[1u << LOW_CACHE_BITS], bi_cache[1u << LOW_CACHE_BITS];
+static _Thread_local uint64_t low_cache_serial;
+
+static inline low_entry *low_slot(low_entry *t, uint32_t key)
+{
+    return &t[(key * 0x9E3779B1u) >> (32 - LOW_CACHE_BITS)];
+}
 
 /* The bigram level of a trigram the table lacks, which logp_ids() adds
  * to the context's backoff weight: -log of P2's own term where the table
- * has (i1, id) (rb: its slot), else the backoff to the class-conditioned
- * unigram.  (lp - v is lp + -v, and -q / 128 is exact: adding it gives
- * the same sum.) */
-static inline float bigram_term(const ub_lm *lm, uint32_t i1, const ub_lm_idinfo *ci,
-                                slot_ref rb)
+ * has (i1, id), else the backoff to the class-conditioned unigram.
+ * (lp - v is lp + -v, and -q / 128 is exact: adding it gives the same
+ * sum.) */
+static inline float bigram_term(const ub_lm *lm, uint32_t i1, uint32_t id)
 {
-    int q = probe(lm->bi, lm->h->bi_nb, rb);
+    const ub_lm_header *h = lm->h;
+    slot_ref rb = ref_of(ub_lm_key2b(i1, id), h->seed + 2, h->bi_nb);
+    int q = probe(lm->bi, h->bi_nb, rb);
     if (q >= 0)
         return -((float)q / UB_LM_QSCALE);
-    const ub_lm_idinfo *pi = &lm->id[i1];
+    const ub_lm_idinfo *pi = &lm->id[i1], *ci = &lm->id[id];
     uint32_t row = i1 == 0 ? 256u : pi->cls;
     return pi->lgam2 + lm->cls_lp[row * 256 + ci->cls] + ci->lpin;
+}
+
+/* The log backoff weight of the trigram context (i2, i1). */
+static inline float context_gamma(const ub_lm *lm, uint32_t i2, uint32_t i1)
+{
+    const ub_lm_header *h = lm->h;
+    slot_ref rc = ref_of(ub_lm_key2c(i2, i1), h->seed + 1, h->ctx_nb);
+    int q = probe(lm->ctx, h->ctx_nb, rc);
+    return q >= 0 ? UB_LM_GAM_OFF - (float)q / UB_LM_QSCALE : 0.0f;
 }
 
 /* log P(c | i2 i1), c not the LF of a CRLF.  x, when not NULL, is the
@@ -306,46 +326,44 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
     uint32_t id = lookup(lm, n);
     const ub_lm_header *h = lm->h;
     slot_ref r3 = ref_of(ub_lm_key3(i2, i1, id), h->seed, h->tri_nb);
-    const ub_lm_idinfo *ci = &lm->id[id];
-    float extra = ci->loov;
+    float extra = lm->id[id].loov;
     if (n == '0') extra -= 2.302585093f; /* one digit of ten */
     float lp;
     int q = probe(lm->tri, h->tri_nb, r3);
     if (q >= 0) {
         lp = -(float)q / UB_LM_QSCALE;
     } else {
-        /* a miss needs the other two tables: ask the memory for both
-         * buckets at once, so their cache misses overlap */
-        slot_ref rb = ref_of(ub_lm_key2b(i1, id), h->seed + 2, h->bi_nb);
+        if (low_cache_serial != lm->serial) {
+            if (low_cache_serial) { /* (a thread's first model: empty) */
+                memset(gam_cache, 0, sizeof gam_cache);
+                memset(bi_cache, 0, sizeof bi_cache);
+            }
+            low_cache_serial = lm->serial;
+        }
         if (x && x->have_gam) {
-            __builtin_prefetch(lm->bi + rb.bucket);
             lp = x->gam;
         } else {
-            slot_ref rc = ref_of(ub_lm_key2c(i2, i1), h->seed + 1, h->ctx_nb);
-            __builtin_prefetch(lm->ctx + rc.bucket);
-            __builtin_prefetch(lm->bi + rb.bucket);
-            q = probe(lm->ctx, h->ctx_nb, rc);
-            lp = q >= 0 ? UB_LM_GAM_OFF - (float)q / UB_LM_QSCALE : 0.0f;
+            uint32_t key = (i2 << 16 | i1) + 1;
+            low_entry *e = low_slot(gam_cache, key);
+            if (e->key == key && key) {
+                lp = e->v;
+            } else {
+                lp = context_gamma(lm, i2, i1);
+                e->key = key;
+                e->v = lp;
+            }
             if (x) {
                 x->gam = lp;
                 x->have_gam = 1;
             }
         }
-        if (x) {
-            uint32_t key = (i1 << 16 | id) + 1;
-            uint32_t slot = (key * 0x9E3779B1u) >> (32 - BI_CACHE_BITS);
-            if (bi_cache_serial != lm->serial) {
-                memset(bi_cache, 0, sizeof bi_cache);
-                bi_cache_serial = lm->serial;
-            }
-            if (bi_cache[slot].key != key) {
-                bi_cache[slot].key = key;
-                bi_cache[slot].b = bigram_term(lm, i1, ci, rb);
-            }
-            lp += bi_cache[slot].b;
-        } else {
-            lp += bigram_term(lm, i1, ci, rb);
+        uint32_t key = (i1 << 16 | id) + 1;
+        low_entry *e = low_slot(bi_cache, key);
+        if (e->key != key || !key) {
+            e->key = key;
+            e->v = bigram_term(lm, i1, id);
         }
+        lp += e->v;
     }
     lp += extra;
     if (lp > 0.0f) lp = 0.0f;
