@@ -196,44 +196,6 @@ static inline uint32_t context_id(const ub_lm *lm, uint32_t cp)
     return cp == UB_LM_BOS ? 0 : lookup(lm, ub_lm_normalize(cp));
 }
 
-/* Slots of a bucket whose fingerprint is fp, as a bit mask. */
-static inline unsigned scan_hit(const ub_lm_bucket_t *b, uint32_t fp)
-{
-    unsigned hm = 0;
-#if defined(__SSE2__)
-    /* three vectors of four slots; the bucket is 64-byte aligned */
-    const __m128i f = _mm_set1_epi32((int)fp);
-    const __m128i *v = (const __m128i *)(const void *)b->fp;
-#define UB_MASK(x) ((unsigned)_mm_movemask_ps(_mm_castsi128_ps(x)))
-    hm = UB_MASK(_mm_cmpeq_epi32(_mm_srli_epi32(_mm_load_si128(v), 4), f)) |
-         UB_MASK(_mm_cmpeq_epi32(_mm_srli_epi32(_mm_load_si128(v + 1), 4), f)) << 4 |
-         UB_MASK(_mm_cmpeq_epi32(_mm_srli_epi32(_mm_load_si128(v + 2), 4), f)) << 8;
-#undef UB_MASK
-#else
-    for (unsigned k = 0; k < UB_LM_BUCKET; k++)
-        hm |= (unsigned)((b->fp[k] >> 4) == fp) << k;
-#endif
-    return hm;
-}
-
-/* Does a bucket have an empty slot? */
-static inline int scan_empty(const ub_lm_bucket_t *b)
-{
-#if defined(__SSE2__)
-    const __m128i z = _mm_setzero_si128();
-    const __m128i *v = (const __m128i *)(const void *)b->fp;
-    __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi32(_mm_load_si128(v), z),
-                                          _mm_cmpeq_epi32(_mm_load_si128(v + 1), z)),
-                             _mm_cmpeq_epi32(_mm_load_si128(v + 2), z));
-    return _mm_movemask_epi8(e) != 0;
-#else
-    for (unsigned k = 0; k < UB_LM_BUCKET; k++)
-        if (b->fp[k] == 0)
-            return 1;
-    return 0;
-#endif
-}
-
 /* A key's hash, fingerprint and home bucket. */
 typedef struct {
     uint32_t fp, bucket;
@@ -249,19 +211,47 @@ static inline slot_ref ref_of(uint64_t key, uint32_t seed, uint32_t nb)
 /* Value of a key in a table of nb buckets, or -1 if absent.  At most nb
  * buckets are read, whatever the table holds.  (The empty slots are
  * looked for only in a bucket without the key.) */
-static int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
+static inline int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
 {
     uint32_t i = r.bucket;
+#if defined(__SSE2__)
+    /* three vectors of four slots (the bucket is 64-byte aligned), their
+     * fingerprints compared with the value bits masked off, the three
+     * comparisons packed to one byte a slot for a single mask */
+    const __m128i f = _mm_set1_epi32((int)(r.fp << 4)), fpbits = _mm_set1_epi32(~0xF);
+    const __m128i z = _mm_setzero_si128();
     for (uint32_t step = 0; step < nb; step++) {
         const ub_lm_bucket_t *b = t + i;
-        unsigned hit = scan_hit(b, r.fp);
+        const __m128i *v = (const __m128i *)(const void *)b->fp;
+        __m128i v0 = _mm_load_si128(v), v1 = _mm_load_si128(v + 1), v2 = _mm_load_si128(v + 2);
+        __m128i h01 = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_and_si128(v0, fpbits), f),
+                                      _mm_cmpeq_epi32(_mm_and_si128(v1, fpbits), f));
+        __m128i h2 = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_and_si128(v2, fpbits), f), z);
+        unsigned hit = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(h01, h2));
         if (hit) {
             unsigned k = (unsigned)__builtin_ctz(hit);
             return (int)((b->fp[k] & 0xF) << 8 | b->lo[k]);
         }
-        if (scan_empty(b)) return -1;
+        __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi32(v0, z), _mm_cmpeq_epi32(v1, z)),
+                                 _mm_cmpeq_epi32(v2, z));
+        if (_mm_movemask_epi8(e))
+            return -1;
         if (++i == nb) i = 0;
     }
+#else
+    for (uint32_t step = 0; step < nb; step++) {
+        const ub_lm_bucket_t *b = t + i;
+        int empty = 0;
+        for (unsigned k = 0; k < UB_LM_BUCKET; k++) {
+            if ((b->fp[k] >> 4) == r.fp)
+                return (int)((b->fp[k] & 0xF) << 8 | b->lo[k]);
+            empty |= b->fp[k] == 0;
+        }
+        if (empty)
+            return -1;
+        if (++i == nb) i = 0;
+    }
+#endif
     return -1;
 }
 
