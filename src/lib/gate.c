@@ -6,6 +6,7 @@
  * most clean text never goes further.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -13,6 +14,13 @@
 #include "gate.h"
 #include "model.h"
 #include "utf8.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__SSE2__)
+#define GATE_AVX2 1
+#include <immintrin.h>
+#else
+#define GATE_AVX2 0
+#endif
 
 /*
  * ub_could_be_mojibake() looks at each character through the bytes every
@@ -23,7 +31,8 @@
  */
 #define SHAPE_ASCII 1
 #define SHAPE_FFFD 2
-static uint8_t shape_ascii_[UB_NCODECS], shape_fffd_[UB_NCODECS];
+/* (32: shape_all_avx2() reads 32 bytes of each, as of a row's byte[]) */
+static uint8_t shape_ascii_[32], shape_fffd_[32];
 static pthread_once_t shape_once_ = PTHREAD_ONCE_INIT;
 static void shape_init(void);
 
@@ -115,11 +124,13 @@ static uint8_t shape_role_[256];
 static ub_codec_mask shape_lost_, shape_strict_;
 static uint8_t shape_next_[SHAPE_STATES * SHAPE_ROLES];
 static uint64_t shape_inc_[SHAPE_STATES * SHAPE_ROLES];
+static int shape_avx2_;     /* shape_all_avx2() runs here */
 
 static void shape_init(void)
 {
     shape_lost_ = ub_codec_cont_lost();
     shape_strict_ = ~ub_codec_utf8_droppable();
+    shape_avx2_ = GATE_AVX2 && ub_simd_level() >= UB_SIMD_AVX2;
     memset(shape_ascii_, SHAPE_ASCII, sizeof shape_ascii_);
     memset(shape_fffd_, SHAPE_FFFD, sizeof shape_fffd_);
     for (int b = 0; b < 256; b++)
@@ -243,6 +254,85 @@ static uint64_t shape_one_packed(const uint8_t *const *bytes, size_t n, int k)
     return acc + ((uint64_t)(st >= 5 * SHAPE_ROLES) << 36);
 }
 
+#if GATE_AVX2
+/* A character's bytes under every codec are read 32 at a time: the row's
+ * byte[] and what follows it within the row, or shape_ascii_[],
+ * shape_fffd_[]. */
+_Static_assert(UB_NCODECS <= 32, "one lane a codec");
+_Static_assert(offsetof(ub_codec_row, byte) + 32 <= sizeof(ub_codec_row),
+               "32 bytes from byte[] stay in the row");
+
+/* A run of SHAPE_ALL_MAX characters at most (the counts are bytes) with
+ * SHAPE_ALL_FROM paired codecs or more is counted for every codec at
+ * once: that costs about what five cost one by one. */
+#define SHAPE_ALL_MAX 255
+#define SHAPE_ALL_FROM 5
+
+/* Does m hold k codecs or more?  (__builtin_popcount() is a call without
+ * -mpopcnt.) */
+static inline int has_codecs(ub_codec_mask m, int k)
+{
+    for (int j = 1; j < k && m; j++)
+        m &= m - 1;
+    return m != 0;
+}
+
+/* The counts of shape_one_packed() under every codec at once, a byte lane
+ * a codec (the same state machine on the bytes themselves: roles by
+ * range, the state as the continuations still expected and whether the
+ * character before was a lead, of two bytes or any), for a run of at
+ * most SHAPE_ALL_MAX characters: pairs, leads, whole, bad and cuts in cnt[0..5),
+ * and in cnt[5] the lanes whose last sequence the end cuts short (not
+ * counted in bad). */
+__attribute__((target("avx2"))) static void shape_all_avx2(const uint8_t *const *bytes, size_t n,
+                                                           uint8_t cnt[6][32])
+{
+    const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi8(-1);
+    const __m256i one = _mm256_set1_epi8(1), fffd = _mm256_set1_epi8(SHAPE_FFFD);
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    /* byte ^ 0x80 as signed: 0x80..0xBF is 0..63, 0xC2 66, 0xE0 96, 0xF0
+     * 112, 0xF4 116 */
+    const __m256i c64 = _mm256_set1_epi8(64), c65 = _mm256_set1_epi8(65);
+    const __m256i c95 = _mm256_set1_epi8(95), c111 = _mm256_set1_epi8(111);
+    const __m256i c117 = _mm256_set1_epi8(117);
+    __m256i need = zero, prev = zero, prev2 = zero;
+    __m256i pairs = zero, leads = zero, whole = zero, bad = zero, cuts = zero;
+    for (size_t i = 0; i < n; i++) {
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)bytes[i]);
+        __m256i sb = _mm256_xor_si256(b, flip);
+        __m256i cont = _mm256_andnot_si256(_mm256_cmpgt_epi8(zero, sb), _mm256_cmpgt_epi8(c64, sb));
+        __m256i lead = _mm256_and_si256(_mm256_cmpgt_epi8(sb, c65), _mm256_cmpgt_epi8(c117, sb));
+        __m256i gt95 = _mm256_cmpgt_epi8(sb, c95), gt111 = _mm256_cmpgt_epi8(sb, c111);
+        __m256i ff = _mm256_cmpeq_epi8(b, fffd);
+        __m256i need0 = _mm256_cmpeq_epi8(need, zero), need1 = _mm256_cmpeq_epi8(need, one);
+        /* (a count goes up where its mask is -1) */
+        pairs = _mm256_sub_epi8(pairs, _mm256_and_si256(_mm256_or_si256(ff, cont), prev));
+        leads = _mm256_sub_epi8(leads, lead);
+        whole = _mm256_sub_epi8(whole, _mm256_or_si256(_mm256_andnot_si256(need0, ff),
+                                                       _mm256_and_si256(cont, need1)));
+        /* a sequence cut short by anything but U+FFFD, a continuation
+         * with nothing expected */
+        bad = _mm256_sub_epi8(bad, _mm256_xor_si256(_mm256_andnot_si256(
+                                                        _mm256_or_si256(need0, ff), ones),
+                                                    cont));
+        cuts = _mm256_sub_epi8(cuts, _mm256_and_si256(prev2, lead));
+        /* a lead expects 1..3 more, a continuation one less */
+        __m256i lenm1 = _mm256_sub_epi8(_mm256_sub_epi8(one, gt95), gt111);
+        need = _mm256_or_si256(_mm256_and_si256(lead, lenm1),
+                               _mm256_and_si256(_mm256_andnot_si256(need0, cont),
+                                                _mm256_add_epi8(need, ones)));
+        prev2 = _mm256_andnot_si256(gt95, lead);
+        prev = lead;
+    }
+    _mm256_storeu_si256((__m256i *)(void *)cnt[0], pairs);
+    _mm256_storeu_si256((__m256i *)(void *)cnt[1], leads);
+    _mm256_storeu_si256((__m256i *)(void *)cnt[2], whole);
+    _mm256_storeu_si256((__m256i *)(void *)cnt[3], bad);
+    _mm256_storeu_si256((__m256i *)(void *)cnt[4], cuts);
+    _mm256_storeu_si256((__m256i *)(void *)cnt[5], need);
+}
+#endif
+
 /* What the counts under codec k say (ub_gate_counts()). */
 static inline void shape_verdict(int k, uint32_t np, uint32_t nl, uint32_t whole, uint32_t bad,
                                  uint32_t cuts, ub_codec_mask lost, ub_codec_mask strict,
@@ -270,6 +360,28 @@ static inline void shape_verdict(int k, uint32_t np, uint32_t nl, uint32_t whole
     *maybe |= (ub_codec_mask)1 << k;
 }
 
+#if GATE_AVX2
+/* ub_gate_counts() of a run of SHAPE_ALL_MAX characters at most, its
+ * counts from shape_all_avx2(). */
+static __attribute__((noinline)) ub_codec_mask counts_all(const uint8_t *const *bytes, size_t n,
+                                                         ub_codec_mask paired,
+                                                         ub_codec_mask *twicep,
+                                                         ub_codec_mask *cutp)
+{
+    ub_codec_mask maybe = 0, twice = 0, cut = 0;
+    uint8_t cnt[6][32];
+    shape_all_avx2(bytes, n, cnt);
+    for (ub_codec_mask m = paired; m; m &= m - 1) {
+        int k = __builtin_ctz(m);
+        shape_verdict(k, cnt[0][k], cnt[1][k], cnt[2][k], cnt[3][k] + (cnt[5][k] != 0), cnt[4][k],
+                      shape_lost_, shape_strict_, &maybe, &twice, &cut);
+    }
+    *twicep = twice;
+    *cutp = cut;
+    return maybe;
+}
+#endif
+
 /*
  * The rest of ub_could_be_mojibake() once any_pairs() found the paired codecs
  * of t[0..n) (no C1 control among them) and the bytes of its characters:
@@ -289,6 +401,10 @@ ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mas
      * Russian read back through ibm866 pairs a lead with a continuation
      * in most words, but its sequences are cut short as often. */
     ub_codec_mask maybe = 0, twice = 0, cut = 0;
+#if GATE_AVX2
+    if (has_codecs(paired, SHAPE_ALL_FROM) && shape_avx2_ && n <= SHAPE_ALL_MAX)
+        return counts_all(bytes, n, paired, twicep, cutp);
+#endif
     if (n < SHAPE_CHUNK) {
         /* (the counts of every codec, two a pass, then what they say) */
         uint64_t acc[UB_NCODECS];
