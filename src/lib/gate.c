@@ -265,7 +265,7 @@ _Static_assert(offsetof(ub_codec_row, byte) + 32 <= sizeof(ub_codec_row),
 /* A run of SHAPE_ALL_MAX characters at most (the counts are bytes) with
  * SHAPE_ALL_FROM paired codecs or more is counted for every codec at
  * once: that costs about what five cost one by one. */
-#define SHAPE_ALL_MAX 255
+#define SHAPE_ALL_MAX 254
 #define SHAPE_ALL_FROM 5
 
 /* Does m hold k codecs or more?  (__builtin_popcount() is a call without
@@ -277,15 +277,16 @@ static inline int has_codecs(ub_codec_mask m, int k)
     return m != 0;
 }
 
-/* The counts of shape_one_packed() under every codec at once, a byte lane
- * a codec (the same state machine on the bytes themselves: roles by
- * range, the state as the continuations still expected and whether the
- * character before was a lead, of two bytes or any), for a run of at
- * most SHAPE_ALL_MAX characters: pairs, leads, whole, bad and cuts in cnt[0..5),
- * and in cnt[5] the lanes whose last sequence the end cuts short (not
- * counted in bad). */
-__attribute__((target("avx2"))) static void shape_all_avx2(const uint8_t *const *bytes, size_t n,
-                                                           uint8_t cnt[6][32])
+/* ub_gate_counts() of a run of SHAPE_ALL_MAX characters at most: the
+ * counts of shape_one_packed() under every codec at once, a byte lane a
+ * codec (the same state machine on the bytes themselves: roles by range,
+ * the state as the continuations still expected and whether the
+ * character before was a lead, of two bytes or any), then what
+ * shape_verdict() says of them, lane by lane. */
+__attribute__((target("avx2"))) static ub_codec_mask counts_all(const uint8_t *const *bytes,
+                                                                size_t n, ub_codec_mask paired,
+                                                                ub_codec_mask *twicep,
+                                                                ub_codec_mask *cutp)
 {
     const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi8(-1);
     const __m256i one = _mm256_set1_epi8(1), fffd = _mm256_set1_epi8(SHAPE_FFFD);
@@ -324,12 +325,24 @@ __attribute__((target("avx2"))) static void shape_all_avx2(const uint8_t *const 
         prev2 = _mm256_andnot_si256(gt95, lead);
         prev = lead;
     }
-    _mm256_storeu_si256((__m256i *)(void *)cnt[0], pairs);
-    _mm256_storeu_si256((__m256i *)(void *)cnt[1], leads);
-    _mm256_storeu_si256((__m256i *)(void *)cnt[2], whole);
-    _mm256_storeu_si256((__m256i *)(void *)cnt[3], bad);
-    _mm256_storeu_si256((__m256i *)(void *)cnt[4], cuts);
-    _mm256_storeu_si256((__m256i *)(void *)cnt[5], need);
+    /* a sequence cut short by the end */
+    bad = _mm256_sub_epi8(bad, _mm256_andnot_si256(_mm256_cmpeq_epi8(need, zero), ones));
+    /* shape_verdict() on every lane: twice the counts saturate at 255,
+     * which only ever meets counts of 254 or less (SHAPE_ALL_MAX), so
+     * every comparison comes out as in 32 bits */
+#define GE(a, b) ((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(a, b), a)))
+    __m256i np2 = _mm256_adds_epu8(pairs, pairs);
+    uint32_t has_cuts = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(cuts, zero));
+    uint32_t cut = paired & shape_lost_ & has_cuts;
+    /* nc >= 1 (cut), np >= 2, 2 np + nc >= nl, 2 np >= nc */
+    uint32_t twice = cut & GE(pairs, _mm256_set1_epi8(2)) &
+                     GE(_mm256_adds_epu8(np2, cuts), leads) & GE(np2, cuts);
+    uint32_t maybe = paired & GE(np2, leads) &
+                     ~(shape_strict_ & ~GE(whole, _mm256_adds_epu8(bad, bad)));
+#undef GE
+    *twicep = twice;
+    *cutp = cut;
+    return maybe;
 }
 #endif
 
@@ -359,28 +372,6 @@ static inline void shape_verdict(int k, uint32_t np, uint32_t nl, uint32_t whole
         return;
     *maybe |= (ub_codec_mask)1 << k;
 }
-
-#if GATE_AVX2
-/* ub_gate_counts() of a run of SHAPE_ALL_MAX characters at most, its
- * counts from shape_all_avx2(). */
-static __attribute__((noinline)) ub_codec_mask counts_all(const uint8_t *const *bytes, size_t n,
-                                                         ub_codec_mask paired,
-                                                         ub_codec_mask *twicep,
-                                                         ub_codec_mask *cutp)
-{
-    ub_codec_mask maybe = 0, twice = 0, cut = 0;
-    uint8_t cnt[6][32];
-    shape_all_avx2(bytes, n, cnt);
-    for (ub_codec_mask m = paired; m; m &= m - 1) {
-        int k = __builtin_ctz(m);
-        shape_verdict(k, cnt[0][k], cnt[1][k], cnt[2][k], cnt[3][k] + (cnt[5][k] != 0), cnt[4][k],
-                      shape_lost_, shape_strict_, &maybe, &twice, &cut);
-    }
-    *twicep = twice;
-    *cutp = cut;
-    return maybe;
-}
-#endif
 
 /*
  * The rest of ub_could_be_mojibake() once any_pairs() found the paired codecs
