@@ -68,8 +68,8 @@ static inline int ub_gate_is_cjk(uint32_t f)
  * lone 0x80, and the first character after them may be one of the codec's
  * symbols (EUC-JP's "\u226A" before kana).
  */
-static inline int ub_gate_cjk_slow(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
-                                   uint32_t l1);
+static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in,
+                                   size_t n, uint32_t l2, uint32_t l1);
 
 /* May c hide a CJK character after it (ub_gate_cjk() skips it)? */
 static inline int ub_gate_cjk_skips(uint32_t c)
@@ -77,18 +77,28 @@ static inline int ub_gate_cjk_skips(uint32_t c)
     return c - 0xE000u <= 0xF8FFu - 0xE000u || c == 0xFFFD || c == '?' || c - 0x80u < 0x20u;
 }
 
-static inline __attribute__((always_inline)) int ub_gate_cjk(const ub_lm *lm, const uint32_t *in,
-                                                               size_t n, uint32_t l2, uint32_t l1)
+/* ub_gate_cjk() with lc: ub_lm_cache_for(lm), or NULL to have it fetched
+ * if needed. */
+static inline __attribute__((always_inline)) int ub_gate_cjk_in(const ub_lm *lm,
+                                                                  ub_lm_cache_entry *lc,
+                                                                  const uint32_t *in, size_t n,
+                                                                  uint32_t l2, uint32_t l1)
 {
     /* (most runs: their first two characters are below U+2E80 and no C1
      * control, so neither CJK nor skipped) */
     if (n && in[0] - 0xA0u < 0x2E80u - 0xA0u && (n == 1 || in[1] - 0xA0u < 0x2E80u - 0xA0u))
         return 0;
-    return ub_gate_cjk_slow(lm, in, n, l2, l1);
+    return ub_gate_cjk_slow(lm, lc, in, n, l2, l1);
 }
 
-static inline int ub_gate_cjk_slow(const ub_lm *lm, const uint32_t *in, size_t n, uint32_t l2,
-                                   uint32_t l1)
+static inline __attribute__((always_inline)) int ub_gate_cjk(const ub_lm *lm, const uint32_t *in,
+                                                               size_t n, uint32_t l2, uint32_t l1)
+{
+    return ub_gate_cjk_in(lm, NULL, in, n, l2, l1);
+}
+
+static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in,
+                                   size_t n, uint32_t l2, uint32_t l1)
 {
     size_t r = 0;
     while (r < n && (in[r] == 0xFFFD || in[r] == '?'))
@@ -111,8 +121,17 @@ static inline int ub_gate_cjk_slow(const ub_lm *lm, const uint32_t *in, size_t n
     for (size_t i = r; i < n && m < 8; i++)
         if (in[i] != '?')
             w[m++] = in[i];
-    return ub_lm_score(lm, r >= 2 ? in[r - 2] : r ? l1 : l2, r ? in[r - 1] : l1, w, m) <=
-           MBCS_LOGP * (double)m;
+    /* (ub_lm_score(), the cache at hand) */
+    if (!lc)
+        lc = ub_lm_cache_for(lm);
+    uint32_t c2 = r >= 2 ? in[r - 2] : r ? l1 : l2, c1 = r ? in[r - 1] : l1;
+    double sum = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        sum += ub_lm_logp_in(lc, lm, c2, c1, w[i]);
+        c2 = c1;
+        c1 = w[i];
+    }
+    return sum <= MBCS_LOGP * (double)m;
 }
 
 /*
@@ -149,7 +168,7 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
             *weak_gated = 1;
         }
     }
-    *cjk = ub_gate_cjk(lm, in, n, l2, l1);
+    *cjk = ub_gate_cjk_in(lm, lc, in, n, l2, l1);
     return maybe;
 }
 
