@@ -197,6 +197,20 @@ static size_t boundary_before(const uint8_t *s, size_t end)
     return q;
 }
 
+/* The index of the first byte of w (little-endian) with its top bit set;
+ * w has one. */
+static inline size_t first_high(uint64_t w)
+{
+    return (size_t)__builtin_ctzll(w & 0x8080808080808080ull) >> 3;
+}
+
+/*
+ * The tails below the vector width end with one load that ends at s[n]
+ * (n is at least as long), overlapping bytes already known to be ASCII:
+ * its first non-ASCII byte, if any, is the first of the tail.  So a short
+ * stretch -- most of them, between the runs of a line -- costs a load or
+ * two, not a loop down to single bytes.
+ */
 static size_t ascii_sse2(const uint8_t *s, size_t n)
 {
     size_t i = 0;
@@ -217,7 +231,32 @@ static size_t ascii_sse2(const uint8_t *s, size_t n)
             return i + (size_t)__builtin_ctz(m);
         i += 16;
     }
-    return i + ascii_portable(s + i, n - i);
+    if (i == n)
+        return n;
+    if (n >= 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(LOAD16(s + n - 16));
+        return m ? n - 16 + (size_t)__builtin_ctz(m) : n;
+    }
+    /* (n < 16: nothing read yet) */
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        if (a & 0x8080808080808080ull)
+            return first_high(a);
+        return b & 0x8080808080808080ull ? n - 8 + first_high(b) : n;
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        if (a & 0x80808080u)
+            return first_high(a);
+        return b & 0x80808080u ? n - 4 + first_high(b) : n;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
 }
 
 /* SSE2 has no in-register table lookup: skip ASCII with vectors and
@@ -399,7 +438,20 @@ static size_t ascii_avx2(const uint8_t *s, size_t n)
         }
         i += 64;
     }
-    return i + ascii_sse2(s + i, n - i);
+    if (n - i >= 32) {
+        uint32_t m = (uint32_t)_mm256_movemask_epi8(LOAD32(s + i));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+        i += 32;
+    }
+    if (i == n)
+        return n;
+    if (n >= 32) {
+        /* (the tail, as in ascii_sse2()) */
+        uint32_t m = (uint32_t)_mm256_movemask_epi8(LOAD32(s + n - 32));
+        return m ? n - 32 + (size_t)__builtin_ctz(m) : n;
+    }
+    return ascii_sse2(s, n);
 }
 
 __attribute__((target("avx2")))
