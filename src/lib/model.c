@@ -412,20 +412,13 @@ ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm)
 }
 
 /* A look-up the inline one (ub_lm_logp_in, ub_lm_logp_ctx) did not find
- * in the first entry of its pair; in context x where it is not NULL. */
-static inline __attribute__((always_inline)) float fill(ub_lm_cache_entry *cache,
+ * in e[0], the first entry of its pair; in context x where it is not
+ * NULL.  Either way the key goes first and what was first second. */
+static inline __attribute__((always_inline)) float fill(ub_lm_cache_entry *e, uint64_t key,
                                                         const ub_lm *lm, uint32_t c2,
                                                         uint32_t c1, uint32_t c,
                                                         ub_lm_context *x)
 {
-    if ((c2 | c1 | c) > 0x1FFFFF)
-        return x ? logp_uncached_ctx(lm, x, c) : logp_uncached(lm, c2, c1, c);
-    uint64_t key = ub_lm_cache_key(c2, c1, c);
-    ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
-    if (ub_lm_cache_holds(e, key))
-        return e->lp;
-    /* the second entry of the pair, or a miss: either way the key goes
-     * first and what was first second */
     ub_lm_cache_entry first = e[0];
     float lp = ub_lm_cache_holds(&e[1], key) ? e[1].lp
                : x                             ? logp_uncached_ctx(lm, x, c)
@@ -435,16 +428,26 @@ static inline __attribute__((always_inline)) float fill(ub_lm_cache_entry *cache
     return lp;
 }
 
-float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, uint32_t c1,
-                      uint32_t c)
+float ub_lm_logp_fill(ub_lm_cache_entry *e, uint64_t key, const ub_lm *lm, uint32_t c2,
+                      uint32_t c1, uint32_t c)
 {
-    return fill(cache, lm, c2, c1, c, NULL);
+    return fill(e, key, lm, c2, c1, c, NULL);
 }
 
-float ub_lm_logp_ctx_fill(ub_lm_cache_entry *cache, const ub_lm *lm, ub_lm_context *x,
+float ub_lm_logp_ctx_fill(ub_lm_cache_entry *e, uint64_t key, const ub_lm *lm, ub_lm_context *x,
                           uint32_t c)
 {
-    return fill(cache, lm, x->c2, x->c1, c, x);
+    return fill(e, key, lm, x->c2, x->c1, c, x);
+}
+
+float ub_lm_logp_far(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
+{
+    return logp_uncached(lm, c2, c1, c);
+}
+
+float ub_lm_logp_ctx_far(const ub_lm *lm, ub_lm_context *x, uint32_t c)
+{
+    return logp_uncached_ctx(lm, x, c);
 }
 
 float ub_lm_logp(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)

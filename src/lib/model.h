@@ -89,9 +89,12 @@ typedef struct {
 
 ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm);
 
-/** A lookup that missed (or is out of the cache's range). */
-float ub_lm_logp_fill(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2, uint32_t c1,
-                      uint32_t c);
+/** A lookup out of the cache's range (a code point above 0x1FFFFF). */
+float ub_lm_logp_far(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c);
+
+/** A lookup whose key is not in e[0], the first entry of its pair. */
+float ub_lm_logp_fill(ub_lm_cache_entry *e, uint64_t key, const ub_lm *lm, uint32_t c2,
+                      uint32_t c1, uint32_t c);
 
 static inline uint64_t ub_lm_cache_key(uint32_t c2, uint32_t c1, uint32_t c)
 {
@@ -124,11 +127,12 @@ static inline float ub_lm_logp_in(ub_lm_cache_entry *cache, const ub_lm *lm, uin
 {
     if ((c2 | c1 | c) <= 0x1FFFFF) {
         uint64_t key = ub_lm_cache_key(c2, c1, c);
-        const ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
+        ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
         if (ub_lm_cache_holds(e, key))
             return e->lp;
+        return ub_lm_logp_fill(e, key, lm, c2, c1, c);
     }
-    return ub_lm_logp_fill(cache, lm, c2, c1, c);
+    return ub_lm_logp_far(lm, c2, c1, c);
 }
 
 /**
@@ -149,7 +153,9 @@ static inline ub_lm_context ub_lm_context_of(uint32_t c2, uint32_t c1)
     return x;
 }
 
-float ub_lm_logp_ctx_fill(ub_lm_cache_entry *cache, const ub_lm *lm, ub_lm_context *x,
+/** ub_lm_logp_far() and ub_lm_logp_fill() in context x. */
+float ub_lm_logp_ctx_far(const ub_lm *lm, ub_lm_context *x, uint32_t c);
+float ub_lm_logp_ctx_fill(ub_lm_cache_entry *e, uint64_t key, const ub_lm *lm, ub_lm_context *x,
                           uint32_t c);
 
 /** ub_lm_logp_in(cache, lm, x->c2, x->c1, c): the same value. */
@@ -158,11 +164,12 @@ static inline float ub_lm_logp_ctx(ub_lm_cache_entry *cache, const ub_lm *lm, ub
 {
     if ((x->c2 | x->c1 | c) <= 0x1FFFFF) {
         uint64_t key = ub_lm_cache_key(x->c2, x->c1, c);
-        const ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
+        ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
         if (ub_lm_cache_holds(e, key))
             return e->lp;
+        return ub_lm_logp_ctx_fill(e, key, lm, x, c);
     }
-    return ub_lm_logp_ctx_fill(cache, lm, x, c);
+    return ub_lm_logp_ctx_far(lm, x, c);
 }
 
 /**
