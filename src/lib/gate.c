@@ -263,17 +263,18 @@ _Static_assert(offsetof(ub_codec_row, byte) + 32 <= sizeof(ub_codec_row),
                "32 bytes from byte[] stay in the row");
 
 /* A run of SHAPE_ALL_MAX characters at most (the counts are bytes) with
- * SHAPE_ALL_FROM paired codecs or more is counted for every codec at
- * once: that costs about what five cost one by one. */
+ * five paired codecs or more is counted for every codec at once: that
+ * costs about what five cost one by one. */
 #define SHAPE_ALL_MAX 254
-#define SHAPE_ALL_FROM 5
 
-/* Does m hold k codecs or more?  (__builtin_popcount() is a call without
- * -mpopcnt.) */
-static inline int has_codecs(ub_codec_mask m, int k)
+/* Does m hold five codecs or more?  (Four lowest bits cleared, without a
+ * branch: __builtin_popcount() is a call without -mpopcnt.) */
+static inline int has_five(ub_codec_mask m)
 {
-    for (int j = 1; j < k && m; j++)
-        m &= m - 1;
+    m &= m - 1;
+    m &= m - 1;
+    m &= m - 1;
+    m &= m - 1;
     return m != 0;
 }
 
@@ -393,7 +394,7 @@ ub_codec_mask ub_gate_counts(const uint8_t *const *bytes, size_t n, ub_codec_mas
      * in most words, but its sequences are cut short as often. */
     ub_codec_mask maybe = 0, twice = 0, cut = 0;
 #if GATE_AVX2
-    if (has_codecs(paired, SHAPE_ALL_FROM) && shape_avx2_ && n <= SHAPE_ALL_MAX)
+    if (has_five(paired) && shape_avx2_ && n <= SHAPE_ALL_MAX)
         return counts_all(bytes, n, paired, twicep, cutp);
 #endif
     if (n < SHAPE_CHUNK) {
