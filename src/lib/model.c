@@ -284,11 +284,14 @@ static inline low_entry *low_slot(low_entry *t, uint32_t key)
  * has (i1, id), else the backoff to the class-conditioned unigram.
  * (lp - v is lp + -v, and -q / 128 is exact: adding it gives the same
  * sum.) */
-static inline float bigram_term(const ub_lm *lm, uint32_t i1, uint32_t id)
+static inline slot_ref bigram_ref(const ub_lm *lm, uint32_t i1, uint32_t id)
 {
-    const ub_lm_header *h = lm->h;
-    slot_ref rb = ref_of(ub_lm_key2b(i1, id), h->seed + 2, h->bi_nb);
-    int q = probe(lm->bi, h->bi_nb, rb);
+    return ref_of(ub_lm_key2b(i1, id), lm->h->seed + 2, lm->h->bi_nb);
+}
+
+static inline float bigram_term(const ub_lm *lm, uint32_t i1, uint32_t id, slot_ref rb)
+{
+    int q = probe(lm->bi, lm->h->bi_nb, rb);
     if (q >= 0)
         return -((float)q / UB_LM_QSCALE);
     const ub_lm_idinfo *pi = &lm->id[i1], *ci = &lm->id[id];
@@ -330,6 +333,10 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
             }
             low_cache_serial = lm->serial;
         }
+        uint32_t kb = (i1 << 16 | id) + 1;
+        low_entry *eb = low_slot(bi_cache, kb);
+        int have_b = eb->key == kb && kb;
+        slot_ref rb = { 0, 0 };
         if (x && x->have_gam) {
             lp = x->gam;
         } else {
@@ -338,6 +345,13 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
             if (e->key == key && key) {
                 lp = e->v;
             } else {
+                /* both levels from the tables: ask the memory for the
+                 * bigram's bucket before the context's, so that their
+                 * cache misses overlap */
+                if (!have_b) {
+                    rb = bigram_ref(lm, i1, id);
+                    __builtin_prefetch(lm->bi + rb.bucket);
+                }
                 lp = context_gamma(lm, i2, i1);
                 e->key = key;
                 e->v = lp;
@@ -347,13 +361,13 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
                 x->have_gam = 1;
             }
         }
-        uint32_t key = (i1 << 16 | id) + 1;
-        low_entry *e = low_slot(bi_cache, key);
-        if (e->key != key || !key) {
-            e->key = key;
-            e->v = bigram_term(lm, i1, id);
+        if (!have_b) {
+            if (!rb.fp)
+                rb = bigram_ref(lm, i1, id);
+            eb->key = kb;
+            eb->v = bigram_term(lm, i1, id, rb);
         }
-        lp += e->v;
+        lp += eb->v;
     }
     lp += extra;
     if (lp > 0.0f) lp = 0.0f;
