@@ -130,6 +130,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->ltxt.v);
     free(s->att);
     free(s->attw);
+    free(s->mid);
     free(s->attd);
     ub_beam_scratch_free(s->beam);
     free(s);
@@ -1368,6 +1369,86 @@ static const ub_alpha *mbcs_alphabet(ub_detect_scratch *s, int id)
     return s->malpha_some >> id & 1 ? &s->malpha[id] : NULL;
 }
 
+/*
+ * One layer of UTF-8 read as codec c undone on t[0..n): out[i] is the
+ * character the whole sequence at t[i] makes, ASCII as it is, 0 for a
+ * character of no whole sequence (its other characters are skipped, 0 as
+ * well).  Returns the characters written.
+ */
+static size_t undo_layer(const uint32_t *t, size_t n, int c, uint32_t *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < 0x80) {
+            out[o++] = t[i];
+            continue;
+        }
+        int b = t[i] == 0 ? -1 : ub_codec_encode(c, t[i]);
+        out[o] = 0;
+        if (b < 0xC2 || b > 0xF4) {
+            o++;
+            continue;
+        }
+        uint8_t seq[4] = { (uint8_t)b };
+        int len = ub_utf8_seqlen((uint8_t)b), k = 1;
+        for (; k < len && i + (size_t)k < n; k++) {
+            uint32_t x = t[i + (size_t)k];
+            int y = x < 0x80 ? -1 : ub_codec_encode(c, x);
+            if (y < 0 || !(k == 1 ? ub_utf8_second_ok(seq[0], (uint8_t)y)
+                                  : ub_utf8_is_cont((uint8_t)y)))
+                break;
+            seq[k] = (uint8_t)y;
+        }
+        uint32_t u;
+        if (k == len && ub_utf8_decode(seq, (size_t)len, &u) == len) {
+            out[o] = u;
+            i += (size_t)len - 1;
+        }
+        o++;
+    }
+    return o;
+}
+
+/*
+ * line_alphabet() for text garbled twice, by codec inner and then outer:
+ * the letters the segment's whole sequences make read back through both
+ * layers (NULL: none that tells).  A run's own letters under inner are
+ * the outer layer's (Ã, Ð, Ñ); the rest of the segment, where it was read
+ * whole, names the language.  Found once per segment and pair of codecs
+ * (the pairs a segment asks for are a handful).
+ */
+static const ub_alpha *line_alphabet2(ub_detect_scratch *s, int outer, int inner)
+{
+    unsigned n = s->nalpha2 < 8 ? s->nalpha2 : 8;
+    for (unsigned i = 0; i < n; i++)
+        if (s->alpha2[i].outer == outer && s->alpha2[i].inner == inner)
+            return s->alpha2[i].some ? &s->alpha2[i].alpha : NULL;
+    if (ub_reserve((void **)&s->mid, &s->midcap, 2 * s->nch + 1, sizeof *s->mid))
+        return NULL;
+    uint32_t *one = s->mid, *two = s->mid + s->nch;
+    size_t m = undo_layer(s->cp, s->nch, outer, one);
+    size_t k = undo_layer(one, m, inner, two);
+    ub_alpha seen = { { 0 } };
+    for (size_t i = 0; i < k; i++) {
+        int a = two[i] < 0x80 ? -1 : ub_alpha_index(two[i]);
+        if (a >= 0)
+            ub_alpha_add(&seen, a);
+    }
+    /* (more pairs than kept: the oldest is forgotten) */
+    unsigned at = s->nalpha2++ % 8;
+    s->alpha2[at].outer = outer;
+    s->alpha2[at].inner = inner;
+    s->alpha2[at].some = ub_alpha_allowed(&seen, &s->alpha2[at].alpha);
+    return s->alpha2[at].some ? &s->alpha2[at].alpha : NULL;
+}
+
+/* line_alphabet2() under the codecs of the search (ub_alpha_fn). */
+static const ub_alpha *search_alphabet2(void *arg)
+{
+    ub_detect_scratch *s = arg;
+    return line_alphabet2(s, s->alpha_outer, s->alpha_codec);
+}
+
 /* line_alphabet() under the codec of the search (ub_alpha_fn). */
 static const ub_alpha *search_alphabet(void *arg)
 {
@@ -1559,8 +1640,11 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * its letters under c are another layer's (an outer one, or
              * text garbled twice, read once: Ã, Ð, Ñ say nothing) */
             s->alpha_codec = c;
-            ub_beam_use_alphabet(s->beam, outer < 0 && !(e->twice >> c & 1)
-                                              ? search_alphabet : NULL, s);
+            s->alpha_outer = outer >= 0 ? outer : c;
+            if (outer >= 0 || twice)
+                ub_beam_use_alphabet(s->beam, search_alphabet2, s, 1 + (unsigned)s->alpha_outer);
+            else
+                ub_beam_use_alphabet(s->beam, !(e->twice >> c & 1) ? search_alphabet : NULL, s, 0);
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
                                           right, nright, &res, &e->ctx->steps)
                       : ub_reverse_lossy(s->beam, t, n, c, &loss, e->ctx->lm, e->l2, e->l1,
@@ -3165,6 +3249,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     *nchp = nch;
     s->nch = nch;
     s->alpha_done = 0;
+    s->nalpha2 = 0;
     s->c1s = -1;
     s->malpha_done = 0;
     s->out.n = 0;

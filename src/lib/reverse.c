@@ -117,6 +117,8 @@ struct option {
     float prior;            /* <= 0: a fill outside the line's alphabets */
     uint8_t ops[4];
     uint8_t keep, gap;
+    uint8_t set;            /* a byte of it is one of an IT_SET's
+                               candidates (two layers: a guess too) */
 };
 
 struct hrec {
@@ -236,6 +238,7 @@ struct ub_beam_scratch {
     size_t items_of_cap;
     ub_alpha_fn *alpha_get; /* for the next search (ub_beam_use_alphabet) */
     void *alpha_arg;
+    unsigned alpha_tag;
     /* the searches of ub_reverse_lossy() since ub_reverse_lossy_forget():
      * a run is evaluated again and again as the line is decided (with the
      * repairs after it, with the support of those nearby), mostly asking
@@ -256,10 +259,11 @@ struct ub_beam_scratch {
                                caller's counter after a search) */
 };
 
-void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg)
+void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg, unsigned tag)
 {
     s->alpha_get = get;
     s->alpha_arg = arg;
+    s->alpha_tag = tag;
 }
 
 static int memo_search(ub_beam_scratch *s, const struct memo *m, const ub_lm *lm,
@@ -566,6 +570,7 @@ static void fill_slots(struct lossy_env *e, uint8_t *seq, int len, int slot, siz
             sub.ops[slot] = c[k].op;
             sub.cost += c[k].cost;
             sub.gap |= c[k].op == UB_OP_QMARK || c[k].op == UB_OP_FFFD;
+            sub.set |= x->kind == IT_SET && x->nset > 1;
             fill_slots(e, seq, len, slot + 1, i + 1, inserted, &sub);
         }
     }
@@ -668,6 +673,7 @@ again:
         o.ops[0] = c[k].op;
         o.cost = c[k].cost;
         o.gap = c[k].op == UB_OP_QMARK || c[k].op == UB_OP_FFFD;
+        o.set = e->it[p].kind == IT_SET && e->it[p].nset > 1;
         if (b < 0x80) {
             o.cp = b;
             o.next = (uint32_t)p + 1;
@@ -709,7 +715,7 @@ again:
     /* a guessed letter that none of the line's languages writes */
     for (int i = 0; i < e->nopts && e->alpha_get && !(e->alpha_asked && !e->alpha); i++) {
         struct option *o = &e->opts[i];
-        int a = o->gap && o->cp >= 0x80 ? ub_alpha_index(o->cp) : -1;
+        int a = (o->gap || o->set) && o->cp >= 0x80 ? ub_alpha_index(o->cp) : -1;
         if (a < 0)
             continue;
         if (!e->alpha_asked) {
@@ -1164,8 +1170,9 @@ static size_t memo_key(ub_beam_scratch *s, const uint32_t *in, size_t n, int cod
     k[5] = ahead != NULL;
     k[6] = (uint32_t)(ahead ? nahead : 0);
     /* (the line's alphabets, where the search may ask for them, are the
-     * same throughout a segment: the memos are forgotten at each) */
-    k[7] = s->alpha_get != NULL;
+     * same throughout a segment for a codec and tag: the memos are
+     * forgotten at each) */
+    k[7] = s->alpha_get ? 1 + s->alpha_tag : 0;
     memcpy(k + 8, loss, sizeof *loss);
     k[KEY_HEAD - 2] = (uint32_t)lp;
     k[KEY_HEAD - 1] = (uint32_t)((uint64_t)lp >> 32);
@@ -1547,6 +1554,8 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
     l2m.legacy_cost = -1;
     struct lossy_env e = lossy_env_of(s->items2, m, inner, &l2m, s->defs, s->opts, steps, s->sets,
                                       MAX_OPTS2);
+    e.alpha_get = s->alpha_get;
+    e.alpha_arg = s->alpha_arg;
     uint32_t pol[3];
     policies(&e, pol);
     set_policy(&e, pol[0]);

@@ -94,10 +94,13 @@ typedef struct {
  * The letters of the languages the line may be in (alphabet.h), for the
  * searches on s that follow: a fill outside them costs more.  They are
  * asked for, get(arg), only where a search guesses a letter (get NULL, or
- * get returning NULL: no such rule).
+ * get returning NULL: no such rule).  get(arg) must give the same for
+ * the same codec and tag throughout a segment (the searches remember what
+ * they found until ub_reverse_lossy_forget(); tag tells the alphabets of
+ * one codec apart, as those of each outer layer).
  */
 typedef const ub_alpha *ub_alpha_fn(void *arg);
-void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg);
+void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg, unsigned tag);
 
 /*
  * Find the most probable text whose decoding with codec, after the losses
