@@ -1383,7 +1383,7 @@ static size_t undo_layer(const uint32_t *t, size_t n, int c, uint32_t *out)
             out[o++] = t[i];
             continue;
         }
-        int b = t[i] == 0 ? -1 : ub_codec_encode(c, t[i]);
+        int b = ub_codec_encode(c, t[i]);
         out[o] = 0;
         if (b < 0xC2 || b > 0xF4) {
             o++;
@@ -1410,43 +1410,40 @@ static size_t undo_layer(const uint32_t *t, size_t n, int c, uint32_t *out)
 }
 
 /*
- * line_alphabet() for text garbled twice, by codec inner and then outer:
- * the letters the segment's whole sequences make read back through both
- * layers (NULL: none that tells).  A run's own letters under inner are
- * the outer layer's (Ã, Ð, Ñ); the rest of the segment, where it was read
- * whole, names the language.  Found once per segment and pair of codecs
- * (the pairs a segment asks for are a handful).
+ * line_alphabet() for text garbled twice through codec c: the letters the
+ * segment's whole sequences make read back through both layers (NULL:
+ * none that tells).  A run's own letters under c are the outer layer's
+ * (Ã, Ð, Ñ); the rest of the segment, where it was read whole, names the
+ * language.  Found once per segment and codec.
  */
-static const ub_alpha *line_alphabet2(ub_detect_scratch *s, int outer, int inner)
+static const ub_alpha *line_alphabet2(ub_detect_scratch *s, int c)
 {
-    unsigned n = s->nalpha2 < 8 ? s->nalpha2 : 8;
-    for (unsigned i = 0; i < n; i++)
-        if (s->alpha2[i].outer == outer && s->alpha2[i].inner == inner)
-            return s->alpha2[i].some ? &s->alpha2[i].alpha : NULL;
-    if (ub_reserve((void **)&s->mid, &s->midcap, 2 * s->nch + 1, sizeof *s->mid))
-        return NULL;
-    uint32_t *one = s->mid, *two = s->mid + s->nch;
-    size_t m = undo_layer(s->cp, s->nch, outer, one);
-    size_t k = undo_layer(one, m, inner, two);
-    ub_alpha seen = { { 0 } };
-    for (size_t i = 0; i < k; i++) {
-        int a = two[i] < 0x80 ? -1 : ub_alpha_index(two[i]);
-        if (a >= 0)
-            ub_alpha_add(&seen, a);
+    if (!(s->alpha2_done >> c & 1)) {
+        if (ub_reserve((void **)&s->mid, &s->midcap, 2 * s->nch + 1, sizeof *s->mid))
+            return NULL;
+        s->alpha2_done |= (ub_codec_mask)1 << c;
+        uint32_t *one = s->mid, *two = s->mid + s->nch;
+        size_t m = undo_layer(s->cp, s->nch, c, one);
+        size_t k = undo_layer(one, m, c, two);
+        ub_alpha seen = { { 0 } };
+        for (size_t i = 0; i < k; i++) {
+            int a = two[i] < 0x80 ? -1 : ub_alpha_index(two[i]);
+            if (a >= 0)
+                ub_alpha_add(&seen, a);
+        }
+        if (ub_alpha_allowed(&seen, &s->alpha2[c]))
+            s->alpha2_some |= (ub_codec_mask)1 << c;
+        else
+            s->alpha2_some &= ~((ub_codec_mask)1 << c);
     }
-    /* (more pairs than kept: the oldest is forgotten) */
-    unsigned at = s->nalpha2++ % 8;
-    s->alpha2[at].outer = outer;
-    s->alpha2[at].inner = inner;
-    s->alpha2[at].some = ub_alpha_allowed(&seen, &s->alpha2[at].alpha);
-    return s->alpha2[at].some ? &s->alpha2[at].alpha : NULL;
+    return s->alpha2_some >> c & 1 ? &s->alpha2[c] : NULL;
 }
 
-/* line_alphabet2() under the codecs of the search (ub_alpha_fn). */
+/* line_alphabet2() under the codec of the search (ub_alpha_fn). */
 static const ub_alpha *search_alphabet2(void *arg)
 {
     ub_detect_scratch *s = arg;
-    return line_alphabet2(s, s->alpha_outer, s->alpha_codec);
+    return line_alphabet2(s, s->alpha_codec);
 }
 
 /* line_alphabet() under the codec of the search (ub_alpha_fn). */
@@ -1640,11 +1637,15 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * its letters under c are another layer's (an outer one, or
              * text garbled twice, read once: Ã, Ð, Ñ say nothing) */
             s->alpha_codec = c;
-            s->alpha_outer = outer >= 0 ? outer : c;
-            if (outer >= 0 || twice)
-                ub_beam_use_alphabet(s->beam, search_alphabet2, s, 1 + (unsigned)s->alpha_outer);
+            if (twice || outer == c)
+                /* (text garbled twice through c: the segment read back
+                 * through both layers names the language; under another
+                 * outer codec, whose readings of a run may be the same
+                 * text, the searches share what they found) */
+                ub_beam_use_alphabet(s->beam, search_alphabet2, s, 1);
             else
-                ub_beam_use_alphabet(s->beam, !(e->twice >> c & 1) ? search_alphabet : NULL, s, 0);
+                ub_beam_use_alphabet(s->beam, outer < 0 && !(e->twice >> c & 1) ? search_alphabet
+                                                                                : NULL, s, 0);
             if (twice ? ub_reverse_lossy2(s->beam, t, n, c, c, &loss, e->ctx->lm, e->l2, e->l1,
                                           right, nright, &res, &e->ctx->steps)
                       : ub_reverse_lossy(s->beam, t, n, c, &loss, e->ctx->lm, e->l2, e->l1,
@@ -3249,7 +3250,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     *nchp = nch;
     s->nch = nch;
     s->alpha_done = 0;
-    s->nalpha2 = 0;
+    s->alpha2_done = 0;
     s->c1s = -1;
     s->malpha_done = 0;
     s->out.n = 0;

@@ -235,15 +235,11 @@ struct ub_detect_scratch {
     ub_alpha alpha[UB_NCODECS]; /* the letters of the languages the
                                    segment's whole sequences under each
                                    codec may be in */
-    struct {
-        int outer, inner;       /* -1: none */
-        int some;               /* it says something */
-        ub_alpha alpha;
-    } alpha2[8];                /* line_alphabet2() found, for the pairs
-                                   of codecs last asked */
-    unsigned nalpha2;           /* ... how many were asked */
-    int alpha_outer;            /* the outer codec of the lossy search
-                                   (two layers), or -1 */
+    ub_codec_mask alpha2_done;  /* line_alphabet2() found alpha2[c] */
+    ub_codec_mask alpha2_some;  /* ... and it says something */
+    ub_alpha alpha2[UB_NCODECS];    /* ... the letters of the languages
+                                   the segment's whole sequences read
+                                   back through codec c twice may be in */
     uint32_t *mid;              /* ... the characters of one layer */
     size_t midcap;
     unsigned malpha_done;       /* ... mbcs_alphabet() under multibyte
