@@ -1370,10 +1370,10 @@ static const ub_alpha *mbcs_alphabet(ub_detect_scratch *s, int id)
 }
 
 /*
- * One layer of UTF-8 read as codec c undone on t[0..n): out[i] is the
- * character the whole sequence at t[i] makes, ASCII as it is, 0 for a
- * character of no whole sequence (its other characters are skipped, 0 as
- * well).  Returns the characters written.
+ * One layer of UTF-8 read as codec c undone on t[0..n) into out: the
+ * character each whole sequence makes, ASCII as it is, and 0 for any
+ * other character (of no whole sequence).  Returns the characters
+ * written.
  */
 static size_t undo_layer(const uint32_t *t, size_t n, int c, uint32_t *out)
 {

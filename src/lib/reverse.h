@@ -97,7 +97,7 @@ typedef struct {
  * get returning NULL: no such rule).  get(arg) must give the same for
  * the same codec and tag throughout a segment (the searches remember what
  * they found until ub_reverse_lossy_forget(); tag tells the alphabets of
- * one codec apart, as those of each outer layer).
+ * one codec apart: of text garbled once or twice).
  */
 typedef const ub_alpha *ub_alpha_fn(void *arg);
 void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg, unsigned tag);
