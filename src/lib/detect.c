@@ -1373,7 +1373,7 @@ static const ub_alpha *mbcs_alphabet(ub_detect_scratch *s, int id)
  * One layer of UTF-8 read as codec c undone on t[0..n) into out: the
  * character each whole sequence makes, ASCII as it is, and 0 for any
  * other character (of no whole sequence).  Returns the characters
- * written.
+ * written.  out may be t: out[o] is written only once t[o] is read.
  */
 static size_t undo_layer(const uint32_t *t, size_t n, int c, uint32_t *out)
 {
@@ -1419,10 +1419,13 @@ static size_t undo_layer(const uint32_t *t, size_t n, int c, uint32_t *out)
 static const ub_alpha *line_alphabet2(ub_detect_scratch *s, int c)
 {
     if (!(s->alpha2_done >> c & 1)) {
-        if (ub_reserve((void **)&s->mid, &s->midcap, 2 * s->nch + 1, sizeof *s->mid))
+        /* (the second layer is undone in place: undo_layer() writes
+         * out[o] only once it has read t[o..]; 4 bytes a character of a
+         * window of a long line, not 8) */
+        if (ub_reserve((void **)&s->mid, &s->midcap, s->nch + 1, sizeof *s->mid))
             return NULL;
         s->alpha2_done |= (ub_codec_mask)1 << c;
-        uint32_t *one = s->mid, *two = s->mid + s->nch;
+        uint32_t *one = s->mid, *two = s->mid;
         size_t m = undo_layer(s->cp, s->nch, c, one);
         size_t k = undo_layer(one, m, c, two);
         ub_alpha seen = { { 0 } };
