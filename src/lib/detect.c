@@ -1276,6 +1276,29 @@ static size_t ahead_under(const struct eval *e, int c, uint32_t out[2])
 }
 
 /*
+ * The character the bytes of t[i..) under codec c make where they begin a
+ * whole UTF-8 sequence: its length in characters of t, the code point in
+ * *u; 0 where they make none.
+ */
+static int whole_at(const uint32_t *t, size_t n, size_t i, int c, uint32_t *u)
+{
+    int b = t[i] < 0x80 ? -1 : ub_codec_encode(c, t[i]);
+    if (b < 0xC2 || b > 0xF4)
+        return 0;
+    uint8_t seq[4] = { (uint8_t)b };
+    int len = ub_utf8_seqlen((uint8_t)b), k = 1;
+    for (; k < len && i + (size_t)k < n; k++) {
+        uint32_t x = t[i + (size_t)k];
+        int y = x < 0x80 ? -1 : ub_codec_encode(c, x);
+        if (y < 0 || !(k == 1 ? ub_utf8_second_ok(seq[0], (uint8_t)y)
+                              : ub_utf8_is_cont((uint8_t)y)))
+            break;
+        seq[k] = (uint8_t)y;
+    }
+    return k == len && ub_utf8_decode(seq, (size_t)len, u) == len ? len : 0;
+}
+
+/*
  * The letters of the languages the segment may be in, by the letters its
  * whole sequences under codec c make (alphabet.h); NULL when they make
  * none that tells.  Found once per segment and codec.
@@ -1288,21 +1311,9 @@ static const ub_alpha *line_alphabet(ub_detect_scratch *s, int c)
         const uint32_t *t = s->cp;
         size_t n = s->nch;
         for (size_t i = 0; i < n; i++) {
-            int b = t[i] < 0x80 ? -1 : ub_codec_encode(c, t[i]);
-            if (b < 0xC2 || b > 0xF4)
-                continue;
-            uint8_t seq[4] = { (uint8_t)b };
-            int len = ub_utf8_seqlen((uint8_t)b), k = 1;
-            for (; k < len && i + (size_t)k < n; k++) {
-                uint32_t x = t[i + (size_t)k];
-                int y = x < 0x80 ? -1 : ub_codec_encode(c, x);
-                if (y < 0 || !(k == 1 ? ub_utf8_second_ok(seq[0], (uint8_t)y)
-                                      : ub_utf8_is_cont((uint8_t)y)))
-                    break;
-                seq[k] = (uint8_t)y;
-            }
             uint32_t u;
-            if (k < len || ub_utf8_decode(seq, (size_t)len, &u) != len)
+            int len = whole_at(t, n, i, c, &u);
+            if (!len)
                 continue;
             int a = ub_alpha_index(u);
             if (a >= 0)
@@ -1383,28 +1394,11 @@ static size_t undo_layer(const uint32_t *t, size_t n, int c, uint32_t *out)
             out[o++] = t[i];
             continue;
         }
-        int b = ub_codec_encode(c, t[i]);
-        out[o] = 0;
-        if (b < 0xC2 || b > 0xF4) {
-            o++;
-            continue;
-        }
-        uint8_t seq[4] = { (uint8_t)b };
-        int len = ub_utf8_seqlen((uint8_t)b), k = 1;
-        for (; k < len && i + (size_t)k < n; k++) {
-            uint32_t x = t[i + (size_t)k];
-            int y = x < 0x80 ? -1 : ub_codec_encode(c, x);
-            if (y < 0 || !(k == 1 ? ub_utf8_second_ok(seq[0], (uint8_t)y)
-                                  : ub_utf8_is_cont((uint8_t)y)))
-                break;
-            seq[k] = (uint8_t)y;
-        }
         uint32_t u;
-        if (k == len && ub_utf8_decode(seq, (size_t)len, &u) == len) {
-            out[o] = u;
+        int len = whole_at(t, n, i, c, &u);
+        out[o++] = len ? u : 0;
+        if (len)
             i += (size_t)len - 1;
-        }
-        o++;
     }
     return o;
 }
