@@ -300,6 +300,24 @@ static int hold(unbake_ctx *ctx)
     return 0;
 }
 
+/* Hold the next k bytes of *p (len of them) after what is held, and
+ * decide what that completes; -1 (ctx->err set) on failure. */
+static int take_in(unbake_ctx *ctx, const uint8_t **p, size_t *len, size_t k)
+{
+    if (hold(ctx))
+        return -1;
+    memcpy(ctx->buf + ctx->len, *p, k);
+    ctx->len += k;
+    *p += k;
+    *len -= k;
+    int rc = process(ctx, 0);
+    if (rc) {
+        ctx->err = rc;
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * The input stage's sink: UTF-8 arrives here and is decided a segment at
  * a time.  Only what does not make a whole segment yet is copied and held
@@ -314,20 +332,8 @@ static int accept(void *user, const uint8_t *p, size_t len)
     if (ctx->len && !ctx->at_start && ctx->len < UNBAKE_WINDOW) {
         size_t room = UNBAKE_WINDOW - ctx->len;
         const uint8_t *nl = memchr(p, '\n', len < room ? len : room);
-        if (nl) {
-            size_t k = (size_t)(nl - p) + 1;
-            if (hold(ctx))
-                return -1;
-            memcpy(ctx->buf + ctx->len, p, k);
-            ctx->len += k;
-            p += k;
-            len -= k;
-            int rc = process(ctx, 0);
-            if (rc) {
-                ctx->err = rc;
-                return -1;
-            }
-        }
+        if (nl && take_in(ctx, &p, &len, (size_t)(nl - p) + 1))
+            return -1;
     }
     if (!ctx->len && !ctx->at_start) {
         size_t used = 0;
@@ -342,18 +348,8 @@ static int accept(void *user, const uint8_t *p, size_t len)
     while (len) {
         if (hold(ctx))
             return -1;
-        size_t take = ctx->cap - ctx->len;
-        if (take > len)
-            take = len;
-        memcpy(ctx->buf + ctx->len, p, take);
-        ctx->len += take;
-        p += take;
-        len -= take;
-        int rc = process(ctx, 0);
-        if (rc) {
-            ctx->err = rc;
+        if (take_in(ctx, &p, &len, ctx->cap - ctx->len < len ? ctx->cap - ctx->len : len))
             return -1;
-        }
     }
     return 0;
 }
