@@ -2017,6 +2017,16 @@ static inline int ascii_letter(uint8_t c)
     return (uint8_t)((c | 0x20) - 'a') < 26;
 }
 
+/* A new run at the end of s->runs, all zero; NULL when out of memory. */
+static inline struct run *add_run(ub_detect_scratch *s)
+{
+    if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
+        return NULL;
+    struct run *r = &s->runs[s->nruns++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
 /* Decode seg p[0..n) into s->cp and find its runs: the maximal spans of
  * characters that are not ASCII (run_spans() then says how far each may
  * reach), and the '?' of a word (after an ASCII letter, before one or a
@@ -2059,10 +2069,9 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
             if (at > 0 && j < end &&
                 ((ascii_letter(p[at - 1]) && (ascii_letter(p[j]) || p[j] == ' ')) ||
                  (p[at - 1] == ' ' && ascii_letter(p[j])))) {
-                if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
+                struct run *r = add_run(s);
+                if (!r)
                     return -1;
-                struct run *r = &s->runs[s->nruns++];
-                memset(r, 0, sizeof *r);
                 r->c0 = (uint32_t)k;
                 r->b0 = (uint32_t)at;
                 r->c1 = (uint32_t)(k + (j - at));
@@ -2075,10 +2084,9 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
             nextq = q ? (size_t)(q - p) : n;
             continue;
         }
-        if (ub_reserve((void **)&s->runs, &s->rcap, s->nruns + 1, sizeof *s->runs))
+        struct run *r = add_run(s);
+        if (!r)
             return -1;
-        struct run *r = &s->runs[s->nruns++];
-        memset(r, 0, sizeof *r);
         r->c0 = (uint32_t)k;
         r->b0 = (uint32_t)i;
         do {
