@@ -1077,6 +1077,20 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
  * replaces.  later: a result of ub_reverse_lossy() or ub_reverse_lossy2(),
  * whose gaps are described only now that it is kept, and only for whoever
  * reads them (mark mode, reports); else NULL. */
+/* Run r takes candidate c's reading, at score. */
+static void run_take(struct run *r, const struct cand *c, double score)
+{
+    r->score = score;
+    r->hyp = c->hyp;
+    r->out0 = c->out0;
+    r->nout = c->nout;
+    r->l0 = c->l0;
+    r->g0 = c->g0;
+    r->ng = c->ng;
+    r->cend = c->cend;
+    r->lead = c->lead;
+}
+
 static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, size_t nchars,
                       const ub_gapalt *gaps, size_t ngaps, double score, double cost,
                       size_t norig, ub_lossy_result *later)
@@ -1124,17 +1138,8 @@ static int keep_lossy(struct eval *e, const ub_hyp *h, const ub_lchar *chars, si
         s->cands[s->ncands++] = kc;
         r->nk++;
     }
-    if (best) {
-        r->score = score;
-        r->hyp = *h;
-        r->out0 = kc.out0;
-        r->nout = kc.nout;
-        r->l0 = kc.l0;
-        r->g0 = kc.g0;
-        r->ng = kc.ng;
-        r->cend = kc.cend;
-        r->lead = kc.lead;
-    }
+    if (best)
+        run_take(r, &kc, score);
     return 0;
 }
 
@@ -3562,19 +3567,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 continue;
             double others = keys[line].total + keys[line].cost - (c->score + c->cost);
             double sc = c->score + (others / 4 < LINE_BONUS ? others / 4 : LINE_BONUS);
-            if (sc > 0 && (!r->nout || r->score < sc)) {
-                if (own != (size_t)-1)
-                    c = &s->cands[own];
-                r->score = sc;
-                r->hyp = c->hyp;
-                r->out0 = c->out0;
-                r->nout = c->nout;
-                r->l0 = c->l0;
-                r->g0 = c->g0;
-                r->ng = c->ng;
-                r->cend = c->cend;
-                r->lead = c->lead;
-            }
+            if (sc > 0 && (!r->nout || r->score < sc))
+                run_take(r, own != (size_t)-1 ? &s->cands[own] : c, sc);
         }
     }
 
