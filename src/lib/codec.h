@@ -58,6 +58,14 @@ static inline int ub_codec_is_lossy(int id, uint8_t b)
     return b >= 0x80 && (ub_codec_tables[id].lossy[(b - 0x80) >> 3] >> ((b - 0x80) & 7) & 1);
 }
 
+/* Does the codec lose every C1 byte (0x80..0x9F: C1 controls stripped,
+ * as ISO-8859-x's are)? */
+static inline int ub_codec_c1_lossy(int id)
+{
+    const uint8_t *l = ub_codec_tables[id].lossy;
+    return (l[0] & l[1] & l[2] & l[3]) == 0xFF;
+}
+
 /*
  * Is byte b the codec's soft hyphen / its NBSP, which a later process may
  * strip or write as a space?  0xAD and 0xA0 are that in most codecs, but

@@ -887,15 +887,6 @@ static int cont_can_drop(int c)
     return ub_codec_cont_droppable() >> c & 1;
 }
 
-/* Does codec c lose every C1 byte (ISO-8859-x, C1 controls stripped)? */
-static int c1_stripped(int c)
-{
-    for (int b = 0x80; b < 0xA0; b++)
-        if (!ub_codec_is_lossy(c, (uint8_t)b))
-            return 0;
-    return 1;
-}
-
 static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, size_t n, int c,
                           size_t *goodp)
 {
@@ -1051,7 +1042,7 @@ static int lossy_evidence(const uint32_t *t, const ub_codec_row *const *rows, si
      * character and keep few whole: "ã¢ã¤ãã\u00A0" for "アイテム";
      * clean text puts a letter such as "ã" before a symbol such as "¢"
      * now and then, not three times over with nothing else) */
-    if (!complete && cut3 >= 3 && cut3 + lone3 == cut + broken && c1_stripped(c)) {
+    if (!complete && cut3 >= 3 && cut3 + lone3 == cut + broken && ub_codec_c1_lossy(c)) {
         good += cut3;
         broken -= lone3;
         cut = cut4 = 0;

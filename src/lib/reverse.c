@@ -306,8 +306,7 @@ static uint64_t lossy_bits(int codec, int first)
 
 double ub_reverse_c1_drops(int codec, const ub_lossmodel *loss, const ub_lchar *chars, size_t n)
 {
-    float c1 = (uint32_t)lossy_bits(codec, 0x80) == 0xFFFFFFFFu ? loss->cost_drop_c1
-                                                                : loss->cost[UB_OP_DROP];
+    float c1 = ub_codec_c1_lossy(codec) ? loss->cost_drop_c1 : loss->cost[UB_OP_DROP];
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
         if (!chars[i].gap || chars[i].keep)
@@ -335,7 +334,7 @@ static inline struct lossy_env lossy_env_of(const struct item *it, size_t n, int
 {
     struct lossy_env e = { .it = it, .n = n, .codec = codec, .loss = loss, .in = in,
                            .opts = opts, .steps = steps, .sets = sets, .max_opts = max_opts };
-    e.c1_codec = (uint32_t)lossy_bits(codec, 0x80) == 0xFFFFFFFFu;
+    e.c1_codec = ub_codec_c1_lossy(codec);
     e.nbsp = ub_codec_nbsp_cont(codec);
     e.restoremask = (e.nbsp ? 1ull << (e.nbsp - 0x80) : 0) |
                     (uint64_t)ub_codec_is_shy(codec, 0xAD) << (0xAD - 0x80);
