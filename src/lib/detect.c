@@ -3700,8 +3700,14 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
             if (!r->fix)
                 continue;
             size_t len;
-            if (rbuf_put(&next, rp->p + at, r->b0 - at) ||
-                render(ctx, s, r, &len) || rbuf_put(&next, s->obuf, len)) {
+            if (render(ctx, s, r, &len)) {
+                free(next.p);
+                return UNBAKE_ENOMEM;
+            }
+            size_t b1 = byte_at(s, r, r->cend);
+            if (len == b1 - r->b0 && !memcmp(s->obuf, rp->p + r->b0, len))
+                continue;   /* marked back to what it was: no repair */
+            if (rbuf_put(&next, rp->p + at, r->b0 - at) || rbuf_put(&next, s->obuf, len)) {
                 free(next.p);
                 return UNBAKE_ENOMEM;
             }
@@ -3716,7 +3722,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1)
                 rp->refined = 1;
             }
             rp->score += r->score;
-            at = byte_at(s, r, r->cend);
+            at = b1;
         }
         if (!nfix)
             return 0;
@@ -3924,12 +3930,16 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
         struct run *r = &s->runs[k];
         if (!r->fix)
             continue;
-        if (emit_kept(ctx, s, seg, at, r->c0, bat, r->b0, nch))
-            goto write_error;
-        size_t len;
+        size_t len, b1 = byte_at(s, r, r->cend);
         rp.n = 0;
         if (render(ctx, s, r, &len) || rbuf_put(&rp, s->obuf, len))
             goto nomem;
+        /* (mark mode can give a lossy repair back its input: a lone
+         * U+FFFD filled below the confidence asked for) */
+        if (len == b1 - r->b0 && !memcmp(s->obuf, seg + r->b0, len))
+            continue;
+        if (emit_kept(ctx, s, seg, at, r->c0, bat, r->b0, nch))
+            goto write_error;
         if (ctx->report)
             ub_hyp_describe(&r->hyp, rp.desc, sizeof rp.desc);
         rp.score = r->score;
@@ -3943,7 +3953,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
             goto write_error;
         ctx->nfixed++;
         at = r->cend;
-        bat = byte_at(s, r, r->cend);
+        bat = b1;
     }
     if (emit_kept(ctx, s, seg, at, nch, bat, n, nch))
         goto write_error;
