@@ -67,6 +67,13 @@
 #define LONG_JOIN 512       /* ... where the runs it takes start mid-sequence */
 #define LONG_BUDGET 4       /* characters so taken per character of a segment */
 #define MBCS_JOIN 160       /* ... a multibyte one across '?' */
+#define MBCS_LOSSY_WORK 30000 /* steps per byte of a segment within which
+                                 its multibyte lossy searches must finish
+                                 (the lines of mbcs_quality take up to
+                                 20,500 a byte, all searches included;
+                                 nothing else bounds the beam's work by
+                                 the input) ... */
+#define MBCS_LOSSY_SLACK 200000 /* ... and per segment (a few runs' worth) */
 #define LINE_FLOOR (-10.0) /* candidates kept for the line decision */
 #define LINE_BONUS 6.0
 #define WEAK_COST 2.0      /* a lossy repair on weak evidence only */
@@ -1882,10 +1889,14 @@ static int mbcs_lossy_span(struct eval *e, const uint32_t *t, size_t n, const ui
             ok = t[i] < 0x80 || t[i] == 0xFFFD || t[i] == 0x30FB || ub_mbcs_may_produce(id, t[i]);
         if (!ok)
             continue;
+        if (ctx->steps >= e->s->mbcs_budget)
+            break;      /* the segment's share of this search is spent */
         ub_mbcs_lossy_result res;
         ub_mbcs_lossy_use_alphabet(ctx->mbcs_lossy, mbcs_alphabet(e->s, id));
+        ub_mbcs_lossy_set_step_limit(ctx->mbcs_lossy, e->s->mbcs_budget);
         int rc = ub_mbcs_reverse_lossy(ctx->mbcs_lossy, ctx->mbcs, id, convs, t, n,
                                        ctx->lm, e->l2, e->l1, right, nright, &res, &ctx->steps);
+        ub_mbcs_lossy_set_step_limit(ctx->mbcs_lossy, 0);
         ub_mbcs_lossy_use_alphabet(ctx->mbcs_lossy, NULL);
         if (rc == -2)
             return -1;
@@ -3263,6 +3274,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->noffers = 0;
     s->ltxt.n = 0;
     s->nlruns = 0;
+    s->mbcs_budget = ctx->steps + MBCS_LOSSY_WORK * (uint64_t)n + MBCS_LOSSY_SLACK;
     ub_reverse_lossy_forget(s->beam);
     /* what line_is_clean() found out about the runs (it sees the same
      * runs in the same order, up to the first one it stopped at) */

@@ -181,6 +181,8 @@ _Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 struct ub_detect_scratch {
     ub_lm_cache_entry *lc;  /* ub_lm_cache_for(ctx->lm), for the segment
                                (ub_detect_segment() sets it) */
+    uint64_t mbcs_budget;   /* ctx->steps past which decide() starts no
+                               more multibyte lossy search (MBCS_LOSSY_WORK) */
     uint32_t *cp;           /* segment characters */
     size_t ccap;
     size_t long_used;       /* characters lossy_span_end() took past c1t

@@ -58,6 +58,12 @@ void ub_mbcs_lossy_use_alphabet(ub_mbcs_lossy_scratch *s, const ub_alpha *alpha)
         s->alpha = alpha;
 }
 
+void ub_mbcs_lossy_set_step_limit(ub_mbcs_lossy_scratch *s, uint64_t limit)
+{
+    if (s)
+        s->step_limit = limit;
+}
+
 /* The characters the model knows, the fill candidates when many fit. */
 static int build_vocab(ub_mbcs_lossy_scratch *s, const ub_lm *lm)
 {

@@ -202,6 +202,14 @@ int ub_mbcs_reverse_lossy(ub_mbcs_lossy_scratch *s, ub_mbcs_cache *cache, int id
  */
 void ub_mbcs_lossy_use_alphabet(ub_mbcs_lossy_scratch *s, const ub_alpha *alpha);
 
+/**
+ * A search of scratch s gives up, finding nothing, once the step counter
+ * it is given reaches limit (0, the default: never).  The caller's bound on
+ * the work for a stretch of input: the beam's cost per character is
+ * constant but large where every byte may have been dropped.
+ */
+void ub_mbcs_lossy_set_step_limit(ub_mbcs_lossy_scratch *s, uint64_t limit);
+
 /** Longest run ub_mbcs_reverse_lossy() takes (characters). */
 #define UB_MBCS_LOSSY_MAXRUN 4096
 

@@ -1021,7 +1021,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
             return -1;
         if (i == n)
             break;
-        if (!x->nnxt)
+        if (!x->nnxt || (x->step_limit && *e->steps >= x->step_limit))
             return 1;
         if (select_beam(x))
             return -1;

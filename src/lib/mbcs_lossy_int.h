@@ -87,6 +87,8 @@ struct ub_mbcs_lossy_scratch {
     uint32_t fgen;          /* the slots of this generation are in use */
     const ub_lm *flm;       /* the vocabulary the fills came from */
     const ub_alpha *alpha;  /* the line's letters (use_alphabet), or NULL */
+    uint64_t step_limit;    /* the step count at which a search gives up
+                               (set_step_limit), 0 for none */
 };
 
 /* One call of ub_mbcs_reverse_lossy(): the run and its surroundings. */

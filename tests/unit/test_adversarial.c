@@ -592,6 +592,57 @@ static void test_fffd_slots(void **state)
     free(in);
 }
 
+/*
+ * Russian in KOI8-R read as Shift_JIS (halfwidth katakana), saved as UTF-8:
+ * re-encoded, every other character is a UTF-8 lead and the rest
+ * continuations, so the multibyte lossy search under Shift_JIS's "bytes
+ * dropped" convention branches at every byte -- 18,000 steps a byte, the
+ * dearest kind of line there is (found by the legacy fuzz target).  Its
+ * work must still grow with the input alone, and stay under the
+ * segment's budget (detect.c: MBCS_LOSSY_WORK, 30,000 steps a byte).
+ */
+#define MAX_MBCS_STEPS_PER_BYTE 32000.0
+static void test_mbcs_drop_kana(void **state)
+{
+    (void)state;
+    static const char kana[] =
+        "\xEF\xBE\x89\xEF\xBE\x92\xEF\xBE\x8F\xEF\xBE\x8B\xEF\xBE\x81\xEF\xBE\x91 "
+        "\xEF\xBE\x9C\xEF\xBE\x8C\xEF\xBE\x85\xEF\xBE\x8B\xEF\xBE\x94\xEF\xBE\x92"
+        "\xEF\xBE\x89\xEF\xBE\x86\xEF\xBE\x89\xEF\xBE\x8B\xEF\xBE\x81\xEF\xBE\x83"
+        "\xEF\xBE\x89\xEF\xBE\x91 \xEF\xBE\x80\xEF\xBE\x96\xEF\xBE\x8E\xEF\xBE\x99"
+        "\xEF\xBE\x88 \xEF\xBE\x87\xEF\xBE\x95\xEF\xBE\x82\xEF\xBE\x85\xEF\xBE\x92"
+        "\xEF\xBE\x8E\xEF\xBE\x89\xEF\xBE\x8A \xEF\xBE\x84\xEF\xBE\x81\xEF\xBE\x93"
+        "\xEF\xBE\x94" "2\xEF\xBE\x8F\xEF\xBE\x9D\xEF\xBE\x8E\xEF\xBE\x99\xEF\xBE\x8A "
+        "\xEF\xBE\x94\xEF\xBE\x8F\xEF\xBE\x8C\xEF\xBE\x9E\xEF\xBE\x8F\xEF\xBE\x8B "
+        "\xEF\xBE\x90\xEF\xBE\x8F\xEF\xBE\x84\xEF\xBE\x9F\xEF\xBD\xA3\xEF\xBE\x8D"
+        "\xEF\xBE\x95 \xEF\xBE\x93\xEF\xBE\x85\xEF\xBE\x8C\xEF\xBE\x98\xEF\xBE\x93"
+        "\xEF\xBE\x8B\xEF\xBE\x8F\xEF\xBE\x87\xEF\xBE\x8F \xEF\xBE\x88\xEF\xBE\x8F"
+        "\xEF\xBE\x9A\xEF\xBE\x91\xEF\xBE\x8A\xEF\xBE\x93\xEF\xBE\x94\xEF\xBE\x97"
+        "\xEF\xBE\x81.";
+    size_t n1, n4;
+    uint8_t *one = repeat_unit(kana, sizeof kana - 1, &n1);
+    uint8_t *four = repeat_unit(kana, 4 * (sizeof kana - 1), &n4);
+    unbake_ctx *ctx = unbake_ctx_new();
+    assert_non_null(ctx);
+    char *out1, *out4;
+    size_t len1, len4;
+    uint64_t st1 = steps_for(ctx, one, n1, &out1, &len1);
+    uint64_t st4 = steps_for(ctx, four, n4, &out4, &len4);
+    print_message("kana read as Shift_JIS: %.1f steps per byte (%zu bytes), %.1f (%zu bytes)\n",
+                  (double)st1 / (double)n1, n1, (double)st4 / (double)n4, n4);
+    if ((double)st4 / (double)n4 > MAX_MBCS_STEPS_PER_BYTE)
+        fail_msg("%.1f steps per byte", (double)st4 / (double)n4);
+    if ((double)st4 > 4.4 * (double)st1 + 100000)
+        fail_msg("work grows faster than the input: %llu steps for %zu bytes, %llu for %zu",
+                 (unsigned long long)st4, n4, (unsigned long long)st1, n1);
+    assert_true(len4 > 0);
+    free(out1);
+    free(out4);
+    free(one);
+    free(four);
+    unbake_ctx_free(ctx);
+}
+
 static void test_pathological(void **state)
 {
     (void)state;
@@ -651,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_100mb_clean_line),
         cmocka_unit_test(test_100mb_mojibake_line),
         cmocka_unit_test(test_steps_ordinary),
+        cmocka_unit_test(test_mbcs_drop_kana),
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_fffd_slots),
     };
