@@ -1477,9 +1477,11 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
     const ub_codec_row **rows = s->rows;
     int foreign[UB_NCODECS] = { 0 };
     size_t nonascii = 0;
+    int marker = 0;
     ub_codec_rmap_ensure();
     for (size_t i = 0; i < n; i++) {
         rows[i] = NULL;
+        marker |= t[i] == 0xFFFD || t[i] == '?';
         if (t[i] < 0x80 || t[i] == 0xFFFD)
             continue;
         nonascii++;
@@ -1488,8 +1490,12 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         for (ub_codec_mask f = ~m & (e->maybe | e->twice); f; f &= f - 1)
             foreign[__builtin_ctz(f)]++;
     }
+    /* without a marker, only a codec that can lose a byte of UTF-8 has a
+     * lossy reading (ibm866 reads Cyrillic as whole sequences, and loses
+     * none of them) */
+    ub_codec_mask can_lose = marker ? UB_CODEC_ALL : ub_codec_utf8_droppable();
     ub_codec_mask mask = 0;
-    for (ub_codec_mask f = e->maybe | e->twice; f; f &= f - 1) {
+    for (ub_codec_mask f = (e->maybe | e->twice) & can_lose; f; f &= f - 1) {
         int c = __builtin_ctz(f);
         if ((size_t)foreign[c] * 4 <= nonascii && (size_t)foreign[c] < nonascii)
             mask |= (ub_codec_mask)1 << c;
