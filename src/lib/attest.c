@@ -7,13 +7,17 @@
  * segment are decided, a damaged word whose kept characters match a word
  * of the segment that lost nothing, and whose filled characters that word
  * can stand for (the bytes kept decode alike, the bytes lost are ones the
- * codec loses), takes that word's letters.  The forward check of every run
- * it touches must still hold; otherwise the fill stays as it was.
+ * codec loses), takes that word's letters.  Failing that, a word the
+ * fills make that the lexicon (lex.h) does not know gives way to one it
+ * knows that the same kept bytes make, where the model likes it nearly as
+ * well.  The forward check of every run it touches must still hold;
+ * otherwise the fill stays as it was.
  */
 #include <math.h>
 #include <string.h>
 #include <unicode/uchar.h>
 #include "detect.h"
+#include "lex.h"
 #include "model.h"
 #include "mem.h"
 #include "engine.h"
@@ -209,6 +213,178 @@ static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t 
     return 1;
 }
 
+/* ------------------------------------------------------------ lexicon */
+
+/* A word the lexicon knows takes the place of the fills' word where the
+ * model gives it at most LEX_SLACK nats less (its two characters either
+ * side counted); only words of at most LEX_GAPS gaps, at most LEX_TRIES
+ * readings looked up each. */
+#define LEX_SLACK 4.0
+#define LEX_GAPS 2
+#define LEX_TRIES 4096
+#define LEX_ALTS 64
+#define LEX_BEST 4
+
+/* Letters of a word, for the lexicon: an apostrophe only between two. */
+static int lex_letter(uint32_t c)
+{
+    return ub_lex_char(c) && !ub_lex_apostrophe(c);
+}
+
+/* The letters gap character x (lch entry ch) may have been: the other
+ * characters of its length in UTF-8 whose bytes are x's where it kept
+ * them, in x's case where x has one; at most max into alt. */
+static int lex_alternatives(const ub_lchar *ch, uint32_t *alt, int max)
+{
+    uint8_t b[4];
+    int len = ub_utf8_encode(ch->cp, b);
+    int lost[4], nlost = 0;
+    for (int j = 0; j < len; j++)
+        if (ch->ops[j] == UB_OP_DROP || ch->ops[j] == UB_OP_QMARK || ch->ops[j] == UB_OP_FFFD)
+            lost[nlost++] = j;
+    if (!nlost || nlost > 2)
+        return 0;
+    int lower = u_islower((UChar32)ch->cp), upper_ = u_isupper((UChar32)ch->cp);
+    int na = 0;
+    uint32_t total = 1u << (6 * nlost);
+    for (uint32_t v = 0; v < total && na < max; v++) {
+        uint8_t y[4];
+        memcpy(y, b, sizeof y);
+        int ok = 1;
+        for (int l = 0; l < nlost && ok; l++) {
+            uint32_t bits = v >> (6 * l) & 63;
+            /* a lost lead keeps its length: the same top bits */
+            if (lost[l] == 0) {
+                uint8_t top = len == 2 ? 0xC0 : len == 3 ? 0xE0 : 0xF0;
+                uint8_t span = len == 2 ? 32 : len == 3 ? 16 : 8;
+                ok = bits < span;
+                y[0] = (uint8_t)(top | bits);
+            } else {
+                y[lost[l]] = (uint8_t)(0x80 | bits);
+            }
+        }
+        uint32_t c;
+        if (!ok || ub_utf8_decode(y, (size_t)len, &c) != len || c == ch->cp || !lex_letter(c))
+            continue;
+        if ((lower && u_isupper((UChar32)c)) || (upper_ && u_islower((UChar32)c)))
+            continue;
+        alt[na++] = c;
+    }
+    return na;
+}
+
+/* Give the gap characters of t[a..a+len) the letters w[] and check every
+ * run it touches forward; put them back if one fails.  1 if they pass, 0
+ * if not, -1 (memory). */
+static int take_letters(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t a,
+                        size_t len, const uint32_t *w, const uint8_t *seg)
+{
+    int ok = 1;
+    for (size_t j = 0; j < len; j++) {
+        struct attch *x = &t[a + j];
+        if (!is_gap(s, x) || w[j] == x->cp)
+            continue;
+        const struct run *r = &s->runs[x->run];
+        s->lch[r->l0 + x->i].cp = w[j];
+        s->out.v[r->out0 + x->i] = w[j];
+    }
+    for (size_t j = 0; j < len && ok > 0; j++) {
+        const struct attch *x = &t[a + j];
+        if (x->run == NO_INDEX || (j && t[a + j - 1].run == x->run) || !is_gap(s, x))
+            continue;
+        ok = ub_det_verify(ctx, s, &s->runs[x->run], seg);
+    }
+    for (size_t j = 0; j < len; j++) {
+        struct attch *x = &t[a + j];
+        if (!is_gap(s, x))
+            continue;
+        const struct run *r = &s->runs[x->run];
+        if (ok <= 0) {
+            s->lch[r->l0 + x->i].cp = x->cp;
+            s->out.v[r->out0 + x->i] = x->cp;
+        } else {
+            x->cp = s->out.v[r->out0 + x->i];
+            chosen_first(s, r, x->i, x->cp);
+        }
+    }
+    return ok;
+}
+
+/*
+ * The word of letters at t[a..a+len) holds fills: where the lexicon does
+ * not know it as filled, the readings of its gaps that make a word it
+ * knows are scored by the model, and the best takes its place if it reads
+ * at most LEX_SLACK worse (and passes the forward check).  1 where the
+ * word is one the lexicon knows (now), 0 if not, -1 (memory).
+ */
+static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t n, size_t a,
+                    size_t len, const ub_lex *lex, const uint8_t *seg)
+{
+    uint32_t w[UB_LEX_MAX], alt[LEX_GAPS][LEX_ALTS];
+    size_t at[LEX_GAPS];
+    int nalt[LEX_GAPS], ngap = 0;
+    if (len < 2 || len > UB_LEX_MAX)
+        return 0;
+    for (size_t j = 0; j < len; j++) {
+        w[j] = t[a + j].cp;
+        if (!is_gap(s, &t[a + j]))
+            continue;
+        if (ngap == LEX_GAPS)
+            return 0;
+        at[ngap++] = j;
+    }
+    if (!ngap || (size_t)ngap * 2 > len)
+        return 0;
+    if (ub_lex_has(lex, w, len))
+        return 1;
+    uint32_t combos = 1;
+    for (int g = 0; g < ngap; g++) {
+        const struct attch *x = &t[a + at[g]];
+        const ub_lchar *ch = &s->lch[s->runs[x->run].l0 + x->i];
+        nalt[g] = lex_alternatives(ch, alt[g], LEX_ALTS - 1);
+        /* (the fill itself: the other gap may change alone) */
+        alt[g][nalt[g]++] = ch->cp;
+        combos *= (uint32_t)nalt[g];
+    }
+    if (combos > LEX_TRIES)
+        return 0;
+    /* the LEX_BEST best readings the lexicon knows, best first: the
+     * forward check may turn the first down (a byte the codec keeps) */
+    double now = word_logp(ctx->lm, t, n, a, w, len), lp[LEX_BEST];
+    uint32_t best[LEX_BEST][LEX_GAPS];
+    int nbest = 0;
+    for (uint32_t v = 0; v < combos; v++) {
+        uint32_t r = v;
+        int same = 1;
+        for (int g = 0; g < ngap; g++) {
+            w[at[g]] = alt[g][r % (uint32_t)nalt[g]];
+            same &= w[at[g]] == t[a + at[g]].cp;
+            r /= (uint32_t)nalt[g];
+        }
+        if (same || !ub_lex_has(lex, w, len))
+            continue;
+        double l = word_logp(ctx->lm, t, n, a, w, len);
+        if (!(l >= now - LEX_SLACK) || (nbest == LEX_BEST && !(l > lp[nbest - 1])))
+            continue;
+        int i = nbest < LEX_BEST ? nbest++ : nbest - 1;
+        for (; i > 0 && l > lp[i - 1]; i--) {
+            lp[i] = lp[i - 1];
+            memcpy(best[i], best[i - 1], sizeof best[i]);
+        }
+        lp[i] = l;
+        for (int g = 0; g < ngap; g++)
+            best[i][g] = w[at[g]];
+    }
+    for (int i = 0; i < nbest; i++) {
+        for (int g = 0; g < ngap; g++)
+            w[at[g]] = best[i][g];
+        int ok = take_letters(ctx, s, t, a, len, w, seg);
+        if (ok)
+            return ok;
+    }
+    return 0;
+}
+
 /*
  * Damaged words that look the same (the same letters kept, the gaps at the
  * same places) were most likely one word, filled apart by searches that
@@ -372,7 +548,9 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
         }
         a = b;
     }
-    /* the damaged words mostly kept, and which the segment attests */
+    /* the damaged words mostly kept, and which the segment or the
+     * lexicon attests */
+    const ub_lex *lex = ub_lex_builtin();
     size_t nd = 0;
     for (size_t a = 0; a < n;) {
         if (!word_char(t[a].cp)) {
@@ -383,21 +561,54 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
         while (b < n && word_char(t[b].cp))
             ngap += is_gap(s, &t[b++]);
         size_t len = b - a;
-        /* a word mostly kept: what it kept says which word it is */
-        if (!ngap || len < 3 || len - ngap < 2 || len - ngap < ngap || len > MAX_WORD) {
+        if (!ngap || len > MAX_WORD) {
             a = b;
             continue;
         }
-        /* the whole word, else its beginning up to past its gaps */
-        int took = attest(ctx, s, t, a, len, len, nw, seg);
-        size_t last = len;
-        while (!took && !is_gap(s, &t[a + last - 1]))
-            last--;
-        size_t plen = last + PREFIX_PAST > PREFIX_MIN ? last + PREFIX_PAST : PREFIX_MIN;
-        if (!took && plen < len)
-            took = attest(ctx, s, t, a, len, plen, nw, seg);
+        /* a word mostly kept: what it kept says which word it is */
+        int mostly = len >= 3 && len - ngap >= 2 && len - ngap >= ngap, took = 0;
+        if (mostly) {
+            /* the whole word, else its beginning up to past its gaps */
+            took = attest(ctx, s, t, a, len, len, nw, seg);
+            size_t last = len;
+            while (!took && !is_gap(s, &t[a + last - 1]))
+                last--;
+            size_t plen = last + PREFIX_PAST > PREFIX_MIN ? last + PREFIX_PAST : PREFIX_MIN;
+            if (!took && plen < len)
+                took = attest(ctx, s, t, a, len, plen, nw, seg);
+        }
+        /* else the lexicon's words, where all of the word's with a gap
+         * are words it knows (now) */
+        if (!took && lex) {
+            int known = 1, checked = 0;
+            for (size_t c = a; c < b && known >= 0;) {
+                if (!lex_letter(t[c].cp)) {
+                    c++;
+                    continue;
+                }
+                size_t e = c + 1;
+                while (e < b && (lex_letter(t[e].cp) ||
+                                 (ub_lex_apostrophe(t[e].cp) && e + 1 < b &&
+                                  lex_letter(t[e + 1].cp))))
+                    e++;
+                int gap = 0;
+                for (size_t j = c; j < e; j++)
+                    gap |= is_gap(s, &t[j]);
+                if (gap) {
+                    int k = lex_word(ctx, s, t, n, c, e - c, lex, seg);
+                    known = k < 0 ? -1 : known && k;
+                    checked = 1;
+                }
+                c = e;
+            }
+            took = known < 0 ? -1 : checked && known;
+        }
         if (took < 0)
             return -1;
+        if (!mostly) {
+            a = b;
+            continue;
+        }
         if (ub_reserve((void **)&s->attd, &s->attdcap, nd + 1, sizeof *s->attd))
             return -1;
         s->attd[nd++] = (struct attword){ (uint32_t)a, (uint32_t)len, (uint8_t)(took > 0) };
