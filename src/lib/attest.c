@@ -550,7 +550,10 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
     }
     /* the damaged words mostly kept, and which the segment or the
      * lexicon attests */
+    /* (a repair decided again is no line: its words at its ends may go on
+     * past it, and are no words to look up) */
     const ub_lex *lex = ub_lex_builtin();
+    const int nested = s != ctx->det;
     size_t nd = 0;
     for (size_t a = 0; a < n;) {
         if (!word_char(t[a].cp)) {
@@ -594,6 +597,8 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
                 int gap = 0;
                 for (size_t j = c; j < e; j++)
                     gap |= is_gap(s, &t[j]);
+                gap &= !nested || ((c > 0 || !lex_letter(s->edge_l1)) &&
+                                   (e < n || (s->edge_r0 && !lex_letter(s->edge_r0))));
                 if (gap) {
                     int k = lex_word(ctx, s, t, n, c, e - c, lex, seg);
                     known = k < 0 ? -1 : known && k;
