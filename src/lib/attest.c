@@ -14,6 +14,7 @@
  * otherwise the fill stays as it was.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
 #include "detect.h"
@@ -219,7 +220,7 @@ static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t 
  * model gives it at most LEX_SLACK nats less (its two characters either
  * side counted); only words of at most LEX_GAPS gaps, at most LEX_TRIES
  * readings looked up each. */
-#define LEX_SLACK 4.0
+#define LEX_SLACK (getenv("LXS") ? atof(getenv("LXS")) : 4.0)
 #define LEX_GAPS 2
 #define LEX_TRIES 4096
 #define LEX_ALTS 64
@@ -233,8 +234,9 @@ static int lex_letter(uint32_t c)
 
 /* The letters gap character x (lch entry ch) may have been: the other
  * characters of its length in UTF-8 whose bytes are x's where it kept
- * them, in x's case where x has one; at most max into alt. */
-static int lex_alternatives(const ub_lchar *ch, uint32_t *alt, int max)
+ * them, in x's case where x has one, and where it is inner (between two
+ * letters) the apostrophes; at most max into alt. */
+static int lex_alternatives(const ub_lchar *ch, int inner, uint32_t *alt, int max)
 {
     uint8_t b[4];
     int len = ub_utf8_encode(ch->cp, b);
@@ -264,7 +266,8 @@ static int lex_alternatives(const ub_lchar *ch, uint32_t *alt, int max)
             }
         }
         uint32_t c;
-        if (!ok || ub_utf8_decode(y, (size_t)len, &c) != len || c == ch->cp || !lex_letter(c))
+        if (!ok || ub_utf8_decode(y, (size_t)len, &c) != len || c == ch->cp ||
+            !(lex_letter(c) || (inner && ub_lex_apostrophe(c))))
             continue;
         if ((lower && u_isupper((UChar32)c)) || (upper_ && u_islower((UChar32)c)))
             continue;
@@ -341,7 +344,7 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
     for (int g = 0; g < ngap; g++) {
         const struct attch *x = &t[a + at[g]];
         const ub_lchar *ch = &s->lch[s->runs[x->run].l0 + x->i];
-        nalt[g] = lex_alternatives(ch, alt[g], LEX_ALTS - 1);
+        nalt[g] = lex_alternatives(ch, at[g] > 0 && at[g] + 1 < len, alt[g], LEX_ALTS - 1);
         /* (the fill itself: the other gap may change alone) */
         alt[g][nalt[g]++] = ch->cp;
         combos *= (uint32_t)nalt[g];
@@ -589,10 +592,12 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
                     c++;
                     continue;
                 }
+                /* (a fill between two letters may be an apostrophe:
+                 * "l”interrupteur" for "l’interrupteur") */
                 size_t e = c + 1;
                 while (e < b && (lex_letter(t[e].cp) ||
-                                 (ub_lex_apostrophe(t[e].cp) && e + 1 < b &&
-                                  lex_letter(t[e + 1].cp))))
+                                 ((ub_lex_apostrophe(t[e].cp) || is_gap(s, &t[e])) &&
+                                  e + 1 < b && lex_letter(t[e + 1].cp))))
                     e++;
                 int gap = 0;
                 for (size_t j = c; j < e; j++)
