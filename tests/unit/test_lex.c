@@ -1,0 +1,154 @@
+/*
+ * test_lex.c -- the word lexicon (src/lib/lex.c) and the fills it chooses
+ * (src/lib/attest.c).
+ *
+ * The built-in lexicon holds common words of many languages and scripts,
+ * whatever their case or apostrophe, and not letter salad; a filter made
+ * here from a few keys holds them and reads back through ub_lex_open(),
+ * which refuses a damaged blob.  Through the library: a paragraph written
+ * for this test (general words, not the evaluation texts) read as
+ * ISO-8859-1 with its C1 bytes stripped, where the character model alone
+ * fills "zmienić" as "zmienię" (ć and ę share the lead byte C4, and the
+ * byte after it is gone), comes back whole.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lex.h"
+#include "unbake.h"
+#include "utf8.h"
+
+/* The word of UTF-8 text s as code points into w; returns their number. */
+static size_t word_of(const char *s, uint32_t *w, size_t max)
+{
+    size_t n = 0, len = strlen(s), i = 0;
+    while (i < len && n < max) {
+        int k = ub_utf8_decode((const uint8_t *)s + i, len - i, &w[n]);
+        assert_true(k > 0);
+        i += (size_t)k;
+        n++;
+    }
+    return n;
+}
+
+static int has(const ub_lex *lex, const char *s)
+{
+    uint32_t w[64];
+    size_t n = word_of(s, w, 64);
+    return ub_lex_has(lex, w, n);
+}
+
+static void test_builtin(void **state)
+{
+    (void)state;
+    const ub_lex *lex = ub_lex_builtin();
+    assert_non_null(lex);
+    assert_true(lex->nwords > 100000);
+    static const char *const words[] = {
+        "the", "und", "été", "można", "ustawień", "przywrócić", "что", "και",
+        "설정", "değiştirmek", "připojení",
+    };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (!has(lex, words[i]))
+            fail_msg("not a word: %s", words[i]);
+    /* case, apostrophes */
+    assert_true(has(lex, "ZMIENIĆ"));
+    assert_true(has(lex, "Zmienić"));
+    assert_true(has(lex, "don't"));
+    assert_true(has(lex, "don’t"));
+    /* an elision: each part is a word ("l" too short to count) */
+    assert_true(has(lex, "l’interrupteur"));
+    static const char *const salad[] = { "xqzvw", "ustawieł", "zmieniĉ", "uprawnieł", "a", "é" };
+    for (size_t i = 0; i < sizeof salad / sizeof *salad; i++)
+        if (has(lex, salad[i]))
+            fail_msg("a word: %s", salad[i]);
+}
+
+static void test_chars(void **state)
+{
+    (void)state;
+    assert_true(ub_lex_char('a') && ub_lex_char(0x0144) && ub_lex_char(0x0416));
+    assert_true(ub_lex_char(0xAC00));               /* Hangul */
+    assert_false(ub_lex_char(0x4E2D));              /* Han: no spaces */
+    assert_false(ub_lex_char(0x30A2));              /* kana */
+    assert_false(ub_lex_char('1') || ub_lex_char(' ') || ub_lex_char(0x201D));
+    assert_true(ub_lex_apostrophe(0x2019) && ub_lex_apostrophe('\''));
+}
+
+static void test_open(void **state)
+{
+    (void)state;
+    enum { NBITS = 4096 };
+    static uint8_t blob[UB_LEX_HEADER + NBITS / 8] __attribute__((aligned(8)));
+    uint64_t bits[NBITS / 64] = { 0 };
+    static const char *const words[] = { "alpha", "beta", "gamma" };
+    for (size_t i = 0; i < 3; i++) {
+        uint32_t w[16];
+        size_t n = word_of(words[i], w, 16);
+        ub_lex_put_key(bits, NBITS, 5, ub_lex_key(w, n));
+    }
+    const uint32_t head[8] = { UB_LEX_MAGIC, UB_LEX_VERSION, NBITS, 5, 3, 0, 0, 0 };
+    memcpy(blob, head, sizeof head);        /* (little-endian hosts) */
+    memcpy(blob + UB_LEX_HEADER, bits, sizeof bits);
+    ub_lex lex;
+    assert_int_equal(ub_lex_open(&lex, blob, sizeof blob), 0);
+    assert_int_equal(lex.nwords, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_true(has(&lex, words[i]));
+    assert_true(has(&lex, "GAMMA"));
+    assert_false(has(&lex, "delta"));
+    /* truncated, or not a lexicon */
+    assert_int_equal(ub_lex_open(&lex, blob, sizeof blob - 8), -1);
+    blob[0] ^= 1;
+    assert_int_equal(ub_lex_open(&lex, blob, sizeof blob), -1);
+}
+
+/* UTF-8 text s read as ISO-8859-1, its C1 bytes stripped, as UTF-8. */
+static size_t garble(const char *s, char *out)
+{
+    size_t n = 0;
+    for (const uint8_t *p = (const uint8_t *)s; *p; p++) {
+        if (*p >= 0x80 && *p < 0xA0)
+            continue;
+        n += (size_t)ub_utf8_encode(*p, (uint8_t *)out + n);
+    }
+    return n;
+}
+
+static void test_fill(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "W oknie ustawień można zmienić wiele opcji. Brak uprawnień do zapisu oznacza, że "
+        "nie można zapisać zmian. Liczba połączeń jest ograniczona, a lista ustawień "
+        "zależy od systemu.\n";
+    char in[2 * sizeof text];
+    size_t n = garble(text, in);
+    unbake_ctx *ctx = unbake_ctx_new();
+    assert_non_null(ctx);
+    char *out = NULL;
+    size_t on = 0;
+    assert_true(unbake_fix_buffer(ctx, in, n, &out, &on) > 0);
+    if (on != strlen(text) || memcmp(out, text, on))
+        fail_msg("got %.*s", (int)on, out);
+    free(out);
+    unbake_ctx_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtin),
+        cmocka_unit_test(test_chars),
+        cmocka_unit_test(test_open),
+        cmocka_unit_test(test_fill),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
