@@ -389,6 +389,59 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
 }
 
 /*
+ * The words of t[0..n) with fills that the segment does not attest (the
+ * nd words of attd that it does are left alone): each run of letters with
+ * a fill in it takes a word of the lexicon where lex_word() finds one.
+ */
+static int lex_fills(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t n,
+                     size_t nd, const uint8_t *seg)
+{
+    const ub_lex *lex = ub_lex_builtin();
+    /* (a repair decided again is no line: its words at its ends may go on
+     * past it, and are no words to look up) */
+    const int nested = s != ctx->det;
+    size_t d = 0;
+    for (size_t a = 0; a < n && lex;) {
+        if (!word_char(t[a].cp)) {
+            a++;
+            continue;
+        }
+        size_t b = a, ngap = 0;
+        while (b < n && word_char(t[b].cp))
+            ngap += is_gap(s, &t[b++]);
+        while (d < nd && s->attd[d].a < a)
+            d++;
+        if (!ngap || b - a > MAX_WORD || (d < nd && s->attd[d].a == a && s->attd[d].attested)) {
+            a = b;
+            continue;
+        }
+        for (size_t c = a; c < b;) {
+            if (!lex_letter(t[c].cp)) {
+                c++;
+                continue;
+            }
+            /* (a fill between two letters may be an apostrophe:
+             * "l”interrupteur" for "l’interrupteur") */
+            size_t e = c + 1;
+            while (e < b && (lex_letter(t[e].cp) ||
+                             ((ub_lex_apostrophe(t[e].cp) || is_gap(s, &t[e])) && e + 1 < b &&
+                              lex_letter(t[e + 1].cp))))
+                e++;
+            int gap = 0;
+            for (size_t j = c; j < e; j++)
+                gap |= is_gap(s, &t[j]);
+            gap &= !nested || ((c > 0 || !lex_letter(s->edge_l1)) &&
+                               (e < n || (s->edge_r0 && !lex_letter(s->edge_r0))));
+            if (gap && lex_word(ctx, s, t, n, c, e - c, lex, seg) < 0)
+                return -1;
+            c = e;
+        }
+        a = b;
+    }
+    return 0;
+}
+
+/*
  * Damaged words that look the same (the same letters kept, the gaps at the
  * same places) were most likely one word, filled apart by searches that
  * each saw its own context: they take one reading, the one the segment
@@ -551,12 +604,7 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
         }
         a = b;
     }
-    /* the damaged words mostly kept, and which the segment or the
-     * lexicon attests */
-    /* (a repair decided again is no line: its words at its ends may go on
-     * past it, and are no words to look up) */
-    const ub_lex *lex = ub_lex_builtin();
-    const int nested = s != ctx->det;
+    /* the damaged words mostly kept, and which the segment attests */
     size_t nd = 0;
     for (size_t a = 0; a < n;) {
         if (!word_char(t[a].cp)) {
@@ -567,62 +615,28 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
         while (b < n && word_char(t[b].cp))
             ngap += is_gap(s, &t[b++]);
         size_t len = b - a;
-        if (!ngap || len > MAX_WORD) {
+        /* a word mostly kept: what it kept says which word it is */
+        if (!ngap || len < 3 || len - ngap < 2 || len - ngap < ngap || len > MAX_WORD) {
             a = b;
             continue;
         }
-        /* a word mostly kept: what it kept says which word it is */
-        int mostly = len >= 3 && len - ngap >= 2 && len - ngap >= ngap, took = 0;
-        if (mostly) {
-            /* the whole word, else its beginning up to past its gaps */
-            took = attest(ctx, s, t, a, len, len, nw, seg);
-            size_t last = len;
-            while (!took && !is_gap(s, &t[a + last - 1]))
-                last--;
-            size_t plen = last + PREFIX_PAST > PREFIX_MIN ? last + PREFIX_PAST : PREFIX_MIN;
-            if (!took && plen < len)
-                took = attest(ctx, s, t, a, len, plen, nw, seg);
-        }
-        /* else the lexicon's words, where all of the word's with a gap
-         * are words it knows (now) */
-        if (!took && lex) {
-            int known = 1, checked = 0;
-            for (size_t c = a; c < b && known >= 0;) {
-                if (!lex_letter(t[c].cp)) {
-                    c++;
-                    continue;
-                }
-                /* (a fill between two letters may be an apostrophe:
-                 * "l”interrupteur" for "l’interrupteur") */
-                size_t e = c + 1;
-                while (e < b && (lex_letter(t[e].cp) ||
-                                 ((ub_lex_apostrophe(t[e].cp) || is_gap(s, &t[e])) &&
-                                  e + 1 < b && lex_letter(t[e + 1].cp))))
-                    e++;
-                int gap = 0;
-                for (size_t j = c; j < e; j++)
-                    gap |= is_gap(s, &t[j]);
-                gap &= !nested || ((c > 0 || !lex_letter(s->edge_l1)) &&
-                                   (e < n || (s->edge_r0 && !lex_letter(s->edge_r0))));
-                if (gap) {
-                    int k = lex_word(ctx, s, t, n, c, e - c, lex, seg);
-                    known = k < 0 ? -1 : known && k;
-                    checked = 1;
-                }
-                c = e;
-            }
-            took = known < 0 ? -1 : checked && known;
-        }
+        /* the whole word, else its beginning up to past its gaps */
+        int took = attest(ctx, s, t, a, len, len, nw, seg);
+        size_t last = len;
+        while (!took && !is_gap(s, &t[a + last - 1]))
+            last--;
+        size_t plen = last + PREFIX_PAST > PREFIX_MIN ? last + PREFIX_PAST : PREFIX_MIN;
+        if (!took && plen < len)
+            took = attest(ctx, s, t, a, len, plen, nw, seg);
         if (took < 0)
             return -1;
-        if (!mostly) {
-            a = b;
-            continue;
-        }
         if (ub_reserve((void **)&s->attd, &s->attdcap, nd + 1, sizeof *s->attd))
             return -1;
         s->attd[nd++] = (struct attword){ (uint32_t)a, (uint32_t)len, (uint8_t)(took > 0) };
         a = b;
     }
-    return agree(ctx, s, t, n, nd, seg);
+    if (agree(ctx, s, t, n, nd, seg) < 0)
+        return -1;
+    /* then the lexicon, for the words the segment does not attest */
+    return lex_fills(ctx, s, t, n, nd, seg);
 }

@@ -6,8 +6,8 @@
  * src/gen/gen_words.c to models/unbake.words and embedded in the library by
  * words_blob.S: read in place, nothing to load.  The lossy search's fills
  * ask it whether a word they complete is one the corpus writes (attest.c).
- * Only scripts that put spaces between words have words here: Han, kana,
- * Thai and the like end a word as punctuation does (ub_lex_char()).
+ * Only alphabets that put spaces between words have words here: Han, kana,
+ * Thai, Hangul and the like end a word as punctuation does (ub_lex_char()).
  *
  * Ownership: ub_lex_builtin() returns a static, read-only lexicon that is
  * never freed; ub_lex_open() borrows the caller's blob.  Queries allocate
@@ -43,8 +43,8 @@ const ub_lex *ub_lex_builtin(void);
 int ub_lex_open(ub_lex *lex, const void *blob, size_t len);
 
 /**
- * Is c a character of a word: a letter or mark of a script written with
- * spaces between words, or the apostrophe (U+0027, U+2019, U+02BC), which
+ * Is c a character of a word: a letter or mark of an alphabet written
+ * with spaces between words (not Hangul), or the apostrophe (U+0027, U+2019, U+02BC), which
  * belongs to a word only between two letters.
  */
 int ub_lex_char(uint32_t c);
