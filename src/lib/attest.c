@@ -14,7 +14,6 @@
  * otherwise the fill stays as it was.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
 #include "detect.h"
@@ -220,11 +219,21 @@ static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t 
  * model gives it at most LEX_SLACK nats less (its two characters either
  * side counted); only words of at most LEX_GAPS gaps, at most LEX_TRIES
  * readings looked up each. */
-#define LEX_SLACK (getenv("LXS") ? atof(getenv("LXS")) : 4.0)
+#define LEX_SLACK 4.0
 #define LEX_GAPS 2
 #define LEX_TRIES 4096
 #define LEX_ALTS 64
-#define LEX_BEST 4
+#define LEX_BEST 8
+
+/* Is t a character the lossy search guessed: a gap, or (two layers) one
+ * whose intermediate character was one of several? */
+static int is_guess(const ub_detect_scratch *s, const struct attch *t)
+{
+    if (t->run == NO_INDEX)
+        return 0;
+    const ub_lchar *c = &s->lch[s->runs[t->run].l0 + t->i];
+    return c->gap || c->guess;
+}
 
 /* Letters of a word, for the lexicon: an apostrophe only between two. */
 static int lex_letter(uint32_t c)
@@ -244,10 +253,35 @@ static int lex_alternatives(const ub_lchar *ch, int inner, uint32_t *alt, int ma
     for (int j = 0; j < len; j++)
         if (ch->ops[j] == UB_OP_DROP || ch->ops[j] == UB_OP_QMARK || ch->ops[j] == UB_OP_FFFD)
             lost[nlost++] = j;
-    if (!nlost || nlost > 2)
+    if (nlost > 2)
+        return 0;
+    if (!nlost && !ch->guess)
         return 0;
     int lower = u_islower((UChar32)ch->cp), upper_ = u_isupper((UChar32)ch->cp);
     int na = 0;
+    if (!nlost) {
+        /* a byte of it was one of the intermediate characters the outer
+         * decoder's drop leaves open: any continuation byte, one at a
+         * time (the forward check says which fit) */
+        for (int j = 1; j < len; j++)
+            for (uint32_t v = 0; v < 64 && na < max; v++) {
+                uint8_t y[4];
+                memcpy(y, b, sizeof y);
+                y[j] = (uint8_t)(0x80 | v);
+                uint32_t c;
+                if (ub_utf8_decode(y, (size_t)len, &c) != len || c == ch->cp ||
+                    !(lex_letter(c) || (inner && ub_lex_apostrophe(c))))
+                    continue;
+                if ((lower && u_isupper((UChar32)c)) || (upper_ && u_islower((UChar32)c)))
+                    continue;
+                int dup = 0;
+                for (int k = 0; k < na && !dup; k++)
+                    dup = alt[k] == c;
+                if (!dup)
+                    alt[na++] = c;
+            }
+        return na;
+    }
     uint32_t total = 1u << (6 * nlost);
     for (uint32_t v = 0; v < total && na < max; v++) {
         uint8_t y[4];
@@ -285,7 +319,7 @@ static int take_letters(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, 
     int ok = 1;
     for (size_t j = 0; j < len; j++) {
         struct attch *x = &t[a + j];
-        if (!is_gap(s, x) || w[j] == x->cp)
+        if (!is_guess(s, x) || w[j] == x->cp)
             continue;
         const struct run *r = &s->runs[x->run];
         s->lch[r->l0 + x->i].cp = w[j];
@@ -293,13 +327,13 @@ static int take_letters(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, 
     }
     for (size_t j = 0; j < len && ok > 0; j++) {
         const struct attch *x = &t[a + j];
-        if (x->run == NO_INDEX || (j && t[a + j - 1].run == x->run) || !is_gap(s, x))
+        if (x->run == NO_INDEX || (j && t[a + j - 1].run == x->run) || !is_guess(s, x))
             continue;
         ok = ub_det_verify(ctx, s, &s->runs[x->run], seg);
     }
     for (size_t j = 0; j < len; j++) {
         struct attch *x = &t[a + j];
-        if (!is_gap(s, x))
+        if (!is_guess(s, x))
             continue;
         const struct run *r = &s->runs[x->run];
         if (ok <= 0) {
@@ -328,9 +362,15 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
     int nalt[LEX_GAPS], ngap = 0;
     if (len < 2 || len > UB_LEX_MAX)
         return 0;
+    /* the gaps, and (two layers) the characters guessed among several
+     * where they are few enough; else the gaps alone */
+    size_t nguess = 0;
     for (size_t j = 0; j < len; j++) {
         w[j] = t[a + j].cp;
-        if (!is_gap(s, &t[a + j]))
+        nguess += is_guess(s, &t[a + j]);
+    }
+    for (size_t j = 0; j < len; j++) {
+        if (!(nguess <= LEX_GAPS ? is_guess(s, &t[a + j]) : is_gap(s, &t[a + j])))
             continue;
         if (ngap == LEX_GAPS)
             return 0;
@@ -408,7 +448,7 @@ static int lex_fills(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, siz
         }
         size_t b = a, ngap = 0;
         while (b < n && word_char(t[b].cp))
-            ngap += is_gap(s, &t[b++]);
+            ngap += is_guess(s, &t[b++]);
         while (d < nd && s->attd[d].a < a)
             d++;
         if (!ngap || b - a > MAX_WORD || (d < nd && s->attd[d].a == a && s->attd[d].attested)) {
@@ -424,12 +464,12 @@ static int lex_fills(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, siz
              * "l”interrupteur" for "l’interrupteur") */
             size_t e = c + 1;
             while (e < b && (lex_letter(t[e].cp) ||
-                             ((ub_lex_apostrophe(t[e].cp) || is_gap(s, &t[e])) && e + 1 < b &&
+                             ((ub_lex_apostrophe(t[e].cp) || is_guess(s, &t[e])) && e + 1 < b &&
                               lex_letter(t[e + 1].cp))))
                 e++;
             int gap = 0;
             for (size_t j = c; j < e; j++)
-                gap |= is_gap(s, &t[j]);
+                gap |= is_guess(s, &t[j]);
             gap &= !nested || ((c > 0 || !lex_letter(s->edge_l1)) &&
                                (e < n || (s->edge_r0 && !lex_letter(s->edge_r0))));
             if (gap && lex_word(ctx, s, t, n, c, e - c, lex, seg) < 0)
@@ -561,7 +601,7 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
         if (!lossy_read(r))
             continue;
         for (size_t i = 0; i < r->nout && !any; i++)
-            any = s->lch[r->l0 + i].gap;
+            any = s->lch[r->l0 + i].gap || s->lch[r->l0 + i].guess;
     }
     if (!any)
         return 0;

@@ -48,6 +48,8 @@ typedef struct {
                                2: a C1 control read as windows-1252 */
     uint8_t gap;            /* 1: some byte of it was lost (see ops) */
     uint8_t ops[4];         /* per UTF-8 byte of cp, an ub_op_e */
+    uint8_t guess;          /* two layers: a byte of it was one of several
+                               the outer decoder's drop leaves open */
 } ub_lchar;
 
 /* (widest fields first, no padding: the detector keeps one per run, per

@@ -977,6 +977,7 @@ static int beam(struct lossy_env *e, ub_beam_scratch *s, const ub_lm *lm, uint32
                 h->ch.cp = o->cp;
                 h->ch.keep = o->keep;
                 h->ch.gap = o->gap;
+                h->ch.guess = o->set;
                 memcpy(h->ch.ops, o->ops, 4);
                 beam_insert(ring[q], &nring[q], &floor[q], &ns);
             }
