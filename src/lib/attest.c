@@ -243,9 +243,10 @@ static int lex_letter(uint32_t c)
 
 /* The letters gap character x (lch entry ch) may have been: the other
  * characters of its length in UTF-8 whose bytes are x's where it kept
- * them, in x's case where x has one, and where it is inner (between two
- * letters) the apostrophes; at most max into alt. */
-static int lex_alternatives(const ub_lchar *ch, int inner, uint32_t *alt, int max)
+ * them, in x's case where x has one (with flip, in the other), and where
+ * it is inner (between two letters) the apostrophes; at most max into
+ * alt. */
+static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *alt, int max)
 {
     uint8_t b[4];
     int len = ub_utf8_encode(ch->cp, b);
@@ -258,6 +259,11 @@ static int lex_alternatives(const ub_lchar *ch, int inner, uint32_t *alt, int ma
     if (!nlost && !ch->guess)
         return 0;
     int lower = u_islower((UChar32)ch->cp), upper_ = u_isupper((UChar32)ch->cp);
+    if (flip) {
+        int x = lower;
+        lower = upper_;
+        upper_ = x;
+    }
     int na = 0;
     if (!nlost) {
         /* a byte of it was one of the intermediate characters the outer
@@ -354,6 +360,22 @@ static int take_letters(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, 
  * at most LEX_SLACK worse (and passes the forward check).  1 where the
  * word is one the lexicon knows (now), 0 if not, -1 (memory).
  */
+/* Is the guessed letter w[j] in a case the word's letters around it do
+ * not write: a capital after a small letter or before one but first
+ * ("BÍlé": C3 8D for C3 AD, a C1 byte for a soft hyphen), a small letter
+ * after two capitals or between two? */
+static int odd_case(const uint32_t *w, size_t len, size_t j)
+{
+    UChar32 c = (UChar32)w[j];
+    int after = j + 1 < len, before = j > 0;
+    if (u_isupper(c))
+        return before && (u_islower((UChar32)w[j - 1]) ||
+                          (after && u_islower((UChar32)w[j + 1])));
+    if (!u_islower(c) || !before || !u_isupper((UChar32)w[j - 1]))
+        return 0;
+    return after ? u_isupper((UChar32)w[j + 1]) : j >= 2 && u_isupper((UChar32)w[j - 2]);
+}
+
 static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t n, size_t a,
                     size_t len, const ub_lex *lex, const uint8_t *seg)
 {
@@ -378,13 +400,17 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
     }
     if (!ngap || (size_t)ngap * 2 > len)
         return 0;
-    if (ub_lex_has(lex, w, len))
+    int odd[LEX_GAPS], anyodd = 0;
+    for (int g = 0; g < ngap; g++)
+        anyodd |= odd[g] = odd_case(w, len, at[g]);
+    if (!anyodd && ub_lex_has(lex, w, len))
         return 1;
     uint32_t combos = 1;
     for (int g = 0; g < ngap; g++) {
         const struct attch *x = &t[a + at[g]];
         const ub_lchar *ch = &s->lch[s->runs[x->run].l0 + x->i];
-        nalt[g] = lex_alternatives(ch, at[g] > 0 && at[g] + 1 < len, alt[g], LEX_ALTS - 1);
+        nalt[g] = lex_alternatives(ch, at[g] > 0 && at[g] + 1 < len, odd[g], alt[g],
+                                   LEX_ALTS - 1);
         /* (the fill itself: the other gap may change alone) */
         alt[g][nalt[g]++] = ch->cp;
         combos *= (uint32_t)nalt[g];
