@@ -9,7 +9,9 @@
  * for this test (general words, not the evaluation texts) read as
  * ISO-8859-1 with its C1 bytes stripped, where the character model alone
  * fills "zmienić" as "zmienię" (ć and ę share the lead byte C4, and the
- * byte after it is gone), comes back whole.
+ * byte after it is gone), comes back whole; and Czech whose soft hyphens
+ * were stripped too, where the model fills "Bílý" as "BÁlý" (C3 81, a C1
+ * byte dropped, for C3 AD), comes back in the case its word is written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,27 +112,25 @@ static void test_open(void **state)
     assert_int_equal(ub_lex_open(&lex, blob, sizeof blob), -1);
 }
 
-/* UTF-8 text s read as ISO-8859-1, its C1 bytes stripped, as UTF-8. */
-static size_t garble(const char *s, char *out)
+/* UTF-8 text s read as ISO-8859-1, its C1 bytes (and with shy, its soft
+ * hyphens) stripped, as UTF-8. */
+static size_t garble(const char *s, int shy, char *out)
 {
     size_t n = 0;
     for (const uint8_t *p = (const uint8_t *)s; *p; p++) {
-        if (*p >= 0x80 && *p < 0xA0)
+        if ((*p >= 0x80 && *p < 0xA0) || (shy && *p == 0xAD))
             continue;
         n += (size_t)ub_utf8_encode(*p, (uint8_t *)out + n);
     }
     return n;
 }
 
-static void test_fill(void **state)
+/* text, garbled (shy: its soft hyphens too), must come back whole. */
+static void fill_back(const char *text, int shy)
 {
-    (void)state;
-    static const char text[] =
-        "W oknie ustawień można zmienić wiele opcji. Brak uprawnień do zapisu oznacza, że "
-        "nie można zapisać zmian. Liczba połączeń jest ograniczona, a lista ustawień "
-        "zależy od systemu.\n";
-    char in[2 * sizeof text];
-    size_t n = garble(text, in);
+    char in[1024];
+    assert_true(strlen(text) < sizeof in / 2);
+    size_t n = garble(text, shy, in);
     unbake_ctx *ctx = unbake_ctx_new();
     assert_non_null(ctx);
     char *out = NULL;
@@ -142,6 +142,23 @@ static void test_fill(void **state)
     unbake_ctx_free(ctx);
 }
 
+static void test_fill(void **state)
+{
+    (void)state;
+    fill_back("W oknie ustawień można zmienić wiele opcji. Brak uprawnień do zapisu oznacza, że "
+              "nie można zapisać zmian. Liczba połączeń jest ograniczona, a lista ustawień "
+              "zależy od systemu.\n",
+              0);
+}
+
+static void test_fill_case(void **state)
+{
+    (void)state;
+    fill_back("Víte, že Líbí se mi tento program? Bílý text na černém pozadí je čitelnější. "
+              "Můžete změnit nastavení písma v okně Předvolby.\n",
+              1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_chars),
         cmocka_unit_test(test_open),
         cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_fill_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
