@@ -224,6 +224,9 @@ static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t 
 #define LEX_TRIES 4096
 #define LEX_ALTS 64
 #define LEX_BEST 8
+#define LEX_MANY 6          /* gaps a word may have (beyond LEX_GAPS: the
+                               LEX_BEAM likeliest readings only) */
+#define LEX_BEAM 16
 
 /* Is t a character the lossy search guessed: a gap, or (two layers) one
  * whose intermediate character was one of several? */
@@ -353,13 +356,6 @@ static int take_letters(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, 
     return ok;
 }
 
-/*
- * The word of letters at t[a..a+len) holds fills: where the lexicon does
- * not know it as filled, the readings of its gaps that make a word it
- * knows are scored by the model, and the best takes its place if it reads
- * at most LEX_SLACK worse (and passes the forward check).  1 where the
- * word is one the lexicon knows (now), 0 if not, -1 (memory).
- */
 /* Is the guessed letter w[j] in a case the word's letters around it do
  * not write: a capital after a small letter or before one but first
  * ("BÍlé": C3 8D for C3 AD, a C1 byte for a soft hyphen), a small letter
@@ -376,12 +372,103 @@ static int odd_case(const uint32_t *w, size_t len, size_t j)
     return after ? u_isupper((UChar32)w[j + 1]) : j >= 2 && u_isupper((UChar32)w[j - 2]);
 }
 
+/* The readings of a word's gaps that lex_word() weighs: the gap
+ * positions at[0..ngap), the letters each may be (alt, nalt). */
+struct lexgaps {
+    size_t at[LEX_MANY];
+    uint32_t alt[LEX_MANY][LEX_ALTS];
+    int nalt[LEX_MANY], ngap;
+};
+
+/* A reading of the beam over a word's gaps: the word, and log P of its
+ * first upto characters. */
+struct lexstate {
+    uint32_t w[UB_LEX_MAX];
+    double lp;
+};
+
+/* log P of w[from..to) where w is the word at t[a..a+len) (past its end,
+ * t's characters), two characters of context before each. */
+static double span_logp(const ub_lm *lm, const struct attch *t, size_t n, size_t a,
+                        const uint32_t *w, size_t len, size_t from, size_t to)
+{
+    double lp = 0;
+    for (size_t j = from; j < to && a + j < n; j++) {
+        uint32_t c[3];
+        for (int k = 0; k < 3; k++) {
+            size_t i = j + (size_t)k;       /* (index + 2, of c2 c1 c) */
+            uint32_t x = i < 2 ? (a + i >= 2 ? t[a + i - 2].cp : UB_LM_BOS)
+                               : i - 2 < len ? w[i - 2] : t[a + i - 2].cp;
+            c[k] = x == INVALID_CP ? UB_LM_BOS : x;
+        }
+        if (t[a + j].cp == INVALID_CP && j >= len)
+            break;
+        lp += ub_lm_logp(lm, c[0], c[1], c[2]);
+    }
+    return lp;
+}
+
+/*
+ * The LEX_BEAM likeliest readings of a word of more than two gaps, by a
+ * beam over its gaps from the left (the model's log P of the word up to
+ * the gap, the later gaps as filled), into st[] best first; returns their
+ * number.  (Every reading of three gaps or more is some 30,000 look-ups
+ * and a hundred false positives: only the likeliest go to the lexicon.)
+ */
+static int lex_beam(const ub_lm *lm, const struct attch *t, size_t n, size_t a, size_t len,
+                    const struct lexgaps *gp, struct lexstate *st, struct lexstate *next)
+{
+    int ns = 1;
+    for (size_t j = 0; j < len; j++)
+        st[0].w[j] = t[a + j].cp;
+    st[0].lp = 0;
+    size_t upto = 0;
+    for (int g = 0; g < gp->ngap; g++) {
+        size_t to = gp->at[g] + 1;
+        int nn = 0;
+        for (int i = 0; i < ns; i++) {
+            for (int k = 0; k < gp->nalt[g]; k++) {
+                struct lexstate x = st[i];
+                x.w[gp->at[g]] = gp->alt[g][k];
+                x.lp += span_logp(lm, t, n, a, x.w, len, upto, to);
+                if (nn == LEX_BEAM && !(x.lp > next[nn - 1].lp))
+                    continue;
+                int at = nn < LEX_BEAM ? nn++ : nn - 1;
+                for (; at > 0 && x.lp > next[at - 1].lp; at--)
+                    next[at] = next[at - 1];
+                next[at] = x;
+            }
+        }
+        memcpy(st, next, (size_t)nn * sizeof *st);
+        ns = nn;
+        upto = to;
+    }
+    /* the rest of the word and the two characters after it */
+    for (int i = 0; i < ns; i++)
+        st[i].lp += span_logp(lm, t, n, a, st[i].w, len, upto, len + 2);
+    for (int i = 1; i < ns; i++)
+        for (int j = i; j > 0 && st[j].lp > st[j - 1].lp; j--) {
+            struct lexstate x = st[j];
+            st[j] = st[j - 1];
+            st[j - 1] = x;
+        }
+    return ns;
+}
+
+/*
+ * The word of letters at t[a..a+len) holds fills: where the lexicon does
+ * not know it as filled, the readings of its gaps that make a word it
+ * knows are scored by the model, and the best takes its place if it reads
+ * at most LEX_SLACK worse (and passes the forward check): every reading
+ * of one or two gaps, the likeliest of more.  1 where the word is one the
+ * lexicon knows (now), 0 if not, -1 (memory).
+ */
 static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t n, size_t a,
                     size_t len, const ub_lex *lex, const uint8_t *seg)
 {
-    uint32_t w[UB_LEX_MAX], alt[LEX_GAPS][LEX_ALTS];
-    size_t at[LEX_GAPS];
-    int nalt[LEX_GAPS], ngap = 0;
+    uint32_t w[UB_LEX_MAX];
+    struct lexgaps gp;
+    gp.ngap = 0;
     if (len < 2 || len > UB_LEX_MAX)
         return 0;
     /* the gaps, and (two layers) the characters guessed among several
@@ -394,45 +481,54 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
     for (size_t j = 0; j < len; j++) {
         if (!(nguess <= LEX_GAPS ? is_guess(s, &t[a + j]) : is_gap(s, &t[a + j])))
             continue;
-        if (ngap == LEX_GAPS)
+        if (gp.ngap == LEX_MANY)
             return 0;
-        at[ngap++] = j;
+        gp.at[gp.ngap++] = j;
     }
+    int ngap = gp.ngap;
     if (!ngap || (size_t)ngap * 2 > len)
         return 0;
-    int odd[LEX_GAPS], anyodd = 0;
+    int odd[LEX_MANY], anyodd = 0;
     for (int g = 0; g < ngap; g++)
-        anyodd |= odd[g] = odd_case(w, len, at[g]);
+        anyodd |= odd[g] = odd_case(w, len, gp.at[g]);
     if (!anyodd && ub_lex_has(lex, w, len))
         return 1;
     uint32_t combos = 1;
     for (int g = 0; g < ngap; g++) {
-        const struct attch *x = &t[a + at[g]];
+        const struct attch *x = &t[a + gp.at[g]];
         const ub_lchar *ch = &s->lch[s->runs[x->run].l0 + x->i];
-        nalt[g] = lex_alternatives(ch, at[g] > 0 && at[g] + 1 < len, odd[g], alt[g],
-                                   LEX_ALTS - 1);
-        /* (the fill itself: the other gap may change alone) */
-        alt[g][nalt[g]++] = ch->cp;
-        combos *= (uint32_t)nalt[g];
+        gp.nalt[g] = lex_alternatives(ch, gp.at[g] > 0 && gp.at[g] + 1 < len, odd[g],
+                                      gp.alt[g], LEX_ALTS - 1);
+        /* (the fill itself: the other gaps may change alone) */
+        gp.alt[g][gp.nalt[g]++] = ch->cp;
+        combos = combos > LEX_TRIES ? combos : combos * (uint32_t)gp.nalt[g];
     }
-    if (combos > LEX_TRIES)
-        return 0;
     /* the LEX_BEST best readings the lexicon knows, best first: the
      * forward check may turn the first down (a byte the codec keeps) */
     double now = word_logp(ctx->lm, t, n, a, w, len), lp[LEX_BEST];
-    uint32_t best[LEX_BEST][LEX_GAPS];
+    uint32_t best[LEX_BEST][LEX_MANY];
     int nbest = 0;
+    struct lexstate st[LEX_BEAM], next[LEX_BEAM];
+    int nst = 0;
+    if (ngap > LEX_GAPS || combos > LEX_TRIES) {
+        nst = lex_beam(ctx->lm, t, n, a, len, &gp, st, next);
+        combos = (uint32_t)nst;
+    }
     for (uint32_t v = 0; v < combos; v++) {
         uint32_t r = v;
         int same = 1;
         for (int g = 0; g < ngap; g++) {
-            w[at[g]] = alt[g][r % (uint32_t)nalt[g]];
-            same &= w[at[g]] == t[a + at[g]].cp;
-            r /= (uint32_t)nalt[g];
+            if (nst) {
+                w[gp.at[g]] = st[v].w[gp.at[g]];
+            } else {
+                w[gp.at[g]] = gp.alt[g][r % (uint32_t)gp.nalt[g]];
+                r /= (uint32_t)gp.nalt[g];
+            }
+            same &= w[gp.at[g]] == t[a + gp.at[g]].cp;
         }
         if (same || !ub_lex_has(lex, w, len))
             continue;
-        double l = word_logp(ctx->lm, t, n, a, w, len);
+        double l = nst ? st[v].lp : word_logp(ctx->lm, t, n, a, w, len);
         if (!(l >= now - LEX_SLACK) || (nbest == LEX_BEST && !(l > lp[nbest - 1])))
             continue;
         int i = nbest < LEX_BEST ? nbest++ : nbest - 1;
@@ -442,11 +538,11 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
         }
         lp[i] = l;
         for (int g = 0; g < ngap; g++)
-            best[i][g] = w[at[g]];
+            best[i][g] = w[gp.at[g]];
     }
     for (int i = 0; i < nbest; i++) {
         for (int g = 0; g < ngap; g++)
-            w[at[g]] = best[i][g];
+            w[gp.at[g]] = best[i][g];
         int ok = take_letters(ctx, s, t, a, len, w, seg);
         if (ok)
             return ok;
