@@ -224,7 +224,7 @@ static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t 
 #define LEX_TRIES 4096
 #define LEX_ALTS 64
 #define LEX_BEST 8
-#define LEX_MANY 6          /* gaps a word may have (beyond LEX_GAPS: the
+#define LEX_MANY 10         /* gaps a word may have (beyond LEX_GAPS: the
                                LEX_BEAM likeliest readings only) */
 #define LEX_BEAM 16
 
@@ -485,8 +485,10 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
             return 0;
         gp.at[gp.ngap++] = j;
     }
+    /* (a word that kept a letter: Cyrillic and Greek through ISO-8859-x
+     * lose most of their second bytes) */
     int ngap = gp.ngap;
-    if (!ngap || (size_t)ngap * 2 > len)
+    if (!ngap || (size_t)ngap >= len)
         return 0;
     int odd[LEX_MANY], anyodd = 0;
     for (int g = 0; g < ngap; g++)
