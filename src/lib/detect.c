@@ -3684,7 +3684,7 @@ static int rbuf_put(struct repair *b, const void *p, size_t n)
     return 0;
 }
 
-static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1, uint32_t r0)
+static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1, size_t cend)
 {
     for (int depth = 0; depth < MAX_REFINE && rp->layers < ctx->max_layers; depth++) {
         /* (most repairs begin with what they repaired) */
@@ -3695,14 +3695,15 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1, 
             return UNBAKE_ENOMEM;
         ub_detect_scratch *s = ctx->nested[depth];
         s->lc = ctx->det->lc;
-        s->edge_l1 = l1;
-        s->edge_r0 = r0;
         /* most repairs read as clean text: decide() would find nothing
          * in them (line_is_clean() says so for a segment, as here) */
         uint32_t e2, e1;
         int clean = line_is_clean(ctx, s, rp->p, rp->n, a0, l2, l1, &e2, &e1);
         if (clean)
             return clean < 0 ? UNBAKE_ENOMEM : 0;
+        /* (the characters around it, for the lexicon: the segment's) */
+        s->edge_l1 = l1;
+        s->edge_r0 = cend < ctx->det->nch ? ctx->det->cp[cend] : 0;
         size_t nch;
         int rc = decide(ctx, s, rp->p, rp->n, l2, l1, &nch);
         if (rc)
@@ -3965,7 +3966,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
         rp.score = r->score;
         rp.layers = r->hyp.nlayers;
         rp.refined = 0;
-        if ((rc = refine(ctx, &rp, r->l2, r->l1, r->cend < nch ? s->cp[r->cend] : 0)))
+        if ((rc = refine(ctx, &rp, r->l2, r->l1, r->cend)))
             goto out;
         if (ctx->report)
             ub_det_report_run(ctx, s, r, seg, &rp);

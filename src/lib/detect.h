@@ -179,9 +179,6 @@ struct cand {
 _Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 
 struct ub_detect_scratch {
-    uint32_t edge_l1, edge_r0;  /* a repair decided again (refine()): the
-                               characters before and after it (0: none
-                               or unknown), where its words end */
     ub_lm_cache_entry *lc;  /* ub_lm_cache_for(ctx->lm), for the segment
                                (ub_detect_segment() sets it) */
     uint64_t mbcs_budget;   /* ctx->steps past which decide() starts no
@@ -251,6 +248,9 @@ struct ub_detect_scratch {
                                    codec id (bit per id) */
     unsigned malpha_some;
     ub_alpha malpha[UB_MBCS_ALPHA];
+    uint32_t edge_l1, edge_r0;  /* a repair decided again (refine()): the
+                               characters before and after it (0: none
+                               or unknown), where its words end */
 };
 
 /* ------------------------------------------------------------ helpers */
