@@ -64,6 +64,7 @@ $(B)/%.o: %.S
 
 # .incbin is invisible to -MMD: name the embedded model explicitly.
 $(B)/src/lib/model_blob.o: models/unbake.lm
+$(B)/src/lib/words_blob.o: models/unbake.words
 
 $(B)/libunbake.a: $(LIB_OBJ)
 	@rm -f $@
