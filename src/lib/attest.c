@@ -226,7 +226,7 @@ static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t 
 #define LEX_BEST 8
 #define LEX_MANY 10         /* gaps a word may have (beyond LEX_GAPS: the
                                LEX_BEAM likeliest readings only) */
-#define LEX_BEAM 16
+#define LEX_BEAM 32
 
 /* Is t a character the lossy search guessed: a gap, or (two layers) one
  * whose intermediate character was one of several? */
