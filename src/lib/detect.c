@@ -1624,6 +1624,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * bytes stripped) */
             if (weak && !(e->line.weak >> c & 1))
                 loss.max_insert = 1;
+            loss.inner_lent = (int)(e->line.twice >> c & 1);
             if (!twice && !two && outer < 0 && ub_reverse_lossy_as_is(s->beam, t, n, c, &loss)) {
                 /* The one reading is the span as it is, each character
                  * kept (a space read as a space): what the tests below
@@ -2427,6 +2428,18 @@ static ub_codec_mask run_cut2(const ub_detect_scratch *s, const struct run *r)
     return r->cbm.cut2 ? r->cbm.cut2 : ub_cut_codecs(s->cp + r->c0, r->c1 - r->c0);
 }
 
+/* The codecs that lose continuation bytes under which run r ends in a
+ * lead of two bytes before ASCII text or the end: text garbled twice
+ * whose outer layer dropped the one continuation of the inner decoder's
+ * character ("P\u00C3iblížení" for "Přiblížení" through ISO-8859-1 twice,
+ * its C1 bytes stripped: "ř" is C5 99, "Å" without its 0x85) */
+static ub_codec_mask run_lone2(const ub_detect_scratch *s, const struct run *r)
+{
+    uint32_t last = s->cp[r->c1 - 1];
+    const ub_codec_row *row = last < 0x80 ? NULL : ub_codec_row_at(last);
+    return row ? row->lead2 & ub_codec_cont_droppable() : 0;
+}
+
 static void ends_in_lone_punct(const unbake_ctx *ctx, const ub_detect_scratch *s,
                                struct run *r);
 
@@ -2544,7 +2557,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     }
     /* (text garbled twice goes to the lossy search alone; nearby, this
      * run's cut sequences may be more of it) */
-    ub_codec_mask twice = r->cbm.twice | (line.twice ? run_cut2(s, r) & line.twice : 0);
+    ub_codec_mask twice =
+        r->cbm.twice | (line.twice ? (run_cut2(s, r) | run_lone2(s, r)) & line.twice : 0);
     if (!maybe && !twice && !cjk) {
         r->certain_clean = 1;
         return 0;
@@ -3445,7 +3459,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             near = ctx->carry_twice;
         if (!near)
             continue;
-        if (!(near & run_cut2(s, r)))
+        if (!(near & (run_cut2(s, r) | run_lone2(s, r))))
             continue;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .twice = near }))
             return UNBAKE_ENOMEM;

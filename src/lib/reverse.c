@@ -1545,7 +1545,7 @@ int ub_reverse_lossy2(ub_beam_scratch *s, const uint32_t *in, size_t n, int oute
         m++;
         i = j;
     }
-    if (!inner_plausible(s->items2, m, s->sets))
+    if (!loss->inner_lent && !inner_plausible(s->items2, m, s->sets))
         return -1;
 
     /* 2. the inner layer: the beam over the intermediate text, where a set

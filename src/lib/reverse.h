@@ -50,6 +50,9 @@ typedef struct {
                                        windows-1252 character (Latin-1 only) */
     int max_insert;                 /* dropped bytes per character, 0..2 */
     int restore_only;               /* drops limited to NBSP and soft hyphen */
+    int inner_lent;                 /* (two layers) repairs nearby say the
+                                       intermediate text was UTF-8: it need
+                                       not hold a whole sequence itself */
 } ub_lossmodel;
 
 /* The detector's loss model: every loss allowed, at the costs it scores

@@ -93,6 +93,8 @@ static const char *const kind_name[NKIND] = { "line kept", "wrong chars", "other
 static long kind_cases[8][NKIND], kind_lines[8][NKIND], kind_fill_chars[8];
 static long kind_miss[8];
 static int cur_loss = -1;      /* section 1: the case's loss model */
+static int lines_kind = -1;    /* --lines=K: print each line of kind K */
+static const char *cur_label;
 static void classify_miss(int m, const char *in, size_t n, const char *want, size_t wn,
                           const char *out, size_t on);
 
@@ -159,6 +161,7 @@ static int run_case(const char *section, const char *label, const char *in, size
         ts[i]->dist += (double)d;
         ts[i]->len += (double)len;
     }
+    cur_label = label;
     if (!exact && classify && cur_loss >= 0 && out)
         classify_miss(cur_loss, in, n, want, wn, out, on);
     if (!exact && shown < show_max) {
@@ -250,6 +253,10 @@ static void classify_miss(int m, const char *in, size_t n, const char *want, siz
             free(z);
             kind_lines[m][k]++;
             seen[k] = 1;
+            if (k == lines_kind) {
+                printf("LINE\t%s\t%.*s\t%.*s\t%.*s\n", cur_label, (int)li, in, (int)lw, want,
+                       (int)lo, out);
+            }
         }
         in += li + (li < n);
         n -= li + (li < n);
@@ -815,6 +822,8 @@ int main(int argc, char **argv)
             case_filter = a + 7;
         else if (!strncmp(a, "--save=", 7))
             save_dir = a + 7;
+        else if (!strncmp(a, "--lines=", 8))
+            classify = 1, lines_kind = (int)tk_parse_num("lossy_quality", a + 8, "--lines");
         else if (!strcmp(a, "--classify"))
             classify = 1;
         else if (!strncmp(a, "--show=", 7))
