@@ -1575,11 +1575,14 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * reading, worse, before them) */
             uint32_t pick = todo;
             if (e->line.twice && outer < 0) {
-                uint32_t lt = 0;
-                for (uint32_t f = todo; f; f &= f - 1)
+                uint32_t lt = 0, own = 0;
+                for (uint32_t f = todo; f; f &= f - 1) {
                     if (e->line.twice >> order[__builtin_ctz(f)] & 1)
                         lt |= f & -f;
-                pick = lt ? lt : todo;
+                    if (e->line.twice_own >> order[__builtin_ctz(f)] & 1)
+                        own |= f & -f;
+                }
+                pick = own ? own : lt ? lt : todo;
             }
             c = order[__builtin_ctz(pick)];
             for (uint32_t f = pick & (pick - 1); f && foreign[c] && outer < 0; f &= f - 1)
@@ -1605,7 +1608,11 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         if (!one_ok && !two)
             continue;
 
-        tried++;
+        /* (a codec tried for two layers alone counts where it gave a
+         * reading: most codecs lent by a repair of text garbled twice
+         * cannot have made the run's intermediate characters at all, and
+         * say so before any search) */
+        tried += one_ok;
         uint32_t ahead[2];
         size_t nahead = outer < 0 ? ahead_under(e, c, ahead) : 0;
         int gave = 0;
@@ -1659,12 +1666,13 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                                          right, nright, nahead ? ahead : NULL, nahead, &res,
                                          &e->ctx->steps))
                 continue;
+            tried += twice && !one_ok;
             /* two layers must read better than one (which, lossless,
              * removes what the run's C1 controls cost as well) */
             double raw = res.lm - res.cost;
             if (!twice)
                 one = raw;
-            else if (raw - ub_det_codec_prior(c) - LAYER_COST <= one)
+            else if (!(e->line.twice >> c & 1) && raw - ub_det_codec_prior(c) - LAYER_COST <= one)
                 continue;
             if (!twice && !res.ops_used && !res.nkeep && !res.nlegacy)
                 continue;       /* lossless after all: search_utf8 saw it */
@@ -2816,6 +2824,13 @@ static ub_codec_mask own_codecs(const ub_detect_scratch *s, const struct run *r)
     return hyp_codecs(&r->hyp) | alike_codecs(s, r, r->hyp.codec[0], r->c1);
 }
 
+/* The codecs of r's repair alone */
+static ub_codec_mask lender_codecs(const ub_detect_scratch *s, const struct run *r)
+{
+    (void)s;
+    return hyp_codecs(&r->hyp);
+}
+
 /* Is r tentatively repaired, convincingly, as UTF-8 mojibake? */
 static int convincing_utf8(const struct run *r)
 {
@@ -3461,7 +3476,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             continue;
         if (!(near & (run_cut2(s, r) | run_lone2(s, r))))
             continue;
-        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0, (struct support){ .twice = near }))
+        ub_codec_mask own = nearby_codecs(&nb, s, k, lender_codecs) & near;
+        if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0,
+                         (struct support){ .twice = near, .twice_own = own }))
             return UNBAKE_ENOMEM;
     }
 

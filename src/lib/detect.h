@@ -98,6 +98,8 @@ struct support {
     ub_codec_mask weak;     /* codecs that stand for its weak evidence */
     ub_codec_mask twice;    /* of its cbm.cut2, the codecs of repairs of text
                                garbled twice */
+    ub_codec_mask twice_own; /* ... those the repairs themselves undid, tried
+                               first */
     unsigned mbcs;          /* multibyte codecs (bit per id) that stand for
                                its dropped bytes (run.mbcs_weak) */
     ub_codec_mask inner;    /* codecs of repairs of text garbled twice
