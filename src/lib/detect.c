@@ -3468,7 +3468,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (r->taken || (r->tent && (r->score >= LOSSY_SKIP || r->hyp.kind != UB_HYP_UTF8)))
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs);
-        if (r->tent)
+        if (r->tent && r->hyp.nlayers >= 2)
             near &= ~hyp_codecs(&r->hyp);
         if (!near && carry && ctx->carry_twice && carry_reaches(ctx, s, r->c0))
             near = ctx->carry_twice;
