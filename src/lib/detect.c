@@ -3607,6 +3607,15 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 continue;
             double others = keys[line].total + keys[line].cost - (c->score + c->cost);
             double sc = c->score + (others / 4 < LINE_BONUS ? others / 4 : LINE_BONUS);
+            /* (the line paid its hypothesis's prior once, where the rest
+             * of it stands for more than that: a lossy reading of a run
+             * with no repair of its own does not pay it again -- a lone
+             * "Ã" before ASCII text amid text garbled twice, a letter
+             * that lost a byte.  A lossless one does: clean line art
+             * "┼┐a┼┐a" reads as IBM437 mojibake of "ſaſa" where each
+             * pair lends the others) */
+            if (c->l0 != NO_INDEX && others > c->cost && (!r->nout || r->score <= 0))
+                sc += c->cost;
             if (sc > 0 && (!r->nout || r->score < sc))
                 run_take(r, own != (size_t)-1 ? &s->cands[own] : c, sc);
         }
