@@ -44,6 +44,10 @@
  *                   wrong characters in the right script (wrong fill) or
  *                   in another (wrong codec); else another length (wrong
  *                   span or run split)
+ *   --lines=K       with --classify, print every line of kind K (0 line
+ *                   kept, 1 wrong chars, 2 other script, 3 mojibake left,
+ *                   4 wrong length) as LINE, label, input, expected and
+ *                   output, tab-separated
  *
  * The texts a model was trained on make optimistic numbers: point DIR at
  * texts held out from the model's corpus.
@@ -830,7 +834,7 @@ int main(int argc, char **argv)
             show_max = (int)tk_parse_num("lossy_quality", a + 7, "--show");
         else if (a[0] == '-' || dir) {
             fprintf(stderr, "usage: lossy_quality [--max-units=N] [--lang=NAME]... [--only=N]... "
-                            "[--show=N] [--case=TEXT] [--save=DIR] [--classify] DIR\n");
+                            "[--show=N] [--case=TEXT] [--save=DIR] [--classify] [--lines=K] DIR\n");
             return 2;
         } else
             dir = a;
