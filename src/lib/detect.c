@@ -1526,6 +1526,14 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             ev[c] = 1;
             lent |= (ub_codec_mask)1 << c;
         }
+        /* (and under an outer layer lent by a convincing repair nearby
+         * of text garbled twice through it, a sequence the layer undone
+         * leaves cut short: the inner decoder lost its byte) */
+        if (ev[c] < 2 && outer >= 0 && (e->line.inner >> outer & 1) &&
+            (ub_cut_codecs(t, n) >> c & 1)) {
+            ev[c] = 1;
+            lent |= (ub_codec_mask)1 << c;
+        }
         if (ev[c] == 2 && good[c] > best_good)
             best_good = good[c];
     }
@@ -2642,9 +2650,17 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     }
     if (r->nout && r->score < LOSSY_SKIP && s->out.v[r->out0 + r->nout - 1] == 0xE2)
         ends_in_lone_punct(ctx, s, r);
-    if ((e.maybe || e.twice) && ctx->lossy != UNBAKE_LOSSY_KEEP && lossy_room) {
+    /* (a good lossless repair of one layer leaves room for the inner
+     * layer's lossy search alone, under the outer codecs a convincing
+     * repair nearby of text garbled twice lends: "\u00E1\u00BB" for
+     * "ọ", its 0x8D lost under the inner layer) */
+    int inner_only = line.inner && (!lossy_room || line.inner_alone);
+    if ((e.maybe || e.twice) && ctx->lossy != UNBAKE_LOSSY_KEEP && (lossy_room || inner_only)) {
         /* the lossy search may also take a trailing space or '?' */
-        size_t c1t = lossy_span_end(s, k, nch);
+        /* (the inner layer's search alone takes the run alone: the runs
+         * after it have their own lossless repairs, each searched so in
+         * turn) */
+        size_t c1t = inner_only ? r->c1 : lossy_span_end(s, k, nch);
         size_t nt = c1t - r->c0;
         uint32_t rt[2];
         size_t nrt = context_after(s, nch, c1t, k + 1, rt, offers == OFFERS_LOG);
@@ -2659,7 +2675,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
             e.ahead = s->cp + c1t;
             e.nahead = a - c1t;
         }
-        int one = search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt);
+        int one = inner_only ? 0 : search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt);
         e.ahead = NULL;
         e.nahead = 0;
         if (one < 0)
@@ -2837,17 +2853,26 @@ static int convincing_utf8(const struct run *r)
     return r->tent && r->hyp.kind == UB_HYP_UTF8 && r->score >= LOSSY_SKIP;
 }
 
-/* Does a character of t[0..n) encode under codec c as a lead byte that
- * the next character (or the end) cannot continue? */
+/* Does a character of t[0..n) encode under codec c as a lead byte whose
+ * sequence the characters after it (or the end) cut short?  (Not only
+ * the next one: "\u00E1\u00BB" for "ể" has one continuation of two,
+ * its 0x83 lost under the inner layer of Vietnamese garbled twice.) */
 static int lead_cut(const uint32_t *t, size_t n, int c)
 {
     for (size_t i = 0; i < n; i++) {
         const ub_codec_row *row = t[i] < 0x80 ? NULL : ub_codec_row_at(t[i]);
         if (!row || !(row->lead >> c & 1))
             continue;
-        const ub_codec_row *next = i + 1 < n && t[i + 1] >= 0x80 ? ub_codec_row_at(t[i + 1]) : NULL;
-        if (!next || !(next->cont >> c & 1))
+        int need = row->lead4 >> c & 1 ? 3 : row->lead3 >> c & 1 ? 2 : 1, have = 0;
+        while (have < need && i + 1 + (size_t)have < n && t[i + 1 + have] >= 0x80) {
+            const ub_codec_row *next = ub_codec_row_at(t[i + 1 + have]);
+            if (!next || !(next->cont >> c & 1))
+                break;
+            have++;
+        }
+        if (have < need)
             return 1;
+        i += (size_t)have;
     }
     return 0;
 }
@@ -3436,7 +3461,11 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
          k++) {
         struct run *r = &s->runs[k];
         nearby_note(&nb, s, k);
-        if (r->taken || r->tent || r->bytes || !r->cbm.maybe)
+        /* (also a run repaired as one lossless layer, which it may be
+         * too: "\u00C3\u00A1\u00C2\u00BB" for "ọ" read as "\u00E1\u00BB",
+         * cut short, its 0x8D lost under the inner layer) */
+        if (r->taken || (r->tent && !(r->hyp.nlayers == 1 && !r->hyp.ops_used)) || r->bytes ||
+            !r->cbm.maybe)
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs) & r->cbm.maybe, inner = 0;
         size_t len = r->c1t - r->c0;
@@ -3451,7 +3480,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 inner |= f & -f;
         }
         if (inner && evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0,
-                                  (struct support){ .weak = inner, .inner = inner }))
+                                  (struct support){ .weak = inner, .inner = inner,
+                                                    .inner_alone = r->tent }))
             return UNBAKE_ENOMEM;
     }
 

@@ -106,6 +106,9 @@ struct support {
                                through them, under which one layer of the
                                run undone cuts a sequence short: bytes
                                the inner layer lost */
+    int inner_alone;        /* ... only their searches (a run repaired as one
+                               lossless layer: the inner layer is in
+                               question, not the run's reading) */
 };
 
 /*
