@@ -2854,10 +2854,11 @@ static int convincing_utf8(const struct run *r)
 }
 
 /* Does a character of t[0..n) encode under codec c as a lead byte whose
- * sequence the characters after it (or the end) cut short?  (Not only
- * the next one: "\u00E1\u00BB" for "ể" has one continuation of two,
- * its 0x83 lost under the inner layer of Vietnamese garbled twice.) */
-static int lead_cut(const uint32_t *t, size_t n, int c)
+ * sequence the characters after it (or the end) cut short after at least
+ * min continuations?  (Not only by the next one: "\u00E1\u00BB" for "ể"
+ * has one continuation of two, its 0x83 lost under the inner layer of
+ * Vietnamese garbled twice.) */
+static int lead_cut(const uint32_t *t, size_t n, int c, int min)
 {
     for (size_t i = 0; i < n; i++) {
         const ub_codec_row *row = t[i] < 0x80 ? NULL : ub_codec_row_at(t[i]);
@@ -2870,7 +2871,7 @@ static int lead_cut(const uint32_t *t, size_t n, int c)
                 break;
             have++;
         }
-        if (have < need)
+        if (have < need && have >= min)
             return 1;
         i += (size_t)have;
     }
@@ -3476,7 +3477,10 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 return UNBAKE_ENOMEM;
             long m = ub_reverse_layer(s->cp + r->c0, len, __builtin_ctz(f), 0, s->tmp,
                                       s->lvl[1].v, &cesu);
-            if (m > 0 && lead_cut(s->lvl[1].v, (size_t)m, __builtin_ctz(f)))
+            /* (a run repaired: only a sequence cut after some of its
+             * continuations, which the repair decided again as text of
+             * its own does not take for mojibake; a lead alone it does) */
+            if (m > 0 && lead_cut(s->lvl[1].v, (size_t)m, __builtin_ctz(f), r->tent))
                 inner |= f & -f;
         }
         if (inner && evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0,
