@@ -49,6 +49,9 @@ void ub_mbcs_lossy_scratch_free(ub_mbcs_lossy_scratch *s)
     free(s->cand);
     free(s->fslot);
     free(s->fill);
+    free(s->rslot);
+    free(s->rfill);
+    free(s->rsc);
     free(s);
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mbcs_lossy_int.h"
+#include "mbcs_lossy_tab.h"
 #include "mem.h"
 #include "utf8.h"
 
@@ -115,7 +116,7 @@ struct env {
     float cut;              /* -INFINITY until there are BEAM of them */
 };
 
-static int byte_at(const struct env *e, const struct ub_ml_state *s, uint32_t j)
+static inline int byte_at(const struct env *e, const struct ub_ml_state *s, uint32_t j)
 {
     if (j >= s->nb) {
         if (!e->final)
@@ -128,18 +129,36 @@ static int byte_at(const struct env *e, const struct ub_ml_state *s, uint32_t j)
     return s->wb[j & 7];
 }
 
+/* ub_mbcs_dec_at(), its commonest answers first: a byte not known yet, a
+ * byte that decodes on its own. */
+static inline int dec_at(const struct env *e, int b0, int b1, int b2)
+{
+    if (b0 < 0)
+        return -1;
+    if (b0 < 0x80 || b0 == END || e->t->flags[b0] & UB_MBCS_LT_SINGLE)
+        return 0;
+    return ub_mbcs_dec_at(e->t, e->id, e->conv, b0, b1, b2);
+}
+
 /* Check the pending error tokens that can be checked: 0 when one fails.
  * The undecided ones stay, in their order; bit i of *kept (if not NULL)
- * tells whether token i did. */
-static int resolve_kept(const struct env *e, struct ub_ml_state *s, unsigned *kept)
+ * tells whether token i did.  Only the tokens that read byte from or a
+ * later one are checked (from 0: all of them); the caller knows the others
+ * read what they read when they were last checked and kept (resolve_new()). */
+static int resolve_kept(const struct env *e, struct ub_ml_state *s, unsigned *kept,
+                        uint32_t from)
 {
     int k = 0;
     unsigned km = 0;
     for (int i = 0; i < s->ncon; i++) {
         uint32_t j0 = CON_AT(s->con[i]);
         int len = (int)(s->con[i] & 3);
-        int r = ub_mbcs_dec_at(e->t, e->id, e->conv, byte_at(e, s, j0), byte_at(e, s, j0 + 1),
-                       byte_at(e, s, j0 + 2));
+        if (j0 + 2 < from) {
+            s->con[k++] = s->con[i];
+            km |= 1u << i;
+            continue;
+        }
+        int r = dec_at(e, byte_at(e, s, j0), byte_at(e, s, j0 + 1), byte_at(e, s, j0 + 2));
         if (r < 0) {
             if (e->final)
                 return 0;
@@ -178,7 +197,19 @@ static int resolve_kept(const struct env *e, struct ub_ml_state *s, unsigned *ke
 
 static int resolve(const struct env *e, struct ub_ml_state *s)
 {
-    return resolve_kept(e, s, NULL);
+    return resolve_kept(e, s, NULL, 0);
+}
+
+/*
+ * resolve() after bytes from.. were appended to a state whose tokens all
+ * passed it: a token that reads none of the new bytes reads what it read
+ * then (an older byte only turns unknown as it leaves the window of 8,
+ * and a token whose first byte is unknown stays undecided), so only the
+ * others are checked again.
+ */
+static int resolve_new(const struct env *e, struct ub_ml_state *s, uint32_t from)
+{
+    return resolve_kept(e, s, NULL, from);
 }
 
 static int cls_len(int cls)
@@ -233,7 +264,7 @@ static int lookahead_ok(const struct env *e, const struct ub_ml_state *s)
             if (++t.plen == t.pneed)
                 t.plen = t.pneed = 0;
         }
-        if (ok && resolve(e, &t))
+        if (ok && resolve_new(e, &t, s->nb))
             return 1;
     }
     return 0;
@@ -439,8 +470,11 @@ static uint32_t fill_hash(const struct fill_key *k)
 }
 
 /* Forget every key (a new vocabulary, or the cache is full). */
+static void rank_reset(ub_mbcs_lossy_scratch *x);
+
 static void fill_reset(ub_mbcs_lossy_scratch *x)
 {
+    rank_reset(x);              /* the rankings name fills by place */
     x->fgen++;
     x->nfslot = 0;
     x->nfill = 0;
@@ -517,7 +551,7 @@ static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, con
         struct ub_ml_state t = *s;
         unsigned kept;
         assign(&t, x->cand[i]);
-        if (!resolve_kept(e, &t, &kept))
+        if (!resolve_kept(e, &t, &kept, 0))
             continue;
         /* a fill whose last byte still starts an undecided error token */
         int open = 0;
@@ -537,53 +571,53 @@ static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, con
     return x->fill + at;
 }
 
-/* The character ending at byte nb - 1 is complete: resolve its wildcards. */
-static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int ntok, int k)
+/* ------------------------------------------------------------ ranked fills */
+
+/*
+ * Which of a pattern's fills complete() goes on with, and in what order,
+ * depends on the fills and the model's context (c2, c1) alone, not on the
+ * state: the states of a search ask for the same few of them again and
+ * again (the slowest known input asked 560,000 times for 14,000 of them).
+ * So each is ranked once per search and remembered (rank_memo()).
+ */
+#define RANKED_MAX (1u << 18)   /* fills remembered before the memo starts over */
+#define RSLOT_MAX (1u << 14)    /* rankings remembered before it starts over */
+#define NRANKED (TOPK + 64)     /* fills a ranking holds, at most */
+
+struct ub_ml_rslot {
+    uint32_t gen;           /* in use when x->rgen */
+    uint32_t at, nf;        /* the fills ranked: x->fill[at .. at + nf) */
+    uint32_t c2, c1;        /* in this context */
+    uint32_t pos, n;        /* the ranking: x->rfill[pos .. pos + n), their
+                               scores in x->rsc[] */
+};
+
+/* Forget every ranking (a new search, or the fills they index changed). */
+static void rank_reset(ub_mbcs_lossy_scratch *x)
 {
-    int len = s->pneed;
-    uint32_t j0 = s->nb - (uint32_t)len;
-    uint8_t pb[4] = { 0 }, cls[4] = { 0 };
-    unsigned wm = 0;
-    for (int i = 0; i < len; i++) {
-        int slot = (int)((j0 + (uint32_t)i) & 7);
-        pb[i] = s->wb[slot];
-        cls[i] = s->wcls[slot];
-        if (s->wild >> slot & 1)
-            wm |= 1u << i;
-    }
-    s->plen = s->pneed = 0;
-    if (!wm) {
-        uint32_t cp = 0;
-        if (ub_utf8_decode(pb, (size_t)len, &cp) != len)
-            return 0;
-        s->score += ub_lm_logp(e->lm, s->c2, s->c1, cp);
-        s->c2 = s->c1;
-        s->c1 = cp;
-        s->acp[s->an] = cp;
-        s->awm[s->an++] = 0;
-        return feed(e, s, tok, ntok, k + 1);
-    }
-    if (s->score < e->cut)
-        return 0;               /* every fill is below the cut */
-    uint32_t nf;
-    const uint32_t *fill = fills_for(e, s, pb, cls, wm, len, &nf);
-    if (!fill) {
-        e->oom = 1;
-        return -1;
-    }
-    /* the TOPK best, and the best per last byte among those whose last
-     * byte still starts an undecided error token: which of them the next
-     * bytes allow is not known yet, so each must stay in the running.
-     * Fills are kept as they are in the cache (code point and flags). */
-    uint32_t top[TOPK + 64];
-    float tsc[TOPK + 64];
+    x->rgen++;
+    x->nrslot = 0;
+    x->nranked = 0;
+}
+
+/*
+ * Rank fill[0..nf) in the context c2 c1, into top[] / tsc[]: the TOPK best,
+ * and the best per last byte among those whose last byte still starts an
+ * undecided error token (FILL_GROUP): which of them the next bytes allow is
+ * not known yet, so each must stay in the running.  Best first.  Fills are
+ * kept as they are in the cache (code point and flags).
+ * @return how many.
+ */
+static int rank_fills(const struct env *e, uint32_t c2, uint32_t c1, const uint32_t *fill,
+                      uint32_t nf, uint32_t *top, float *tsc)
+{
     int nt = 0, low = 0;        /* low: the first worst of a full top */
     float gsc[64];
     uint32_t gcp[64];
     uint64_t gset = 0;
     /* (every fill in the state's context: ub_lm_logp_ctx) */
     ub_lm_cache_entry *lc = e->lc;
-    ub_lm_context lx = ub_lm_context_of(s->c2, s->c1);
+    ub_lm_context lx = ub_lm_context_of(c2, c1);
     int topk = TOPK;
     const ub_alpha *alpha = e->s->alpha;
     for (uint32_t i = 0; i < nf; i++) {
@@ -645,14 +679,139 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         top[j] = tc;
         tsc[j] = ts;
     }
+    return nt;
+}
+
+/* The slot of the ranking of x->fill[at .. at + nf) in context c2 c1 (hash
+ * h): its own, or the empty one where it goes. */
+static struct ub_ml_rslot *rank_slot(ub_mbcs_lossy_scratch *x, uint32_t at, uint32_t nf,
+                                     uint32_t c2, uint32_t c1, uint32_t h)
+{
+    size_t mask = x->rslotcap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct ub_ml_rslot *r = &x->rslot[i];
+        if (r->gen != x->rgen ||
+            (r->at == at && r->nf == nf && r->c1 == c1 && r->c2 == c2))
+            return r;
+    }
+}
+
+/* Room for one more ranking: the table at most half full. */
+static int rank_grow(ub_mbcs_lossy_scratch *x)
+{
+    if (2 * (x->nrslot + 1) <= x->rslotcap)
+        return 0;
+    size_t cap = x->rslotcap ? 2 * x->rslotcap : 1024;
+    struct ub_ml_rslot *old = x->rslot, *t = calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    size_t ocap = x->rslotcap;
+    x->rslot = t;
+    x->rslotcap = cap;
+    uint32_t gen = x->rgen;
+    x->rgen = 1;                /* calloc'd slots are generation 0 */
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].gen == gen) {
+            const struct ub_ml_rslot *o = &old[i];
+            uint32_t h = (uint32_t)((((uint64_t)o->at << 32 | o->nf) * 0x9E3779B97F4A7C15ull ^
+                                     ((uint64_t)o->c2 << 32 | o->c1)) * 0xC2B2AE3D27D4EB4Full
+                                    >> 32);
+            struct ub_ml_rslot *r = rank_slot(x, o->at, o->nf, o->c2, o->c1, h);
+            *r = *o;
+            r->gen = x->rgen;
+        }
+    free(old);
+    return 0;
+}
+
+/*
+ * The ranking (rank_fills()) of the fills x->fill[at .. at + nf) in context
+ * c2 c1: *n fills at the returned pointer, their scores at *sc, valid until
+ * the next call.  NULL when out of memory.
+ */
+static const uint32_t *rank_memo(struct env *e, uint32_t at, uint32_t nf, uint32_t c2,
+                                 uint32_t c1, const float **sc, int *n)
+{
+    ub_mbcs_lossy_scratch *x = e->s;
+    if (x->nranked + NRANKED > RANKED_MAX || x->nrslot >= RSLOT_MAX)
+        rank_reset(x);
+    if (rank_grow(x) ||
+        ub_reserve((void **)&x->rfill, &x->rfillcap, x->nranked + NRANKED, sizeof *x->rfill) ||
+        ub_reserve((void **)&x->rsc, &x->rsccap, x->nranked + NRANKED, sizeof *x->rsc))
+        return NULL;
+    uint32_t h = (uint32_t)((((uint64_t)at << 32 | nf) * 0x9E3779B97F4A7C15ull ^
+                             ((uint64_t)c2 << 32 | c1)) * 0xC2B2AE3D27D4EB4Full >> 32);
+    struct ub_ml_rslot *r = rank_slot(x, at, nf, c2, c1, h);
+    if (r->gen != x->rgen) {
+        r->gen = x->rgen;
+        r->at = at;
+        r->nf = nf;
+        r->c2 = c2;
+        r->c1 = c1;
+        r->pos = (uint32_t)x->nranked;
+        r->n = (uint32_t)rank_fills(e, c2, c1, x->fill + at, nf, x->rfill + r->pos,
+                                    x->rsc + r->pos);
+        x->nranked += r->n;
+        x->nrslot++;
+    }
+    *sc = x->rsc + r->pos;
+    *n = (int)r->n;
+    return x->rfill + r->pos;
+}
+
+/* The character ending at byte nb - 1 is complete: resolve its wildcards. */
+static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int ntok, int k)
+{
+    int len = s->pneed;
+    uint32_t j0 = s->nb - (uint32_t)len;
+    uint8_t pb[4] = { 0 }, cls[4] = { 0 };
+    unsigned wm = 0;
+    for (int i = 0; i < len; i++) {
+        int slot = (int)((j0 + (uint32_t)i) & 7);
+        pb[i] = s->wb[slot];
+        cls[i] = s->wcls[slot];
+        if (s->wild >> slot & 1)
+            wm |= 1u << i;
+    }
+    s->plen = s->pneed = 0;
+    if (!wm) {
+        uint32_t cp = 0;
+        if (ub_utf8_decode(pb, (size_t)len, &cp) != len)
+            return 0;
+        s->score += ub_lm_logp(e->lm, s->c2, s->c1, cp);
+        s->c2 = s->c1;
+        s->c1 = cp;
+        s->acp[s->an] = cp;
+        s->awm[s->an++] = 0;
+        return feed(e, s, tok, ntok, k + 1);
+    }
+    if (s->score < e->cut)
+        return 0;               /* every fill is below the cut */
+    uint32_t nf;
+    const uint32_t *fill = fills_for(e, s, pb, cls, wm, len, &nf);
+    const float *tsc = NULL;
+    int nt = 0;
+    const uint32_t *top = fill ? rank_memo(e, (uint32_t)(fill - e->s->fill), nf, s->c2, s->c1,
+                                           &tsc, &nt) : NULL;
+    if (!top) {
+        e->oom = 1;
+        return -1;
+    }
+    /* a copy: the states below rank theirs, and may move or reuse these */
+    uint32_t tf[NRANKED];
+    float ts[NRANKED];
+    memcpy(tf, top, (size_t)nt * sizeof *tf);
+    memcpy(ts, tsc, (size_t)nt * sizeof *ts);
     for (int i = 0; i < nt; i++) {
-        uint32_t cp = FILL_CP(top[i]);
-        if (s->score + tsc[i] < e->cut)
+        uint32_t f = tf[i];
+        float sc = ts[i];
+        uint32_t cp = FILL_CP(f);
+        if (s->score + sc < e->cut)
             break;
         struct ub_ml_state t = *s;
         assign(&t, cp);
-        keep_cons(&t, FILL_KEPT(top[i]));
-        t.score += tsc[i];
+        keep_cons(&t, FILL_KEPT(f));
+        t.score += sc;
         t.c2 = t.c1;
         t.c1 = cp;
         t.acp[t.an] = cp;
@@ -691,7 +850,7 @@ static int push(struct env *e, const struct ub_ml_state *s0, int v, int cls, con
             return 0;
     }
     s.plen++;
-    if (!resolve(e, &s))
+    if (!resolve_new(e, &s, j))
         return 0;
     if (s.plen < s.pneed)
         return feed(e, &s, tok, ntok, k + 1);
@@ -950,6 +1109,15 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                                                 : (float)UB_MBCS_LOSS_FFFD;
     x->nhist = 0;
     x->nnxt = 0;
+    /* the rankings hold for the same model and the same letters */
+    if (x->rlm != r->lm || (x->alpha != NULL) != x->ralpha_on ||
+        (x->alpha && memcmp(&x->ralpha, x->alpha, sizeof x->ralpha))) {
+        rank_reset(x);
+        x->rlm = r->lm;
+        x->ralpha_on = x->alpha != NULL;
+        if (x->alpha)
+            x->ralpha = *x->alpha;
+    }
     if (ub_reserve((void **)&x->cur, &x->curcap, BEAM, sizeof *x->cur))
         return -1;
     x->ncur = 1;

@@ -86,6 +86,17 @@ struct ub_mbcs_lossy_scratch {
     size_t fillcap, nfill;
     uint32_t fgen;          /* the slots of this generation are in use */
     const ub_lm *flm;       /* the vocabulary the fills came from */
+    /* the fills complete() goes on with, per fills and context, for the
+     * model rlm and the letters ralpha (rank_memo() in mbcs_lossy_beam.c) */
+    const ub_lm *rlm;
+    ub_alpha ralpha;
+    int ralpha_on;
+    struct ub_ml_rslot *rslot;
+    size_t rslotcap, nrslot;
+    uint32_t *rfill;
+    float *rsc;
+    size_t rfillcap, rsccap, nranked;
+    uint32_t rgen;
     const ub_alpha *alpha;  /* the line's letters (use_alphabet), or NULL */
     uint64_t step_limit;    /* the step count at which a search gives up
                                (set_step_limit), 0 for none */
