@@ -95,6 +95,7 @@ struct env {
     const struct ub_mbcs_ltab *t;
     int id;
     ub_mbcs_conv_e conv;
+    int g;                  /* conv's row of the decoder tables (poss, fut) */
     const ub_lm *lm;
     ub_lm_cache_entry *lc;  /* ub_lm_cache_for(lm): states share contexts */
     uint64_t *steps;
@@ -107,6 +108,9 @@ struct env {
     const uint32_t *la_seq; /* else: its byte sequences */
     int la_nseq;
     int final;              /* 1: bytes past the end are fin_rb / END */
+    /* the tokens a state is fed (feed()): known bytes, W_LEAD, W_ANY */
+    const int *tok;
+    int ntok;
     /* the cut of this step (witness()): BEAM states it emitted, with
      * pairwise distinct futures, and the lowest rank among them */
     int cut_on;
@@ -129,36 +133,18 @@ static inline int byte_at(const struct env *e, const struct ub_ml_state *s, uint
     return s->wb[j & 7];
 }
 
-/* ub_mbcs_dec_at(), its commonest answers first: a byte not known yet, a
- * byte that decodes on its own. */
-static inline int dec_at(const struct env *e, int b0, int b1, int b2)
-{
-    if (b0 < 0)
-        return -1;
-    if (b0 < 0x80 || b0 == END || e->t->flags[b0] & UB_MBCS_LT_SINGLE)
-        return 0;
-    return ub_mbcs_dec_at(e->t, e->id, e->conv, b0, b1, b2);
-}
-
 /* Check the pending error tokens that can be checked: 0 when one fails.
  * The undecided ones stay, in their order; bit i of *kept (if not NULL)
- * tells whether token i did.  Only the tokens that read byte from or a
- * later one are checked (from 0: all of them); the caller knows the others
- * read what they read when they were last checked and kept (resolve_new()). */
-static int resolve_kept(const struct env *e, struct ub_ml_state *s, unsigned *kept,
-                        uint32_t from)
+ * tells whether token i did. */
+static int resolve_kept(const struct env *e, struct ub_ml_state *s, unsigned *kept)
 {
     int k = 0;
     unsigned km = 0;
     for (int i = 0; i < s->ncon; i++) {
         uint32_t j0 = CON_AT(s->con[i]);
         int len = (int)(s->con[i] & 3);
-        if (j0 + 2 < from) {
-            s->con[k++] = s->con[i];
-            km |= 1u << i;
-            continue;
-        }
-        int r = dec_at(e, byte_at(e, s, j0), byte_at(e, s, j0 + 1), byte_at(e, s, j0 + 2));
+        int r = ub_mbcs_dec_at(e->t, e->id, e->conv, byte_at(e, s, j0), byte_at(e, s, j0 + 1),
+                               byte_at(e, s, j0 + 2));
         if (r < 0) {
             if (e->final)
                 return 0;
@@ -197,19 +183,59 @@ static int resolve_kept(const struct env *e, struct ub_ml_state *s, unsigned *ke
 
 static int resolve(const struct env *e, struct ub_ml_state *s)
 {
-    return resolve_kept(e, s, NULL, 0);
+    return resolve_kept(e, s, NULL);
+}
+
+/* byte_at() of a byte near the end, before the end: none has left the
+ * window of 8 yet. */
+static inline int near_byte(const struct ub_ml_state *s, uint32_t j)
+{
+    return j >= s->nb || (s->wild >> (j & 7) & 1) ? FUT : s->wb[j & 7];
 }
 
 /*
- * resolve() after bytes from.. were appended to a state whose tokens all
- * passed it: a token that reads none of the new bytes reads what it read
- * then (an older byte only turns unknown as it leaves the window of 8,
- * and a token whose first byte is unknown stays undecided), so only the
- * others are checked again.
+ * resolve() after bytes from.. (at most 4) were appended to a state whose
+ * tokens all passed it, before the end: a token that reads none of the new
+ * bytes reads what it read then (an older byte only turns unknown as it
+ * leaves the window of 8, a token whose first byte is unknown stays
+ * undecided, and so does one whose second is, whatever its third), so only
+ * the others are checked again -- the bytes they read are near the end.
  */
-static int resolve_new(const struct env *e, struct ub_ml_state *s, uint32_t from)
+static inline __attribute__((always_inline)) int
+resolve_new(const struct env *e, struct ub_ml_state *s, uint32_t from)
 {
-    return resolve_kept(e, s, NULL, from);
+    int k = 0;
+    for (int i = 0; i < s->ncon; i++) {
+        uint32_t c = s->con[i], j0 = CON_AT(c);
+        int b0, b1;
+        /* (with b1 unknown, what the decoder does does not depend on b2) */
+        if (j0 + 2 >= from && (b0 = near_byte(s, j0)) >= 0 &&
+            ((b1 = near_byte(s, j0 + 1)) >= 0 || j0 + 1 >= from)) {
+            int len = (int)(c & 3);
+            int r = b1 < 0 ? e->t->fut[e->g][b0]
+                           : ub_mbcs_dec_at(e->t, e->id, e->conv, b0, b1, near_byte(s, j0 + 2));
+            if (r >= 0) {
+                if (r != len)
+                    return 0;
+                continue;       /* decided, and right */
+            }
+            /* not decided yet: as resolve_kept(); b0 is a known byte >= 0x80 */
+            const uint8_t *p = e->t->poss[e->g][b0];
+            unsigned m;
+            uint32_t j1 = j0 + 1;
+            if (j1 < s->nb)
+                m = s->wild >> (j1 & 7) & 1 ? p[s->wcls[j1 & 7]] : 0xFF;
+            else if (s->plen && s->plen < s->pneed)
+                m = p[C_CONT];
+            else
+                m = p[C_ASCII] | p[C_LEAD2] | p[C_LEAD3] | p[C_LEAD4];
+            if (!(m >> len & 1))
+                return 0;
+        }
+        s->con[k++] = c;
+    }
+    s->ncon = (uint8_t)k;
+    return 1;
 }
 
 static int cls_len(int cls)
@@ -353,7 +379,7 @@ static int emit(struct env *e, const struct ub_ml_state *s)
     return 0;
 }
 
-static int feed(struct env *e, const struct ub_ml_state *s0, const int *tok, int ntok, int k);
+static int feed(struct env *e, struct ub_ml_state *s, int k);
 
 /* Write the bytes of candidate cp over the wildcards of the character that
  * ends at byte nb - 1. */
@@ -362,11 +388,10 @@ static void assign(struct ub_ml_state *s, uint32_t cp)
     uint8_t b[4];
     int len = ub_utf8_encode(cp, b);
     uint32_t j0 = s->nb - (uint32_t)len;
-    for (int i = 0; i < len; i++) {
-        int slot = (int)((j0 + (uint32_t)i) & 7);
-        s->wb[slot] = b[i];
-        s->wild &= (uint8_t)~(1u << slot);
-    }
+    for (int i = 0; i < len; i++)
+        s->wb[(j0 + (uint32_t)i) & 7] = b[i];
+    unsigned m = ((1u << len) - 1) << (j0 & 7);
+    s->wild &= (uint8_t)~(m | m >> 8);
 }
 
 /* ------------------------------------------------------------ fill cache */
@@ -551,7 +576,7 @@ static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, con
         struct ub_ml_state t = *s;
         unsigned kept;
         assign(&t, x->cand[i]);
-        if (!resolve_kept(e, &t, &kept, 0))
+        if (!resolve_kept(e, &t, &kept))
             continue;
         /* a fill whose last byte still starts an undecided error token */
         int open = 0;
@@ -760,7 +785,7 @@ static const uint32_t *rank_memo(struct env *e, uint32_t at, uint32_t nf, uint32
 }
 
 /* The character ending at byte nb - 1 is complete: resolve its wildcards. */
-static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int ntok, int k)
+static int complete(struct env *e, struct ub_ml_state *s, int k)
 {
     int len = s->pneed;
     uint32_t j0 = s->nb - (uint32_t)len;
@@ -783,7 +808,7 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         s->c1 = cp;
         s->acp[s->an] = cp;
         s->awm[s->an++] = 0;
-        return feed(e, s, tok, ntok, k + 1);
+        return feed(e, s, k + 1);
     }
     if (s->score < e->cut)
         return 0;               /* every fill is below the cut */
@@ -816,61 +841,65 @@ static int complete(struct env *e, struct ub_ml_state *s, const int *tok, int nt
         t.c1 = cp;
         t.acp[t.an] = cp;
         t.awm[t.an++] = (uint8_t)wm;
-        if (feed(e, &t, tok, ntok, k + 1) < 0)
+        if (feed(e, &t, k + 1) < 0)
             return -1;
     }
     return 0;
 }
 
-/* Push one byte (v >= 0) or wildcard of class cls, then go on. */
-static int push(struct env *e, const struct ub_ml_state *s0, int v, int cls, const int *tok, int ntok,
-                int k)
+/* Push one byte (v >= 0) or wildcard of class cls onto s, then go on.  s
+ * is used up (feed()). */
+static int push(struct env *e, struct ub_ml_state *s, int v, int cls, int k)
 {
-    struct ub_ml_state s = *s0;
-    uint32_t j = s.nb++;
+    uint32_t j = s->nb++;
     int slot = (int)(j & 7);
     if (v >= 0) {
-        s.wb[slot] = (uint8_t)v;
-        s.wild &= (uint8_t)~(1u << slot);
+        s->wb[slot] = (uint8_t)v;
+        s->wild &= (uint8_t)~(1u << slot);
     } else {
-        s.wb[slot] = 0;
-        s.wcls[slot] = (uint8_t)cls;
-        s.wild |= (uint8_t)(1u << slot);
+        s->wb[slot] = 0;
+        s->wcls[slot] = (uint8_t)cls;
+        s->wild |= (uint8_t)(1u << slot);
     }
-    if (s.plen == 0) {
+    if (s->plen == 0) {
         int len = v >= 0 ? ub_utf8_seqlen((uint8_t)v) : cls_len(cls);
         if (!len)
             return 0;
-        s.pneed = (uint8_t)len;
+        s->pneed = (uint8_t)len;
     } else if (v >= 0) {
         if (!ub_utf8_is_cont((uint8_t)v))
             return 0;
-        if (s.plen == 1 && !(s.wild >> ((j - 1) & 7) & 1) &&
-            !ub_utf8_second_ok(s.wb[(j - 1) & 7], (uint8_t)v))
+        if (s->plen == 1 && !(s->wild >> ((j - 1) & 7) & 1) &&
+            !ub_utf8_second_ok(s->wb[(j - 1) & 7], (uint8_t)v))
             return 0;
     }
-    s.plen++;
-    if (!resolve_new(e, &s, j))
+    s->plen++;
+    if (!resolve_new(e, s, j))
         return 0;
-    if (s.plen < s.pneed)
-        return feed(e, &s, tok, ntok, k + 1);
-    return complete(e, &s, tok, ntok, k);
+    if (s->plen < s->pneed)
+        return feed(e, s, k + 1);
+    return complete(e, s, k);
 }
 
-static int feed(struct env *e, const struct ub_ml_state *s0, const int *tok, int ntok, int k)
+/* Go on with s from token k: push the rest, emit what comes out.  s is used
+ * up: the caller passes a copy it no longer needs (which saves a copy per
+ * byte). */
+static int feed(struct env *e, struct ub_ml_state *s, int k)
 {
-    if (s0->score < e->cut)
+    if (s->score < e->cut)
         return 0;               /* below the cut (witness()) */
-    if (k == ntok)
-        return emit(e, s0);
-    int v = tok[k];
+    if (k == e->ntok)
+        return emit(e, s);
+    int v = e->tok[k];
     if (v >= 0)
-        return push(e, s0, v, 0, tok, ntok, k);
-    if (s0->plen)
-        return push(e, s0, -1, C_CONT, tok, ntok, k);
-    for (int cls = v == W_ANY ? C_ASCII : C_LEAD2; cls <= C_LEAD4; cls++)
-        if (push(e, s0, -1, cls, tok, ntok, k) < 0)
+        return push(e, s, v, 0, k);
+    if (s->plen)
+        return push(e, s, -1, C_CONT, k);
+    for (int cls = v == W_ANY ? C_ASCII : C_LEAD2; cls <= C_LEAD4; cls++) {
+        struct ub_ml_state t = *s;
+        if (push(e, &t, -1, cls, k) < 0)
             return -1;
+    }
     return 0;
 }
 
@@ -894,7 +923,9 @@ static int feed_error(struct env *e, const struct ub_ml_state *s0, const int *le
         tok[nt++] = after[i];
     s.score -= cost * (float)nerr;
     s.nlost = (uint16_t)(s.nlost + nerr);
-    return feed(e, &s, tok, nt, 0);
+    e->tok = tok;
+    e->ntok = nt;
+    return feed(e, &s, 0);
 }
 
 /*
@@ -1098,6 +1129,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
     struct env env = { .s = x, .t = r->t, .id = r->id, .conv = conv, .lm = r->lm,
                        .lc = ub_lm_cache_for(r->lm), .steps = r->steps };
     struct env *e = &env;
+    e->g = conv == UB_MBCS_CONV_DROP ? 0 : (int)conv;
     const uint32_t *in = r->in, *right = r->right;
     size_t n = r->n, nright = r->nright;
     uint32_t marker = ub_mbcs_conv_marker(e->id, e->conv);
@@ -1176,7 +1208,9 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                     tok[b] = UB_MBCS_SEQ_BYTE(seqs[q], b);
                 struct ub_ml_state s = *st0;
                 s.nlit = (uint16_t)(s.nlit + is_marker);
-                if (feed(e, &s, tok, nt, 0) < 0)
+                e->tok = tok;
+                e->ntok = nt;
+                if (feed(e, &s, 0) < 0)
                     return -1;
                 /* DROP: bytes lost before this character, where the UTF-8
                  * read so far or the character's own bytes say so */

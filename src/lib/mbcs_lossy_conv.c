@@ -89,6 +89,9 @@ static struct ub_mbcs_ltab *lbuild(int id)
     t->triples = (t->flags[0x8F] & UB_MBCS_LT_TLEAD) != 0;
     t->ok = 1;
     for (int g = 0; g < 3; g++)
+        for (int b = 0; b < 256; b++)
+            t->fut[g][b] = (int8_t)ub_mbcs_dec_at(t, id, (ub_mbcs_conv_e)g, b, FUT, FUT);
+    for (int g = 0; g < 3; g++)
         for (int b = 0x80; b < 256; b++) {
             /* most bytes do the same whatever follows them */
             int r = ub_mbcs_dec_at(t, id, (ub_mbcs_conv_e)g, b, FUT, FUT);
@@ -121,58 +124,6 @@ const struct ub_mbcs_ltab *ub_mbcs_ltab_get(int id)
     }
     pthread_mutex_unlock(&lbuild_lock);
     return t->ok ? t : NULL;
-}
-
-int ub_mbcs_dec_at(const struct ub_mbcs_ltab *t, int id, ub_mbcs_conv_e conv, int b0, int b1,
-                   int b2)
-{
-    if (b0 == FUT)
-        return -1;
-    unsigned f = b0 == END ? UB_MBCS_LT_SINGLE : t->flags[b0];
-    if (b0 < 0x80 || f & UB_MBCS_LT_SINGLE)
-        return 0;
-    if (conv == UB_MBCS_CONV_ICU || conv == UB_MBCS_CONV_DROP) {
-        if (!UB_MBCS_LT_DEP(f))
-            return UB_MBCS_LT_LEN(f);
-        if (b1 == FUT)
-            return -1;
-        if (b1 == END)
-            return 1;
-        if (UB_MBCS_LT_DEP(f) == 2) {
-            if (b2 == FUT)
-                return -1;
-            return ub_mbcs_errlen(t->err3, (uint32_t)b1 * 256 + (uint32_t)(b2 == END ? '\n' : b2));
-        }
-        return ub_mbcs_errlen(t->err2, (uint32_t)(b0 - 0x80) * 256 + (uint32_t)b1);
-    }
-    /* Python and Windows: the table walk of ub_mbcs_decode_conv() */
-    int ok = 0, lead = (f & UB_MBCS_LT_LEAD) != 0, tlead = (f & UB_MBCS_LT_TLEAD) != 0;
-    if (lead || tlead) {
-        if (b1 == FUT)
-            return -1;
-        if (b1 != END) {
-            uint8_t q[3] = { (uint8_t)b0, (uint8_t)b1, 0 };
-            size_t nav = 2;
-            if (tlead) {
-                if (b2 == FUT)
-                    return -1;
-                if (b2 != END) {
-                    q[2] = (uint8_t)b2;
-                    nav = 3;
-                }
-            }
-            uint32_t cp;
-            ok = ub_mbcs_decode_char(id, q, nav, &cp) > 0;
-        }
-    }
-    if (ok)
-        return 0;
-    if (conv == UB_MBCS_CONV_PYTHON || !lead)
-        return 1;
-    if (b1 == FUT)
-        return -1;
-    /* Windows takes the byte after a lead with it, whatever it is */
-    return b1 != END && b1 != 0 ? 2 : 1;
 }
 
 /* ------------------------------------------------------------ forward */

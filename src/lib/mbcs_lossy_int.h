@@ -3,9 +3,9 @@
  * (mbcs_lossy.h) share; internal to them.
  *
  *   mbcs_lossy_conv.c   the conventions: markers, the decoder tables (read
- *                       in place from the generated blob), what a decoder
- *                       does at a byte (ub_mbcs_dec_at), and the forward
- *                       simulation ub_mbcs_decode_conv()
+ *                       in place from the generated blob), and the forward
+ *                       simulation ub_mbcs_decode_conv(); what a decoder
+ *                       does at a byte (ub_mbcs_dec_at) is inline, here
  *   mbcs_lossy_beam.c   the beam search of one convention over a run, its
  *                       cache of the fills that pass, the forward check
  *   mbcs_lossy_cand.c   the fill candidates of a character
@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mbcs.h"
 #include "mbcs_lossy.h"
+#include "mbcs_lossy_tab.h"
 
 /* byte values beside 0..255 */
 #define FUT (-1)            /* unknown yet: a wildcard or a byte to come */
@@ -39,6 +41,9 @@ struct ub_mbcs_ltab {
     /* [ICU/PYTHON/WIN][b][class of the next byte (C_*)]: bit L set when
      * some next byte of the class gives a marker of L bytes at b */
     uint8_t poss[3][256][NCLS];
+    /* [ICU/PYTHON/WIN][b]: ub_mbcs_dec_at() at b when the next byte is not
+     * known (FUT), whatever the one after it */
+    int8_t fut[3][256];
 };
 
 /** @return the tables of codec id, or NULL (bad id, damaged blob). */
@@ -46,12 +51,62 @@ const struct ub_mbcs_ltab *ub_mbcs_ltab_get(int id);
 
 /**
  * What decoder conv does at bytes b0 b1 b2 (each 0..255, END or FUT).
+ * Inline: the beam asks it at nearly every byte it pushes.
  * @return -1 when that depends on a byte not known yet, 0 when b0 starts
  *         a decodable sequence, else the number of bytes its marker (or
  *         its dropped sequence) stands for.
  */
-int ub_mbcs_dec_at(const struct ub_mbcs_ltab *t, int id, ub_mbcs_conv_e conv, int b0, int b1,
-                   int b2);
+static inline int ub_mbcs_dec_at(const struct ub_mbcs_ltab *t, int id, ub_mbcs_conv_e conv, int b0,
+                                 int b1, int b2)
+{
+    if (b0 == FUT)
+        return -1;
+    unsigned f = b0 == END ? UB_MBCS_LT_SINGLE : t->flags[b0];
+    if (b0 < 0x80 || f & UB_MBCS_LT_SINGLE)
+        return 0;
+    if (conv == UB_MBCS_CONV_ICU || conv == UB_MBCS_CONV_DROP) {
+        if (!UB_MBCS_LT_DEP(f))
+            return UB_MBCS_LT_LEN(f);
+        if (b1 == FUT)
+            return -1;
+        if (b1 == END)
+            return 1;
+        if (UB_MBCS_LT_DEP(f) == 2) {
+            if (b2 == FUT)
+                return -1;
+            return ub_mbcs_errlen(t->err3, (uint32_t)b1 * 256 + (uint32_t)(b2 == END ? '\n' : b2));
+        }
+        return ub_mbcs_errlen(t->err2, (uint32_t)(b0 - 0x80) * 256 + (uint32_t)b1);
+    }
+    /* Python and Windows: the table walk of ub_mbcs_decode_conv() */
+    int ok = 0, lead = (f & UB_MBCS_LT_LEAD) != 0, tlead = (f & UB_MBCS_LT_TLEAD) != 0;
+    if (lead || tlead) {
+        if (b1 == FUT)
+            return -1;
+        if (b1 != END) {
+            uint8_t q[3] = { (uint8_t)b0, (uint8_t)b1, 0 };
+            size_t nav = 2;
+            if (tlead) {
+                if (b2 == FUT)
+                    return -1;
+                if (b2 != END) {
+                    q[2] = (uint8_t)b2;
+                    nav = 3;
+                }
+            }
+            uint32_t cp;
+            ok = ub_mbcs_decode_char(id, q, nav, &cp) > 0;
+        }
+    }
+    if (ok)
+        return 0;
+    if (conv == UB_MBCS_CONV_PYTHON || !lead)
+        return 1;
+    if (b1 == FUT)
+        return -1;
+    /* Windows takes the byte after a lead with it, whatever it is */
+    return b1 != END && b1 != 0 ? 2 : 1;
+}
 
 /* ------------------------------------------------------------ beam.c */
 
