@@ -383,15 +383,20 @@ static int feed(struct env *e, struct ub_ml_state *s, int k);
 
 /* Write the bytes of candidate cp over the wildcards of the character that
  * ends at byte nb - 1. */
-static void assign(struct ub_ml_state *s, uint32_t cp)
+static inline void assign_bytes(struct ub_ml_state *s, const uint8_t *b, int len)
 {
-    uint8_t b[4];
-    int len = ub_utf8_encode(cp, b);
     uint32_t j0 = s->nb - (uint32_t)len;
     for (int i = 0; i < len; i++)
         s->wb[(j0 + (uint32_t)i) & 7] = b[i];
     unsigned m = ((1u << len) - 1) << (j0 & 7);
     s->wild &= (uint8_t)~(m | m >> 8);
+}
+
+static void assign(struct ub_ml_state *s, uint32_t cp)
+{
+    uint8_t b[4];
+    int len = ub_utf8_encode(cp, b);
+    assign_bytes(s, b, len);
 }
 
 /* ------------------------------------------------------------ fill cache */
@@ -611,6 +616,8 @@ static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, con
 
 struct ub_ml_rslot {
     uint32_t gen;           /* in use when x->rgen */
+    uint32_t agen;          /* 0: the ranking holds whatever the line's
+                               letters; else for the letters of x->ragen */
     uint32_t at, nf;        /* the fills ranked: x->fill[at .. at + nf) */
     uint32_t c2, c1;        /* in this context */
     uint32_t pos, n;        /* the ranking: x->rfill[pos .. pos + n), their
@@ -634,8 +641,9 @@ static void rank_reset(ub_mbcs_lossy_scratch *x)
  * @return how many.
  */
 static int rank_fills(const struct env *e, uint32_t c2, uint32_t c1, const uint32_t *fill,
-                      uint32_t nf, uint32_t *top, float *tsc)
+                      uint32_t nf, uint32_t *top, float *tsc, int *letters)
 {
+    int anyl = 0;
     int nt = 0, low = 0;        /* low: the first worst of a full top */
     float gsc[64];
     uint32_t gcp[64];
@@ -648,11 +656,10 @@ static int rank_fills(const struct env *e, uint32_t c2, uint32_t c1, const uint3
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t cp = FILL_CP(fill[i]);
         float lp = ub_lm_logp_ctx(lc, e->lm, &lx, cp);
-        if (alpha) {
-            int a = ub_alpha_index(cp);
-            if (a >= 0 && !ub_alpha_has(alpha, a))
-                lp -= ALPHA_COST;
-        }
+        int a = ub_alpha_index(cp);
+        anyl |= a >= 0;
+        if (alpha && a >= 0 && !ub_alpha_has(alpha, a))
+            lp -= ALPHA_COST;
         if (fill[i] & FILL_GROUP) {
             int g = cp & 0x3F;
             if (!(gset >> g & 1) || lp > gsc[g]) {
@@ -704,6 +711,7 @@ static int rank_fills(const struct env *e, uint32_t c2, uint32_t c1, const uint3
         top[j] = tc;
         tsc[j] = ts;
     }
+    *letters = anyl;
     return nt;
 }
 
@@ -767,21 +775,74 @@ static const uint32_t *rank_memo(struct env *e, uint32_t at, uint32_t nf, uint32
     uint32_t h = (uint32_t)((((uint64_t)at << 32 | nf) * 0x9E3779B97F4A7C15ull ^
                              ((uint64_t)c2 << 32 | c1)) * 0xC2B2AE3D27D4EB4Full >> 32);
     struct ub_ml_rslot *r = rank_slot(x, at, nf, c2, c1, h);
-    if (r->gen != x->rgen) {
+    if (r->gen != x->rgen || (r->agen && r->agen != x->ragen)) {
+        /* new, or ranked for other letters (a fill is a letter) */
+        x->nrslot += r->gen != x->rgen;
         r->gen = x->rgen;
         r->at = at;
         r->nf = nf;
         r->c2 = c2;
         r->c1 = c1;
         r->pos = (uint32_t)x->nranked;
+        int letters;
         r->n = (uint32_t)rank_fills(e, c2, c1, x->fill + at, nf, x->rfill + r->pos,
-                                    x->rsc + r->pos);
+                                    x->rsc + r->pos, &letters);
+        r->agen = letters ? x->ragen : 0;
         x->nranked += r->n;
-        x->nrslot++;
     }
     *sc = x->rsc + r->pos;
     *n = (int)r->n;
     return x->rfill + r->pos;
+}
+
+/*
+ * Would feed() get nowhere with state s, its character of len bytes filled
+ * with b[] and its error tokens cut to those of kept, when its next token
+ * is v (a known byte, W_LEAD or W_ANY)?  1 only when push() would turn down
+ * every byte or class it tries there (a token that reads it decides wrong,
+ * or the class cannot decide it right); 0 leaves it to push().  What
+ * resolve_new() checks of those tokens, without making the state.
+ */
+static int doomed(const struct env *e, const struct ub_ml_state *s, const uint8_t *b, int len,
+                  unsigned kept, int v)
+{
+    uint32_t nb = s->nb, at = nb - (uint32_t)len;
+    /* the classes push() tries for a wildcard (no character is open) */
+    unsigned alive = v >= 0 ? 1 : v == W_ANY ? 1u << C_ASCII | 1u << C_LEAD2 | 1u << C_LEAD3 |
+                                                   1u << C_LEAD4
+                                             : 1u << C_LEAD2 | 1u << C_LEAD3 | 1u << C_LEAD4;
+    for (int i = 0; i < s->ncon && alive; i++) {
+        uint32_t c = s->con[i], j0 = CON_AT(c);
+        if (!(kept >> i & 1) || j0 + 2 < nb || j0 >= nb)
+            continue;
+        int len_c = (int)(c & 3);
+        int b0 = j0 >= at ? b[j0 - at] : near_byte(s, j0);
+        if (b0 < 0)
+            continue;
+        int b1 = j0 + 1 == nb ? v : j0 + 1 >= at ? b[j0 + 1 - at] : near_byte(s, j0 + 1);
+        int b2 = j0 + 2 == nb ? v : FUT;
+        if (b1 < 0 && j0 + 1 != nb)
+            continue;           /* b1 an older wildcard: as it was */
+        if (b1 < 0)
+            b1 = FUT;           /* the new wildcard */
+        if (b2 < 0)
+            b2 = FUT;
+        int r = b1 < 0 ? e->t->fut[e->g][b0] : ub_mbcs_dec_at(e->t, e->id, e->conv, b0, b1, b2);
+        if (r >= 0) {
+            if (r != len_c)
+                return 1;
+            continue;
+        }
+        /* undecided: its next byte a wildcard of the class tried, else
+         * known (it passes) */
+        if (j0 + 1 == nb && v < 0) {
+            const uint8_t *p = e->t->poss[e->g][b0];
+            for (int cls = C_ASCII; cls <= C_LEAD4; cls++)
+                if (!(p[cls] >> len_c & 1))
+                    alive &= ~(1u << cls);
+        }
+    }
+    return !alive;
 }
 
 /* The character ending at byte nb - 1 is complete: resolve its wildcards. */
@@ -822,6 +883,11 @@ static int complete(struct env *e, struct ub_ml_state *s, int k)
         e->oom = 1;
         return -1;
     }
+    /* the byte pushed next, when it is known: a fill that push() would
+     * turn down at once is not tried (doomed()) */
+    int nv = k + 1 < e->ntok ? e->tok[k + 1] : 0x100;
+    if (nv < 0x100 && nv >= 0 && !ub_utf8_seqlen((uint8_t)nv))
+        return 0;               /* no character starts there */
     /* a copy: the states below rank theirs, and may move or reuse these */
     uint32_t tf[NRANKED];
     float ts[NRANKED];
@@ -833,8 +899,12 @@ static int complete(struct env *e, struct ub_ml_state *s, int k)
         uint32_t cp = FILL_CP(f);
         if (s->score + sc < e->cut)
             break;
+        uint8_t b[4];
+        ub_utf8_encode(cp, b);
+        if (nv < 0x100 && FILL_KEPT(f) && doomed(e, s, b, len, FILL_KEPT(f), nv))
+            continue;
         struct ub_ml_state t = *s;
-        assign(&t, cp);
+        assign_bytes(&t, b, len);
         keep_cons(&t, FILL_KEPT(f));
         t.score += sc;
         t.c2 = t.c1;
@@ -1141,11 +1211,15 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
                                                 : (float)UB_MBCS_LOSS_FFFD;
     x->nhist = 0;
     x->nnxt = 0;
-    /* the rankings hold for the same model and the same letters */
-    if (x->rlm != r->lm || (x->alpha != NULL) != x->ralpha_on ||
-        (x->alpha && memcmp(&x->ralpha, x->alpha, sizeof x->ralpha))) {
+    /* the rankings hold for the same model; those with a letter among
+     * their fills, for the same letters */
+    if (x->rlm != r->lm) {
         rank_reset(x);
         x->rlm = r->lm;
+    }
+    if (!x->ragen || (x->alpha != NULL) != x->ralpha_on ||
+        (x->alpha && memcmp(&x->ralpha, x->alpha, sizeof x->ralpha))) {
+        x->ragen = x->ragen + 1 ? x->ragen + 1 : 1;
         x->ralpha_on = x->alpha != NULL;
         if (x->alpha)
             x->ralpha = *x->alpha;

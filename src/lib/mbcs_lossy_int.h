@@ -142,10 +142,12 @@ struct ub_mbcs_lossy_scratch {
     uint32_t fgen;          /* the slots of this generation are in use */
     const ub_lm *flm;       /* the vocabulary the fills came from */
     /* the fills complete() goes on with, per fills and context, for the
-     * model rlm and the letters ralpha (rank_memo() in mbcs_lossy_beam.c) */
+     * model rlm and (where a fill is a letter) the letters ralpha, their
+     * generation ragen (rank_memo() in mbcs_lossy_beam.c) */
     const ub_lm *rlm;
     ub_alpha ralpha;
     int ralpha_on;
+    uint32_t ragen;
     struct ub_ml_rslot *rslot;
     size_t rslotcap, nrslot;
     uint32_t *rfill;
