@@ -436,6 +436,7 @@ struct ub_ml_fslot {
     uint32_t gen;           /* in use when x->fgen */
     uint32_t hash;
     uint32_t at, n;         /* its fills: x->fill[at .. at + n) */
+    uint32_t letters;       /* 1: some fill is a letter (ub_alpha_index) */
 };
 
 /* a fill: the code point; bit k + 24 when the state's error token k is
@@ -465,23 +466,22 @@ static void fill_key(const struct env *e, const struct ub_ml_state *s, int len,
     k->conv = (uint8_t)e->conv;
     k->len = (uint8_t)len;
     k->ncon = s->ncon;
-    uint32_t need = 0;          /* bit d: byte nb - 1 - d is read */
-    need = (1u << len) - 1;
+    uint32_t need = (1u << len) - 1;    /* bit d: byte nb - 1 - d is read */
     for (int i = 0; i < s->ncon; i++) {
         int64_t rel = (int64_t)CON_AT(s->con[i]) - s->nb;
         if (rel < -9)
             rel = -9;
         k->con[i] = (uint16_t)((rel + 16) << 3 | (s->con[i] & CON_CHAIN ? 4 : 0) |
                                (s->con[i] & 3));
-        for (int64_t j = rel; j < rel + 3; j++)
-            if (j < 0 && j >= -8)
-                need |= 1u << (-1 - j);
+        /* its bytes rel .. rel + 2 that are in the window: d = -1 - j */
+        if (rel < 0)
+            need |= rel >= -3 ? (1u << -rel) - 1 : 7u << (-3 - rel);
     }
-    for (uint32_t d = 0; d < 8; d++) {
-        if (!(need >> d & 1) || d >= s->nb) {
-            k->b[d] = FK_ANY;
-            continue;
-        }
+    need &= s->nb >= 8 ? 0xFFu : (1u << s->nb) - 1;
+    for (uint32_t d = 0; d < 8; d++)
+        k->b[d] = FK_ANY;
+    for (; need; need &= need - 1) {
+        uint32_t d = (uint32_t)__builtin_ctz(need);
         int slot = (int)((s->nb - 1 - d) & 7);
         k->b[d] = s->wild >> slot & 1 ? (uint16_t)(0x100 | s->wcls[slot]) : s->wb[slot];
     }
@@ -553,7 +553,8 @@ static int fill_grow(ub_mbcs_lossy_scratch *x)
  * call.  NULL when out of memory.
  */
 static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, const uint8_t *pb,
-                                 const uint8_t *cls, unsigned wm, int len, uint32_t *n)
+                                 const uint8_t *cls, unsigned wm, int len, uint32_t *n,
+                                 int *letters)
 {
     ub_mbcs_lossy_scratch *x = e->s;
     if (x->flm != x->vlm || x->nfill > FILL_MAX || x->nfslot >= FSLOT_MAX) {
@@ -568,6 +569,7 @@ static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, con
     struct ub_ml_fslot *f = fill_slot(x, &k, h);
     if (f->gen == x->fgen) {
         *n = f->n;
+        *letters = (int)f->letters;
         *e->steps += f->n;
         return x->fill + f->at;
     }
@@ -577,6 +579,7 @@ static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, con
         return NULL;
     *e->steps += (uint64_t)nc;
     uint32_t at = (uint32_t)x->nfill, start = s->nb - (uint32_t)len;
+    int anyl = 0;
     for (long i = 0; i < nc; i++) {
         struct ub_ml_state t = *s;
         unsigned kept;
@@ -590,14 +593,17 @@ static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, con
         uint8_t last = t.wb[(s->nb - 1) & 7];
         x->fill[x->nfill++] = x->cand[i] | kept << 24 |
                               (open && ub_utf8_is_cont(last) ? FILL_GROUP : 0);
+        anyl |= ub_alpha_index(x->cand[i]) >= 0;
     }
     f->k = k;
     f->gen = x->fgen;
     f->hash = h;
     f->at = at;
     f->n = (uint32_t)x->nfill - at;
+    f->letters = (uint32_t)anyl;
     x->nfslot++;
     *n = f->n;
+    *letters = anyl;
     return x->fill + at;
 }
 
@@ -619,7 +625,9 @@ struct ub_ml_rslot {
     uint32_t agen;          /* 0: the ranking holds whatever the line's
                                letters; else for the letters of x->ragen */
     uint32_t at, nf;        /* the fills ranked: x->fill[at .. at + nf) */
-    uint32_t c2, c1;        /* in this context */
+    uint32_t i2, i1;        /* in a context of these model ids
+                               (ub_lm_context_ids), bit 31 of i1 set when
+                               its last character is '\r' */
     uint32_t pos, n;        /* the ranking: x->rfill[pos .. pos + n), their
                                scores in x->rsc[] */
 };
@@ -641,9 +649,8 @@ static void rank_reset(ub_mbcs_lossy_scratch *x)
  * @return how many.
  */
 static int rank_fills(const struct env *e, uint32_t c2, uint32_t c1, const uint32_t *fill,
-                      uint32_t nf, uint32_t *top, float *tsc, int *letters)
+                      uint32_t nf, uint32_t *top, float *tsc)
 {
-    int anyl = 0;
     int nt = 0, low = 0;        /* low: the first worst of a full top */
     float gsc[64];
     uint32_t gcp[64];
@@ -656,10 +663,11 @@ static int rank_fills(const struct env *e, uint32_t c2, uint32_t c1, const uint3
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t cp = FILL_CP(fill[i]);
         float lp = ub_lm_logp_ctx(lc, e->lm, &lx, cp);
-        int a = ub_alpha_index(cp);
-        anyl |= a >= 0;
-        if (alpha && a >= 0 && !ub_alpha_has(alpha, a))
-            lp -= ALPHA_COST;
+        if (alpha) {
+            int a = ub_alpha_index(cp);
+            if (a >= 0 && !ub_alpha_has(alpha, a))
+                lp -= ALPHA_COST;
+        }
         if (fill[i] & FILL_GROUP) {
             int g = cp & 0x3F;
             if (!(gset >> g & 1) || lp > gsc[g]) {
@@ -711,20 +719,25 @@ static int rank_fills(const struct env *e, uint32_t c2, uint32_t c1, const uint3
         top[j] = tc;
         tsc[j] = ts;
     }
-    *letters = anyl;
     return nt;
 }
 
-/* The slot of the ranking of x->fill[at .. at + nf) in context c2 c1 (hash
- * h): its own, or the empty one where it goes. */
+static uint32_t rank_hash(uint32_t at, uint32_t nf, uint32_t i2, uint32_t i1)
+{
+    return (uint32_t)((((uint64_t)at << 32 | nf) * 0x9E3779B97F4A7C15ull ^
+                       ((uint64_t)i2 << 32 | i1)) * 0xC2B2AE3D27D4EB4Full >> 32);
+}
+
+/* The slot of the ranking of x->fill[at .. at + nf) in a context of ids i2
+ * i1 (hash h): its own, or the empty one where it goes. */
 static struct ub_ml_rslot *rank_slot(ub_mbcs_lossy_scratch *x, uint32_t at, uint32_t nf,
-                                     uint32_t c2, uint32_t c1, uint32_t h)
+                                     uint32_t i2, uint32_t i1, uint32_t h)
 {
     size_t mask = x->rslotcap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         struct ub_ml_rslot *r = &x->rslot[i];
         if (r->gen != x->rgen ||
-            (r->at == at && r->nf == nf && r->c1 == c1 && r->c2 == c2))
+            (r->at == at && r->nf == nf && r->i1 == i1 && r->i2 == i2))
             return r;
     }
 }
@@ -746,10 +759,8 @@ static int rank_grow(ub_mbcs_lossy_scratch *x)
     for (size_t i = 0; i < ocap; i++)
         if (old[i].gen == gen) {
             const struct ub_ml_rslot *o = &old[i];
-            uint32_t h = (uint32_t)((((uint64_t)o->at << 32 | o->nf) * 0x9E3779B97F4A7C15ull ^
-                                     ((uint64_t)o->c2 << 32 | o->c1)) * 0xC2B2AE3D27D4EB4Full
-                                    >> 32);
-            struct ub_ml_rslot *r = rank_slot(x, o->at, o->nf, o->c2, o->c1, h);
+            struct ub_ml_rslot *r = rank_slot(x, o->at, o->nf, o->i2, o->i1,
+                                              rank_hash(o->at, o->nf, o->i2, o->i1));
             *r = *o;
             r->gen = x->rgen;
         }
@@ -759,11 +770,12 @@ static int rank_grow(ub_mbcs_lossy_scratch *x)
 
 /*
  * The ranking (rank_fills()) of the fills x->fill[at .. at + nf) in context
- * c2 c1: *n fills at the returned pointer, their scores at *sc, valid until
- * the next call.  NULL when out of memory.
+ * c2 c1 (letters: some fill is a letter, fills_for()): *n fills at the
+ * returned pointer, their scores at *sc, valid until the next call.  NULL
+ * when out of memory.
  */
-static const uint32_t *rank_memo(struct env *e, uint32_t at, uint32_t nf, uint32_t c2,
-                                 uint32_t c1, const float **sc, int *n)
+static const uint32_t *rank_memo(struct env *e, uint32_t at, uint32_t nf, int letters,
+                                 uint32_t c2, uint32_t c1, const float **sc, int *n)
 {
     ub_mbcs_lossy_scratch *x = e->s;
     if (x->nranked + NRANKED > RANKED_MAX || x->nrslot >= RSLOT_MAX)
@@ -772,21 +784,23 @@ static const uint32_t *rank_memo(struct env *e, uint32_t at, uint32_t nf, uint32
         ub_reserve((void **)&x->rfill, &x->rfillcap, x->nranked + NRANKED, sizeof *x->rfill) ||
         ub_reserve((void **)&x->rsc, &x->rsccap, x->nranked + NRANKED, sizeof *x->rsc))
         return NULL;
-    uint32_t h = (uint32_t)((((uint64_t)at << 32 | nf) * 0x9E3779B97F4A7C15ull ^
-                             ((uint64_t)c2 << 32 | c1)) * 0xC2B2AE3D27D4EB4Full >> 32);
-    struct ub_ml_rslot *r = rank_slot(x, at, nf, c2, c1, h);
+    /* contexts the model cannot tell apart share their rankings */
+    uint32_t i2, i1;
+    ub_lm_context_ids(e->lm, c2, c1, &i2, &i1);
+    if (c1 == '\r')
+        i1 |= 1u << 31;
+    struct ub_ml_rslot *r = rank_slot(x, at, nf, i2, i1, rank_hash(at, nf, i2, i1));
     if (r->gen != x->rgen || (r->agen && r->agen != x->ragen)) {
         /* new, or ranked for other letters (a fill is a letter) */
         x->nrslot += r->gen != x->rgen;
         r->gen = x->rgen;
         r->at = at;
         r->nf = nf;
-        r->c2 = c2;
-        r->c1 = c1;
+        r->i2 = i2;
+        r->i1 = i1;
         r->pos = (uint32_t)x->nranked;
-        int letters;
         r->n = (uint32_t)rank_fills(e, c2, c1, x->fill + at, nf, x->rfill + r->pos,
-                                    x->rsc + r->pos, &letters);
+                                    x->rsc + r->pos);
         r->agen = letters ? x->ragen : 0;
         x->nranked += r->n;
     }
@@ -874,11 +888,12 @@ static int complete(struct env *e, struct ub_ml_state *s, int k)
     if (s->score < e->cut)
         return 0;               /* every fill is below the cut */
     uint32_t nf;
-    const uint32_t *fill = fills_for(e, s, pb, cls, wm, len, &nf);
+    int letters;
+    const uint32_t *fill = fills_for(e, s, pb, cls, wm, len, &nf, &letters);
     const float *tsc = NULL;
     int nt = 0;
-    const uint32_t *top = fill ? rank_memo(e, (uint32_t)(fill - e->s->fill), nf, s->c2, s->c1,
-                                           &tsc, &nt) : NULL;
+    const uint32_t *top = fill ? rank_memo(e, (uint32_t)(fill - e->s->fill), nf, letters, s->c2,
+                                           s->c1, &tsc, &nt) : NULL;
     if (!top) {
         e->oom = 1;
         return -1;

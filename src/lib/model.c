@@ -461,6 +461,13 @@ float ub_lm_logp_far(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t c)
     return logp_uncached(lm, c2, c1, c);
 }
 
+void ub_lm_context_ids(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t *i2, uint32_t *i1)
+{
+    /* as logp_uncached_ctx() finds them */
+    *i1 = context_id(lm, c1);
+    *i2 = *i1 == 0 ? 0 : context_id(lm, c2);
+}
+
 float ub_lm_logp_ctx_far(const ub_lm *lm, ub_lm_context *x, uint32_t c)
 {
     return logp_uncached_ctx(lm, x, c);

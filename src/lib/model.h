@@ -153,6 +153,13 @@ static inline ub_lm_context ub_lm_context_of(uint32_t c2, uint32_t c1)
     return x;
 }
 
+/**
+ * The ids the model looks the context (c2, c1) up by: two contexts with
+ * the same ids give every character the same log P, but '\n' after '\r'
+ * (a CRLF is one newline, log P 0).
+ */
+void ub_lm_context_ids(const ub_lm *lm, uint32_t c2, uint32_t c1, uint32_t *i2, uint32_t *i1);
+
 /** ub_lm_logp_far() and ub_lm_logp_fill() in context x. */
 float ub_lm_logp_ctx_far(const ub_lm *lm, ub_lm_context *x, uint32_t c);
 float ub_lm_logp_ctx_fill(ub_lm_cache_entry *e, uint64_t key, const ub_lm *lm, ub_lm_context *x,
