@@ -380,6 +380,7 @@ static int emit(struct env *e, const struct ub_ml_state *s)
 }
 
 static int feed(struct env *e, struct ub_ml_state *s, int k);
+static int complete(struct env *e, struct ub_ml_state *s, int k);
 
 /* Write the bytes of candidate cp over the wildcards of the character that
  * ends at byte nb - 1. */
@@ -859,7 +860,10 @@ static int doomed(const struct env *e, const struct ub_ml_state *s, const uint8_
     return !alive;
 }
 
-/* The character ending at byte nb - 1 is complete: resolve its wildcards. */
+/* The character ending at byte nb - 1 (token k) is complete: resolve its
+ * wildcards, and go on with each fill kept.  1 when it has none: then it
+ * is scored, and the caller goes on with s; else 0, or -1 when out of
+ * memory. */
 static int complete(struct env *e, struct ub_ml_state *s, int k)
 {
     int len = s->pneed;
@@ -883,7 +887,7 @@ static int complete(struct env *e, struct ub_ml_state *s, int k)
         s->c1 = cp;
         s->acp[s->an] = cp;
         s->awm[s->an++] = 0;
-        return feed(e, s, k + 1);
+        return 1;               /* the caller goes on with it */
     }
     if (s->score < e->cut)
         return 0;               /* every fill is below the cut */
@@ -932,9 +936,10 @@ static int complete(struct env *e, struct ub_ml_state *s, int k)
     return 0;
 }
 
-/* Push one byte (v >= 0) or wildcard of class cls onto s, then go on.  s
- * is used up (feed()). */
-static int push(struct env *e, struct ub_ml_state *s, int v, int cls, int k)
+/* Push one byte (v >= 0) or wildcard of class cls onto s: 0 when the UTF-8
+ * read so far or an error token turns it down. */
+static inline __attribute__((always_inline)) int push(const struct env *e,
+                                                      struct ub_ml_state *s, int v, int cls)
 {
     uint32_t j = s->nb++;
     int slot = (int)(j & 7);
@@ -959,33 +964,46 @@ static int push(struct env *e, struct ub_ml_state *s, int v, int cls, int k)
             return 0;
     }
     s->plen++;
-    if (!resolve_new(e, s, j))
-        return 0;
-    if (s->plen < s->pneed)
-        return feed(e, s, k + 1);
-    return complete(e, s, k);
+    return resolve_new(e, s, j);
 }
 
 /* Go on with s from token k: push the rest, emit what comes out.  s is used
  * up: the caller passes a copy it no longer needs (which saves a copy per
- * byte). */
+ * byte).  Known bytes are pushed in a loop; wildcards of several classes
+ * and characters with several fills branch. */
 static int feed(struct env *e, struct ub_ml_state *s, int k)
 {
-    if (s->score < e->cut)
-        return 0;               /* below the cut (witness()) */
-    if (k == e->ntok)
-        return emit(e, s);
-    int v = e->tok[k];
-    if (v >= 0)
-        return push(e, s, v, 0, k);
-    if (s->plen)
-        return push(e, s, -1, C_CONT, k);
-    for (int cls = v == W_ANY ? C_ASCII : C_LEAD2; cls <= C_LEAD4; cls++) {
-        struct ub_ml_state t = *s;
-        if (push(e, &t, -1, cls, k) < 0)
-            return -1;
+    for (;; k++) {
+        if (s->score < e->cut)
+            return 0;           /* below the cut (witness()) */
+        if (k == e->ntok)
+            return emit(e, s);
+        int v = e->tok[k], cls = 0;
+        if (v < 0) {
+            if (!s->plen) {
+                for (cls = v == W_ANY ? C_ASCII : C_LEAD2; cls <= C_LEAD4; cls++) {
+                    struct ub_ml_state t = *s;
+                    if (!push(e, &t, -1, cls))
+                        continue;
+                    int r = t.plen < t.pneed ? feed(e, &t, k + 1) : complete(e, &t, k);
+                    if (r > 0)
+                        r = feed(e, &t, k + 1);
+                    if (r < 0)
+                        return -1;
+                }
+                return 0;
+            }
+            v = -1;
+            cls = C_CONT;
+        }
+        if (!push(e, s, v, cls))
+            return 0;
+        if (s->plen < s->pneed)
+            continue;
+        int r = complete(e, s, k);
+        if (r <= 0)
+            return r;
     }
-    return 0;
 }
 
 /* Start nerr error tokens of lens[] unknown bytes, one after the other, at
