@@ -114,6 +114,7 @@ struct env {
     /* the cut of this step (witness()): BEAM states it emitted, with
      * pairwise distinct futures, and the lowest rank among them */
     int cut_on;
+    int short_emit;         /* a state of fewer than 7 bytes was emitted */
     int nwit, wlow;         /* witnesses; the first with the lowest rank */
     uint64_t whash[BEAM];   /* future_hash() of each */
     float wrank[BEAM];
@@ -374,6 +375,7 @@ static int emit(struct env *e, const struct ub_ml_state *s)
         return -1;
     }
     x->nxt[x->nnxt++] = *s;
+    e->short_emit |= s->nb < 7;
     (*e->steps)++;
     witness(e, s, r);
     return 0;
@@ -1130,21 +1132,25 @@ static int same_future(const struct ub_ml_state *a, const struct ub_ml_state *b)
 /* Keep the BEAM best distinct states of nxt in cur.  Only the first few
  * of the ranking are needed, mostly: they are selected a chunk at a time
  * and only the chunk is sorted. */
-static int select_beam(ub_mbcs_lossy_scratch *x)
+static int select_beam(ub_mbcs_lossy_scratch *x, float cut)
 {
     if (ub_reserve((void **)&x->order, &x->ordcap, x->nnxt + 1, sizeof *x->order) ||
         ub_reserve((void **)&x->rank, &x->rankcap, x->nnxt + 1, sizeof *x->rank) ||
         ub_reserve((void **)&x->cur, &x->curcap, BEAM, sizeof *x->cur))
         return -1;
+    /* (a state below the step's cut is never selected, where every state
+     * has 7 bytes or more: witness(); cut is -INFINITY otherwise) */
+    size_t n = 0;
     for (size_t i = 0; i < x->nnxt; i++) {
         const struct ub_ml_state *a = &x->nxt[i];
-        x->order[i] = (int)i;
         x->rank[i] = state_rank(a);
+        if (!(x->rank[i] < cut))
+            x->order[n++] = (int)i;
     }
     x->ncur = 0;
-    for (size_t at = 0; at < x->nnxt && x->ncur < BEAM;) {
-        size_t k = x->nnxt - at < 2 * BEAM ? x->nnxt - at : 2 * BEAM;
-        rank_select(x->rank, x->order + at, x->nnxt - at, k);
+    for (size_t at = 0; at < n && x->ncur < BEAM;) {
+        size_t k = n - at < 2 * BEAM ? n - at : 2 * BEAM;
+        rank_select(x->rank, x->order + at, n - at, k);
         qsort_r(x->order + at, k, sizeof *x->order, rank_cmp, x->rank);
         for (size_t i = at; i < at + k && x->ncur < BEAM; i++) {
             const struct ub_ml_state *c = &x->nxt[x->order[i]];
@@ -1289,6 +1295,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
         /* the cut from the seventh step on (every state has 7 bytes,
          * as future_hash() needs), not at the end (no selection there) */
         e->cut_on = i < n;
+        e->short_emit = 0;
         e->nwit = 0;
         e->cut = -INFINITY;
         for (size_t si = 0; si < x->ncur; si++) {
@@ -1332,7 +1339,7 @@ int ub_mbcs_lossy_search(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_ru
             break;
         if (!x->nnxt || (x->step_limit && *e->steps >= x->step_limit))
             return 1;
-        if (select_beam(x))
+        if (select_beam(x, e->short_emit ? -INFINITY : e->cut))
             return -1;
     }
     /* the end: every character complete, every constraint met */
