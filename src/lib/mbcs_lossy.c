@@ -151,12 +151,15 @@ static int gap_alts(ub_mbcs_lossy_scratch *x, const struct ub_mbcs_lossy_run *r,
     struct altc ac[ALT_SCAN];
     size_t m = 0;
     int have = 0;
+    /* (every candidate in one context: ub_lm_logp_ctx, the same values) */
+    ub_lm_cache_entry *lc = ub_lm_cache_for(lm);
+    ub_lm_context lx = ub_lm_context_of(c2, c1);
     for (long i = 0; i < nc; i++) {
-        altc_offer(ac, &m, x->cand[i], ub_lm_logp(lm, c2, c1, x->cand[i]));
+        altc_offer(ac, &m, x->cand[i], ub_lm_logp_ctx(lc, lm, &lx, x->cand[i]));
         have |= x->cand[i] == chosen;
     }
     if (!have)
-        altc_offer(ac, &m, chosen, ub_lm_logp(lm, c2, c1, chosen));
+        altc_offer(ac, &m, chosen, ub_lm_logp_ctx(lc, lm, &lx, chosen));
     *r->steps += (uint64_t)nc + !have;
     for (size_t i = 0; i < m; i++)
         ac[i].sc += ub_lm_junction(lm, c1, ac[i].cp, after, na);
