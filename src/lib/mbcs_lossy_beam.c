@@ -19,8 +19,11 @@
  *
  * What keeps it affordable, without changing what it finds: the fills
  * that pass the constraints are found once per pattern and shared by the
- * states (fills_for()), and a state that can no longer make the beam is
- * dropped as soon as that is known (witness()).
+ * states (fills_for()), and ranked once per context (rank_memo()); a fill
+ * the next byte turns down at once is not tried (doomed()); a pushed byte
+ * rechecks only the error tokens that read it (resolve_new()); and a state
+ * that can no longer make the beam is dropped as soon as that is known
+ * (witness()).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -616,8 +619,11 @@ static const uint32_t *fills_for(struct env *e, const struct ub_ml_state *s, con
  * Which of a pattern's fills complete() goes on with, and in what order,
  * depends on the fills and the model's context (c2, c1) alone, not on the
  * state: the states of a search ask for the same few of them again and
- * again (the slowest known input asked 560,000 times for 14,000 of them).
- * So each is ranked once per search and remembered (rank_memo()).
+ * again (the slowest known input asked 560,000 times for 14,000 of them),
+ * and contexts the model cannot tell apart rank them alike.  So each is
+ * ranked once and remembered (rank_memo()), across searches: until the
+ * fills start over, the model changes, or (for a ranking with a letter
+ * among its fills) the line's letters do.
  */
 #define RANKED_MAX (1u << 18)   /* fills remembered before the memo starts over */
 #define RSLOT_MAX (1u << 14)    /* rankings remembered before it starts over */
@@ -635,7 +641,8 @@ struct ub_ml_rslot {
                                scores in x->rsc[] */
 };
 
-/* Forget every ranking (a new search, or the fills they index changed). */
+/* Forget every ranking (the fills they index start over, a new model, or
+ * the memo is full). */
 static void rank_reset(ub_mbcs_lossy_scratch *x)
 {
     x->rgen++;
