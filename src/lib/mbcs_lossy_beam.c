@@ -1117,8 +1117,22 @@ static void rank_select(const float *rk, int *o, size_t n, size_t k)
     }
 }
 
-/* Same future: same context, same unsettled bytes and constraints. */
-static int same_future(const struct ub_ml_state *a, const struct ub_ml_state *b)
+/* The last 7 bytes of s (nb >= 7), 9 bits each as future_hash() reads
+ * them: a byte's value, or 0x100 | the class of a wildcard. */
+static uint64_t last7(const struct ub_ml_state *s)
+{
+    uint64_t v = 0;
+    for (uint32_t d = 1; d <= 7; d++) {
+        int sl = (int)((s->nb - d) & 7);
+        v = v << 9 | (s->wild >> sl & 1 ? 0x100u | s->wcls[sl] : s->wb[sl]);
+    }
+    return v;
+}
+
+/* Same future: same context, same unsettled bytes and constraints.  wa7, wb7:
+ * last7() of a and b where they have 7 bytes or more. */
+static int same_future(const struct ub_ml_state *a, const struct ub_ml_state *b, uint64_t wa7,
+                       uint64_t wb7)
 {
     if (a->c1 != b->c1 || a->c2 != b->c2 || a->plen != b->plen || a->pneed != b->pneed ||
         a->ncon != b->ncon)
@@ -1127,6 +1141,8 @@ static int same_future(const struct ub_ml_state *a, const struct ub_ml_state *b)
         if (a->nb - CON_AT(a->con[i]) != b->nb - CON_AT(b->con[i]) ||
             (a->con[i] & (3 | CON_CHAIN)) != (b->con[i] & (3 | CON_CHAIN)))
             return 0;
+    if (a->nb >= 7 && b->nb >= 7)
+        return wa7 == wb7;
     for (uint32_t d = 1; d <= 7 && d <= a->nb && d <= b->nb; d++) {
         int sa = (int)((a->nb - d) & 7), sb = (int)((b->nb - d) & 7);
         int wa = a->wild >> sa & 1, wb = b->wild >> sb & 1;
@@ -1155,16 +1171,19 @@ static int select_beam(ub_mbcs_lossy_scratch *x, float cut)
             x->order[n++] = (int)i;
     }
     x->ncur = 0;
+    uint64_t w7[BEAM];          /* last7() of the states selected */
     for (size_t at = 0; at < n && x->ncur < BEAM;) {
         size_t k = n - at < 2 * BEAM ? n - at : 2 * BEAM;
         rank_select(x->rank, x->order + at, n - at, k);
         qsort_r(x->order + at, k, sizeof *x->order, rank_cmp, x->rank);
         for (size_t i = at; i < at + k && x->ncur < BEAM; i++) {
             const struct ub_ml_state *c = &x->nxt[x->order[i]];
+            uint64_t c7 = c->nb >= 7 ? last7(c) : 0;
             int dup = 0;
             for (size_t j = 0; j < x->ncur && !dup; j++)
-                dup = same_future(&x->cur[j], c);
+                dup = same_future(&x->cur[j], c, w7[j], c7);
             if (!dup) {
+                w7[x->ncur] = c7;
                 x->cur[x->ncur] = *c;
                 if (commit(x, &x->cur[x->ncur++]))
                     return -1;
