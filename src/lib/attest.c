@@ -90,6 +90,16 @@ static int is_gap(const ub_detect_scratch *s, const struct attch *t)
     return t->run != NO_INDEX && s->lch[s->runs[t->run].l0 + t->i].gap;
 }
 
+/* Is t a character the lossy search guessed: a gap, or (two layers) one
+ * whose intermediate character was one of several? */
+static int is_guess(const ub_detect_scratch *s, const struct attch *t)
+{
+    if (t->run == NO_INDEX)
+        return 0;
+    const ub_lchar *c = &s->lch[s->runs[t->run].l0 + t->i];
+    return c->gap || c->guess;
+}
+
 /* The capital of a small letter (as fold(), the other way); any other
  * character as it is. */
 static uint32_t upper(uint32_t c)
@@ -125,46 +135,60 @@ static void chosen_first(ub_detect_scratch *s, const struct run *r, size_t i, ui
     }
 }
 
-/* Give the gap characters of the word at t[a..a+len) the letters of the
- * word at t[v..v+len), and check every run it touches forward; put them
- * back if one fails, or in any case where dry.  1 if the letters pass, 0
- * if not, -1 (memory). */
-static int take_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t a,
-                     size_t v, size_t len, const uint8_t *seg, int dry)
+static void put_cp(ub_detect_scratch *s, const struct attch *x, uint32_t cp)
+{
+    const struct run *r = &s->runs[x->run];
+    s->lch[r->l0 + x->i].cp = cp;
+    s->out.v[r->out0 + x->i] = cp;
+}
+
+/* Give the characters of t[a..a+len) that pick() selects the letters
+ * w[], and check every run it changes forward; put them back if one
+ * fails, or in any case where dry.  1 if the letters pass, 0 if not, -1
+ * (memory). */
+static int put_letters(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t a,
+                       size_t len, const uint32_t *w, const uint8_t *seg,
+                       int (*pick)(const ub_detect_scratch *, const struct attch *), int dry)
 {
     int ok = 1;
-    for (size_t j = 0; j < len && ok; j++) {
-        struct attch *x = &t[a + j];
-        if (!is_gap(s, x))
-            continue;
-        uint32_t y = fill_for(x->cp, t[v + j].cp);
-        ok = y != 0;
-        if (y) {
-            const struct run *r = &s->runs[x->run];
-            s->lch[r->l0 + x->i].cp = y;
-            s->out.v[r->out0 + x->i] = y;
-        }
-    }
+    size_t last = NO_INDEX;     /* the run checked last (a word's runs
+                                   follow one another) */
+    for (size_t j = 0; j < len; j++)
+        if (pick(s, &t[a + j]) && w[j] != t[a + j].cp)
+            put_cp(s, &t[a + j], w[j]);
     for (size_t j = 0; j < len && ok > 0; j++) {
         const struct attch *x = &t[a + j];
-        if (x->run == NO_INDEX || (j && t[a + j - 1].run == x->run))
+        if (!pick(s, x) || x->run == last)
             continue;
+        last = x->run;
         ok = ub_det_verify(ctx, s, &s->runs[x->run], seg);
     }
     for (size_t j = 0; j < len; j++) {
         struct attch *x = &t[a + j];
-        if (!is_gap(s, x))
+        if (!pick(s, x))
             continue;
-        const struct run *r = &s->runs[x->run];
         if (ok <= 0 || dry) {
-            s->lch[r->l0 + x->i].cp = x->cp;
-            s->out.v[r->out0 + x->i] = x->cp;
+            put_cp(s, x, x->cp);
         } else {
-            x->cp = s->out.v[r->out0 + x->i];
-            chosen_first(s, r, x->i, x->cp);
+            x->cp = w[j];
+            chosen_first(s, &s->runs[x->run], x->i, x->cp);
         }
     }
     return ok;
+}
+
+/* Give the gap characters of the word at t[a..a+len) the letters of the
+ * word at t[v..v+len), as put_letters().  len <= MAX_WORD. */
+static int take_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t a,
+                     size_t v, size_t len, const uint8_t *seg, int dry)
+{
+    uint32_t w[MAX_WORD];
+    for (size_t j = 0; j < len; j++) {
+        w[j] = t[a + j].cp;
+        if (is_gap(s, &t[a + j]) && !(w[j] = fill_for(t[a + j].cp, t[v + j].cp)))
+            return 0;
+    }
+    return put_letters(ctx, s, t, a, len, w, seg, is_gap, dry);
 }
 
 /* log P of the word w[0..len) at t[a..), with two characters of context
@@ -227,16 +251,6 @@ static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t 
 #define LEX_MANY 10         /* gaps a word may have (beyond LEX_GAPS: the
                                LEX_BEAM likeliest readings only) */
 #define LEX_BEAM 32
-
-/* Is t a character the lossy search guessed: a gap, or (two layers) one
- * whose intermediate character was one of several? */
-static int is_guess(const ub_detect_scratch *s, const struct attch *t)
-{
-    if (t->run == NO_INDEX)
-        return 0;
-    const ub_lchar *c = &s->lch[s->runs[t->run].l0 + t->i];
-    return c->gap || c->guess;
-}
 
 /* Letters of a word, for the lexicon: an apostrophe only between two. */
 static int lex_letter(uint32_t c)
@@ -317,43 +331,6 @@ static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *a
         alt[na++] = c;
     }
     return na;
-}
-
-/* Give the gap characters of t[a..a+len) the letters w[] and check every
- * run it touches forward; put them back if one fails.  1 if they pass, 0
- * if not, -1 (memory). */
-static int take_letters(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t a,
-                        size_t len, const uint32_t *w, const uint8_t *seg)
-{
-    int ok = 1;
-    for (size_t j = 0; j < len; j++) {
-        struct attch *x = &t[a + j];
-        if (!is_guess(s, x) || w[j] == x->cp)
-            continue;
-        const struct run *r = &s->runs[x->run];
-        s->lch[r->l0 + x->i].cp = w[j];
-        s->out.v[r->out0 + x->i] = w[j];
-    }
-    for (size_t j = 0; j < len && ok > 0; j++) {
-        const struct attch *x = &t[a + j];
-        if (x->run == NO_INDEX || (j && t[a + j - 1].run == x->run) || !is_guess(s, x))
-            continue;
-        ok = ub_det_verify(ctx, s, &s->runs[x->run], seg);
-    }
-    for (size_t j = 0; j < len; j++) {
-        struct attch *x = &t[a + j];
-        if (!is_guess(s, x))
-            continue;
-        const struct run *r = &s->runs[x->run];
-        if (ok <= 0) {
-            s->lch[r->l0 + x->i].cp = x->cp;
-            s->out.v[r->out0 + x->i] = x->cp;
-        } else {
-            x->cp = s->out.v[r->out0 + x->i];
-            chosen_first(s, r, x->i, x->cp);
-        }
-    }
-    return ok;
 }
 
 /* Is the guessed letter w[j] in a case the word's letters around it do
@@ -545,7 +522,7 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
     for (int i = 0; i < nbest; i++) {
         for (int g = 0; g < ngap; g++)
             w[gp.at[g]] = best[i][g];
-        int ok = take_letters(ctx, s, t, a, len, w, seg);
+        int ok = put_letters(ctx, s, t, a, len, w, seg, is_guess, 0);
         if (ok)
             return ok;
     }
