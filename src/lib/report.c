@@ -39,6 +39,9 @@ void ub_det_report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
             alts[g][a].probability = ga->alt[a].p;
         }
     }
+    /* checked again here, not taken on trust: whatever changed the run
+     * after the detector checked it must have checked it too */
+    int ok = ub_det_verify(ctx, s, r, seg);
     unbake_report rep = {
         .in_offset = ctx->in_off + r->b0,
         .in_len = byte_at(s, r, r->cend) - r->b0,
@@ -49,7 +52,7 @@ void ub_det_report_run(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *
         .hypothesis = rp->desc,
         .layers = rp->layers,
         .score = rp->score,
-        .roundtrip_ok = 1,
+        .roundtrip_ok = ok > 0,
         .n_gaps = ng,
         .gaps = gaps,
     };
