@@ -146,8 +146,6 @@ struct bstate {
                                languages writes (alphabet.h) */
 #define CASE_COST 4.0f      /* a guessed letter in the other case than
                                the letters around it (case_odd) */
-#define PICTO_COST 3.0f     /* a guessed pictograph that is no emoji
-                               (picto_odd) */
 #define MAX_OPTS2 2048       /* ... in the two-layer search, where a lead
                                 is one of some 32 candidates, each with
                                 some 32 continuations the inner decoder
@@ -473,19 +471,6 @@ static void add_option(struct lossy_env *e, const struct option *o)
         e->opts[e->nopts++] = *o;
 }
 
-/*
- * Is cp, a character guessed in full or in part, one of the pictographs of
- * the emoji planes (U+1F000..U+1FAFF) that is no emoji, or a code point
- * not assigned there?  The model knows few emoji and prices every other
- * alike, so that an emoji that lost a byte ("\u0111\u017A\u0142" for
- * "🐳" through windows-1250, its 0x90 dropped) is as likely a domino tile
- * or a playing card ("🁳", its 0x81) as an emoji; text has emoji.
- */
-static int picto_odd(uint32_t cp)
-{
-    return cp - 0x1F000u < 0xB00u && !u_hasBinaryProperty((UChar32)cp, UCHAR_EMOJI);
-}
-
 /* The sequence seq[0..len) complete (fill_slots() at slot len), item i
  * next. */
 static inline void fill_leaf(struct lossy_env *e, const uint8_t *seq, int len, size_t i,
@@ -501,15 +486,6 @@ static inline void fill_leaf(struct lossy_env *e, const uint8_t *seq, int len, s
         return;
     o->cp = cp;
     o->next = (uint32_t)i;
-    if (len == 4 && picto_odd(cp) &&
-        (o->gap || o->set || o->ops[0] | o->ops[1] | o->ops[2] | o->ops[3])) {
-        /* a pictograph guessed that is no emoji */
-        float p0 = o->prior;
-        o->prior -= PICTO_COST;
-        add_option(e, o);
-        o->prior = p0;
-        return;
-    }
     add_option(e, o);
 }
 
