@@ -402,9 +402,12 @@ static float logp_uncached_ctx(const ub_lm *lm, ub_lm_context *x, uint32_t c)
  * The detector asks for the same trigrams again and again (every candidate
  * repair of a run is scored, and text repeats its words), and a table
  * lookup that misses the trigram costs three hash probes into 7 MB.  A
- * small two-way cache per thread answers most of them: 65536 entries of
- * (c2, c1, c) -> log P, 768 KiB (dense mojibake, whose candidate repairs
- * are many, missed 2.5 times as often with a quarter of that, and direct-
+ * small two-way cache per thread answers most of them: 32768 entries of
+ * (c2, c1, c) -> log P, 384 KiB (twice that saved 3.5% of the
+ * instructions on dense mojibake and cost 500 KiB of peak memory, which
+ * a single 200 MB line could not spare under issue 6's 16 MiB; dense
+ * mojibake, whose candidate repairs are many, missed 2.5 times as often
+ * with a quarter of 768 KiB, and direct-
  * mapped almost twice as often as with two ways, the one asked for last
  * first; four ways cost more than they save, as the other ways' hits go
  * through ub_lm_logp_fill()).  It is

@@ -85,7 +85,7 @@ typedef struct {
     float lp;
 } ub_lm_cache_entry;
 
-#define UB_LM_CACHE_BITS 16
+#define UB_LM_CACHE_BITS 15
 
 ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm);
 
