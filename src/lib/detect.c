@@ -31,6 +31,7 @@
 
 #include "alphabet.h"
 #include "codec.h"
+#include "lex.h"
 #include "detect.h"
 #include "engine.h"
 #include "gate.h"
@@ -3156,6 +3157,37 @@ static int alpha_add(ub_alpha *a, uint32_t c)
  * small one among the word's ("Ôôô" -> "ⓓ"): an emoji read through
  * ISO-8859-5 makes Russian capitals ("ЁЯНЕ").  Lossless repairs only.
  */
+/*
+ * The word around run r, cp[w0..w1), its letters [a, m) the run's (the
+ * rest of the run, to its end, not letters), where one language writes
+ * the letters both as they are and repaired (breaks_word): does the
+ * repair make a word the lexicon knows into one it does not know?
+ * ("NICIODATĂ™" -> "NICIODATÙ": Vietnamese writes Ă and Ù alike, but
+ * "niciodată" is a word and "niciodatù" none.)  Words of three letters
+ * or more only; a repair that writes anything but letters is left to
+ * the alphabets.
+ */
+static int lex_breaks(const ub_detect_scratch *s, const struct run *r, size_t w0, size_t m,
+                      size_t w1)
+{
+    size_t a = r->c0, b = r->cend;
+    size_t tail = m == b ? w1 - b : 0;
+    size_t n_as = (m == b ? w1 : m) - w0, n_fix = a - w0 + r->nout + tail;
+    if (n_as < 3 || n_as > UB_LEX_MAX || n_fix > UB_LEX_MAX)
+        return 0;
+    uint32_t fixed[UB_LEX_MAX];
+    memcpy(fixed, s->cp + w0, (a - w0) * sizeof *fixed);
+    for (size_t i = 0; i < r->nout; i++) {
+        uint32_t c = s->out.v[r->out0 + i];
+        if (!is_letter(c))
+            return 0;
+        fixed[a - w0 + i] = c;
+    }
+    memcpy(fixed + (a - w0) + r->nout, s->cp + b, tail * sizeof *fixed);
+    const ub_lex *lex = ub_lex_builtin();
+    return lex && ub_lex_has(lex, s->cp + w0, n_as) && !ub_lex_has(lex, fixed, n_fix);
+}
+
 static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t nch)
 {
     const uint32_t *cp = s->cp;
@@ -3238,7 +3270,7 @@ static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t n
     int some = 0;
     for (int w = 0; w < UB_ALPHA_LANG_WORDS; w++) {
         if (as_is[w] & fixed[w])
-            return 0;
+            return lex_breaks(s, r, w0, m, w1);
         some |= as_is[w] != 0;
     }
     return some;
