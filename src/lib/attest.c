@@ -11,7 +11,9 @@
  * fills make that the lexicon (lex.h) does not know gives way to one it
  * knows that the same kept bytes make, where the model likes it nearly as
  * well.  The forward check of every run it touches must still hold;
- * otherwise the fill stays as it was.
+ * otherwise the fill stays as it was.  Last, a letter that lost its NBSP
+ * before a space takes the space for it where the lexicon says so
+ * ("Ã quele" is "àquele": ub_det_space_joins()).
  */
 #include <math.h>
 #include <string.h>
@@ -780,4 +782,114 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
         return -1;
     /* then the lexicon, for the words the segment does not attest */
     return lex_fills(ctx, s, t, n, nd, seg);
+}
+
+/* ------------------------------------------------------ NBSP as a space */
+
+/*
+ * A lossy repair that ends with a letter that lost its last byte, then a
+ * space, before a word: "Ã quele" is "à quele" (the NBSP, 0xA0, of "à"
+ * dropped, a space after it) or "àquele" (the NBSP written as that
+ * space).  The search weighs the two by the model alone, which knows no
+ * words.  Where the lexicon knows the word the space would join
+ * ("àquele", "às") and not the word after the space ("quele", "s"), the
+ * space was the NBSP: the letter takes 0xA0 as its last byte, and the
+ * space goes.  Only for a letter that starts its word, under a codec that
+ * reads 0xA0 as NBSP; the forward check of the run must hold.  Mark and
+ * fill mode alike: the letter is no guess then.
+ */
+static int space_join(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, const uint8_t *seg,
+                      size_t nch, const ub_lex *lex)
+{
+    size_t i = r->nout - 1;
+    ub_lchar *ch = s->lch + r->l0;
+    int c = r->hyp.codec[0];
+    if (r->nout < 2 || r->hyp.nlayers != 1 || c < 0 || c >= UB_NCODECS ||
+        ub_codec_tables[c].to_ucs[0x20] != 0xA0 || ch[i].cp != ' ' || ch[i].keep ||
+        ch[i - 1].keep)
+        return 0;
+    /* the letter: its last byte dropped, the others read */
+    ub_lchar g = ch[i - 1];
+    uint8_t b[4];
+    int len = ub_utf8_encode(g.cp, b);
+    for (int j = 0; j < len; j++)
+        if (g.ops[j] != (j == len - 1 ? UB_OP_DROP : 0))
+            return 0;
+    b[len - 1] = 0xA0;
+    uint32_t joined;
+    if (len < 2 || ub_utf8_decode(b, (size_t)len, &joined) != len || !lex_letter(joined))
+        return 0;
+    /* ... which starts its word */
+    uint32_t before = i >= 2 ? ch[i - 2].cp : r->c0 ? s->cp[r->c0 - 1] : ' ';
+    if (before == INVALID_CP || lex_letter(before) || ub_lex_apostrophe(before))
+        return 0;
+    /* the word after the space, and the one the space would join */
+    uint32_t w[UB_LEX_MAX + 1];
+    size_t n = 0;
+    w[n++] = joined;
+    size_t e = r->cend;
+    for (; e < nch && n <= UB_LEX_MAX && lex_letter(s->cp[e]); e++)
+        w[n++] = s->cp[e];
+    /* (not a word that goes on past an apostrophe, "s'éloigner", or
+     * into a repair, whose letters are not yet these) */
+    if (n == 1 || n > UB_LEX_MAX || (e < nch && ub_lex_char(s->cp[e])))
+        return 0;
+    for (size_t q = 0; q < s->nruns; q++)
+        if (s->runs[q].fix && s->runs[q].c0 >= r->cend && s->runs[q].c0 <= e)
+            return 0;
+    if (!ub_lex_has(lex, w, n) || ub_lex_has(lex, w + 1, n - 1))
+        return 0;
+    /* the letter as the NBSP makes it, and no space; no gap there */
+    ub_gapalt *gaps = s->gaps + r->g0;
+    size_t gi = r->ng;
+    for (size_t k = 0; k < r->ng; k++)
+        if (gaps[k].index == i - 1)
+            gi = k;
+    ub_lchar was = ch[i - 1];
+    ub_gapalt gap = { 0 };
+    int had_gap = gi < r->ng;
+    if (had_gap) {
+        gap = gaps[gi];
+        memmove(gaps + gi, gaps + gi + 1, (r->ng - gi - 1) * sizeof *gaps);
+        r->ng--;
+    }
+    ch[i - 1].cp = joined;
+    ch[i - 1].ops[len - 1] = UB_OP_SPACE;
+    ch[i - 1].gap = 0;
+    s->out.v[r->out0 + i - 1] = joined;
+    r->nout--;
+    int ok = ub_det_verify(ctx, s, r, seg);
+    if (ok > 0) {
+        uint32_t used = 0;
+        for (size_t k = 0; k < r->nout; k++)
+            for (int j = 0; j < 4; j++)
+                used |= ch[k].ops[j] ? 1u << ch[k].ops[j] : 0;
+        r->hyp.ops_used = used;
+        return 0;
+    }
+    /* (put back: the space is still in its slot) */
+    r->nout++;
+    ch[i - 1] = was;
+    s->out.v[r->out0 + i - 1] = was.cp;
+    if (had_gap) {
+        memmove(gaps + gi + 1, gaps + gi, (r->ng - gi) * sizeof *gaps);
+        gaps[gi] = gap;
+        r->ng++;
+    }
+    return ok < 0 ? -1 : 0;
+}
+
+int ub_det_space_joins(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch)
+{
+    const ub_lex *lex = NULL;
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (!r->fix || !lossy_read(r) || r->nout < 2)
+            continue;
+        if (!lex && !(lex = ub_lex_builtin()))
+            return 0;
+        if (space_join(ctx, s, r, seg, nch, lex) < 0)
+            return -1;
+    }
+    return 0;
 }

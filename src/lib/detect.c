@@ -3766,7 +3766,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             end = r->cend;
     }
 
-    if (ub_det_attested_fills(ctx, s, seg, nch) ||
+    if (ub_det_attested_fills(ctx, s, seg, nch) || ub_det_space_joins(ctx, s, seg, nch) ||
         ub_det_legacy_line(ctx, s, seg, nch, seg_c2, seg_c1))
         return UNBAKE_ENOMEM;
     return 0;

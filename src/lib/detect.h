@@ -372,4 +372,9 @@ int ub_det_legacy_line(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg
  * where they pass the forward check; see attest.c.  0, or -1 (memory). */
 int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch);
 
+/* A lossy repair's letter that lost its NBSP before a space, where the
+ * lexicon says the space was the NBSP ("Ã quele" is "àquele"): the
+ * letter takes it and the space goes (attest.c). */
+int ub_det_space_joins(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, size_t nch);
+
 #endif
