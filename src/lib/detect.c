@@ -3145,19 +3145,6 @@ static int alpha_add(ub_alpha *a, uint32_t c)
 }
 
 /*
- * Does the run's repair break a word that reads well as it is?  The run
- * as it is is letters (then, at most, non-letters that end the word: "Ä"
- * and an NBSP), written together with the letters around them by one
- * language's alphabet in one case pattern ("HÅØYA", "SELKÄ"), while no
- * language that writes them writes the repair's letters ("HŨYA",
- * "SELKĠ").  Mojibake of a letter mostly mixes cases or scripts, or puts
- * a symbol inside the word ("DrÃ¥ber", "РџСЂ"); where it does not, the
- * repair is mostly in one of the same languages ("ΞΈ" -> "θ").  A repair
- * that makes no letter breaks only a run of three letters or more with a
- * small one among the word's ("Ôôô" -> "ⓓ"): an emoji read through
- * ISO-8859-5 makes Russian capitals ("ЁЯНЕ").  Lossless repairs only.
- */
-/*
  * The word around run r, cp[w0..w1), its letters [a, m) the run's (the
  * rest of the run, to its end, not letters), where one language writes
  * the letters both as they are and repaired (breaks_word): does the
@@ -3188,6 +3175,21 @@ static int lex_breaks(const ub_detect_scratch *s, const struct run *r, size_t w0
     return lex && ub_lex_has(lex, s->cp + w0, n_as) && !ub_lex_has(lex, fixed, n_fix);
 }
 
+/*
+ * Does the run's repair break a word that reads well as it is?  The run
+ * as it is is letters (then, at most, non-letters that end the word: "Ä"
+ * and an NBSP), written together with the letters around them by one
+ * language's alphabet in one case pattern ("HÅØYA", "SELKÄ"), while no
+ * language that writes them writes the repair's letters ("HŨYA",
+ * "SELKĠ").  Mojibake of a letter mostly mixes cases or scripts, or puts
+ * a symbol inside the word ("DrÃ¥ber", "РџСЂ"); where it does not, the
+ * repair is mostly in one of the same languages ("ΞΈ" -> "θ").  A repair
+ * that makes no letter breaks only a run of three letters or more with a
+ * small one among the word's ("Ôôô" -> "ⓓ"): an emoji read through
+ * ISO-8859-5 makes Russian capitals ("ЁЯНЕ").  Where a language writes
+ * both, the lexicon may still say the repair breaks the word
+ * (lex_breaks()).  Lossless repairs only.
+ */
 static int breaks_word(const ub_detect_scratch *s, const struct run *r, size_t nch)
 {
     const uint32_t *cp = s->cp;
