@@ -2486,6 +2486,11 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
         r->cbm.maybe = ub_could_be_mojibake(in, n + (r->c1t > r->c1), s->cbytes, &r->cbm.weak,
                                             &at, &r->cbm.twice, &r->cbm.cut2);
         r->cbm.weak_at = (uint32_t)at;
+        /* (a continuation alone after a letter: line_is_clean() gates
+         * it alike) */
+        if (n == 1 && !r->cbm.maybe && !r->cbm.twice)
+            r->cbm.weak |= ub_gate_lone_cont(in[0], r->c0 ? s->cp[r->c0 - 1] : 0,
+                                             r->c1 < nch ? s->cp[r->c1] : 0);
         r->shaped = 1;
     }
     maybe = ub_gate_finish(ctx->lm, s->lc, in, n, l2, l1, line.weak, r->cbm.maybe, r->cbm.weak,
@@ -3918,7 +3923,7 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
         /* decode the run and take any_pairs() along: within a run every
          * character is non-ASCII, so a lead is weak only at its end,
          * before ASCII or the end of the segment alike */
-        size_t k = 0;
+        size_t k = 0, r0 = i;
         ub_codec_mask prev_lead = 0, paired = 0;
         /* (the masks alone: they are a far smaller table than the rows,
          * whose bytes only a run that pairs needs) */
@@ -3981,6 +3986,8 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
             q->cbm.maybe = ub_gate_counts(bytes, k, paired, &q->cbm.twice, &q->cbm.cut2);
         }
         q->cbm.weak = prev_lead & ~q->cbm.maybe;
+        if (k == 1 && !paired)
+            q->cbm.weak |= ub_gate_lone_cont(t[0], r0 ? seg[r0 - 1] : 0, i < n ? seg[i] : 0);
         q->clean = 0;
         q->weak_gated = 0;
         if (q->cbm.maybe || q->cbm.twice)

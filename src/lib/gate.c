@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unicode/uchar.h>
 
 #include "codec.h"
 #include "gate.h"
@@ -37,6 +38,7 @@ static pthread_once_t shape_once_ = PTHREAD_ONCE_INIT;
 static void shape_init(void);
 
 int ub_gate_ready_;
+ub_codec_mask ub_gate_lone_[0x60];
 
 /* Build the tables of ub_could_be_mojibake() if they are not built yet
  * (ub_gate_ensure() found them not ready). */
@@ -131,6 +133,15 @@ static void shape_init(void)
     shape_lost_ = ub_codec_cont_lost();
     shape_strict_ = ~ub_codec_utf8_droppable();
     shape_avx2_ = GATE_AVX2 && ub_simd_level() >= UB_SIMD_AVX2;
+    /* ub_gate_lone_cont(): Latin-1 symbols, the codecs that read them as
+     * a continuation byte and lack some lead byte */
+    for (uint32_t c = 0xA0; c < 0x100; c++) {
+        int8_t type = u_charType((UChar32)c);
+        if (!u_isalpha((UChar32)c) && type != U_INITIAL_PUNCTUATION &&
+            type != U_FINAL_PUNCTUATION)
+            ub_gate_lone_[c - 0xA0] = ub_codec_lcs_[ub_codec_row_index(c)].cont &
+                                      ub_codec_lead_lost();
+    }
     memset(shape_ascii_, SHAPE_ASCII, sizeof shape_ascii_);
     memset(shape_fffd_, SHAPE_FFFD, sizeof shape_fffd_);
     for (int b = 0; b < 256; b++)

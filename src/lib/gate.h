@@ -17,6 +17,7 @@
 /* Build the gate's tables if they are not built yet (thread-safe; asked
  * for every run and line, so the check is inline). */
 extern int ub_gate_ready_;
+extern ub_codec_mask ub_gate_lone_[0x60];   /* ub_gate_lone_cont(), U+00A0.. */
 void ub_gate_init_(void);
 static inline void ub_gate_ensure(void)
 {
@@ -132,6 +133,24 @@ static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const
         c1 = w[i];
     }
     return sum <= MBCS_LOGP * (double)m;
+}
+
+/*
+ * The codecs under which c, the one character of its run, a Latin-1
+ * symbol (no letter, no quotation mark) after an ASCII letter, is a
+ * continuation byte alone whose lead the codec may have dropped: it lacks
+ * some lead byte ("hj\u00A4lp" for "hj\u00E4lp" through ISO-8859-3, which
+ * has no 0xC3 and drops it; "caf\u00A9" for "caf\u00E9").  Weak evidence,
+ * as a lead alone is: it counts only where the character reads badly
+ * there (ub_gate_finish()).  line_is_clean() and decide() gate the run
+ * with it alike.  (Not after a space: "30 \u00B0C" is clean text.)
+ */
+static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_t right)
+{
+    if (c - 0xA0u >= 0x60u)
+        return 0;
+    int word = left == '?' || (right | 0x20) - 'a' < 26;
+    return word ? ub_gate_lone_[c - 0xA0] : 0;
 }
 
 /*

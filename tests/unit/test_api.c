@@ -514,6 +514,9 @@ static void test_clean_samples(void **state)
          * "MUNC\u0102\u2122" is not "MUNC\u00D9" */
         "MUNC\xC4\x82\xE2\x84\xA2\n",
         "LIMB\xC4\x82\xE2\x84\xA2\n",
+        /* Latin-1 symbols next to letters, which a continuation alone
+         * under ISO-8859-3 or -8 would be */
+        "12 m\xC2\xB2 at 30 \xC2\xB0" "C, \xC2\xACp \xE2\x88\xA8 q, 5\xC2\xA2 each\n",
         /* line art, the same pair kept where it reads as line art */
         "\xE2\x94\x9C\xE2\x94\xA4" "a\xE2\x94\xBC\xE2\x94\x90" "a\xE2\x94\xBC\xE2\x94\x90"
         "a\xE2\x94\xBC\xE2\x94\x90" "a\xE2\x94\xBC\xE2\x94\x90" "a\n",
@@ -538,6 +541,12 @@ static void test_lookalike_repairs(void **state)
         { "It\xC2\x92s fine\n", "It\xE2\x80\x99s fine\n" },
         { "costs 20\xC2\x80 now\n", "costs 20\xE2\x82\xAC now\n" },
         { "Gr\xC2\x81n\n", "Gr\xC3\xBCn\n" },
+        /* a continuation alone inside a word: Swedish through
+         * ISO-8859-3, which has no 0xC3 (its 0xA5 too: "ngon" is lost) */
+        { "Om du inte ser ngon hj\xC2\xA4lpmedelsmeny s kan du aktivera den frn "
+          "inst\xC2\xA4llningspanelen.\n",
+          "Om du inte ser ngon hj\xC3\xA4lpmedelsmeny s kan du aktivera den frn "
+          "inst\xC3\xA4llningspanelen.\n" },
     };
     for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
         expect_fix(ctx, fix[i].in, strlen(fix[i].in), fix[i].want, strlen(fix[i].want),
