@@ -471,6 +471,34 @@ static void add_option(struct lossy_env *e, const struct option *o)
         e->opts[e->nopts++] = *o;
 }
 
+/*
+ * The invisible format controls of the 64 code points blk << 6 .. +63, bit
+ * by bit: bidi marks, embeddings and isolates, invisible operators, the
+ * deprecated format characters, the BOM, interlinear annotation.  No gap
+ * is filled with one: the model may know them (bidi marks abound in Arabic
+ * and Hebrew text), but a guess that writes nothing visible and may turn
+ * the line around is no repair ("It\u00D7\u00A2\u202C\u2022s" for "It's"
+ * garbled twice with '?').  ZWJ and ZWNJ stay: emoji sequences and
+ * Persian words need them.
+ */
+static inline uint64_t invisible_block(uint32_t blk)
+{
+    switch (blk) {
+    case 0x600 >> 6:
+        return 1ull << (0x61C & 63);
+    case 0x2000 >> 6:   /* U+200E U+200F U+202A..U+202E */
+        return 3ull << (0x200E & 63) | 31ull << (0x202A & 63);
+    case 0x2040 >> 6:   /* U+2060..U+2064, U+2066..U+206F */
+        return 31ull << (0x2060 & 63) | 1023ull << (0x2066 & 63);
+    case 0xFEC0 >> 6:
+        return 1ull << (0xFEFF & 63);
+    case 0xFFC0 >> 6:   /* U+FFF9..U+FFFB */
+        return 7ull << (0xFFF9 & 63);
+    default:
+        return 0;
+    }
+}
+
 /* The sequence seq[0..len) complete (fill_slots() at slot len), item i
  * next. */
 static inline void fill_leaf(struct lossy_env *e, const uint8_t *seq, int len, size_t i,
@@ -483,6 +511,8 @@ static inline void fill_leaf(struct lossy_env *e, const uint8_t *seq, int len, s
     /* a guessed byte: a character the model has (almost) never seen
      * would hardly win the beam, and would crowd out those that can */
     if (e->strict && o->gap && !ub_lm_known(e->lm, cp))
+        return;
+    if (o->gap && (invisible_block(cp >> 6) >> (cp & 63) & 1))
         return;
     o->cp = cp;
     o->next = (uint32_t)i;
@@ -525,6 +555,7 @@ static void drop_leaves(struct lossy_env *e, const uint8_t *seq, int len, size_t
         m &= known | (o->gap ? 0 : e->restoremask);
     }
     *e->steps += (uint64_t)k;
+    m &= ~invisible_block(blk);
     for (; m && e->nopts < e->max_opts; m &= m - 1) {
         int j = __builtin_ctzll(m);
         struct option *x = &e->opts[e->nopts++];

@@ -913,6 +913,36 @@ static void test_nbsp_as_space(void **state)
     (void)state;
 }
 
+/* A fill is never an invisible format control (bidi marks and
+ * embeddings, invisible operators, the BOM): text garbled twice, its
+ * undefined bytes written as '?' both times, read once. */
+static void test_no_invisible_fills(void **state)
+{
+    static const char *const in[] = {
+        "It\xC3\x83?\xC3\x82\xC2\xA2\xC3\xA2?\xC2\xAC\xC3\xA2?\xC2\xA2s classic.\n",
+        "goodness\xC3\x83?\xC3\x82\xC2\xA2\xC3\xA2?\xC2\xAC\xC3\xA2?\xC2\xA2 sake!\n",
+    };
+    unbake_ctx *ctx = *state;
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        size_t on;
+        char *out = fix_ok(ctx, in[i], strlen(in[i]), &on, NULL);
+        for (size_t j = 0; j < on;) {
+            uint32_t c = 0;
+            size_t l = tk_utf8_dec((const unsigned char *)out + j, on - j, &c);
+            assert_true(l > 0);
+            if (c == 0x61C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+                (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206F) || c == 0xFEFF ||
+                (c >= 0xFFF9 && c <= 0xFFFB)) {
+                print_input("input", in[i], strlen(in[i]));
+                print_input("got", out, on);
+                fail_msg("U+%04X written for a gap", (unsigned)c);
+            }
+            j += l;
+        }
+        free(out);
+    }
+}
+
 static void test_write_failure(void **state)
 {
     unbake_ctx *ctx = *state;
@@ -1191,6 +1221,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kana_c1_stripped, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_case_of_fills, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_nbsp_as_space),
+        cmocka_unit_test_setup_teardown(test_no_invisible_fills, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_bytes_after_lossy_repair, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_window_bound, ctx_setup, ctx_teardown),
