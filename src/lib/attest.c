@@ -794,17 +794,18 @@ int ub_det_attested_fills(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *
  * words.  Where the lexicon knows the word the space would join
  * ("àquele", "às") and not the word after the space ("quele", "s"), the
  * space was the NBSP: the letter takes 0xA0 as its last byte, and the
- * space goes.  Only for a letter that starts its word, under a codec that
- * reads 0xA0 as NBSP; the forward check of the run must hold.  Mark and
- * fill mode alike: the letter is no guess then.
+ * space goes.  Only for a letter that starts its word, under an inner
+ * codec that reads 0xA0 as NBSP (under an outer layer too: "Ã\u0083 quele"
+ * is the same text read once more as Latin-1); the forward check of the
+ * run must hold.  Mark and fill mode alike: the letter is no guess then.
  */
 static int space_join(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, const uint8_t *seg,
                       size_t nch, const ub_lex *lex)
 {
     size_t i = r->nout - 1;
     ub_lchar *ch = s->lch + r->l0;
-    int c = r->hyp.codec[0];
-    if (r->nout < 2 || r->hyp.nlayers != 1 || c < 0 || c >= UB_NCODECS ||
+    int c = r->hyp.nlayers ? r->hyp.codec[r->hyp.nlayers - 1] : -1;   /* the inner one */
+    if (r->nout < 2 || c < 0 || c >= UB_NCODECS ||
         ub_codec_tables[c].to_ucs[0x20] != 0xA0 || ch[i].cp != ' ' || ch[i].keep ||
         ch[i - 1].keep)
         return 0;

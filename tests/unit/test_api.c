@@ -898,6 +898,8 @@ static void test_nbsp_as_space(void **state)
         { "\xC3\x83 s vezes chove\n", "\xC3\xA0s vezes chove\n" },
         { "igual \xC3\x83 quele caso\n", "igual \xC3\xA0quele caso\n" },
         { "jusqu'\xC3\x83 nos jours\n", "jusqu'\xC3\xA0 nos jours\n" },
+        /* (the same read once more as Latin-1) */
+        { "igual \xC3\x83\xC2\x83 quele caso\n", "igual \xC3\xA0quele caso\n" },
         { "signe \xC3\x83 s'\xC3\x83\xC2\xA9loigner\n", "signe \xC3\xA0 s'\xC3\xA9loigner\n" },
     };
     for (int mode = 0; mode < 2; mode++) {
