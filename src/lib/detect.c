@@ -31,11 +31,11 @@
 
 #include "alphabet.h"
 #include "codec.h"
-#include "lex.h"
 #include "detect.h"
 #include "engine.h"
 #include "gate.h"
 #include "input.h"
+#include "lex.h"
 #include "mbcs.h"
 #include "mbcs_lossy.h"
 #include "mem.h"
@@ -2486,7 +2486,7 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
         r->cbm.maybe = ub_could_be_mojibake(in, n + (r->c1t > r->c1), s->cbytes, &r->cbm.weak,
                                             &at, &r->cbm.twice, &r->cbm.cut2);
         r->cbm.weak_at = (uint32_t)at;
-        /* (a continuation alone after a letter: line_is_clean() gates
+        /* (a continuation alone before a letter: line_is_clean() gates
          * it alike) */
         if (n == 1 && !r->cbm.maybe && !r->cbm.twice)
             r->cbm.weak |= ub_gate_lone_cont(in[0], r->c0 ? s->cp[r->c0 - 1] : 0,

@@ -137,13 +137,15 @@ static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const
 
 /*
  * The codecs under which c, the one character of its run, a Latin-1
- * symbol (no letter, no quotation mark) after an ASCII letter, is a
- * continuation byte alone whose lead the codec may have dropped: it lacks
- * some lead byte ("hj\u00A4lp" for "hj\u00E4lp" through ISO-8859-3, which
- * has no 0xC3 and drops it; "caf\u00A9" for "caf\u00E9").  Weak evidence,
- * as a lead alone is: it counts only where the character reads badly
- * there (ub_gate_finish()).  line_is_clean() and decide() gate the run
- * with it alike.  (Not after a space: "30 \u00B0C" is clean text.)
+ * symbol (no letter, no quotation mark) before an ASCII letter (right) or
+ * after a '?' (left, where the lead was), is a continuation byte alone
+ * whose lead the codec may have dropped: it lacks some lead byte
+ * ("hj\u00A4lp" for "hj\u00E4lp" through ISO-8859-3, which has no 0xC3
+ * and drops it).  Weak evidence, as a lead alone is: it counts only where
+ * the character reads badly there (ub_gate_finish(): "30 \u00B0C" reads
+ * well).  line_is_clean() and decide() gate the run with it alike.  (Not
+ * at the end of a word: "m\u00B2" reads as badly as "caf\u00A9", and the
+ * search it would cost clean text was not worth the words it repaired.)
  */
 static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_t right)
 {
