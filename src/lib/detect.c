@@ -3137,6 +3137,59 @@ static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s, size_t nch)
     }
 }
 
+/*
+ * A lossy repair of one character alone, the only repair of its line,
+ * that writes a letter of a script the line writes nowhere else: clean
+ * text that names a letter ("D1<TAB>\u00D1<TAB>LATIN CAPITAL LETTER N
+ * WITH TILDE" in a charset table read as windows-1252 with 0x81 dropped
+ * is "\u0441", the Russian word "s", which the model likes better than
+ * a lone "\u00D1").  A line of mojibake of that script has more of it.
+ * Latin and the common characters (punctuation, emoji) are left to the
+ * score.
+ */
+static void lone_foreign_fill(ub_detect_scratch *s, size_t nch)
+{
+    struct run *one = NULL;
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (!r->fix || r->bytes)
+            continue;
+        if (one)
+            return;
+        one = r;
+    }
+    if (!one || one->l0 == NO_INDEX || one->c1 - one->c0 != 1 || one->hyp.kind != UB_HYP_UTF8)
+        return;
+    /* (one character written: not a span that took the runs after it) */
+    size_t wrote = 0;
+    for (size_t i = 0; i < one->nout; i++)
+        wrote += s->out.v[one->out0 + i] >= 0x80;
+    if (wrote != 1)
+        return;
+    for (size_t i = 0; i < one->nout; i++) {
+        uint32_t x = s->out.v[one->out0 + i];
+        if (x < 0x80)
+            continue;
+        UErrorCode err = U_ZERO_ERROR;
+        UScriptCode sc = uscript_getScript((UChar32)x, &err);
+        if (U_FAILURE(err) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED ||
+            sc == USCRIPT_LATIN)
+            continue;
+        int elsewhere = 0;
+        for (size_t j = 0; j < nch && !elsewhere; j++) {
+            uint32_t y = s->cp[j];
+            if ((j >= one->c0 && j < one->cend) || y < 0x80 || y == INVALID_CP)
+                continue;
+            err = U_ZERO_ERROR;
+            elsewhere = uscript_getScript((UChar32)y, &err) == sc;
+        }
+        if (!elsewhere) {
+            one->fix = 0;
+            return;
+        }
+    }
+}
+
 /* Adds the non-ASCII letter c to *a; 0 if no alphabet has it. */
 static int alpha_add(ub_alpha *a, uint32_t c)
 {
@@ -3721,6 +3774,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             nclean += r->certain_clean && !r->qmarks;
     }
     lone_repair(ctx, s, nch);
+    lone_foreign_fill(s, nch);
     if (s == ctx->det)
         words_kept(s, nch, total);
     /* (twins count only where the line's evidence is small) */

@@ -514,6 +514,10 @@ static void test_clean_samples(void **state)
          * "MUNC\u0102\u2122" is not "MUNC\u00D9" */
         "MUNC\xC4\x82\xE2\x84\xA2\n",
         "LIMB\xC4\x82\xE2\x84\xA2\n",
+        /* a charset table's row (latin1(7)): a letter alone, which a
+         * lossy repair would make a Cyrillic "s" the line has no other
+         * Cyrillic for */
+        "321\t209\tD1\t\xC3\x91\tLATIN CAPITAL LETTER N WITH TILDE\n",
         /* Latin-1 symbols next to letters, which a continuation alone
          * under ISO-8859-3 or -8 would be */
         "12 m\xC2\xB2 at 30 \xC2\xB0" "C, \xC2\xACp \xE2\x88\xA8 q, 5\xC2\xA2 each\n",
