@@ -3100,6 +3100,24 @@ static int lower_in_capitals(uint32_t c2, uint32_t c1, uint32_t x, uint32_t next
            u_toupper((UChar32)x) != (UChar32)x && !u_islower((UChar32)next);
 }
 
+/* The one run of the segment repaired as UTF-8 mojibake (legacy bytes
+ * aside), or NULL where none is or more are: what lone_repair() and
+ * lone_foreign_fill() weigh, one a lossless repair, the other a lossy
+ * one. */
+static struct run *only_repair(ub_detect_scratch *s)
+{
+    struct run *one = NULL;
+    for (size_t k = 0; k < s->nruns; k++) {
+        struct run *r = &s->runs[k];
+        if (!r->fix || r->bytes)
+            continue;
+        if (one)
+            return NULL;
+        one = r;
+    }
+    return one;
+}
+
 /*
  * A line whose only repair is one two-character run read as one layer
  * ("Å™" -> "ř", "√π" -> "ù") stands on that pair alone, and clean text
@@ -3108,17 +3126,8 @@ static int lower_in_capitals(uint32_t c2, uint32_t c1, uint32_t x, uint32_t next
  * reads below IN_FLOOR where it stands (the floor the run as it is got)
  * is more likely a coincidence of the pair than what was written.
  */
-static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s, size_t nch)
+static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s, struct run *one, size_t nch)
 {
-    struct run *one = NULL;
-    for (size_t k = 0; k < s->nruns; k++) {
-        struct run *r = &s->runs[k];
-        if (!r->fix || r->bytes)
-            continue;
-        if (one)
-            return;
-        one = &s->runs[k];
-    }
     if (!one || one->c1 - one->c0 != 2 || one->cend != one->c1 || one->l0 != NO_INDEX ||
         one->hyp.kind != UB_HYP_UTF8 || one->hyp.nlayers != 1)
         return;
@@ -3147,17 +3156,8 @@ static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s, size_t nch)
  * Latin and the common characters (punctuation, emoji) are left to the
  * score.
  */
-static void lone_foreign_fill(ub_detect_scratch *s, size_t nch)
+static void lone_foreign_fill(ub_detect_scratch *s, struct run *one, size_t nch)
 {
-    struct run *one = NULL;
-    for (size_t k = 0; k < s->nruns; k++) {
-        struct run *r = &s->runs[k];
-        if (!r->fix || r->bytes)
-            continue;
-        if (one)
-            return;
-        one = r;
-    }
     if (!one || one->l0 == NO_INDEX || one->c1 - one->c0 != 1 || one->hyp.kind != UB_HYP_UTF8)
         return;
     /* (one character written: not a span that took the runs after it) */
@@ -3773,8 +3773,9 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         else
             nclean += r->certain_clean && !r->qmarks;
     }
-    lone_repair(ctx, s, nch);
-    lone_foreign_fill(s, nch);
+    struct run *one = only_repair(s);
+    lone_repair(ctx, s, one, nch);
+    lone_foreign_fill(s, one, nch);
     if (s == ctx->det)
         words_kept(s, nch, total);
     /* (twins count only where the line's evidence is small) */
