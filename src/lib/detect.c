@@ -92,6 +92,11 @@
 #define CARRY_ALIKE 8       /* characters of the repair that say which
                                codecs read it alike, for the lines after */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
+#define SEEN_CLEAN 8        /* segments with non-ASCII text left as they
+                               were ... */
+#define SEEN_RATIO 16       /* ... and this many times those repaired, at
+                               least: weak evidence alone counts no more */
+#define SEEN_HALVE 4096     /* segments after which the counts are halved */
 #define QMARK_MAX 4         /* '?' in a row inside a word taken as a run */
 
 /* ------------------------------------------------------------ scratch */
@@ -2464,6 +2469,34 @@ static void ends_in_lone_punct(const unbake_ctx *ctx, const ub_detect_scratch *s
  * support): the codecs that may have made it, into *maybe, and whether
  * weak evidence counts, how it was gated, whether the multibyte codecs
  * should be tried.  -1 when out of memory. */
+/*
+ * Has the text so far shown itself to be clean UTF-8?  Its lines with
+ * non-ASCII text were left as they were, all but a few: then a lead alone
+ * that reads badly ("Ć" in an English line, "Ĺ" in a table of letters) is
+ * a rare letter written right, and its weak evidence does not count;
+ * weak evidence that repairs in the line lend still does.  (Not for a
+ * repair refined: it is text of its own.  A mojibake file has its
+ * repairs, or no clean lines with non-ASCII text at all.)
+ */
+static inline int the_text_is_clean(const unbake_ctx *ctx, const ub_detect_scratch *s)
+{
+    return s == ctx->det && ctx->seen_clean >= SEEN_CLEAN &&
+           (uint64_t)ctx->seen_fixed * SEEN_RATIO < ctx->seen_clean;
+}
+
+/* Count segment with non-ASCII text as left clean or repaired. */
+static void seen_note(unbake_ctx *ctx, int fixed)
+{
+    if (fixed)
+        ctx->seen_fixed++;
+    else
+        ctx->seen_clean++;
+    if (ctx->seen_clean + ctx->seen_fixed >= SEEN_HALVE) {
+        ctx->seen_clean /= 2;
+        ctx->seen_fixed /= 2;
+    }
+}
+
 static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
                            uint32_t l2, uint32_t l1, struct support line, ub_codec_mask *maybep,
                            int *weak_okp, int *weak_gatedp, int *cjkp)
@@ -2495,6 +2528,12 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
     }
     maybe = ub_gate_finish(ctx->lm, s->lc, in, n, l2, l1, line.weak, r->cbm.maybe, r->cbm.weak,
                            r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
+    if (weak_gated == 3 && the_text_is_clean(ctx, s)) {
+        /* (the lead reads badly, but so does a rare letter) */
+        maybe = r->cbm.maybe;
+        weak_ok = 0;
+        weak_gated = 1;
+    }
     if (weak_gated == 1 && r->c1 + 1 < nch && s->cp[r->c1] == '?' && s->cp[r->c1 + 1] == '?' &&
         r->cbm.weak_at + 1 == n) {
         /* (a lone lead that reads well, but before a '?' for each of its
@@ -2722,7 +2761,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
                     uint32_t p2 = wat >= 2 ? t1[wat - 2] : wat == 1 ? l1 : l2;
-                    e.weak_ok = line.weak || ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP;
+                    e.weak_ok = line.weak || (ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP &&
+                                              !the_text_is_clean(ctx, s));
                     if (e.weak_ok)
                         e.maybe |= w2;
                 }
@@ -4048,9 +4088,13 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
         if (q->cbm.maybe || q->cbm.twice)
             return 0;
         int weak_ok, cjk;
-        if (ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at, &weak_ok,
-                        &q->weak_gated, &cjk) ||
-            cjk ||
+        ub_codec_mask m = ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak,
+                                         q->cbm.weak_at, &weak_ok, &q->weak_gated, &cjk);
+        if (q->weak_gated == 3 && the_text_is_clean(ctx, s)) {
+            m = 0;              /* (as gate_run() does) */
+            q->weak_gated = 1;
+        }
+        if (m || cjk ||
             (__builtin_expect(carry != 0, 0) && q->weak_gated && (q->cbm.weak & carry) &&
              carry_odd_run(ctx, nc, t, k, c2, c1, i < n ? seg[i] : '\n')))
             return 0;
@@ -4105,6 +4149,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
     if (clean) {
         if (ub_emit(ctx, seg, n))
             return UNBAKE_EWRITE;
+        seen_note(ctx, 0);
         ctx->carry_dist += n;   /* (bytes: at least the characters) */
         ctx->c2 = c2;
         ctx->c1 = c1;
@@ -4113,6 +4158,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
     int rc = decide(ctx, s, seg, n, ctx->c2, ctx->c1, &nch);
     if (rc)
         return rc;
+    long nfixed = ctx->nfixed;
 
     /* write */
     size_t at = 0, bat = 0; /* next character to copy, and its byte */
@@ -4149,6 +4195,7 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
     if (emit_kept(ctx, s, seg, at, nch, bat, n, nch))
         goto write_error;
     carry_note(ctx, s, nch);
+    seen_note(ctx, ctx->nfixed != nfixed);
     /* the LM context carried into the next segment */
     for (size_t j = nch > 2 ? nch - 2 : 0; j < nch; j++) {
         ctx->c2 = ctx->c1;

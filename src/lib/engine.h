@@ -65,6 +65,10 @@ struct unbake_ctx {
     uint64_t carry_dist;    /* ... and the characters since (at most) */
     ub_codec_mask carry_twice;  /* ... where that repair undid text garbled
                                twice, its codecs (own_codecs()) */
+    uint32_t seen_clean;    /* segments with non-ASCII text written as they
+                               were, and ... */
+    uint32_t seen_fixed;    /* ... those repaired, so far (both halved now
+                               and then: the_text_is_clean()) */
 
     char *from;             /* forced source encoding, or NULL for auto */
     struct ub_input *input; /* the input-decoding stage (input.h) */

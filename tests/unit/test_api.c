@@ -531,6 +531,54 @@ static void test_clean_samples(void **state)
         expect_same(ctx, clean[i], strlen(clean[i]), "clean text must come back unchanged");
 }
 
+/*
+ * A text that has shown itself to be clean UTF-8: a lead alone that reads
+ * badly is a rare letter written right there, not a letter that lost a
+ * byte.  The same lines after mojibake are weighed as before.
+ */
+static void test_clean_history(void **state)
+{
+    unbake_ctx *ctx = *state;
+    /* rows of a charset table (latin2(7)), each a letter alone */
+    static const char table[] =
+        "264\t180\tB4\t\xC2\xB4\tACUTE ACCENT\n"
+        "265\t181\tB5\t\xC4\xBE\tLATIN SMALL LETTER L WITH CARON\n"
+        "266\t182\tB6\t\xC5\x9B\tLATIN SMALL LETTER S WITH ACUTE\n"
+        "267\t183\tB7\t\xCB\x87\tCARON\n"
+        "270\t184\tB8\t\xC2\xB8\tCEDILLA\n"
+        "271\t185\tB9\t\xC5\xA1\tLATIN SMALL LETTER S WITH CARON\n"
+        "272\t186\tBA\t\xC5\x9F\tLATIN SMALL LETTER S WITH CEDILLA\n"
+        "273\t187\tBB\t\xC5\xA5\tLATIN SMALL LETTER T WITH CARON\n"
+        "300\t192\tC0\t\xC5\x94\tLATIN CAPITAL LETTER R WITH ACUTE\n"
+        "301\t193\tC1\t\xC3\x81\tLATIN CAPITAL LETTER A WITH ACUTE\n";
+    /* alone, each reads as a letter that lost its last byte ("\u0150"
+     * through windows-1250, "\u00E5" through windows-1257) */
+    static const char rare[] =
+        "305\t197\tC5\t\xC4\xB9\tLATIN CAPITAL LETTER L WITH ACUTE\n"
+        "and comment for \xC4\x86 and \xC4\x87 (c with acute accent).\n";
+    static const char moji[] = "caf\xC3\x83\xC2\xA9 cr\xC3\x83\xC2\xA8me, d\xC3\x83\xC2\xA9j\xC3\x83\xC2\xA0\n";
+    static const char fixed[] = "caf\xC3\xA9 cr\xC3\xA8me, d\xC3\xA9j\xC3\xA0\n";
+    /* weak evidence of its own: a lead alone before a space */
+    static const char weak[] = "Eu vou \xC3\x83 praia hoje.\n";
+    static const char weak_fixed[] = "Eu vou \xC3\xA0 praia hoje.\n";
+    struct tk_buf in = { 0 }, want = { 0 };
+    tk_set(&in, table, strlen(table));
+    tk_add(&in, rare, strlen(rare));
+    expect_same(ctx, in.p, in.n, "rare letters after clean lines must come back unchanged");
+    /* the same text after mojibake: repaired, and weak evidence counts */
+    tk_set(&in, moji, strlen(moji));
+    tk_add(&in, moji, strlen(moji));
+    tk_add(&in, table, strlen(table));
+    tk_add(&in, weak, strlen(weak));
+    tk_set(&want, fixed, strlen(fixed));
+    tk_add(&want, fixed, strlen(fixed));
+    tk_add(&want, table, strlen(table));
+    tk_add(&want, weak_fixed, strlen(weak_fixed));
+    expect_fix(ctx, in.p, in.n, want.p, want.n, "weak evidence after repairs must still count");
+    tk_free(&in);
+    tk_free(&want);
+}
+
 /* Repairs next to the clean samples above that look alike. */
 static void test_lookalike_repairs(void **state)
 {
@@ -1218,6 +1266,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_utf8, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_next_to_mojibake, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_clean_samples, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_clean_history, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_lookalike_repairs, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_buffer, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_stream, ctx_setup, ctx_teardown),
