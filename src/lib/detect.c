@@ -97,6 +97,7 @@
 #define SEEN_RATIO 16       /* ... and this many times those repaired, at
                                least: weak evidence alone counts no more */
 #define SEEN_HALVE 4096     /* segments after which the counts are halved */
+#define SEEN_MARGIN 8.0     /* the margin a repair needs more there */
 #define QMARK_MAX 4         /* '?' in a row inside a word taken as a run */
 
 /* ------------------------------------------------------------ scratch */
@@ -2640,7 +2641,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
     size_t nright = context_after(s, nch, r->c1, k + 1, right, offers == OFFERS_LOG);
     e.right = right;
     e.nright = nright;
-    e.margin = MARGIN + ctx->bias / 10.0;
+    e.margin = MARGIN + ctx->bias / 10.0 + (the_text_is_clean(ctx, s) ? SEEN_MARGIN : 0);
     e.maybe = maybe;
     e.twice = twice;
     e.weak_ok = weak_ok;

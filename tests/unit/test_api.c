@@ -561,10 +561,24 @@ static void test_clean_history(void **state)
     /* weak evidence of its own: a lead alone before a space */
     static const char weak[] = "Eu vou \xC3\x83 praia hoje.\n";
     static const char weak_fixed[] = "Eu vou \xC3\xA0 praia hoje.\n";
+    /* comments of a locale (lzh_TW), then a character alone that GBK
+     * reads as UTF-8's "\u016E" (C5 AE): a repair that scores little
+     * needs more in a clean text */
+    static const char locale[] =
+        "% \xE9\x80\xB1\xE6\x97\xA5, \xE9\x80\xB1\xE4\xB8\x80, \xE9\x80\xB1\xE4\xBA\x8C\n"
+        "% \xE6\x97\xA5, \xE4\xB8\x80, \xE4\xBA\x8C, \xE4\xB8\x89, \xE5\x9B\x9B\n"
+        "% %OC%Oy\xE5\xB9\xB4%B%Od\xE6\x97\xA5 (%A) %OH\xE6\x99\x82%OM\xE5\x88\x86\n"
+        "% %OC%Oy\xE5\xB9\xB4%B%Od\xE6\x97\xA5\n"
+        "% %OH\xE6\x99\x82%OM\xE5\x88\x86%OS\xE7\xA7\x92\n"
+        "% \xE6\x9C\x9D, \xE6\x9A\xAE\n"
+        "%  \xE4\xB8\x80 ,  \xE4\xBA\x8C ,  \xE4\xB8\x89 ,  \xE5\x9B\x9B\n"
+        "% \xE5\x8D\x81\xE4\xB8\x80\xE6\x9C\x88, \xE5\x8D\x81\xE4\xBA\x8C\xE6\x9C\x88\n"
+        "% \xE5\xA5\xB3\n";
     struct tk_buf in = { 0 }, want = { 0 };
     tk_set(&in, table, strlen(table));
     tk_add(&in, rare, strlen(rare));
     expect_same(ctx, in.p, in.n, "rare letters after clean lines must come back unchanged");
+    expect_same(ctx, locale, strlen(locale), "a character alone after clean lines must stay");
     /* the same text after mojibake: repaired, and weak evidence counts */
     tk_set(&in, moji, strlen(moji));
     tk_add(&in, moji, strlen(moji));
