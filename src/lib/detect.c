@@ -1689,8 +1689,13 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 one = raw;
             else if (!(e->line.twice >> c & 1) && raw - ub_det_codec_prior(c) - LAYER_COST <= one)
                 continue;
-            if (!twice && !res.ops_used && !res.nkeep && !res.nlegacy)
-                continue;       /* lossless after all: search_utf8 saw it */
+            /* lossless after all: search_utf8 saw it -- unless the span
+             * takes runs after this one, which a reading that keeps some
+             * characters must then beat (windows-1254 keeps the "\u017D"
+             * of Greek mojibake through windows-1252, which reads it) */
+            if (!twice && !res.ops_used && !res.nkeep && !res.nlegacy &&
+                (outer >= 0 || n <= e->n))
+                continue;
             int ascii_only = 1, bad = 0;
             for (size_t i = 0; i < res.nchars; i++) {
                 ascii_only &= res.chars[i].cp < 0x80;

@@ -593,6 +593,25 @@ static void test_clean_history(void **state)
     tk_free(&want);
 }
 
+/*
+ * Runs a lossy search takes together: a reading of them all that loses
+ * nothing competes with one that keeps some characters.  Greek through
+ * windows-1252: windows-1254 reads the same bytes but for 0x8E, whose
+ * "\u017D" it cannot encode (the "\u03CE" of "\u03B1\u03B9\u03CE\u03C1\u03B7\u03C3\u03B7").
+ */
+static void test_span_lossless(void **state)
+{
+    unbake_ctx *ctx = *state;
+    /* "\u03B7 \u03B1\u03B9\u03CE\u03C1\u03B7\u03C3\u03B7 \u03C4\u03BF\u03C5", 0x81 kept as U+0081 */
+    static const char in[] = "\xC3\x8E\xC2\xB7 \xC3\x8E\xC2\xB1\xC3\x8E\xC2\xB9\xC3\x8F\xC5\xBD"
+                             "\xC3\x8F\xC2\x81\xC3\x8E\xC2\xB7\xC3\x8F\xC6\x92\xC3\x8E\xC2\xB7 "
+                             "\xC3\x8F\xE2\x80\x9E\xC3\x8E\xC2\xBF\xC3\x8F\xE2\x80\xA6\n";
+    static const char want[] = "\xCE\xB7 \xCE\xB1\xCE\xB9\xCF\x8E\xCF\x81\xCE\xB7\xCF\x83\xCE\xB7 "
+                               "\xCF\x84\xCE\xBF\xCF\x85\n";
+    expect_fix(ctx, in, sizeof in - 1, want, sizeof want - 1,
+               "a span read whole must beat a reading that keeps characters");
+}
+
 /* Repairs next to the clean samples above that look alike. */
 static void test_lookalike_repairs(void **state)
 {
@@ -1281,6 +1300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_next_to_mojibake, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_clean_samples, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_clean_history, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_span_lossless, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_lookalike_repairs, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_buffer, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_reports_stream, ctx_setup, ctx_teardown),
