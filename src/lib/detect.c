@@ -99,6 +99,8 @@
 #define SEEN_HALVE 4096     /* segments after which the counts are halved */
 #define SEEN_MARGIN 8.0     /* the margin a repair needs more there */
 #define QMARK_MAX 4         /* '?' in a row inside a word taken as a run */
+#define TABLE_RUN 8         /* code points in a row, each the one before
+                               plus one: a table of characters */
 
 /* ------------------------------------------------------------ scratch */
 
@@ -2584,6 +2586,24 @@ gated:
     return 0;
 }
 
+/*
+ * Does t[0..n) list TABLE_RUN code points or more in a row, each the one
+ * before plus one?  A table of characters does ("\u0080\u0081\u0082..."
+ * in a converter's source, the Latin-1 supplement after them); no text
+ * does, and no mojibake of text: a decoder maps a character to two or
+ * more, which alternate.
+ */
+static int char_table(const uint32_t *t, size_t n)
+{
+    size_t row = 1;
+    for (size_t i = 1; i < n; i++) {
+        row = t[i] == t[i - 1] + 1 ? row + 1 : 1;
+        if (row >= TABLE_RUN)
+            return 1;
+    }
+    return 0;
+}
+
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
                         uint32_t l2, uint32_t l1, int offers, struct support line)
 {
@@ -2626,7 +2646,7 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
      * run's cut sequences may be more of it) */
     ub_codec_mask twice =
         r->cbm.twice | (line.twice ? (run_cut2(s, r) | run_lone2(s, r)) & line.twice : 0);
-    if (!maybe && !twice && !cjk) {
+    if ((!maybe && !twice && !cjk) || (n >= TABLE_RUN && char_table(in, n))) {
         r->certain_clean = 1;
         return 0;
     }

@@ -526,6 +526,11 @@ static void test_clean_samples(void **state)
         "a\xE2\x94\xBC\xE2\x94\x90" "a\xE2\x94\xBC\xE2\x94\x90" "a\n",
         /* a C1 control alone */
         "intentional \xC2\x81\n",
+        /* a table of characters in a converter's source: C1 controls in
+         * order, then the Latin-1 supplement */
+        "    \"chars\": \"\xC2\x80\xC2\x81\xC2\x82\xC2\x83\xC2\x84\xC2\x85\xC2\x86\xC2\x87"
+        "\xC2\x88\xC2\x89\xC2\x8A\xC2\x8B\xC2\x8C\xC2\x8D\xC2\x8E\xC2\x8F\xC2\xA0\xC2\xA1"
+        "\xC2\xA2\xC2\xA3\xC2\xA4\xC2\xA5\xC2\xA6\xC2\xA7\xC2\xA8\xC2\xA9\",\n",
     };
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++)
         expect_same(ctx, clean[i], strlen(clean[i]), "clean text must come back unchanged");
