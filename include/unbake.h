@@ -267,7 +267,8 @@ typedef int (*unbake_write_fn)(void *user, const char *data, size_t len);
 
 /**
  * Start a new stream, discarding any unfinished one.  Options and callbacks
- * are kept.
+ * are kept; what the stream so far said about the text (a text whose lines
+ * were all clean needs stronger evidence for a repair) is not.
  * @param write output sink, must not be NULL.
  */
 UNBAKE_API int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user);
