@@ -3213,6 +3213,22 @@ static void lone_repair(const unbake_ctx *ctx, ub_detect_scratch *s, struct run 
 }
 
 /*
+ * ... and one character read as a multibyte codec's, the only repair of
+ * its line, stands on one two-byte sequence: weak evidence, as a lead
+ * alone is, which must score WEAK_COST more.  A Chinese or Korean
+ * character alone in markup or a comment ("<title>\uCC3D</title>",
+ * "% \u5973") reads as EUC-KR or GBK mojibake of a letter ("\u00E2",
+ * "\u016E") about as well as it reads as itself; a word of text through
+ * GBK ("Ele \u8305 bom" for "\u00E9") reads far better.
+ */
+static void lone_mbcs_char(struct run *one)
+{
+    if (one && one->hyp.kind == UB_HYP_MBCS && one->c1 - one->c0 == 1 && one->cend == one->c1 &&
+        one->l0 == NO_INDEX && one->nout == 1 && one->score < WEAK_COST)
+        one->fix = 0;
+}
+
+/*
  * A lossy repair of one character alone, the only repair of its line,
  * that writes a letter of a script the line writes nowhere else: clean
  * text that names a letter ("D1<TAB>\u00D1<TAB>LATIN CAPITAL LETTER N
@@ -3842,6 +3858,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     struct run *one = only_repair(s);
     lone_repair(ctx, s, one, nch);
     lone_foreign_fill(s, one, nch);
+    lone_mbcs_char(one);
     if (s == ctx->det)
         words_kept(s, nch, total);
     /* (twins count only where the line's evidence is small) */

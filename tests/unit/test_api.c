@@ -524,6 +524,10 @@ static void test_clean_samples(void **state)
         /* line art, the same pair kept where it reads as line art */
         "\xE2\x94\x9C\xE2\x94\xA4" "a\xE2\x94\xBC\xE2\x94\x90" "a\xE2\x94\xBC\xE2\x94\x90"
         "a\xE2\x94\xBC\xE2\x94\x90" "a\xE2\x94\xBC\xE2\x94\x90" "a\n",
+        /* a Chinese or Korean character alone, which GBK or EUC-KR
+         * reads as UTF-8's "\u016E" or "\u00E2" */
+        "% \xE5\xA5\xB3\n",
+        "    <title type=\"link\" role=\"trail\">\xEC\xB0\xBD</title>\n",
         /* a C1 control alone */
         "intentional \xC2\x81\n",
         /* a table of characters in a converter's source: C1 controls in
@@ -630,6 +634,8 @@ static void test_lookalike_repairs(void **state)
          * currency sign) or IBM437 (a letter inside a word) */
         { "It\xC2\x92s fine\n", "It\xE2\x80\x99s fine\n" },
         { "costs 20\xC2\x80 now\n", "costs 20\xE2\x82\xAC now\n" },
+        /* a word of one letter through GBK: "\u8305" for "\u00E9" */
+        { "Ele \xE8\x8C\x85 bom\n", "Ele \xC3\xA9 bom\n" },
         { "Gr\xC2\x81n\n", "Gr\xC3\xBCn\n" },
         /* a continuation alone inside a word: Swedish through
          * ISO-8859-3, which has no 0xC3 (its 0xA5 too: "ngon" is lost) */
