@@ -2473,16 +2473,14 @@ static ub_codec_mask run_lone2(const ub_detect_scratch *s, const struct run *r)
 static void ends_in_lone_punct(const unbake_ctx *ctx, const ub_detect_scratch *s,
                                struct run *r);
 
-/* The gate of run r in evaluate_run() (after l2 l1, with the line's
- * support): the codecs that may have made it, into *maybe, and whether
- * weak evidence counts, how it was gated, whether the multibyte codecs
- * should be tried.  -1 when out of memory. */
 /*
  * Has the text so far shown itself to be clean UTF-8?  Its lines with
  * non-ASCII text were left as they were, all but a few: then a lead alone
  * that reads badly ("Ć" in an English line, "Ĺ" in a table of letters) is
- * a rare letter written right, and its weak evidence does not count;
- * weak evidence that repairs in the line lend still does.  (Not for a
+ * a rare letter written right, and its weak evidence does not count
+ * (weak evidence that repairs in the line lend still does); every repair
+ * needs SEEN_MARGIN more (evaluate_run()).  The counts change only after
+ * a whole segment: the output is the same for any chunking.  (Not for a
  * repair refined: it is text of its own.  A mojibake file has its
  * repairs, or no clean lines with non-ASCII text at all.)
  */
@@ -2492,7 +2490,7 @@ static inline int the_text_is_clean(const unbake_ctx *ctx, const ub_detect_scrat
            (uint64_t)ctx->seen_fixed * SEEN_RATIO < ctx->seen_clean;
 }
 
-/* Count segment with non-ASCII text as left clean or repaired. */
+/* Counts a segment with non-ASCII text as left clean or repaired. */
 static void seen_note(unbake_ctx *ctx, int fixed)
 {
     if (fixed)
@@ -2505,6 +2503,10 @@ static void seen_note(unbake_ctx *ctx, int fixed)
     }
 }
 
+/* The gate of run r in evaluate_run() (after l2 l1, with the line's
+ * support): the codecs that may have made it, into *maybe, and whether
+ * weak evidence counts, how it was gated, whether the multibyte codecs
+ * should be tried.  -1 when out of memory. */
 static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
                            uint32_t l2, uint32_t l1, struct support line, ub_codec_mask *maybep,
                            int *weak_okp, int *weak_gatedp, int *cjkp)
