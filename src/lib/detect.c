@@ -1696,7 +1696,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * characters must then beat (windows-1254 keeps the "\u017D"
              * of Greek mojibake through windows-1252, which reads it) */
             if (!twice && !res.ops_used && !res.nkeep && !res.nlegacy &&
-                (outer >= 0 || n <= e->n))
+                (outer >= 0 || n <= e->n + e->lead))
                 continue;
             int ascii_only = 1, bad = 0;
             for (size_t i = 0; i < res.nchars; i++) {
@@ -2606,6 +2606,36 @@ static int char_table(const uint32_t *t, size_t n)
     return 0;
 }
 
+/*
+ * Where a '?' right before the run stands for the lead byte of its first
+ * character (a codec that lacks the lead wrote '?' for it: "daf?\u0135r"
+ * for "daf\u00FCr" through ISO-8859-3, which has no 0xC3), the one-layer
+ * lossy search of the span nt long with that '?' first; the repair then
+ * takes it (decide() moves the run's start back, as for multibyte runs).
+ * Only where the run's first character is a continuation byte under a
+ * codec the gate found, and no repair before the run takes the '?'.
+ */
+static int qmark_lead_lossy(struct eval *e, size_t nt, const uint32_t *right, size_t nright)
+{
+    const ub_detect_scratch *s = e->s;
+    const struct run *r = e->r;
+    size_t k = (size_t)(r - s->runs);
+    size_t floor = k > 0 ? (s->runs[k - 1].tent ? s->runs[k - 1].cend : s->runs[k - 1].c1) : 0;
+    if (r->c0 <= floor || s->cp[r->c0 - 1] != '?' ||
+        !(ub_gate_lone_cont(e->in[0], '?', 0) & e->maybe))
+        return 0;
+    uint32_t l2 = e->l2, l1 = e->l1;
+    size_t c = r->c0 - 1;
+    e->l1 = l2;
+    e->l2 = c >= 2 && s->cp[c - 2] != INVALID_CP ? s->cp[c - 2] : UB_LM_BOS;
+    e->lead = 1;
+    int rc = search_lossy(e, e->in - 1, nt + 1, right, nright, -1, e->in - 1, nt + 1);
+    e->lead = 0;
+    e->l2 = l2;
+    e->l1 = l1;
+    return rc;
+}
+
 static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, size_t nch,
                         uint32_t l2, uint32_t l1, int offers, struct support line)
 {
@@ -2748,7 +2778,9 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
             e.ahead = s->cp + c1t;
             e.nahead = a - c1t;
         }
-        int one = inner_only ? 0 : search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt);
+        int one = inner_only ? 0 : qmark_lead_lossy(&e, nt, rt, nrt);
+        if (one >= 0 && !inner_only)
+            one = search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt);
         e.ahead = NULL;
         e.nahead = 0;
         if (one < 0)

@@ -39,6 +39,7 @@ static void shape_init(void);
 
 int ub_gate_ready_;
 ub_codec_mask ub_gate_lone_[0x60];
+ub_codec_mask ub_gate_lead_lost_;
 
 /* Build the tables of ub_could_be_mojibake() if they are not built yet
  * (ub_gate_ensure() found them not ready). */
@@ -135,6 +136,7 @@ static void shape_init(void)
     shape_avx2_ = GATE_AVX2 && ub_simd_level() >= UB_SIMD_AVX2;
     /* ub_gate_lone_cont(): Latin-1 symbols, the codecs that read them as
      * a continuation byte and lack some lead byte */
+    ub_gate_lead_lost_ = ub_codec_lead_lost();
     for (uint32_t c = 0xA0; c < 0x100; c++) {
         int8_t type = u_charType((UChar32)c);
         if (!u_isalpha((UChar32)c) && type != U_INITIAL_PUNCTUATION &&

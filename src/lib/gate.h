@@ -18,6 +18,7 @@
  * for every run and line, so the check is inline). */
 extern int ub_gate_ready_;
 extern ub_codec_mask ub_gate_lone_[0x60];   /* ub_gate_lone_cont(), U+00A0.. */
+extern ub_codec_mask ub_gate_lead_lost_;    /* ub_codec_lead_lost() */
 void ub_gate_init_(void);
 static inline void ub_gate_ensure(void)
 {
@@ -136,23 +137,27 @@ static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const
 }
 
 /*
- * The codecs under which c, the one character of its run, a Latin-1
- * symbol (no letter, no quotation mark) before an ASCII letter (right) or
- * after a '?' (left, where the lead was), is a continuation byte alone
- * whose lead the codec may have dropped: it lacks some lead byte
- * ("hj\u00A4lp" for "hj\u00E4lp" through ISO-8859-3, which has no 0xC3
- * and drops it).  Weak evidence, as a lead alone is: it counts only where
- * the character reads badly there (ub_gate_finish(): "30 \u00B0C" reads
- * well).  line_is_clean() and decide() gate the run with it alike.  (Not
- * at the end of a word: "m\u00B2" reads as badly as "caf\u00A9", and the
- * search it would cost clean text was not worth the words it repaired.)
+ * The codecs under which c, the one character of its run, is a
+ * continuation byte alone whose lead the codec may have dropped or
+ * replaced: it lacks some lead byte ("hj\u00A4lp" for "hj\u00E4lp"
+ * through ISO-8859-3, which has no 0xC3 and drops it, "daf?\u0135r" for
+ * "daf\u00FCr" where it writes '?' for it).  After a '?' (left, where
+ * the lead was) any such character; before an ASCII letter (right) a
+ * Latin-1 symbol only (no letter, no quotation mark: clean text writes
+ * letters next to letters).  Weak evidence, as a lead alone is: it counts
+ * only where the character reads badly there (ub_gate_finish(): "30
+ * \u00B0C" reads well).  line_is_clean() and decide() gate the run with
+ * it alike.  (Not at the end of a word: "m\u00B2" reads as badly as
+ * "caf\u00A9", and the search it would cost clean text was not worth the
+ * words it repaired.)
  */
 static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_t right)
 {
+    if (left == '?')
+        return c >= 0xA0 ? ub_codec_lcs_[ub_codec_row_index(c)].cont & ub_gate_lead_lost_ : 0;
     if (c - 0xA0u >= 0x60u)
         return 0;
-    int word = left == '?' || (right | 0x20) - 'a' < 26;
-    return word ? ub_gate_lone_[c - 0xA0] : 0;
+    return (right | 0x20) - 'a' < 26 ? ub_gate_lone_[c - 0xA0] : 0;
 }
 
 /*

@@ -528,6 +528,8 @@ static void test_clean_samples(void **state)
          * reads as UTF-8's "\u016E" or "\u00E2" */
         "% \xE5\xA5\xB3\n",
         "    <title type=\"link\" role=\"trail\">\xEC\xB0\xBD</title>\n",
+        /* Latin-1 punctuation right after a question mark */
+        "Why?\xC2\xBFQu\xC3\xA9 pasa? \xC2\xBFS\xC3\xAD?\xC2\xA1No!\n",
         /* a C1 control alone */
         "intentional \xC2\x81\n",
         /* a table of characters in a converter's source: C1 controls in
@@ -634,6 +636,10 @@ static void test_lookalike_repairs(void **state)
          * currency sign) or IBM437 (a letter inside a word) */
         { "It\xC2\x92s fine\n", "It\xE2\x80\x99s fine\n" },
         { "costs 20\xC2\x80 now\n", "costs 20\xE2\x82\xAC now\n" },
+        /* a '?' for the lead ISO-8859-3 lacks (0xC3), then the
+         * continuation, a letter there ("\u0135" for 0xBC) */
+        { "Eine Reihe solcher Anwendungen ist verf?\xC4\xB5gbar.\n",
+          "Eine Reihe solcher Anwendungen ist verf\xC3\xBCgbar.\n" },
         /* a word of one letter through GBK: "\u8305" for "\u00E9" */
         { "Ele \xE8\x8C\x85 bom\n", "Ele \xC3\xA9 bom\n" },
         { "Gr\xC2\x81n\n", "Gr\xC3\xBCn\n" },
