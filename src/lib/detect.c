@@ -93,7 +93,7 @@
                                codecs read it alike, for the lines after */
 #define MAX_LINE_KEYS 128   /* hypotheses the line decision weighs */
 #define SEEN_CLEAN 8        /* segments with non-ASCII text left as they
-                               were ... */
+                               were since the last one repaired ... */
 #define SEEN_RATIO 16       /* ... and this many times those repaired, at
                                least: weak evidence alone counts no more */
 #define SEEN_HALVE 4096     /* segments after which the counts are halved */
@@ -2479,24 +2479,30 @@ static void ends_in_lone_punct(const unbake_ctx *ctx, const ub_detect_scratch *s
  * that reads badly ("Ć" in an English line, "Ĺ" in a table of letters) is
  * a rare letter written right, and its weak evidence does not count
  * (weak evidence that repairs in the line lend still does); every repair
- * needs SEEN_MARGIN more (evaluate_run()).  The counts change only after
+ * needs SEEN_MARGIN more (evaluate_run()).  Not within SEEN_CLEAN such
+ * segments of a repair: mojibake is seldom alone, and a paragraph of it
+ * after a long clean text has weak spots in its first lines too
+ * ("l\u00E2interrupteur").  The counts change only after
  * a whole segment: the output is the same for any chunking.  (Not for a
  * repair refined: it is text of its own.  A mojibake file has its
  * repairs, or no clean lines with non-ASCII text at all.)
  */
 static inline int the_text_is_clean(const unbake_ctx *ctx, const ub_detect_scratch *s)
 {
-    return s == ctx->det && ctx->seen_clean >= SEEN_CLEAN &&
+    return s == ctx->det && ctx->seen_since >= SEEN_CLEAN &&
            (uint64_t)ctx->seen_fixed * SEEN_RATIO < ctx->seen_clean;
 }
 
 /* Counts a segment with non-ASCII text as left clean or repaired. */
 static void seen_note(unbake_ctx *ctx, int fixed)
 {
-    if (fixed)
+    if (fixed) {
         ctx->seen_fixed++;
-    else
+        ctx->seen_since = 0;
+    } else {
         ctx->seen_clean++;
+        ctx->seen_since += ctx->seen_since < SEEN_HALVE;
+    }
     if (ctx->seen_clean + ctx->seen_fixed >= SEEN_HALVE) {
         ctx->seen_clean /= 2;
         ctx->seen_fixed /= 2;

@@ -69,6 +69,8 @@ struct unbake_ctx {
                                were, and ... */
     uint32_t seen_fixed;    /* ... those repaired, so far (both halved now
                                and then: the_text_is_clean()) */
+    uint32_t seen_since;    /* ... and those left as they were since the
+                               last one repaired */
 
     char *from;             /* forced source encoding, or NULL for auto */
     struct ub_input *input; /* the input-decoding stage (input.h) */

@@ -187,6 +187,7 @@ int unbake_begin(unbake_ctx *ctx, unbake_write_fn write, void *user)
     ctx->carry_twice = 0;
     ctx->seen_clean = 0;
     ctx->seen_fixed = 0;
+    ctx->seen_since = 0;
     ctx->state = ST_STREAM;
     return UNBAKE_OK;
 }

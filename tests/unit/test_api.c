@@ -600,6 +600,22 @@ static void test_clean_history(void **state)
     tk_add(&want, table, strlen(table));
     tk_add(&want, weak_fixed, strlen(weak_fixed));
     expect_fix(ctx, in.p, in.n, want.p, want.n, "weak evidence after repairs must still count");
+    /* mojibake after a long clean text: once a line of it is repaired,
+     * the weak spots of the next lines count again ("l\u00E2interrupteur",
+     * its 0x80 0x99 stripped) */
+    static const char para[] = "Le d\xC3\x83\xC2\xA9lai entre le moment o\xC3\x83\xC2\xB9 une touche "
+                               "est press\xC3\x83\xC2\xA9" "e.\n"
+                               "Activez les Touches lentes en basculant l\xC3\xA2interrupteur.\n";
+    static const char para_fixed[] = "Le d\xC3\xA9lai entre le moment o\xC3\xB9 une touche est "
+                                     "press\xC3\xA9" "e.\n"
+                                     "Activez les Touches lentes en basculant "
+                                     "l\xE2\x80\x99interrupteur.\n";
+    tk_set(&in, table, strlen(table));
+    tk_add(&in, table, strlen(table));
+    tk_set(&want, in.p, in.n);
+    tk_add(&in, para, strlen(para));
+    tk_add(&want, para_fixed, strlen(para_fixed));
+    expect_fix(ctx, in.p, in.n, want.p, want.n, "mojibake after a clean text: weak spots count");
     tk_free(&in);
     tk_free(&want);
 }
