@@ -2543,13 +2543,7 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
         r->shaped = 1;
     }
     maybe = ub_gate_finish(ctx->lm, s->lc, in, n, l2, l1, line.weak, r->cbm.maybe, r->cbm.weak,
-                           r->cbm.weak_at, &weak_ok, &weak_gated, &cjk);
-    if (weak_gated == 3 && the_text_is_clean(ctx, s)) {
-        /* (the lead reads badly, but so does a rare letter) */
-        maybe = r->cbm.maybe;
-        weak_ok = 0;
-        weak_gated = 1;
-    }
+                           r->cbm.weak_at, the_text_is_clean(ctx, s), &weak_ok, &weak_gated, &cjk);
     if (weak_gated == 1 && r->c1 + 1 < nch && s->cp[r->c1] == '?' && s->cp[r->c1 + 1] == '?' &&
         r->cbm.weak_at + 1 == n) {
         /* (a lone lead that reads well, but before a '?' for each of its
@@ -4075,6 +4069,8 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
     /* (the codecs the lines before lend, for the weak runs within their
      * reach: carry_reaches()) */
     ub_codec_mask carry = carry_reaches(ctx, s, 0) ? ctx->carry : 0;
+    /* (the gate weighs weak evidence as decide() will: the_text_is_clean()) */
+    const int rare_ok = the_text_is_clean(ctx, s);
     /* (a run has two bytes at least, and ASCII between runs: at most a
      * run per three bytes of seg[a0..n)) */
     if (ub_reserve((void **)&s->cp, &s->ccap, n + 1, sizeof *s->cp) ||
@@ -4171,13 +4167,9 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
         if (q->cbm.maybe || q->cbm.twice)
             return 0;
         int weak_ok, cjk;
-        ub_codec_mask m = ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak,
-                                         q->cbm.weak_at, &weak_ok, &q->weak_gated, &cjk);
-        if (q->weak_gated == 3 && the_text_is_clean(ctx, s)) {
-            m = 0;              /* (as gate_run() does) */
-            q->weak_gated = 1;
-        }
-        if (m || cjk ||
+        if (ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at,
+                           rare_ok, &weak_ok, &q->weak_gated, &cjk) ||
+            cjk ||
             (__builtin_expect(carry != 0, 0) && q->weak_gated && (q->cbm.weak & carry) &&
              carry_odd_run(ctx, nc, t, k, c2, c1, i < n ? seg[i] : '\n')))
             return 0;

@@ -164,7 +164,9 @@ static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_
  * The gate of a run in[0..n) (after l2 l1), given what ub_could_be_mojibake()
  * found in it (maybe, the weak codecs and the weak lead's index w): the
  * codecs that may have made it from UTF-8, and in *cjk whether the
- * multibyte codecs should be tried.  A run for which the two find
+ * multibyte codecs should be tried.  rare_ok: the text so far was clean,
+ * where a lead that reads badly is a rare letter written right, and its
+ * weak evidence counts only as line_weak lends it.  A run for which the two find
  * neither is clean, whatever follows: line_is_clean() relies on it.  lc:
  * ub_lm_cache_for(lm), or NULL to have it fetched if needed.  (Inlined
  * always: its callers gate a run at a time, and a call costs as much as
@@ -173,7 +175,7 @@ static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_
 static inline __attribute__((always_inline)) ub_codec_mask
 ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_t n, uint32_t l2,
                uint32_t l1, ub_codec_mask line_weak, ub_codec_mask maybe, ub_codec_mask weak,
-               size_t w, int *weak_ok, int *weak_gated, int *cjk)
+               size_t w, int rare_ok, int *weak_ok, int *weak_gated, int *cjk)
 {
     *weak_ok = 0;
     /* weak evidence counts only where the lead character reads badly, or,
@@ -183,8 +185,8 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
         if (weak & line_weak) {
             maybe |= weak & line_weak;
             *weak_ok = 1;
-        } else if (ub_lm_logp_in(lc ? lc : ub_lm_cache_for(lm), lm, c2, c1, in[w]) <=
-                   WEAK_LOGP) {
+        } else if (!rare_ok && ub_lm_logp_in(lc ? lc : ub_lm_cache_for(lm), lm, c2, c1, in[w]) <=
+                                   WEAK_LOGP) {
             /* (on its own it allows one lost byte a character: a lone 'â'
              * that was '’' needs the line's support, as below) */
             maybe |= weak;
