@@ -1882,6 +1882,45 @@ static int search_mbcs(struct eval *e)
     return 0;
 }
 
+/* The '?' right before run r of s, at most max of them, that no repair
+ * before it takes: a decoder may have written them for the first bytes of
+ * the run's first character. */
+static size_t qmarks_before(const ub_detect_scratch *s, const struct run *r, size_t max)
+{
+    size_t k = (size_t)(r - s->runs), floor = 0, lead = 0;
+    if (k > 0)
+        floor = s->runs[k - 1].tent ? s->runs[k - 1].cend : s->runs[k - 1].c1;
+    while (lead < max && r->c0 > floor + lead && s->cp[r->c0 - lead - 1] == '?')
+        lead++;
+    return lead;
+}
+
+/* e's left context, kept across a search that takes the '?' before the
+ * run (lead_begin(), lead_end()). */
+struct eval_ctx {
+    uint32_t l2, l1;
+};
+
+/* Searches from here on take the lead '?' before e's run (qmarks_before()):
+ * the context is what comes before them.  Returns the context to restore. */
+static struct eval_ctx lead_begin(struct eval *e, size_t lead)
+{
+    const ub_detect_scratch *s = e->s;
+    struct eval_ctx was = { e->l2, e->l1 };
+    size_t c = e->r->c0 - lead;
+    e->l1 = lead == 1 ? was.l2 : c >= 1 && s->cp[c - 1] != INVALID_CP ? s->cp[c - 1] : UB_LM_BOS;
+    e->l2 = c >= 2 && s->cp[c - 2] != INVALID_CP ? s->cp[c - 2] : UB_LM_BOS;
+    e->lead = lead;
+    return was;
+}
+
+static void lead_end(struct eval *e, struct eval_ctx was)
+{
+    e->lead = 0;
+    e->l2 = was.l2;
+    e->l1 = was.l1;
+}
+
 /*
  * UTF-8 read as a multibyte codec by a decoder that replaced or dropped
  * what it could not decode (mbcs_lossy.h): for a CJK-looking run that
@@ -1988,24 +2027,11 @@ static int search_mbcs_lossy(struct eval *e, const uint32_t *t, size_t n, const 
      * written it for the first bytes of the run's first character: the
      * '?' before the run (one per byte pair, at most three, none a
      * repair before it takes) are tried with it first. */
-    const ub_detect_scratch *s = e->s;
-    const struct run *r = e->r;
-    size_t k = (size_t)(r - s->runs), floor = 0, lead = 0;
-    if (k > 0)
-        floor = s->runs[k - 1].tent ? s->runs[k - 1].cend : s->runs[k - 1].c1;
-    while (lead < 3 && r->c0 > floor + lead && s->cp[r->c0 - lead - 1] == '?')
-        lead++;
+    size_t lead = qmarks_before(e->s, e->r, 3);
     if (lead) {
-        uint32_t l2 = e->l2, l1 = e->l1;
-        size_t c = r->c0 - lead;
-        /* the context is what comes before them */
-        e->l1 = lead == 1 ? l2 : c >= 1 && s->cp[c - 1] != INVALID_CP ? s->cp[c - 1] : UB_LM_BOS;
-        e->l2 = c >= 2 && s->cp[c - 2] != INVALID_CP ? s->cp[c - 2] : UB_LM_BOS;
-        e->lead = lead;
+        struct eval_ctx was = lead_begin(e, lead);
         int rc = mbcs_lossy_span(e, t - lead, n + lead, right, nright, &kept);
-        e->lead = 0;
-        e->l2 = l2;
-        e->l1 = l1;
+        lead_end(e, was);
         if (rc < 0)
             return -1;
     }
@@ -2617,22 +2643,11 @@ static int char_table(const uint32_t *t, size_t n)
  */
 static int qmark_lead_lossy(struct eval *e, size_t nt, const uint32_t *right, size_t nright)
 {
-    const ub_detect_scratch *s = e->s;
-    const struct run *r = e->r;
-    size_t k = (size_t)(r - s->runs);
-    size_t floor = k > 0 ? (s->runs[k - 1].tent ? s->runs[k - 1].cend : s->runs[k - 1].c1) : 0;
-    if (r->c0 <= floor || s->cp[r->c0 - 1] != '?' ||
-        !(ub_gate_lone_cont(e->in[0], '?', 0) & e->maybe))
+    if (!qmarks_before(e->s, e->r, 1) || !(ub_gate_lone_cont(e->in[0], '?', 0) & e->maybe))
         return 0;
-    uint32_t l2 = e->l2, l1 = e->l1;
-    size_t c = r->c0 - 1;
-    e->l1 = l2;
-    e->l2 = c >= 2 && s->cp[c - 2] != INVALID_CP ? s->cp[c - 2] : UB_LM_BOS;
-    e->lead = 1;
+    struct eval_ctx was = lead_begin(e, 1);
     int rc = search_lossy(e, e->in - 1, nt + 1, right, nright, -1, e->in - 1, nt + 1);
-    e->lead = 0;
-    e->l2 = l2;
-    e->l1 = l1;
+    lead_end(e, was);
     return rc;
 }
 
