@@ -505,6 +505,12 @@ static void test_clean_samples(void **state)
         "\xC3\x83 is A with a tilde, \xC2\xA9 is copyright\n",
         "emoji \xF0\x9F\x98\x80\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD \xE2\x9D\xA4\xEF\xB8\x8F\n",
         "\xC2\xA0\xC2\xA0 indented with NBSP\n",
+        /* letters that ISO-8859-3 reads as a continuation byte alone, in
+         * the words they belong to ("\u0131", "\u015F", "\u011F",
+         * "\u017C"): they read well there */
+        "Bu klavuz, bilgisayar\xC4\xB1n\xC4\xB1z\xC4\xB1 a\xC5\x9F\xC4\xB1r\xC4\xB1 "
+        "s\xC4\xB1" "cakl\xC4\xB1ktan korur; ayr\xC4\xB1" "ca do\xC4\x9Fru kapat\xC4\xB1n.\n",
+        "Te\xC5\xBC ju\xC5\xBC mo\xC5\xBC" "e by\xC4\x87 inaczej.\n",
         /* words of one language's letters, whose repairs would not be */
         "H\xC3\x85\xC3\x98YA ER BL\xC3\x85\xC3\x98YD\n",
         "SELK\xC3\x84\xC2\xA0" "EDELL\xC3\x84\xC2\xA0MAAHAN\n",
@@ -659,6 +665,13 @@ static void test_lookalike_repairs(void **state)
         /* a word of one letter through GBK: "\u8305" for "\u00E9" */
         { "Ele \xE8\x8C\x85 bom\n", "Ele \xC3\xA9 bom\n" },
         { "Gr\xC2\x81n\n", "Gr\xC3\xBCn\n" },
+        /* French through ISO-8859-3, its 0xC3 dropped: a letter alone
+         * after a letter, inside a word or at its end ("\u0130" for
+         * 0xA9, "\u0131" for 0xB9) */
+        { "un d\xC4\xB0lai entre le moment o\xC4\xB1 une touche est press\xC4\xB0" "e et "
+          "celui o\xC4\xB1 la lettre\n",
+          "un d\xC3\xA9lai entre le moment o\xC3\xB9 une touche est press\xC3\xA9" "e et "
+          "celui o\xC3\xB9 la lettre\n" },
         /* a continuation alone inside a word: Swedish through
          * ISO-8859-3, which has no 0xC3 (its 0xA5 too: "ngon" is lost) */
         { "Om du inte ser ngon hj\xC2\xA4lpmedelsmeny s kan du aktivera den frn "
