@@ -144,18 +144,16 @@ static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const
  * replaced: it lacks some lead byte ("hj\u00A4lp" for "hj\u00E4lp"
  * through ISO-8859-3, which has no 0xC3 and drops it, "daf?\u0135r" for
  * "daf\u00FCr" where it writes '?' for it).  After a '?' (left, where
- * the lead was) any such character; before an ASCII letter (right) a
- * Latin-1 symbol only (no letter, no quotation mark: clean text writes
- * letters next to letters); after an ASCII letter (left) a letter beyond
- * Latin-1, wherever the word goes on ("d\u0130lai", "o\u0131 une" for
- * "d\u00E9lai", "o\u00F9 une" through ISO-8859-3: Turkish and Polish
- * write such letters so, where they read well; ub_gate_lone_letter()).
- * Weak evidence, as a lead alone is: it counts
- * only where the character reads badly there (ub_gate_finish(): "30
- * \u00B0C" reads well).  line_is_clean() and decide() gate the run with
- * it alike.  (Not at the end of a word: "m\u00B2" reads as badly as
- * "caf\u00A9", and the search it would cost clean text was not worth the
- * words it repaired.)
+ * the lead was) any such character; next to an ASCII letter, before or
+ * after it, a Latin-1 symbol (no letter, no quotation mark: clean text
+ * writes letters next to letters; "Men\u00BC" for "Men\u00FC" through
+ * ISO-8859-8); after an ASCII letter a letter beyond Latin-1, wherever the
+ * word goes on ("d\u0130lai", "o\u0131 une" for "d\u00E9lai", "o\u00F9
+ * une" through ISO-8859-3: Turkish and Polish write such letters so, where
+ * they read well; ub_gate_lone_letter()).  Weak evidence, as a lead alone
+ * is: it counts only where the character reads badly there
+ * (ub_gate_finish(): "30 \u00B0C" and "12 m\u00B2" read well).
+ * line_is_clean() and decide() gate the run with it alike.
  */
 /* The codecs that read c, a letter, as a continuation byte and lack some
  * lead byte. */
@@ -171,7 +169,7 @@ static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_
         return c >= 0xA0 ? ub_codec_lcs_[ub_codec_row_index(c)].cont & ub_gate_lead_lost_ : 0;
     if (c - 0xA0u >= 0x60u)
         return c >= 0x100 && (left | 0x20) - 'a' < 26 ? ub_gate_lone_letter(c) : 0;
-    return (right | 0x20) - 'a' < 26 ? ub_gate_lone_[c - 0xA0] : 0;
+    return (right | 0x20) - 'a' < 26 || (left | 0x20) - 'a' < 26 ? ub_gate_lone_[c - 0xA0] : 0;
 }
 
 /*

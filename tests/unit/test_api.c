@@ -665,6 +665,12 @@ static void test_lookalike_repairs(void **state)
         /* a word of one letter through GBK: "\u8305" for "\u00E9" */
         { "Ele \xE8\x8C\x85 bom\n", "Ele \xC3\xA9 bom\n" },
         { "Gr\xC2\x81n\n", "Gr\xC3\xBCn\n" },
+        /* German through ISO-8859-8, which has no 0xC3: a Latin-1 symbol
+         * alone at the end of a word too ("Men\u00BC") */
+        { "Das Men\xC2\xBC \xC2\xB6" "ffnet sich \xC2\xBC" "ber die Schaltfl\xC2\xA4" "che oben "
+          "rechts, w\xC2\xA4hlen Sie dort.\n",
+          "Das Men\xC3\xBC \xC3\xB6" "ffnet sich \xC3\xBC" "ber die Schaltfl\xC3\xA4" "che oben "
+          "rechts, w\xC3\xA4hlen Sie dort.\n" },
         /* French through ISO-8859-3, its 0xC3 dropped: a letter alone
          * after a letter, inside a word or at its end ("\u0130" for
          * 0xA9, "\u0131" for 0xB9) */
