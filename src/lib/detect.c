@@ -60,7 +60,7 @@
 #define CLEAN_MAX 3
 #define COHERENT_COST 10.5 /* per repair that breaks a word written as it
                               is (words_kept) */
-#define MAX_LOSSY_CODECS 3  /* codecs whose lossy readings are kept */
+#define MAX_LOSSY_CODECS 5  /* codecs whose lossy readings are kept */
 #define MAX_LOSSY_TRIES 6   /* codecs the lossy search tries for them (more
                                than MAX_LOSSY_CODECS only where the first
                                gave nothing) */

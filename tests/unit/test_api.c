@@ -671,6 +671,12 @@ static void test_lookalike_repairs(void **state)
           "rechts, w\xC2\xA4hlen Sie dort.\n",
           "Das Men\xC3\xBC \xC3\xB6" "ffnet sich \xC3\xBC" "ber die Schaltfl\xC3\xA4" "che oben "
           "rechts, w\xC3\xA4hlen Sie dort.\n" },
+        /* French through ISO-8859-8, whose reading of "\u00A9" with its
+         * lead restored comes after three cheaper codecs' */
+        { "Apr\xC2\xA8s avoir sauvegard\xC2\xA9 vos documents, assurez-vous que la "
+          "sauvegarde est r\xC2\xA9ussie.\n",
+          "Apr\xC3\xA8s avoir sauvegard\xC3\xA9 vos documents, assurez-vous que la "
+          "sauvegarde est r\xC3\xA9ussie.\n" },
         /* French through ISO-8859-3, its 0xC3 dropped: a letter alone
          * after a letter, inside a word or at its end ("\u0130" for
          * 0xA9, "\u0131" for 0xB9) */
