@@ -196,16 +196,17 @@ static int take_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, siz
 /* log P of the word w[0..len) at t[a..), with two characters of context
  * either side. */
 static double word_logp(const ub_lm *lm, const struct attch *t, size_t n, size_t a,
-                        const uint32_t *w, size_t len)
+                        const uint32_t *w, size_t len, int lower)
 {
     uint32_t c2 = a >= 2 ? t[a - 2].cp : UB_LM_BOS, c1 = a >= 1 ? t[a - 1].cp : UB_LM_BOS;
-    c2 = c2 == INVALID_CP ? UB_LM_BOS : c2;
-    c1 = c1 == INVALID_CP ? UB_LM_BOS : c1;
+    c2 = c2 == INVALID_CP ? UB_LM_BOS : lower ? fold(c2) : c2;
+    c1 = c1 == INVALID_CP ? UB_LM_BOS : lower ? fold(c1) : c1;
     double lp = 0;
     for (size_t j = 0; j < len + 2 && a + j < n; j++) {
         uint32_t c = j < len ? w[j] : t[a + j].cp;
         if (c == INVALID_CP)
             break;
+        c = lower ? fold(c) : c;
         lp += ub_lm_logp(lm, c2, c1, c);
         c2 = c1;
         c1 = c;
@@ -359,6 +360,25 @@ struct lexgaps {
     int nalt[LEX_MANY], ngap;
 };
 
+/* Is the word t[a..a+len) written in capitals: two capitals at least
+ * among the letters it kept (those outside the gaps of gp), and no small
+ * letter?  (lex_word() needs the model's word for small letters there.) */
+static int in_capitals(const struct attch *t, size_t a, size_t len, const struct lexgaps *gp)
+{
+    int upper = 0, g = 0;
+    for (size_t j = 0; j < len; j++) {
+        if (g < gp->ngap && gp->at[g] == j) {
+            g++;
+            continue;
+        }
+        UChar32 c = (UChar32)t[a + j].cp;
+        if (u_islower(c))
+            return 0;
+        upper += u_isupper(c) != 0;
+    }
+    return upper >= 2;
+}
+
 /* A reading of the beam over a word's gaps: the word, and log P of its
  * first upto characters. */
 struct lexstate {
@@ -485,8 +505,13 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
         combos = combos > LEX_TRIES ? combos : combos * (uint32_t)gp.nalt[g];
     }
     /* the LEX_BEST best readings the lexicon knows, best first: the
-     * forward check may turn the first down (a byte the codec keeps) */
-    double now = word_logp(ctx->lm, t, n, a, w, len), lp[LEX_BEST];
+     * forward check may turn the first down (a byte the codec keeps).  A
+     * word in capitals is weighed in small letters, context and all, as
+     * the lexicon holds it: the model has seen little text in capitals
+     * ("SYST\u00DCME" reads better than "SYST\u00C8ME" there, "syst\u00E8me"
+     * far better than "syst\u00FCme") */
+    const int lower = in_capitals(t, a, len, &gp);
+    double now = word_logp(ctx->lm, t, n, a, w, len, lower), lp[LEX_BEST];
     uint32_t best[LEX_BEST][LEX_MANY];
     int nbest = 0;
     struct lexstate st[LEX_BEAM], next[LEX_BEAM];
@@ -509,7 +534,7 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
         }
         if (same || !ub_lex_has(lex, w, len))
             continue;
-        double l = nst ? st[v].lp : word_logp(ctx->lm, t, n, a, w, len);
+        double l = nst ? st[v].lp : word_logp(ctx->lm, t, n, a, w, len, lower);
         if (!(l >= now - LEX_SLACK) || (nbest == LEX_BEST && !(l > lp[nbest - 1])))
             continue;
         int i = nbest < LEX_BEST ? nbest++ : nbest - 1;
@@ -625,7 +650,7 @@ static int agree(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size_t 
             double lp = 0;
             for (size_t h = 0; h < ng && lp > -INFINITY; h++) {
                 size_t o = s->attd[grp[h]].a;
-                lp = reading_at(s, t, o, v, len, w) ? lp + word_logp(ctx->lm, t, n, o, w, len)
+                lp = reading_at(s, t, o, v, len, w) ? lp + word_logp(ctx->lm, t, n, o, w, len, 0)
                                                     : -INFINITY;
             }
             if (lp > best_lp) {

@@ -671,6 +671,11 @@ static void test_lookalike_repairs(void **state)
           "rechts, w\xC2\xA4hlen Sie dort.\n",
           "Das Men\xC3\xBC \xC3\xB6" "ffnet sich \xC3\xBC" "ber die Schaltfl\xC3\xA4" "che oben "
           "rechts, w\xC3\xA4hlen Sie dort.\n" },
+        /* French in capitals through windows-1253, which lacks 0x88: the
+         * word the lexicon knows, weighed in small letters */
+        { "\xCE\x93\xE2\x80\xB0TAT DE LA M\xCE\x93\xE2\x80\xB0MOIRE : LE SYST\xCE\x93ME A "
+          "D\xCE\x93\xE2\x80\xB0TECT\xCE\x93\xE2\x80\xB0 UNE ERREUR.\n",
+          "\xC3\x89TAT DE LA M\xC3\x89MOIRE : LE SYST\xC3\x88ME A D\xC3\x89TECT\xC3\x89 UNE ERREUR.\n" },
         /* French through ISO-8859-8, whose reading of "\u00A9" with its
          * lead restored comes after three cheaper codecs' */
         { "Apr\xC2\xA8s avoir sauvegard\xC2\xA9 vos documents, assurez-vous que la "
