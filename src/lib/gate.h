@@ -138,6 +138,14 @@ static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const
     return sum <= MBCS_LOGP * (double)m;
 }
 
+/* The codecs that read c, a letter, as a continuation byte and lack some
+ * lead byte. */
+static inline ub_codec_mask ub_gate_lone_letter(uint32_t c)
+{
+    ub_codec_mask m = ub_codec_lcs_[ub_codec_row_index(c)].cont & ub_gate_lead_lost_;
+    return m && u_isalpha((UChar32)c) ? m : 0;
+}
+
 /*
  * The codecs under which c, the one character of its run, is a
  * continuation byte alone whose lead the codec may have dropped or
@@ -155,14 +163,6 @@ static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const
  * (ub_gate_finish(): "30 \u00B0C" and "12 m\u00B2" read well).
  * line_is_clean() and decide() gate the run with it alike.
  */
-/* The codecs that read c, a letter, as a continuation byte and lack some
- * lead byte. */
-static inline ub_codec_mask ub_gate_lone_letter(uint32_t c)
-{
-    ub_codec_mask m = ub_codec_lcs_[ub_codec_row_index(c)].cont & ub_gate_lead_lost_;
-    return m && u_isalpha((UChar32)c) ? m : 0;
-}
-
 static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_t right)
 {
     if (left == '?')
