@@ -2793,9 +2793,12 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
             e.ahead = s->cp + c1t;
             e.nahead = a - c1t;
         }
-        int one = inner_only ? 0 : qmark_lead_lossy(&e, nt, rt, nrt);
-        if (one >= 0 && !inner_only)
-            one = search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt);
+        int one = 0;
+        if (!inner_only) {
+            one = qmark_lead_lossy(&e, nt, rt, nrt);
+            if (one >= 0)
+                one = search_lossy(&e, e.in, nt, rt, nrt, -1, e.in, nt);
+        }
         e.ahead = NULL;
         e.nahead = 0;
         if (one < 0)

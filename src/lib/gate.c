@@ -83,7 +83,7 @@ static ub_codec_mask any_pairs(const uint32_t *t, size_t n, const uint8_t **byte
             /* (before a continuation it stands for the lead, under the
              * codecs that lack some: 0xC3 in ISO-8859-3) */
             if (i + 1 < n && t[i + 1] - 0xA0u < 0xFFFDu - 0xA0u)
-                paired |= ub_codec_lcs_[ub_codec_row_index(t[i + 1])].cont & ub_codec_lead_lost();
+                paired |= ub_gate_headless(t[i + 1]);
             continue;
         }
         /* (the masks from the small table; the row only for its address) */
@@ -141,8 +141,7 @@ static void shape_init(void)
         int8_t type = u_charType((UChar32)c);
         if (!u_isalpha((UChar32)c) && type != U_INITIAL_PUNCTUATION &&
             type != U_FINAL_PUNCTUATION)
-            ub_gate_lone_[c - 0xA0] = ub_codec_lcs_[ub_codec_row_index(c)].cont &
-                                      ub_codec_lead_lost();
+            ub_gate_lone_[c - 0xA0] = ub_gate_headless(c);
     }
     memset(shape_ascii_, SHAPE_ASCII, sizeof shape_ascii_);
     memset(shape_fffd_, SHAPE_FFFD, sizeof shape_fffd_);

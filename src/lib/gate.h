@@ -138,11 +138,18 @@ static inline int ub_gate_cjk_slow(const ub_lm *lm, ub_lm_cache_entry *lc, const
     return sum <= MBCS_LOGP * (double)m;
 }
 
-/* The codecs that read c, a letter, as a continuation byte and lack some
- * lead byte. */
+/* The codecs that read c as a continuation byte and lack some lead byte,
+ * which a decoder may have dropped or replaced before it (after
+ * ub_gate_ensure()). */
+static inline ub_codec_mask ub_gate_headless(uint32_t c)
+{
+    return ub_codec_lcs_[ub_codec_row_index(c)].cont & ub_gate_lead_lost_;
+}
+
+/* ... where c is a letter. */
 static inline ub_codec_mask ub_gate_lone_letter(uint32_t c)
 {
-    ub_codec_mask m = ub_codec_lcs_[ub_codec_row_index(c)].cont & ub_gate_lead_lost_;
+    ub_codec_mask m = ub_gate_headless(c);
     return m && u_isalpha((UChar32)c) ? m : 0;
 }
 
@@ -166,7 +173,7 @@ static inline ub_codec_mask ub_gate_lone_letter(uint32_t c)
 static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_t right)
 {
     if (left == '?')
-        return c >= 0xA0 ? ub_codec_lcs_[ub_codec_row_index(c)].cont & ub_gate_lead_lost_ : 0;
+        return c >= 0xA0 ? ub_gate_headless(c) : 0;
     if (c - 0xA0u >= 0x60u)
         return c >= 0x100 && (left | 0x20) - 'a' < 26 ? ub_gate_lone_letter(c) : 0;
     return (right | 0x20) - 'a' < 26 || (left | 0x20) - 'a' < 26 ? ub_gate_lone_[c - 0xA0] : 0;
