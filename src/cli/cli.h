@@ -159,7 +159,9 @@ int ub_encoding_transcoded(const char *encoding);
 
 /* ------------------------------------------------------------ files.c */
 
-#define UB_CHUNK (64u * 1024u)
+#define UB_CHUNK (128u * 1024u)
+/* A write at least this long bypasses the sink's buffer. */
+#define UB_SINK_DIRECT (16u * 1024u)
 
 /* Buffered writer on a file descriptor; remembers the first errno. */
 struct ub_sink {

@@ -1,10 +1,11 @@
 /*
  * files.c -- reading input, writing output, and the streaming filter.
  *
- * The filter reads 64 KiB at a time and pushes each chunk through the
- * incremental API, so memory stays constant whatever the input size.  The
- * output goes through our own buffered writer on the file descriptor (not
- * stdio) so that a write error carries its errno to the message.
+ * The filter reads 128 KiB at a time (as cat does) and pushes each chunk
+ * through the incremental API, so memory stays constant whatever the input
+ * size.  The output goes through our own buffered writer on the file
+ * descriptor (not stdio) so that a write error carries its errno to the
+ * message; long pieces of clean text bypass its buffer.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -43,6 +45,31 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* write_all() of a[0..na) then b[0..nb), in one call when the kernel
+ * takes it all. */
+static int write2_all(int fd, const char *a, size_t na, const char *b, size_t nb)
+{
+    while (na) {
+        struct iovec iov[2] = { { (void *)(uintptr_t)a, na }, { (void *)(uintptr_t)b, nb } };
+        ssize_t w = writev(fd, iov, 2);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if ((size_t)w < na) {
+            a += w;
+            na -= (size_t)w;
+            continue;
+        }
+        w -= (ssize_t)na;
+        b += w;
+        nb -= (size_t)w;
+        na = 0;
+    }
+    return write_all(fd, b, nb);
+}
+
 int ub_sink_flush(struct ub_sink *s)
 {
     if (s->err)
@@ -61,6 +88,18 @@ int ub_sink_write(void *user, const char *data, size_t len)
     if (s->err)
         return -1;
     s->written += len;
+    /* a long piece (whole lines of clean text, as the library passes
+     * them on from the input) goes out from where it is, after what the
+     * buffer holds: copying it would cost as much as the scan that
+     * found it clean */
+    if (len >= UB_SINK_DIRECT) {
+        if (write2_all(s->fd, s->buf, s->len, data, len) < 0) {
+            s->err = errno;
+            return -1;
+        }
+        s->len = 0;
+        return 0;
+    }
     if (s->len + len <= sizeof s->buf) {
         memcpy(s->buf + s->len, data, len);
         s->len += len;
@@ -68,13 +107,6 @@ int ub_sink_write(void *user, const char *data, size_t len)
     }
     if (ub_sink_flush(s) < 0)
         return -1;
-    if (len >= sizeof s->buf) {
-        if (write_all(s->fd, data, len) < 0) {
-            s->err = errno;
-            return -1;
-        }
-        return 0;
-    }
     memcpy(s->buf, data, len);
     s->len = len;
     return 0;
