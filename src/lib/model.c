@@ -10,6 +10,7 @@
 #include "model.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -165,6 +166,15 @@ static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 static void builtin_init(void)
 {
     size_t len = (size_t)(ub_lm_blob_end - ub_lm_blob_start);
+#ifdef MADV_POPULATE_READ
+    /* Map the model's pages in one call: its look-ups land all over it,
+     * and the page faults they would take one by one (a hundred on 2 KiB
+     * of clean text, even with the kernel's fault-around) cost more than
+     * the call on a virtual machine, where a fault is dear.  Best effort:
+     * kernels before 5.14 refuse it and fault the pages in as before. */
+    uintptr_t a = (uintptr_t)ub_lm_blob_start & ~(uintptr_t)4095;
+    (void)madvise((void *)a, (uintptr_t)ub_lm_blob_end - a, MADV_POPULATE_READ);
+#endif
     builtin_state = init(&builtin, ub_lm_blob_start, len, 0) == 0 ? 1 : -1;
     builtin.serial = next_serial();
 }
@@ -257,13 +267,13 @@ static inline int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
 
 /*
  * The two lower levels of a trigram the table lacks, per thread (like
- * lp_cache): the backoff weight of the context (i2, i1) and the bigram
- * term of (i1, id).  lp_cache misses are mostly trigrams asked for the
- * first time, but their contexts and bigrams were mostly asked before
- * (every candidate repair of a run is scored after the same few
- * characters, and a beam's states ask for the same few hundred characters
- * in contexts that differ): a look-up here costs a tenth of a hash probe
- * into the model.  An entry's key is (a << 16 | b) + 1, 0 when empty; the
+ * the look-up cache, ub_lm_cache_for()): the backoff weight of the context
+ * (i2, i1) and the bigram term of (i1, id).  The look-up cache's misses
+ * are mostly trigrams asked for the first time, but their contexts and
+ * bigrams were mostly asked before (every candidate repair of a run is
+ * scored after the same few characters, and a beam's states ask for the
+ * same few hundred characters in contexts that differ): a look-up here
+ * costs a tenth of a hash probe into the model.  An entry's key is (a << 16 | b) + 1, 0 when empty; the
  * one pair whose key would wrap to 0 is not cached.  8192 entries each,
  * 64 KiB: twice that saved 0.1% of the instructions on dense mojibake
  * and cost 128 KiB of every process's peak memory (issue 6).
@@ -273,8 +283,60 @@ typedef struct {
     uint32_t key;
     float v;
 } low_entry;
-static _Thread_local low_entry gam_cache[1u << LOW_CACHE_BITS], bi_cache[1u << LOW_CACHE_BITS];
-static _Thread_local uint64_t low_cache_serial;
+
+/* A thread's caches (the look-ups', the lower levels', the known
+ * blocks'), in one block mapped on the thread's first look-up and
+ * unmapped when it exits.  Not static thread-local storage: the C library
+ * zeroes that for every thread as it starts, whether the thread ever
+ * reads text or not (1.3 ms of every run of the filter, pure ASCII
+ * included, on the machine of issue 6). */
+enum { KNOWN_BLOCKS = 0x10000 >> 6 };
+struct thread_caches {
+    uint64_t lp_serial, low_serial, known_serial;
+    ub_lm_cache_entry lp[1u << UB_LM_CACHE_BITS];
+    low_entry gam[1u << LOW_CACHE_BITS], bi[1u << LOW_CACHE_BITS];
+    uint64_t known_blk[KNOWN_BLOCKS];
+    uint64_t known_have[KNOWN_BLOCKS / 64];
+};
+static _Thread_local struct thread_caches *tcache;
+static pthread_key_t tcache_key;
+static int tcache_key_ok;
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+
+static void tcache_free(void *t)
+{
+    munmap(t, sizeof(struct thread_caches));
+}
+
+static void tcache_key_init(void)
+{
+    tcache_key_ok = pthread_key_create(&tcache_key, tcache_free) == 0;
+}
+
+/* This thread's caches, NULL when there is no memory for them (every
+ * look-up then goes to the tables). */
+static __attribute__((noinline)) struct thread_caches *tcache_new(void)
+{
+    pthread_once(&tcache_once, tcache_key_init);
+    /* (its pages mapped at once: the look-ups scatter over all of them) */
+    struct thread_caches *t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (t == MAP_FAILED)
+        return NULL;
+    /* (freed with the thread; the main thread's at exit, with the rest) */
+    if (tcache_key_ok && pthread_setspecific(tcache_key, t) != 0) {
+        tcache_free(t);
+        return NULL;
+    }
+    tcache = t;
+    return t;
+}
+
+static inline struct thread_caches *tcache_get(void)
+{
+    struct thread_caches *t = tcache;
+    return __builtin_expect(t != NULL, 1) ? t : tcache_new();
+}
 
 static inline low_entry *low_slot(low_entry *t, uint32_t key)
 {
@@ -328,22 +390,29 @@ static inline __attribute__((always_inline)) float logp_ids(const ub_lm *lm, uin
     if (q >= 0) {
         lp = -(float)q / UB_LM_QSCALE;
     } else {
-        if (low_cache_serial != lm->serial) {
-            if (low_cache_serial) { /* (a thread's first model: empty) */
-                memset(gam_cache, 0, sizeof gam_cache);
-                memset(bi_cache, 0, sizeof bi_cache);
+        struct thread_caches *tc = tcache_get();
+        low_entry spare[2] = { { 0, 0.0f }, { 0, 0.0f } };  /* (no caches) */
+        low_entry *gam_cache = spare, *bi_cache = spare + 1;
+        if (tc) {
+            if (tc->low_serial != lm->serial) {
+                if (tc->low_serial) {   /* (a thread's first model: empty) */
+                    memset(tc->gam, 0, sizeof tc->gam);
+                    memset(tc->bi, 0, sizeof tc->bi);
+                }
+                tc->low_serial = lm->serial;
             }
-            low_cache_serial = lm->serial;
+            gam_cache = tc->gam;
+            bi_cache = tc->bi;
         }
         uint32_t kb = (i1 << 16 | id) + 1;
-        low_entry *eb = low_slot(bi_cache, kb);
+        low_entry *eb = tc ? low_slot(bi_cache, kb) : bi_cache;
         int have_b = eb->key == kb && kb;
         slot_ref rb = { 0, 0 };
         if (x && x->have_gam) {
             lp = x->gam;
         } else {
             uint32_t key = (i2 << 16 | i1) + 1;
-            low_entry *e = low_slot(gam_cache, key);
+            low_entry *e = tc ? low_slot(gam_cache, key) : gam_cache;
             if (e->key == key && key) {
                 lp = e->v;
             } else {
@@ -415,19 +484,19 @@ static float logp_uncached_ctx(const ub_lm *lm, ub_lm_context *x, uint32_t c)
  * has its own serial number, so a model opened where a closed one was is
  * told apart).
  */
-static _Thread_local ub_lm_cache_entry lp_cache[1u << UB_LM_CACHE_BITS];
-static _Thread_local uint64_t lp_cache_serial;
-
 ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm)
 {
-    if (lp_cache_serial != lm->serial) {
+    struct thread_caches *tc = tcache_get();
+    if (!tc)
+        return NULL;
+    if (tc->lp_serial != lm->serial) {
         /* serials start at 1: a thread's first model finds the cache as
-         * it was made, empty, and its pages untouched */
-        if (lp_cache_serial)
-            memset(lp_cache, 0, sizeof lp_cache);
-        lp_cache_serial = lm->serial;
+         * it was made, empty */
+        if (tc->lp_serial)
+            memset(tc->lp, 0, sizeof tc->lp);
+        tc->lp_serial = lm->serial;
     }
-    return lp_cache;
+    return tc->lp;
 }
 
 /* A look-up the inline one (ub_lm_logp_in, ub_lm_logp_ctx) did not find
@@ -488,29 +557,25 @@ int ub_lm_known(const ub_lm *lm, uint32_t cp)
 
 /* The BMP's blocks, as the lossy search asks for them: a character with
  * two bytes guessed is one of a few hundred in a handful of blocks, asked
- * again for every weak lead of a run.  Per thread, like lp_cache. */
-enum { KNOWN_BLOCKS = 0x10000 >> 6 };
-static _Thread_local uint64_t known_blk[KNOWN_BLOCKS];
-static _Thread_local uint64_t known_have[KNOWN_BLOCKS / 64];
-static _Thread_local uint64_t known_serial;
-
+ * again for every weak lead of a run.  Per thread, like the look-ups. */
 uint64_t ub_lm_known_block(const ub_lm *lm, uint32_t blk)
 {
-    int cached = blk < KNOWN_BLOCKS;
+    struct thread_caches *tc = blk < KNOWN_BLOCKS ? tcache_get() : NULL;
+    int cached = tc != NULL;
     if (cached) {
-        if (known_serial != lm->serial) {
-            memset(known_have, 0, sizeof known_have);
-            known_serial = lm->serial;
+        if (tc->known_serial != lm->serial) {
+            memset(tc->known_have, 0, sizeof tc->known_have);
+            tc->known_serial = lm->serial;
         }
-        if (known_have[blk >> 6] >> (blk & 63) & 1)
-            return known_blk[blk];
+        if (tc->known_have[blk >> 6] >> (blk & 63) & 1)
+            return tc->known_blk[blk];
     }
     uint64_t m = 0;
     for (uint32_t j = 0; j < 64; j++)
         m |= (uint64_t)ub_lm_known(lm, blk << 6 | j) << j;
     if (cached) {
-        known_blk[blk] = m;
-        known_have[blk >> 6] |= 1ull << (blk & 63);
+        tc->known_blk[blk] = m;
+        tc->known_have[blk >> 6] |= 1ull << (blk & 63);
     }
     return m;
 }
