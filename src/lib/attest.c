@@ -336,6 +336,125 @@ static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *a
     return na;
 }
 
+/* Two layers, the outer one dropping what its codec cannot read: the
+ * inner byte b may have been any byte whose character under the inner
+ * codec ci the outer codec co leaves as it left b's -- the same lead
+ * byte in UTF-8, the same continuation bytes but where both lose one (a
+ * continuation the outer decoder dropped, so read only by the search).
+ * Into v (room for 128); returns their number, b among them. */
+static int outer_alike(int ci, int co, uint8_t b, uint8_t *v)
+{
+    uint8_t u[4], x[4];
+    int m = ub_utf8_encode(ub_codec_decode(ci, b), u), nv = 0, open = 0;
+    for (int k = 1; k < m; k++)
+        open |= ub_codec_is_lossy(co, u[k]) || ub_codec_is_shy(co, u[k]);
+    if (!open) {
+        v[0] = b;
+        return 1;
+    }
+    for (int y = 0x80; y < 0x100; y++) {
+        uint32_t c = ub_codec_decode(ci, (uint8_t)y);
+        if (ub_codec_is_lossy(ci, (uint8_t)y) || ub_utf8_encode(c, x) != m || x[0] != u[0])
+            continue;
+        int ok = 1;
+        for (int k = 1; k < m && ok; k++)
+            ok = x[k] == u[k] ||
+                 ((ub_codec_is_lossy(co, x[k]) || ub_codec_is_shy(co, x[k])) &&
+                  (ub_codec_is_lossy(co, u[k]) || ub_codec_is_shy(co, u[k])));
+        if (ok)
+            v[nv++] = (uint8_t)y;
+    }
+    return nv;
+}
+
+/*
+ * lex_alternatives() of a character the search of two layers guessed
+ * (ch->guess: the outer decoder dropped a byte of the character some
+ * byte of it made), under the inner codec ci and the outer co: each byte
+ * the inner decoder lost any byte it cannot read (or a soft hyphen), each
+ * byte it kept any the outer layer leaves alike (outer_alike()), every
+ * combination that is a letter of x's case, at most LEX_ALTS2 of them.
+ * The outer guess and the inner loss together leave hundreds ("\u00C3"
+ * is "\u015F" as well as "\u0219", C5 9F and C8 99: Latin-1 twice):
+ * lex_word() keeps those the model likes best.
+ */
+#define LEX_ALTS2 1024
+static int lex_alternatives2(const ub_lchar *ch, int ci, int co, int inner, int flip,
+                             uint32_t *alt)
+{
+    uint8_t b[4], opt[4][128];
+    int len = ub_utf8_encode(ch->cp, b), nopt[4];
+    uint32_t total = 1;
+    for (int j = 0; j < len; j++) {
+        if (ch->ops[j] == UB_OP_DROP || ch->ops[j] == UB_OP_QMARK || ch->ops[j] == UB_OP_FFFD) {
+            nopt[j] = 0;
+            for (int y = 0x80; y < 0x100; y++) {
+                /* (a lost lead keeps the character's length) */
+                int fits = j ? y < 0xC0 : ub_utf8_seqlen((uint8_t)y) == len;
+                if (fits && (ub_codec_is_lossy(ci, (uint8_t)y) || ub_codec_is_shy(ci, (uint8_t)y)))
+                    opt[j][nopt[j]++] = (uint8_t)y;
+            }
+        } else {
+            nopt[j] = outer_alike(ci, co, b[j], opt[j]);
+        }
+        total *= (uint32_t)nopt[j];
+    }
+    if (total > 4 * LEX_ALTS2)
+        return 0;
+    int lower = u_islower((UChar32)ch->cp), upper_ = u_isupper((UChar32)ch->cp);
+    if (flip) {
+        int x = lower;
+        lower = upper_;
+        upper_ = x;
+    }
+    int na = 0;
+    for (uint32_t v = 0; v < total && na < LEX_ALTS2; v++) {
+        uint8_t y[4];
+        uint32_t r = v, c;
+        for (int j = 0; j < len; j++) {
+            y[j] = opt[j][r % (uint32_t)nopt[j]];
+            r /= (uint32_t)nopt[j];
+        }
+        if (ub_utf8_decode(y, (size_t)len, &c) != len || c == ch->cp ||
+            !(lex_letter(c) || (inner && ub_lex_apostrophe(c))))
+            continue;
+        if ((lower && u_isupper((UChar32)c)) || (upper_ && u_islower((UChar32)c)))
+            continue;
+        alt[na++] = c;
+    }
+    return na;
+}
+
+/* The LEX_ALTS - 1 letters of cand[0..nc) the model likes best at w[j],
+ * the word at t[a..a+len) (the characters either side as they are), into
+ * alt; returns their number. */
+static int lex_likeliest(const ub_lm *lm, const struct attch *t, size_t n, size_t a,
+                         const uint32_t *w, size_t len, size_t j, uint32_t *alt,
+                         int nc, const uint32_t *cand)
+{
+    uint32_t c2 = j >= 2 ? w[j - 2] : a + j >= 2 ? t[a + j - 2].cp : UB_LM_BOS;
+    uint32_t c1 = j >= 1 ? w[j - 1] : a + j >= 1 ? t[a + j - 1].cp : UB_LM_BOS;
+    uint32_t nx = j + 1 < len ? w[j + 1] : a + j + 1 < n ? t[a + j + 1].cp : 0;
+    c2 = c2 == INVALID_CP ? UB_LM_BOS : c2;
+    c1 = c1 == INVALID_CP ? UB_LM_BOS : c1;
+    nx = nx == INVALID_CP ? 0 : nx;
+    float lp[LEX_ALTS];
+    int na = 0;
+    for (int i = 0; i < nc; i++) {
+        float l = ub_lm_logp(lm, c2, c1, cand[i]) + (nx ? ub_lm_logp(lm, c1, cand[i], nx) : 0);
+        if (na == LEX_ALTS - 1 && !(l > lp[na - 1]))
+            continue;
+        int at = na < LEX_ALTS - 1 ? na++ : na - 1;
+        for (; at > 0 && l > lp[at - 1]; at--) {
+            lp[at] = lp[at - 1];
+            alt[at] = alt[at - 1];
+        }
+        lp[at] = l;
+        alt[at] = cand[i];
+    }
+    return na;
+}
+
 /* Is the guessed letter w[j] in a case the word's letters around it do
  * not write: a capital after a small letter or before one but first
  * ("BÍlé": C3 8D for C3 AD, a C1 byte for a soft hyphen), a small letter
@@ -494,12 +613,20 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
         anyodd |= odd[g] = odd_case(w, len, gp.at[g]);
     if (!anyodd && ub_lex_has(lex, w, len))
         return 1;
-    uint32_t combos = 1;
+    uint32_t combos = 1, cand[LEX_ALTS2];
     for (int g = 0; g < ngap; g++) {
         const struct attch *x = &t[a + gp.at[g]];
         const ub_lchar *ch = &s->lch[s->runs[x->run].l0 + x->i];
-        gp.nalt[g] = lex_alternatives(ch, gp.at[g] > 0 && gp.at[g] + 1 < len, odd[g],
-                                      gp.alt[g], LEX_ALTS - 1);
+        const ub_hyp *h = &s->runs[x->run].hyp;
+        int in_word = gp.at[g] > 0 && gp.at[g] + 1 < len;
+        if (ch->guess && h->kind == UB_HYP_UTF8 && h->nlayers == 2 && h->outer_drop &&
+            h->codec[0] < UB_NCODECS && h->codec[1] < UB_NCODECS)
+            gp.nalt[g] = lex_likeliest(ctx->lm, t, n, a, w, len, gp.at[g], gp.alt[g],
+                                       lex_alternatives2(ch, h->codec[1], h->codec[0], in_word,
+                                                         odd[g], cand),
+                                       cand);
+        else
+            gp.nalt[g] = lex_alternatives(ch, in_word, odd[g], gp.alt[g], LEX_ALTS - 1);
         /* (the fill itself: the other gaps may change alone) */
         gp.alt[g][gp.nalt[g]++] = ch->cp;
         combos = combos > LEX_TRIES ? combos : combos * (uint32_t)gp.nalt[g];

@@ -977,6 +977,35 @@ static void test_lossy_twice(void **state)
                "Russian through ISO-8859-1 twice, C1 controls dropped");
 }
 
+/* Latin text garbled twice so: a letter that lost a byte in each layer
+ * ("\u00C3" alone) may be any of hundreds, and the model's choice at the
+ * gap ("vyp\u00EDna\u0142", "konu\u010Dan") gives way to the word the
+ * lexicon knows, whose letter the outer layer left the same way ("\u010D"
+ * is C4 8D, read as "\u00C4" and then as "\u00C3"; "\u015F" is C5 9F). */
+static void test_lossy_twice_lexicon(void **state)
+{
+    unbake_ctx *ctx = *state;
+    static const char cs[] = "V prav\xC3\x83\xC3\x82\xC2\xA9m horn\xC3\x83\xC3\x82\xC2\xADm rohu okn"
+                             "a Volby p\xC3\x83ibl\xC3\x83\xC3\x82\xC2\xAD\xC3\x83\xC3\x82\xC2\xBE" "e"
+                             "n\xC3\x83\xC3\x82\xC2\xAD p\xC3\x83" "epn\xC3\x83te vyp\xC3\x83\xC3\x82"
+                             "\xC2\xADna\xC3\x83 P\xC3\x83ibl\xC3\x83\xC3\x82\xC2\xAD\xC3\x83\xC3\x82"
+                             "\xC2\xBEit do polohy zapnuto.\n";
+    static const char cs_want[] = "V prav\xC3\xA9m horn\xC3\xADm rohu okna Volby p\xC5\x99ibl\xC3\xAD\xC5"
+                                  "\xBE" "en\xC3\xAD p\xC5\x99" "epn\xC4\x9Bte vyp\xC3\xADna\xC4\x8D P\xC5"
+                                  "\x99ibl\xC3\xAD\xC5\xBEit do polohy zapnuto.\n";
+    static const char tr[] = "O d\xC3\x83\xC3\x82\xC2\xB6nemde hem Frans\xC3\x83\xC3\x82\xC2\xB1zca "
+                             "hem de \xC3\x83\xC3\x82\xC2\xB0ngilizce konu\xC3\x83" "an okuyucular i"
+                             "\xC3\x83\xC3\x82\xC2\xA7in konuyla ilgili bir\xC3\x83\xC3\x82\xC2\xA7o"
+                             "k kitap yaz\xC3\x83\xC3\x82\xC2\xB1ld\xC3\x83\xC3\x82\xC2\xB1.\n";
+    static const char tr_want[] = "O d\xC3\xB6nemde hem Frans\xC4\xB1zca hem de \xC4\xB0ngilizce konu\xC5"
+                                  "\x9F" "an okuyucular i\xC3\xA7in konuyla ilgili bir\xC3\xA7ok kitap ya"
+                                  "z\xC4\xB1ld\xC4\xB1.\n";
+    expect_fix(ctx, cs, sizeof cs - 1, cs_want, sizeof cs_want - 1,
+               "Czech through ISO-8859-1 twice, C1 controls dropped");
+    expect_fix(ctx, tr, sizeof tr - 1, tr_want, sizeof tr_want - 1,
+               "Turkish through ISO-8859-1 twice, C1 controls dropped");
+}
+
 /* Czech read as a multibyte codec by a decoder that could not decode
  * some of its letters: Big5 under ICU writes a U+FFFD alone between ASCII
  * letters ("P\uFFFDibl"), EUC-JP under Windows a '?' inside a word;
@@ -1370,6 +1399,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_loss_reports, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_mbcs_lossy_other_script, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_lossy_twice, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_lossy_twice_lexicon, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_kana_c1_stripped, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_case_of_fills, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_nbsp_as_space),
