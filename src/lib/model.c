@@ -299,6 +299,9 @@ struct thread_caches {
     uint64_t known_have[KNOWN_BLOCKS / 64];
 };
 static _Thread_local struct thread_caches *tcache;
+/* The look-up cache of a thread that has none: all its keys are 0, which
+ * no look-up has, and fill() never writes it (so threads share it). */
+static ub_lm_cache_entry no_cache[1u << UB_LM_CACHE_BITS];
 static pthread_key_t tcache_key;
 static int tcache_key_ok;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
@@ -488,7 +491,7 @@ ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm)
 {
     struct thread_caches *tc = tcache_get();
     if (!tc)
-        return NULL;
+        return no_cache;
     if (tc->lp_serial != lm->serial) {
         /* serials start at 1: a thread's first model finds the cache as
          * it was made, empty */
@@ -507,6 +510,8 @@ static inline __attribute__((always_inline)) float fill(ub_lm_cache_entry *e, ui
                                                         uint32_t c1, uint32_t c,
                                                         ub_lm_context *x)
 {
+    if (__builtin_expect((uintptr_t)e - (uintptr_t)no_cache < sizeof no_cache, 0))
+        return x ? logp_uncached_ctx(lm, x, c) : logp_uncached(lm, c2, c1, c);
     ub_lm_cache_entry first = e[0];
     float lp = ub_lm_cache_holds(&e[1], key) ? e[1].lp
                : x                             ? logp_uncached_ctx(lm, x, c)

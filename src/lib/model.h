@@ -88,8 +88,8 @@ typedef struct {
 #define UB_LM_CACHE_BITS 15
 
 /* This thread's cache of look-ups, cleared for lm if another model was
- * asked last; NULL when there was no memory for it (the look-ups below
- * take NULL for "no cache"). */
+ * asked last.  Without memory for one, a cache that holds nothing and
+ * is never written (every look-up goes to the tables). */
 ub_lm_cache_entry *ub_lm_cache_for(const ub_lm *lm);
 
 /** A lookup out of the cache's range (a code point above 0x1FFFFF). */
@@ -128,7 +128,7 @@ static inline void ub_lm_cache_put(ub_lm_cache_entry *e, uint64_t key, float lp)
 static inline float ub_lm_logp_in(ub_lm_cache_entry *cache, const ub_lm *lm, uint32_t c2,
                                   uint32_t c1, uint32_t c)
 {
-    if ((c2 | c1 | c) <= 0x1FFFFF && cache) {
+    if ((c2 | c1 | c) <= 0x1FFFFF) {
         uint64_t key = ub_lm_cache_key(c2, c1, c);
         ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
         if (ub_lm_cache_holds(e, key))
@@ -172,7 +172,7 @@ float ub_lm_logp_ctx_fill(ub_lm_cache_entry *e, uint64_t key, const ub_lm *lm, u
 static inline float ub_lm_logp_ctx(ub_lm_cache_entry *cache, const ub_lm *lm, ub_lm_context *x,
                                    uint32_t c)
 {
-    if ((x->c2 | x->c1 | c) <= 0x1FFFFF && cache) {
+    if ((x->c2 | x->c1 | c) <= 0x1FFFFF) {
         uint64_t key = ub_lm_cache_key(x->c2, x->c1, c);
         ub_lm_cache_entry *e = ub_lm_cache_slot(cache, key);
         if (ub_lm_cache_holds(e, key))

@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -307,6 +311,116 @@ static void test_open_and_determinism(void **state)
     free(copy);
 }
 
+/* A sanitizer's run-time maps memory as it goes: no address-space limit
+ * leaves it room enough. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+/* A thread's look-ups, in a thread of its own (cache: ub_lm_cache_for()'s
+ * answer there). */
+struct probe_run {
+    const uint32_t *s;
+    size_t n;
+    double score;
+    ub_lm_cache_entry *cache;
+    pthread_barrier_t *both;    /* (neither exits, unmapping its cache,
+                                   before the other has one) */
+};
+
+static void *probe_thread(void *arg)
+{
+    struct probe_run *p = arg;
+    p->score = ub_lm_score(lm, UB_LM_BOS, UB_LM_BOS, p->s, p->n);
+    p->score += ub_lm_score(lm, UB_LM_BOS, UB_LM_BOS, p->s, p->n);  /* (hits, if cached) */
+    p->cache = ub_lm_cache_for(lm);
+    pthread_barrier_wait(p->both);
+    return NULL;
+}
+
+/* Two threads' scores of s[0..n), on the stacks given (NULL: the
+ * library's, 256 KiB); 0 when both ran. */
+static int two_threads(struct probe_run *a, struct probe_run *b, void *stack_a, void *stack_b,
+                       size_t size)
+{
+    pthread_attr_t aa, ab;
+    pthread_t ta, tb;
+    pthread_barrier_t both;
+    if (pthread_barrier_init(&both, NULL, 2))
+        return -1;
+    a->both = b->both = &both;
+    if (pthread_attr_init(&aa) || pthread_attr_init(&ab))
+        return -1;
+    if (stack_a ? pthread_attr_setstack(&aa, stack_a, size) || pthread_attr_setstack(&ab, stack_b, size)
+                : pthread_attr_setstacksize(&aa, size) || pthread_attr_setstacksize(&ab, size))
+        return -1;
+    int rc = pthread_create(&ta, &aa, probe_thread, a);
+    if (!rc && (rc = pthread_create(&tb, &ab, probe_thread, b)) != 0) {
+        pthread_cancel(ta);     /* (waiting at the barrier) */
+        pthread_join(ta, NULL);
+    }
+    if (!rc) {
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+    }
+    pthread_attr_destroy(&aa);
+    pthread_attr_destroy(&ab);
+    pthread_barrier_destroy(&both);
+    return rc;
+}
+
+/* Each thread has a cache of its own; a thread the system gives no memory
+ * for one looks everything up in the tables, with the same results. */
+static void test_thread_caches(void **state)
+{
+    (void)state;
+    uint32_t s[64];
+    size_t n = u32("Caches: \u540C\u3058\u5165\u529B, \u0441\u043B\u043E\u0432\u043E, caf\u00E9.", s, 64);
+    double want = 2 * ub_lm_score(lm, UB_LM_BOS, UB_LM_BOS, s, n);
+    struct probe_run a = { s, n, 0, NULL, NULL }, b = { s, n, 0, NULL, NULL };
+    assert_int_equal(two_threads(&a, &b, NULL, NULL, 256 * 1024), 0);
+    assert_true(a.score == want && b.score == want);
+    assert_true(a.cache != b.cache);
+    /* (in a child whose address space has no room left for a cache, but
+     * for two threads' stacks) */
+    if (SANITIZED)
+        return;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* (the threads' stacks first, then a limit that leaves no room
+         * for more than a few pages) */
+        size_t size = 256 * 1024;
+        void *sa = malloc(size), *sb = malloc(size);
+        long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!sa || !sb || !f || fscanf(f, "%ld", &pages) != 1)
+            _exit(3);
+        fclose(f);
+        struct rlimit rl = { 0, 0 };
+        getrlimit(RLIMIT_AS, &rl);
+        rl.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + 64 * 1024;
+        if (setrlimit(RLIMIT_AS, &rl))
+            _exit(3);
+        struct probe_run c = { s, n, 0, NULL, NULL }, d = { s, n, 0, NULL, NULL };
+        if (two_threads(&c, &d, sa, sb, size))
+            _exit(4);
+        /* the same empty cache in both, and the same scores */
+        _exit(c.cache != d.cache ? 1 : c.score != want || d.score != want ? 2 : 0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void test_reject_bad_blobs(void **state)
 {
     (void)state;
@@ -414,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_digits_and_newlines),
         cmocka_unit_test(test_all_code_points),
         cmocka_unit_test(test_open_and_determinism),
+        cmocka_unit_test(test_thread_caches),
         cmocka_unit_test(test_reject_bad_blobs),
         cmocka_unit_test(test_baked_classes),
         cmocka_unit_test(test_uclass),
