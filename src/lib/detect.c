@@ -3703,10 +3703,15 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
                 return UNBAKE_ENOMEM;
             long m = ub_reverse_layer(s->cp + r->c0, len, __builtin_ctz(f), 0, s->tmp,
                                       s->lvl[1].v, &cesu);
-            /* (a run repaired: only a sequence cut after some of its
-             * continuations, which the repair decided again as text of
-             * its own does not take for mojibake; a lead alone it does) */
-            if (m > 0 && lead_cut(s->lvl[1].v, (size_t)m, __builtin_ctz(f), r->tent))
+            /* (a run repaired under this codec: only a sequence cut after
+             * some of its continuations, which the repair decided again
+             * as text of its own does not take for mojibake; a lead alone
+             * it does.  Repaired under another, the repair does not hold
+             * that lead: "\u00C4\u0161" is "\u013A" as one layer of
+             * ISO-8859-10, where the line's ISO-8859-2 twice leaves
+             * "\u0139", the lead of "\u0159" that lost its 0x99) */
+            if (m > 0 && lead_cut(s->lvl[1].v, (size_t)m, __builtin_ctz(f),
+                                  r->tent && (hyp_codecs(&r->hyp) & f)))
                 inner |= f & -f;
         }
         if (inner && evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0,
