@@ -1601,6 +1601,13 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 }
                 pick = own ? own : lt ? lt : todo;
             }
+            /* (under an outer layer lent by a convincing repair nearby of
+             * text garbled twice through that codec, the inner layer was
+             * most likely the same codec: "\u00E2" that "\u0102\u02D8"
+             * is under ISO-8859-2 is "\u2019" under ISO-8859-2 again,
+             * which comes after the cheaper codecs' tries) */
+            if (outer >= 0 && (e->line.inner >> outer & 1) && (todo >> rank_[outer] & 1))
+                pick = 1u << rank_[outer];
             c = order[__builtin_ctz(pick)];
             for (uint32_t f = pick & (pick - 1); f && foreign[c] && outer < 0; f &= f - 1)
                 if (foreign[order[__builtin_ctz(f)]] < foreign[c])
