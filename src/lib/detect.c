@@ -3689,9 +3689,14 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     size_t same2 = 0;
     while (same2 < s->nruns && !convincing_same2(&s->runs[same2]))
         same2++;
+    /* (or the lines before, as the carry: the last convincing repair
+     * of the segment before undid text garbled twice through one codec,
+     * losing bytes -- a line of its own of such text may have no such
+     * repair, "l\u00C3\u00A2interrupteur" its only run) */
+    const ub_codec_mask carry2 = carry ? ctx->carry_twice : 0;
     nb = (struct nearby){ convincing_same2, (size_t)-1, 0 };
     for (size_t k = 0; ctx->lossy != UNBAKE_LOSSY_KEEP && ctx->max_layers >= 2 &&
-                       same2 < s->nruns && k < s->nruns;
+                       (same2 < s->nruns || carry2) && k < s->nruns;
          k++) {
         struct run *r = &s->runs[k];
         nearby_note(&nb, s, k);
@@ -3702,6 +3707,8 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
             !r->cbm.maybe)
             continue;
         ub_codec_mask near = nearby_codecs(&nb, s, k, own_codecs) & r->cbm.maybe, inner = 0;
+        if (!near && carry2 && carry_reaches(ctx, s, r->c0))
+            near = carry2 & r->cbm.maybe;
         size_t len = r->c1t - r->c0;
         for (ub_codec_mask f = near; f; f &= f - 1) {
             int cesu = 0;

@@ -1023,6 +1023,16 @@ static void test_lossy_twice_latin(void **state)
     static const char fr_want[] = "Si cela n\xE2\x80\x99" "a pas fonctionn\xC3\xA9 correctement.\n";
     expect_fix(ctx, fr, sizeof fr - 1, fr_want, sizeof fr_want - 1,
                "French through ISO-8859-2 twice, C1 controls dropped");
+    /* (and the line before lends it, where a line has no such repair of
+     * its own: "l\u00C3\u00A2interrupteur" alone reads as "l\u00E2interrupteur",
+     * one layer of windows-1252) */
+    static const char fr2[] = "Si cela n\xC3\x83\xC2\xA2" "a pas fonctionn\xC3\x83\xC3\x82\xC2\xA9 co"
+                              "rrectement.\nActivez les Touches lentes en basculant l\xC3\x83\xC2\xA2"
+                              "interrupteur.\n";
+    static const char fr2_want[] = "Si cela n\xE2\x80\x99" "a pas fonctionn\xC3\xA9 correctement.\nActivez"
+                                   " les Touches lentes en basculant l\xE2\x80\x99interrupteur.\n";
+    expect_fix(ctx, fr2, sizeof fr2 - 1, fr2_want, sizeof fr2_want - 1,
+               "French through ISO-8859-1 twice, a line of one run after one of many");
     expect_fix(ctx, tr, sizeof tr - 1, tr_want, sizeof tr_want - 1,
                "Turkish through ISO-8859-1 twice, C1 controls dropped");
 }
