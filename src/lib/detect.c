@@ -1462,6 +1462,28 @@ static const ub_alpha *search_alphabet(void *arg)
     return line_alphabet(s, s->alpha_codec);
 }
 
+/* Is every non-ASCII character of t[0..n), two at least, a lead of two
+ * bytes under codec c, which drops continuation bytes?  Text garbled
+ * twice whose outer layer dropped the one continuation of each of the
+ * inner decoder's characters leaves them so: "c\u00C4\u0139mo" for "c\u00F3mo"
+ * through ISO-8859-2 twice ("\u00F3" is "\u0102\u0142", C4 82 C5 82), a
+ * run with no pair to show for it (ub_gate_weak_at()). */
+static int leads2_only(const uint32_t *t, size_t n, int c)
+{
+    if (!(ub_codec_cont_droppable() >> c & 1))
+        return 0;
+    size_t leads = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < 0x80)
+            continue;
+        const ub_codec_row *row = ub_codec_row_at(t[i]);
+        if (!row || !(row->lead2 >> c & 1))
+            return 0;
+        leads++;
+    }
+    return leads >= 2;
+}
+
 /* The codec being tried gave a reading of t[0..n): it counts once among
  * the *yielded that end the search at *max_yield.  A U+FFFD for a lead
  * says only that the codec lacks it: the codecs that lack some read it
@@ -1628,7 +1650,8 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
          * reads the run as garbled twice (could_be_mojibake); all of the
          * run must be the outer codec's */
         int two = outer < 0 && e->ctx->max_layers >= 2 && !foreign[c] &&
-                  ((ev[c] == 2 && one_ok) || (mask & e->twice) >> c & 1);
+                  ((ev[c] == 2 && one_ok) || (mask & e->twice) >> c & 1 ||
+                   (one_ok && leads2_only(t, n, c)));
         if (!one_ok && !two)
             continue;
 
@@ -3756,9 +3779,16 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
         if (!(near & (run_cut2(s, r) | run_lone2(s, r))))
             continue;
         ub_codec_mask own = nearby_codecs(&nb, s, k, lender_codecs) & near;
+        struct run was = *r;
         if (evaluate_run(ctx, s, r, nch, r->l2, r->l1, 0,
                          (struct support){ .twice = near, .twice_own = own }))
             return UNBAKE_ENOMEM;
+        /* (a tentative repair of text garbled twice, searched again without
+         * its own codec, may not find its reading again before the
+         * cheaper codecs' tries run out: it keeps the better of the two;
+         * what the first search wrote stays where it was) */
+        if (was.tent && was.hyp.nlayers >= 2 && !(r->score > was.score))
+            *r = was;
     }
 
     /* likewise a convincing multibyte repair nearby makes a run that ends

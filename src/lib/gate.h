@@ -180,6 +180,26 @@ static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_
 }
 
 /*
+ * Does the first character of the run t[0..n) weigh its weak evidence
+ * (under the codecs weak) as well as its last lead: is it a run of
+ * two-byte leads alone after a small ASCII letter (left), under a codec
+ * that drops continuation bytes?  "c\u00C4\u0139mo" for "c\u00F3mo" through
+ * ISO-8859-2 twice ("\u00F3" is "\u0102\u0142", C4 82 C5 82, whose 0x82 the
+ * outer layer dropped): "\u0139" reads well enough after "c\u00C4", the
+ * capital inside a word does not.  Capitals in clean text stand between
+ * capitals or spaces, not inside a word of small letters.
+ */
+int ub_gate_leads2_inside(const uint32_t *t, size_t n, ub_codec_mask weak);
+
+static inline int ub_gate_weak_first(const uint32_t *t, size_t n, uint32_t left,
+                                     ub_codec_mask weak)
+{
+    if (__builtin_expect(n < 2 || left - 'a' >= 26u, 1))
+        return 0;
+    return ub_gate_leads2_inside(t, n, weak);
+}
+
+/*
  * The gate of a run in[0..n) (after l2 l1), given what ub_could_be_mojibake()
  * found in it (maybe, the weak codecs and the weak lead's index w): the
  * codecs that may have made it from UTF-8, and in *cjk whether the
@@ -201,11 +221,14 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
      * under their codecs, where repairs nearby stand for it (line_weak) */
     if (weak) {
         uint32_t c1 = w ? in[w - 1] : l1, c2 = w >= 2 ? in[w - 2] : w == 1 ? l1 : l2;
+        if (!lc)
+            lc = ub_lm_cache_for(lm);
         if (weak & line_weak) {
             maybe |= weak & line_weak;
             *weak_ok = 1;
-        } else if (!rare_ok && ub_lm_logp_in(lc ? lc : ub_lm_cache_for(lm), lm, c2, c1, in[w]) <=
-                                   WEAK_LOGP) {
+        } else if (!rare_ok && (ub_lm_logp_in(lc, lm, c2, c1, in[w]) <= WEAK_LOGP ||
+                                (ub_gate_weak_first(in, n, l1, weak) &&
+                                 ub_lm_logp_in(lc, lm, l2, l1, in[0]) <= WEAK_LOGP))) {
             /* (on its own it allows one lost byte a character: a lone 'â'
              * that was '’' needs the line's support, as below) */
             maybe |= weak;
