@@ -261,11 +261,30 @@ static int lex_letter(uint32_t c)
     return ub_lex_char(c) && !ub_lex_apostrophe(c);
 }
 
+/* The letter a gap may hold instead of the fill cp, read from bytes y
+ * (len of them): a letter in cp's case where cp has one (with flip, in
+ * the other), or where it is inner (between two letters) an apostrophe;
+ * 0 where y is no such character. */
+static uint32_t alt_letter(const uint8_t *y, int len, uint32_t cp, int inner, int flip)
+{
+    uint32_t c = 0;
+    if (ub_utf8_decode(y, (size_t)len, &c) != len || c == cp ||
+        !(lex_letter(c) || (inner && ub_lex_apostrophe(c))))
+        return 0;
+    int lower = u_islower((UChar32)cp), upper = u_isupper((UChar32)cp);
+    if (flip) {
+        int x = lower;
+        lower = upper;
+        upper = x;
+    }
+    if ((lower && u_isupper((UChar32)c)) || (upper && u_islower((UChar32)c)))
+        return 0;
+    return c;
+}
+
 /* The letters gap character x (lch entry ch) may have been: the other
  * characters of its length in UTF-8 whose bytes are x's where it kept
- * them, in x's case where x has one (with flip, in the other), and where
- * it is inner (between two letters) the apostrophes; at most max into
- * alt. */
+ * them (alt_letter()); at most max into alt. */
 static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *alt, int max)
 {
     uint8_t b[4];
@@ -278,12 +297,6 @@ static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *a
         return 0;
     if (!nlost && !ch->guess)
         return 0;
-    int lower = u_islower((UChar32)ch->cp), upper_ = u_isupper((UChar32)ch->cp);
-    if (flip) {
-        int x = lower;
-        lower = upper_;
-        upper_ = x;
-    }
     int na = 0;
     if (!nlost) {
         /* a byte of it was one of the intermediate characters the outer
@@ -294,11 +307,8 @@ static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *a
                 uint8_t y[4];
                 memcpy(y, b, sizeof y);
                 y[j] = (uint8_t)(0x80 | v);
-                uint32_t c;
-                if (ub_utf8_decode(y, (size_t)len, &c) != len || c == ch->cp ||
-                    !(lex_letter(c) || (inner && ub_lex_apostrophe(c))))
-                    continue;
-                if ((lower && u_isupper((UChar32)c)) || (upper_ && u_islower((UChar32)c)))
+                uint32_t c = alt_letter(y, len, ch->cp, inner, flip);
+                if (!c)
                     continue;
                 int dup = 0;
                 for (int k = 0; k < na && !dup; k++)
@@ -325,13 +335,9 @@ static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *a
                 y[lost[l]] = (uint8_t)(0x80 | bits);
             }
         }
-        uint32_t c;
-        if (!ok || ub_utf8_decode(y, (size_t)len, &c) != len || c == ch->cp ||
-            !(lex_letter(c) || (inner && ub_lex_apostrophe(c))))
-            continue;
-        if ((lower && u_isupper((UChar32)c)) || (upper_ && u_islower((UChar32)c)))
-            continue;
-        alt[na++] = c;
+        uint32_t c = ok ? alt_letter(y, len, ch->cp, inner, flip) : 0;
+        if (c)
+            alt[na++] = c;
     }
     return na;
 }
@@ -401,26 +407,17 @@ static int lex_alternatives2(const ub_lchar *ch, int ci, int co, int inner, int 
     }
     if (total > 4 * LEX_ALTS2)
         return 0;
-    int lower = u_islower((UChar32)ch->cp), upper_ = u_isupper((UChar32)ch->cp);
-    if (flip) {
-        int x = lower;
-        lower = upper_;
-        upper_ = x;
-    }
     int na = 0;
     for (uint32_t v = 0; v < total && na < LEX_ALTS2; v++) {
         uint8_t y[4];
-        uint32_t r = v, c;
+        uint32_t r = v;
         for (int j = 0; j < len; j++) {
             y[j] = opt[j][r % (uint32_t)nopt[j]];
             r /= (uint32_t)nopt[j];
         }
-        if (ub_utf8_decode(y, (size_t)len, &c) != len || c == ch->cp ||
-            !(lex_letter(c) || (inner && ub_lex_apostrophe(c))))
-            continue;
-        if ((lower && u_isupper((UChar32)c)) || (upper_ && u_islower((UChar32)c)))
-            continue;
-        alt[na++] = c;
+        uint32_t c = alt_letter(y, len, ch->cp, inner, flip);
+        if (c)
+            alt[na++] = c;
     }
     return na;
 }

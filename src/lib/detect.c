@@ -1462,28 +1462,6 @@ static const ub_alpha *search_alphabet(void *arg)
     return line_alphabet(s, s->alpha_codec);
 }
 
-/* Is every non-ASCII character of t[0..n), two at least, a lead of two
- * bytes under codec c, which drops continuation bytes?  Text garbled
- * twice whose outer layer dropped the one continuation of each of the
- * inner decoder's characters leaves them so: "c\u00C4\u0139mo" for "c\u00F3mo"
- * through ISO-8859-2 twice ("\u00F3" is "\u0102\u0142", C4 82 C5 82), a
- * run with no pair to show for it (ub_gate_weak_at()). */
-static int leads2_only(const uint32_t *t, size_t n, int c)
-{
-    if (!(ub_codec_cont_droppable() >> c & 1))
-        return 0;
-    size_t leads = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i] < 0x80)
-            continue;
-        const ub_codec_row *row = ub_codec_row_at(t[i]);
-        if (!row || !(row->lead2 >> c & 1))
-            return 0;
-        leads++;
-    }
-    return leads >= 2;
-}
-
 /* The codec being tried gave a reading of t[0..n): it counts once among
  * the *yielded that end the search at *max_yield.  A U+FFFD for a lead
  * says only that the codec lacks it: the codecs that lack some read it
@@ -1647,11 +1625,12 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
         int one_ok = ev[c] && !(ev[c] == 2 && good[c] * 10 < best_good * 9) &&
                      !(ev[c] == 1 && !e->weak_ok && !(lent >> c & 1));
         /* two lossy layers: on good evidence, and under every codec that
-         * reads the run as garbled twice (could_be_mojibake); all of the
-         * run must be the outer codec's */
+         * reads the run as garbled twice (could_be_mojibake) or as its
+         * two-byte leads alone (ub_gate_leads2(), on weak evidence); all
+         * of the run must be the outer codec's */
         int two = outer < 0 && e->ctx->max_layers >= 2 && !foreign[c] &&
                   ((ev[c] == 2 && one_ok) || (mask & e->twice) >> c & 1 ||
-                   (one_ok && leads2_only(t, n, c)));
+                   (one_ok && (ub_gate_leads2(t, n) >> c & 1)));
         if (!one_ok && !two)
             continue;
 

@@ -507,11 +507,15 @@ ub_codec_mask ub_cut_codecs(const uint32_t *t, size_t n)
     return cut & ub_codec_cont_droppable();
 }
 
-/* ub_gate_weak_first() past its first tests. */
-int ub_gate_leads2_inside(const uint32_t *t, size_t n, ub_codec_mask weak)
+ub_codec_mask ub_gate_leads2(const uint32_t *t, size_t n)
 {
-    ub_codec_mask m = weak & ub_codec_cont_droppable();
-    for (size_t i = 0; i < n && m; i++)
-        m &= t[i] < 0x80 ? 0 : ub_codec_row_or_empty(t[i])->lead2;
-    return m != 0;
+    ub_codec_mask m = ub_codec_cont_droppable();
+    size_t leads = 0;
+    for (size_t i = 0; i < n && m; i++) {
+        if (t[i] < 0x80)
+            continue;
+        m &= ub_codec_row_or_empty(t[i])->lead2;
+        leads++;
+    }
+    return leads >= 2 ? m : 0;
 }

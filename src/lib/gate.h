@@ -180,23 +180,29 @@ static inline ub_codec_mask ub_gate_lone_cont(uint32_t c, uint32_t left, uint32_
 }
 
 /*
- * Does the first character of the run t[0..n) weigh its weak evidence
- * (under the codecs weak) as well as its last lead: is it a run of
- * two-byte leads alone after a small ASCII letter (left), under a codec
- * that drops continuation bytes?  "c\u00C4\u0139mo" for "c\u00F3mo" through
- * ISO-8859-2 twice ("\u00F3" is "\u0102\u0142", C4 82 C5 82, whose 0x82 the
- * outer layer dropped): "\u0139" reads well enough after "c\u00C4", the
- * capital inside a word does not.  Capitals in clean text stand between
- * capitals or spaces, not inside a word of small letters.
+ * The codecs that drop continuation bytes under which every non-ASCII
+ * character of t[0..n), two at least, is a lead of two bytes: text
+ * garbled twice whose outer layer dropped the one continuation of each
+ * intermediate character leaves no pair to show for it ("c\u00C4\u0139mo"
+ * for "c\u00F3mo" through ISO-8859-2 twice: "\u00F3" is "\u0102\u0142", C4
+ * 82 C5 82, whose 0x82 the outer layer dropped).
  */
-int ub_gate_leads2_inside(const uint32_t *t, size_t n, ub_codec_mask weak);
+ub_codec_mask ub_gate_leads2(const uint32_t *t, size_t n);
 
+/*
+ * Does the first character of the run t[0..n) weigh its weak evidence
+ * (under the codecs weak) as well as its last lead: is the run such
+ * leads alone (ub_gate_leads2()) after a small ASCII letter (left)?
+ * "\u0139" reads well enough after "c\u00C4", the capital inside a word
+ * does not; capitals in clean text stand between capitals or spaces, not
+ * inside a word of small letters.
+ */
 static inline int ub_gate_weak_first(const uint32_t *t, size_t n, uint32_t left,
                                      ub_codec_mask weak)
 {
     if (__builtin_expect(n < 2 || left - 'a' >= 26u, 1))
         return 0;
-    return ub_gate_leads2_inside(t, n, weak);
+    return (ub_gate_leads2(t, n) & weak) != 0;
 }
 
 /*

@@ -273,10 +273,11 @@ static inline int probe(const ub_lm_bucket_t *t, uint32_t nb, slot_ref r)
  * bigrams were mostly asked before (every candidate repair of a run is
  * scored after the same few characters, and a beam's states ask for the
  * same few hundred characters in contexts that differ): a look-up here
- * costs a tenth of a hash probe into the model.  An entry's key is (a << 16 | b) + 1, 0 when empty; the
- * one pair whose key would wrap to 0 is not cached.  8192 entries each,
- * 64 KiB: twice that saved 0.1% of the instructions on dense mojibake
- * and cost 128 KiB of every process's peak memory (issue 6).
+ * costs a tenth of a hash probe into the model.  An entry's key is
+ * (a << 16 | b) + 1, 0 when empty; the one pair whose key would wrap to 0
+ * is not cached.  8192 entries each, 64 KiB: twice that saved 0.1% of the
+ * instructions on dense mojibake and cost 128 KiB of every process's peak
+ * memory (issue 6).
  */
 enum { LOW_CACHE_BITS = 13 };
 typedef struct {
