@@ -291,7 +291,7 @@ static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *a
     int len = ub_utf8_encode(ch->cp, b);
     int lost[4], nlost = 0;
     for (int j = 0; j < len; j++)
-        if (ch->ops[j] == UB_OP_DROP || ch->ops[j] == UB_OP_QMARK || ch->ops[j] == UB_OP_FFFD)
+        if (ub_op_lost(ch->ops[j]))
             lost[nlost++] = j;
     if (nlost > 2)
         return 0;
@@ -342,6 +342,13 @@ static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *a
     return na;
 }
 
+/* A byte a decoder under codec drops: one it cannot read, or its soft
+ * hyphen. */
+static inline int dropped_byte(int codec, uint8_t b)
+{
+    return ub_codec_is_lossy(codec, b) || ub_codec_is_shy(codec, b);
+}
+
 /* Two layers, the outer one dropping what its codec cannot read: the
  * inner byte b may have been any byte whose character under the inner
  * codec ci the outer codec co leaves as it left b's -- the same lead
@@ -353,7 +360,7 @@ static int outer_alike(int ci, int co, uint8_t b, uint8_t *v)
     uint8_t u[4], x[4];
     int m = ub_utf8_encode(ub_codec_decode(ci, b), u), nv = 0, open = 0;
     for (int k = 1; k < m; k++)
-        open |= ub_codec_is_lossy(co, u[k]) || ub_codec_is_shy(co, u[k]);
+        open |= dropped_byte(co, u[k]);
     if (!open) {
         v[0] = b;
         return 1;
@@ -364,9 +371,7 @@ static int outer_alike(int ci, int co, uint8_t b, uint8_t *v)
             continue;
         int ok = 1;
         for (int k = 1; k < m && ok; k++)
-            ok = x[k] == u[k] ||
-                 ((ub_codec_is_lossy(co, x[k]) || ub_codec_is_shy(co, x[k])) &&
-                  (ub_codec_is_lossy(co, u[k]) || ub_codec_is_shy(co, u[k])));
+            ok = x[k] == u[k] || (dropped_byte(co, x[k]) && dropped_byte(co, u[k]));
         if (ok)
             v[nv++] = (uint8_t)y;
     }
@@ -392,12 +397,12 @@ static int lex_alternatives2(const ub_lchar *ch, int ci, int co, int inner, int 
     int len = ub_utf8_encode(ch->cp, b), nopt[4];
     uint32_t total = 1;
     for (int j = 0; j < len; j++) {
-        if (ch->ops[j] == UB_OP_DROP || ch->ops[j] == UB_OP_QMARK || ch->ops[j] == UB_OP_FFFD) {
+        if (ub_op_lost(ch->ops[j])) {
             nopt[j] = 0;
             for (int y = 0x80; y < 0x100; y++) {
                 /* (a lost lead keeps the character's length) */
                 int fits = j ? y < 0xC0 : ub_utf8_seqlen((uint8_t)y) == len;
-                if (fits && (ub_codec_is_lossy(ci, (uint8_t)y) || ub_codec_is_shy(ci, (uint8_t)y)))
+                if (fits && dropped_byte(ci, (uint8_t)y))
                     opt[j][nopt[j]++] = (uint8_t)y;
             }
         } else {

@@ -1244,7 +1244,7 @@ static int mostly_lost(const ub_lchar *c, size_t n)
         chars++;
         for (int b = 0; b < len; b++) {
             int op = c[i].ops[b];
-            if (op == UB_OP_DROP || op == UB_OP_QMARK || op == UB_OP_FFFD)
+            if (ub_op_lost(op))
                 lost++;
             else
                 read++;

@@ -41,6 +41,13 @@ typedef enum {
     UB_OP_NOPS
 } ub_op_e;
 
+/* Did op lose its byte (dropped, or written as '?' or U+FFFD)?  An NBSP
+ * written as a space kept it, as a space. */
+static inline int ub_op_lost(int op)
+{
+    return op == UB_OP_DROP || op == UB_OP_QMARK || op == UB_OP_FFFD;
+}
+
 /* One character of a lossy reconstruction. */
 typedef struct {
     uint32_t cp;            /* the character written */
