@@ -282,10 +282,33 @@ static uint32_t alt_letter(const uint8_t *y, int len, uint32_t cp, int inner, in
     return c;
 }
 
+/* A byte a decoder under codec drops: one it cannot read, or its soft
+ * hyphen. */
+static inline int dropped_byte(int codec, uint8_t b)
+{
+    return ub_codec_is_lossy(codec, b) || ub_codec_is_shy(codec, b);
+}
+
+/* Could a decoder under codec (one layer; -1: unknown) have lost byte y
+ * as op says it lost one: dropped it (a byte it cannot read, its soft
+ * hyphen or its NBSP), or written '?' or U+FFFD for it (a byte it cannot
+ * read)?  (The search's own sets: reverse.c's item_bytes(), fill_slots().) */
+static int lost_as(int codec, int op, uint8_t y)
+{
+    if (codec < 0)
+        return 1;
+    if (op == UB_OP_DROP)
+        return dropped_byte(codec, y) || ub_codec_is_nbsp(codec, y);
+    return ub_codec_is_lossy(codec, y);
+}
+
 /* The letters gap character x (lch entry ch) may have been: the other
  * characters of its length in UTF-8 whose bytes are x's where it kept
- * them (alt_letter()); at most max into alt. */
-static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *alt, int max)
+ * them and where it lost them bytes the decoder under codec could have
+ * lost so (lost_as()), letters of x's case (alt_letter()); at most max
+ * into alt. */
+static int lex_alternatives(const ub_lchar *ch, int codec, int inner, int flip, uint32_t *alt,
+                            int max)
 {
     uint8_t b[4];
     int len = ub_utf8_encode(ch->cp, b);
@@ -334,19 +357,13 @@ static int lex_alternatives(const ub_lchar *ch, int inner, int flip, uint32_t *a
             } else {
                 y[lost[l]] = (uint8_t)(0x80 | bits);
             }
+            ok = ok && lost_as(codec, ch->ops[lost[l]], y[lost[l]]);
         }
         uint32_t c = ok ? alt_letter(y, len, ch->cp, inner, flip) : 0;
         if (c)
             alt[na++] = c;
     }
     return na;
-}
-
-/* A byte a decoder under codec drops: one it cannot read, or its soft
- * hyphen. */
-static inline int dropped_byte(int codec, uint8_t b)
-{
-    return ub_codec_is_lossy(codec, b) || ub_codec_is_shy(codec, b);
 }
 
 /* Two layers, the outer one dropping what its codec cannot read: the
@@ -628,7 +645,12 @@ static int lex_word(unbake_ctx *ctx, ub_detect_scratch *s, struct attch *t, size
                                                          odd[g], cand),
                                        cand);
         else
-            gp.nalt[g] = lex_alternatives(ch, in_word, odd[g], gp.alt[g], LEX_ALTS - 1);
+            gp.nalt[g] = lex_alternatives(ch,
+                                          h->kind == UB_HYP_UTF8 && h->nlayers == 1 &&
+                                                  h->codec[0] < UB_NCODECS
+                                              ? h->codec[0]
+                                              : -1,
+                                          in_word, odd[g], gp.alt[g], LEX_ALTS - 1);
         /* (the fill itself: the other gaps may change alone) */
         gp.alt[g][gp.nalt[g]++] = ch->cp;
         combos = combos > LEX_TRIES ? combos : combos * (uint32_t)gp.nalt[g];

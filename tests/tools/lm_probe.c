@@ -5,6 +5,8 @@
  *                                           run-versus-repair separations
  *                                           the detector relies on
  *   lm_probe [--model FILE] text STRING...  log P of every character
+ *   lm_probe words WORD...                  which words the built-in
+ *                                           lexicon knows
  *   lm_probe [--model FILE] bench FILE      first-use time of the built-in
  *                                           model, queries per second
  *   lm_probe --model FILE explain CTX CHAR  which level priced CHAR after
@@ -13,6 +15,7 @@
  * Without --model the model built into the library is used.  Not part of
  * `make check`: it prints numbers for people (docs/model.md quotes them).
  */
+#include "lex.h"
 #include "model.h"
 #include "testkit.h"
 
@@ -175,6 +178,21 @@ static int cmd_probes(const ub_lm *lm)
         printf("->");
         show(S[i].repair);
         printf("]%s  %8.2f %8.2f %8.2f  %s\n", S[i].right, in, rp, rp - in, S[i].want);
+    }
+    return 0;
+}
+
+/* Is each word in the built-in lexicon (a Bloom filter: "yes" may be a
+ * false positive)? */
+static int cmd_words(int argc, char **argv)
+{
+    const ub_lex *lex = ub_lex_builtin();
+    if (!lex) return 1;
+    for (int a = 0; a < argc; a++) {
+        uint32_t u[UB_LEX_MAX + 1];
+        size_t n = u32(argv[a], strlen(argv[a]), u, UB_LEX_MAX + 1);
+        printf("%s: %s\n", argv[a],
+               n <= UB_LEX_MAX && ub_lex_has(lex, u, n) ? "known" : "unknown");
     }
     return 0;
 }
@@ -344,12 +362,15 @@ int main(int argc, char **argv)
         rc = cmd_probes(lm);
     else if (i < argc && strcmp(argv[i], "text") == 0)
         rc = cmd_text(lm, argc - i - 1, argv + i + 1);
+    else if (i < argc && strcmp(argv[i], "words") == 0)
+        rc = cmd_words(argc - i - 1, argv + i + 1);
     else if (i + 2 < argc && blob && strcmp(argv[i], "explain") == 0)
         rc = cmd_explain(blob, argv[i + 1], argv[i + 2]);
     else if (i + 1 < argc && strcmp(argv[i], "bench") == 0)
         rc = cmd_bench(lm, argv[i + 1]);
     else
-        fprintf(stderr, "usage: lm_probe [--model FILE] probes | text STRING... | bench FILE\n");
+        fprintf(stderr, "usage: lm_probe [--model FILE] probes | text STRING... | words WORD... | "
+                        "bench FILE\n");
     ub_lm_close(own);
     free(blob);
     return rc;
