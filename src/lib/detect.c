@@ -2881,23 +2881,28 @@ int ub_det_verify(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, co
     return ub_check_forward(&r->hyp, s->out.v + r->out0, r->nout, in, inlen);
 }
 
-/* The text written for a run: its repair, with U+FFFD for uncertain gap
- * characters in mark mode. */
-static int render(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, size_t *len)
+/* The text written for a run, into s->obuf: its repair, with U+FFFD for
+ * uncertain gap characters if mark (mark mode); *marked says whether it
+ * wrote one. */
+static int render(unbake_ctx *ctx, ub_detect_scratch *s, const struct run *r, int mark,
+                  size_t *len, int *marked)
 {
     *len = 0;
+    *marked = 0;
     /* (room for all of it at once: four bytes a character at most) */
     if (ub_reserve((void **)&s->obuf, &s->obufcap, (size_t)r->nout * 4 + 4, 1))
         return -1;
     for (size_t i = 0; i < r->nout; i++) {
         uint32_t cp = s->out.v[r->out0 + i];
-        if (ctx->lossy == UNBAKE_LOSSY_MARK && r->l0 != NO_INDEX && s->lch[r->l0 + i].gap) {
+        if (mark && r->l0 != NO_INDEX && s->lch[r->l0 + i].gap) {
             double p = 0;
             for (size_t g = 0; g < r->ng; g++)
                 if (s->gaps[r->g0 + g].index == i)
                     p = s->gaps[r->g0 + g].alt[0].p;
-            if (p * 1000.0 < ctx->min_confidence || ctx->min_confidence >= 1000)
+            if (p * 1000.0 < ctx->min_confidence || ctx->min_confidence >= 1000) {
                 cp = 0xFFFD;
+                *marked = 1;
+            }
         }
         *len += (size_t)ub_utf8_encode(cp, s->obuf + *len);
     }
@@ -4052,7 +4057,8 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1, 
             if (!r->fix)
                 continue;
             size_t len;
-            if (render(ctx, s, r, &len)) {
+            int marked;
+            if (render(ctx, s, r, ctx->lossy == UNBAKE_LOSSY_MARK, &len, &marked)) {
                 free(next.p);
                 return UNBAKE_ENOMEM;
             }
@@ -4283,14 +4289,16 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
 
     /* write */
     size_t at = 0, bat = 0; /* next character to copy, and its byte */
-    struct repair rp = { 0 };
+    struct repair rp = { 0 }, filled = { 0 };
     for (size_t k = 0; k < s->nruns; k++) {
         struct run *r = &s->runs[k];
         if (!r->fix)
             continue;
         size_t len, b1 = byte_at(s, r, r->cend);
+        int marked;
         rp.n = 0;
-        if (render(ctx, s, r, &len) || rbuf_put(&rp, s->obuf, len))
+        if (render(ctx, s, r, ctx->lossy == UNBAKE_LOSSY_MARK, &len, &marked) ||
+            rbuf_put(&rp, s->obuf, len))
             goto nomem;
         /* (mark mode can give a lossy repair back its input: a lone
          * U+FFFD filled below the confidence asked for) */
@@ -4303,7 +4311,25 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
         rp.score = r->score;
         rp.layers = r->hyp.nlayers;
         rp.refined = 0;
-        if ((rc = refine(ctx, &rp, r->l2, r->l1, r->cend)))
+        /* a U+FFFD the mark mode wrote is no evidence of a lost byte:
+         * the repair is decided again as filled, and only if that finds
+         * mojibake in it, as written (else "\u00F0\u0178\u201C\uFFFD\u00C2 ",
+         * an emoji with a byte lost and an NBSP as a space, marked, then
+         * read as U+FFFD for an ISO-8859-8 byte lost before the NBSP,
+         * lost the NBSP too) */
+        int again = 1;
+        if (marked) {
+            size_t flen;
+            filled.n = 0;
+            if (render(ctx, s, r, 0, &flen, &marked) || rbuf_put(&filled, s->obuf, flen))
+                goto nomem;
+            filled.layers = rp.layers;
+            filled.refined = 0;
+            if ((rc = refine(ctx, &filled, r->l2, r->l1, r->cend)))
+                goto out;
+            again = filled.refined;
+        }
+        if (again && (rc = refine(ctx, &rp, r->l2, r->l1, r->cend)))
             goto out;
         if (ctx->report)
             ub_det_report_run(ctx, s, r, seg, &rp);
@@ -4331,5 +4357,6 @@ nomem:
     rc = UNBAKE_ENOMEM;
 out:
     free(rp.p);
+    free(filled.p);
     return rc;
 }

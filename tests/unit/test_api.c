@@ -1136,6 +1136,23 @@ static void test_nbsp_as_space(void **state)
     (void)state;
 }
 
+/* A U+FFFD that mark mode writes for a gap it is unsure of is no lost
+ * byte when the repair is decided again: an emoji that lost its last
+ * byte (windows-1252's undefined 0x8D written as U+FFFD) before an NBSP
+ * written as a space keeps its NBSP, where the mark read as U+FFFD for a
+ * byte ISO-8859-8 lost took the NBSP with it. */
+static void test_marks_no_evidence(void **state)
+{
+    unbake_ctx *ctx = unbake_ctx_new();
+    assert_non_null(ctx);
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_LOSSY, UNBAKE_LOSSY_MARK), 0);
+    static const char in[] = "\xC3\xB0\xC5\xB8\xE2\x80\x9C\xEF\xBF\xBD\xC3\x82 Regulamento: bla\n";
+    static const char want[] = "\xEF\xBF\xBD\xC2\xA0Regulamento: bla\n";
+    expect_fix(ctx, in, strlen(in), want, strlen(want), "a mark decided again");
+    unbake_ctx_free(ctx);
+    (void)state;
+}
+
 /* A fill is never an invisible format control (bidi marks and
  * embeddings, invisible operators, the BOM): text garbled twice, its
  * undefined bytes written as '?' both times, read once. */
@@ -1447,6 +1464,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kana_c1_stripped, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_case_of_fills, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_nbsp_as_space),
+        cmocka_unit_test(test_marks_no_evidence),
         cmocka_unit_test_setup_teardown(test_no_invisible_fills, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_bytes_after_lossy_repair, ctx_setup, ctx_teardown),
