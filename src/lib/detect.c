@@ -762,6 +762,162 @@ static int is_letter(uint32_t c)
 }
 
 /*
+ * A decoder that strips C1 bytes leaves of most punctuation its lead
+ * alone: "don\u00E2t", "a \u00E2beep\u00E2 sound" ('\u2019', '\u201C' and
+ * '\u201D', E2 80 xx, through ISO-8859-1).  Where that lead stands in
+ * a word of ASCII letters that the lexicon does not know as written,
+ * while a language that writes the letter writes words it knows
+ * ("ch\u00E2teau", "gr\u00E2ce"), the word is weak evidence of its own
+ * (where the lead reads badly enough: LEAD3_LOGP), the lead may have lost
+ * both of its continuations, and a repair that makes of it words the
+ * lexicon knows ("don't", "beep") earns LEAD3_LEX_BONUS.  (Only 0xE2,
+ * U+2000 to U+27FF with both continuations stripped: the other leads of
+ * three bytes are letters such words write, "caf\u00E9", and make CJK.)
+ */
+#define LEAD3_LOGP (-8.0)
+#define LEAD3_LEX_BONUS 3.0
+
+/* The codecs that strip C1 bytes (ISO-8859-x) and read 0xE2 as cp, by
+ * cp: a handful (built once, e2_init()). */
+static struct {
+    uint32_t cp;
+    ub_codec_mask m;
+} e2_[UB_NCODECS];
+static int ne2_;
+static uint64_t e2_low_;    /* bit cp % 64 of each: most letters miss */
+static pthread_once_t e2_once_ = PTHREAD_ONCE_INIT;
+
+static void e2_init(void)
+{
+    for (int c = 0; c < UB_NCODECS; c++) {
+        if (!ub_codec_c1_lossy(c) || ub_codec_is_lossy(c, 0xE2))
+            continue;
+        uint32_t cp = ub_codec_decode(c, 0xE2);
+        int j = 0;
+        while (j < ne2_ && e2_[j].cp != cp)
+            j++;
+        if (j == ne2_)
+            e2_[ne2_++].cp = cp;
+        e2_[j].m |= (ub_codec_mask)1 << c;
+        e2_low_ |= 1ull << (cp & 63);
+    }
+}
+
+/* Build the table if it is not built yet (once per segment, before any
+ * e2_codecs()). */
+static void e2_ensure(void)
+{
+    pthread_once(&e2_once_, e2_init);
+}
+
+/* May x be one of them (after e2_ensure())?  Most letters are not. */
+static inline int e2_maybe(uint32_t x)
+{
+    return e2_low_ >> (x & 63) & 1;
+}
+
+/* The codecs of x (after e2_ensure()). */
+static ub_codec_mask e2_codecs(uint32_t x)
+{
+    if (!e2_maybe(x))
+        return 0;
+    for (int j = 0; j < ne2_; j++)
+        if (e2_[j].cp == x)
+            return e2_[j].m;
+    return 0;
+}
+
+/* Does the lexicon know the ASCII letters w[0..n) (none: yes)? */
+static int lex_knows(const uint32_t *w, size_t n)
+{
+    const ub_lex *lex = ub_lex_builtin();
+    return !n || (lex && ub_lex_has(lex, w, n));
+}
+
+/*
+ * The word of ASCII letters around the lead w[na] (na letters before it,
+ * nb after it): under which of the codecs m (weak evidence) is it 0xE2
+ * alone in a word the lexicon does not know?  0 where none, or no letter
+ * is next to it.
+ */
+static ub_codec_mask lead3_unknown(const uint32_t *w, size_t na, size_t nb, ub_codec_mask m)
+{
+    m &= e2_codecs(w[na]);
+    if (!m || (!na && !nb) || na + 1 + nb > UB_LEX_MAX || lex_knows(w, na + 1 + nb))
+        return 0;
+    return m;
+}
+
+/* Room for a word of ASCII letters around one character: UB_LEX_MAX
+ * looked at on either side (longer is no word the lexicon holds). */
+#define LEAD3_WORD (2 * UB_LEX_MAX + 1)
+
+static inline int ascii_letter(uint32_t c)
+{
+    return (c | 0x20) - 'a' < 26u;
+}
+
+/* The ASCII letters around cp[c] into w (LEAD3_WORD), cp[c] at w[*na];
+ * returns the word's length. */
+static size_t ascii_word_cp(const uint32_t *cp, size_t nch, size_t c, uint32_t *w, size_t *na)
+{
+    size_t a = c, b = c + 1;
+    while (a > 0 && c - a < UB_LEX_MAX && ascii_letter(cp[a - 1]))
+        a--;
+    while (b < nch && b - c - 1 < UB_LEX_MAX && ascii_letter(cp[b]))
+        b++;
+    memcpy(w, cp + a, (b - a) * sizeof *w);
+    *na = c - a;
+    return b - a;
+}
+
+/* lead3_unknown() of the character x at seg[b0..b1) (line_is_clean()),
+ * under the codecs m. */
+static ub_codec_mask lead3_unknown_seg(const uint8_t *seg, size_t n, size_t b0, size_t b1,
+                                       uint32_t x, ub_codec_mask m)
+{
+    if (!(m & e2_codecs(x)))
+        return 0;
+    uint32_t w[LEAD3_WORD];
+    size_t a = b0, b = b1, na = 0;
+    while (a > 0 && b0 - a < UB_LEX_MAX && ascii_letter(seg[a - 1]))
+        a--;
+    while (b < n && b - b1 < UB_LEX_MAX && ascii_letter(seg[b]))
+        b++;
+    for (size_t j = a; j < b0; j++)
+        w[na++] = seg[j];
+    w[na] = x;
+    for (size_t j = b1; j < b; j++)
+        w[na + 1 + j - b1] = seg[j];
+    return lead3_unknown(w, na, b - b1, m);
+}
+
+/* lead3_unknown() of the run r, one character, under the codecs m. */
+static ub_codec_mask lead3_unknown_run(const ub_detect_scratch *s, const struct run *r,
+                                       size_t nch, ub_codec_mask m)
+{
+    if (r->c1 - r->c0 != 1 || !(m & e2_codecs(s->cp[r->c0])))
+        return 0;
+    uint32_t w[LEAD3_WORD];
+    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, w, &na);
+    return lead3_unknown(w, na, len - na - 1, m);
+}
+
+/* Does the repair x of the lone lead of r make words the lexicon knows
+ * of the letters around it: one word where x is a letter or an
+ * apostrophe, else the letters on either side? */
+static int lead3_repair_known(const ub_detect_scratch *s, const struct run *r, size_t nch,
+                              uint32_t x)
+{
+    uint32_t w[LEAD3_WORD];
+    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, w, &na);
+    w[na] = x;
+    if (ub_lex_char(x))
+        return len <= UB_LEX_MAX && lex_knows(w, len);
+    return lex_knows(w, na) && lex_knows(w + na + 1, len - na - 1);
+}
+
+/*
  * Is the run a C1 control alone, the only one of its line?  One byte says
  * little about its codec, and the control itself reads as nothing the
  * model knows, so any reading of it would win (U+0081 at the end of
@@ -861,18 +1017,6 @@ static ub_codec_mask qmarks_fill(uint32_t c, size_t q, int q_more)
         return 0;
     const ub_codec_row *row = ub_codec_row_at(c);
     return !row ? 0 : q == 2 ? row->lead3 : row->lead4;
-}
-
-/* Does b[0..n) hold "??" (qmarks_fill() may find it after a lead)? */
-static int has_qq(const uint8_t *b, size_t n)
-{
-    const uint8_t *p = b, *end = b + n;
-    while ((p = memchr(p, '?', (size_t)(end - p))) && p + 1 < end) {
-        if (p[1] == '?')
-            return 1;
-        p += 2;
-    }
-    return 0;
 }
 
 /* The '?' at t[0..n) (at most four) and whether more follow. */
@@ -1654,8 +1798,11 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             ub_lossmodel loss = ub_default_loss;
             /* (two where convincing repairs nearby under the codec stand
              * for the evidence: a lone 'â ' is '—' with both of its C1
-             * bytes stripped) */
-            if (weak && !(e->line.weak >> c & 1))
+             * bytes stripped; or where the lexicon does, the lead in a
+             * word it does not know: lead3_unknown()) */
+            const int lead3 = weak && !(e->line.weak >> c & 1) &&
+                              lead3_unknown_run(s, e->r, s->nch, (ub_codec_mask)1 << c);
+            if (weak && !(e->line.weak >> c & 1) && !lead3)
                 loss.max_insert = 1;
             loss.inner_lent = (int)(e->line.twice >> c & 1);
             if (!twice && !two && outer < 0 && ub_reverse_lossy_as_is(s->beam, t, n, c, &loss)) {
@@ -1759,6 +1906,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 prior += ub_det_codec_prior(outer) + LAYER_COST;
             }
             double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
+            if (lead3 && (res.nchars == 1 || (res.nchars == 2 && res.chars[1].cp == ' ')) &&
+                lead3_repair_known(s, e->r, s->nch, res.chars[0].cp))
+                cost -= LEAD3_LEX_BONUS;
             if (!have_in) {
                 lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright,
                                       IN_FLOOR);
@@ -2089,11 +2239,6 @@ static inline void widen_ascii(const uint8_t *p, size_t n, uint32_t *out)
 #endif
     for (; i < n; i++)
         out[i] = p[i];
-}
-
-static inline int ascii_letter(uint8_t c)
-{
-    return (uint8_t)((c | 0x20) - 'a') < 26;
 }
 
 /* A new run at the end of s->runs, all zero; NULL when out of memory. */
@@ -2590,6 +2735,16 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
             maybe |= m;
             weak_ok = 1;
             weak_gated = 0;
+        }
+    }
+    if (weak_gated == 1 && n == 1) {
+        /* (a three-byte lead alone in a word the lexicon does not know) */
+        uint32_t c2 = l2, c1 = l1;
+        ub_codec_mask m = lead3_unknown_run(s, r, nch, r->cbm.weak);
+        if (m && ub_lm_logp_in(s->lc, ctx->lm, c2, c1, in[0]) <= LEAD3_LOGP) {
+            maybe |= m;
+            weak_ok = 1;
+            weak_gated = 3;
         }
     }
     r->weak_gated = (uint8_t)weak_gated;
@@ -3559,6 +3714,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     const int carry = carry_reaches(ctx, s, 0);
     if (decode_segment(s, seg, n, &nch))
         return UNBAKE_ENOMEM;
+    e2_ensure();
     run_spans(s, nch);
     *nchp = nch;
     s->nch = nch;
@@ -4134,6 +4290,7 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
     size_t nc = 0;          /* characters before seg[i] */
     ub_codec_rmap_ensure();
     ub_gate_ensure();
+    e2_ensure();
     ub_lm_cache_entry *lmc = s->lc;
     for (size_t i = 0; i < n; ) {
         /* seg[0..a0) is ASCII (the caller knows) */
@@ -4223,7 +4380,13 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
                            rare_ok, &weak_ok, &q->weak_gated, &cjk) ||
             cjk ||
             (__builtin_expect(carry != 0, 0) && q->weak_gated && (q->cbm.weak & carry) &&
-             carry_odd_run(ctx, nc, t, k, c2, c1, i < n ? seg[i] : '\n')))
+             carry_odd_run(ctx, nc, t, k, c2, c1, i < n ? seg[i] : '\n')) ||
+            (q->weak_gated == 1 && k == 1 && e2_maybe(t[0]) &&
+             lead3_unknown_seg(seg, n, r0, i, t[0], q->cbm.weak) &&
+             ub_lm_logp_in(lmc, ctx->lm, c2, c1, t[0]) <= LEAD3_LOGP) ||
+            /* (a lone lead before a '?' for each of its continuation
+             * bytes is for decide() to weigh: qmarks_fill()) */
+            (q->weak_gated && i + 1 < n && seg[i] == '?' && seg[i + 1] == '?'))
             return 0;
         q->clean = 1;
         if (k >= 2)
@@ -4232,14 +4395,6 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
             c2 = c1, c1 = t[0];
         nc += k;
     }
-    /* a lone lead before a '?' for each of its continuation bytes is for
-     * decide() to weigh (qmarks_fill()) */
-    if (has_qq(seg + a0, n - a0))
-        for (size_t k = 0; k < s->npre; k++)
-            if (s->pre[k].weak_gated) {
-                s->npre = 0;    /* (decide() evaluates every run itself) */
-                return 0;
-            }
     *c2p = c2;
     *c1p = c1;
     return 1;

@@ -236,7 +236,8 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
                                 (ub_gate_weak_first(in, n, l1, weak) &&
                                  ub_lm_logp_in(lc, lm, l2, l1, in[0]) <= WEAK_LOGP))) {
             /* (on its own it allows one lost byte a character: a lone 'â'
-             * that was '’' needs the line's support, as below) */
+             * that was '’' needs the line's support, as below, or the
+             * lexicon's: detect.c's lead3_unknown()) */
             maybe |= weak;
             *weak_ok = 1;
             *weak_gated = 3;

@@ -1106,6 +1106,33 @@ static void test_case_of_fills(void **state)
     expect_fix(ctx, in, sizeof in - 1, want, sizeof want - 1, "capitals, a byte dropped");
 }
 
+/* Punctuation through ISO-8859-1 with its C1 bytes stripped leaves its
+ * lead alone ("\u2019" is E2 80 99): in a word the lexicon does not know
+ * ("don\u00E2t", "\u00E2beep"), with no other mojibake in the line, the
+ * lead is repaired where the words it makes are known; a word that
+ * writes the letter ("ch\u00E2teau") is left alone.  And a lone lead
+ * before a '?' for each of its continuations is weighed even where a
+ * later run sends the line to decide() first. */
+static void test_lone_lead3(void **state)
+{
+    unbake_ctx *ctx = *state;
+    static const struct {
+        const char *in, *want;
+    } fix[] = {
+        { "I don\xC3\xA2t know what it is about.\n",
+          "I don\xE2\x80\x99t know what it is about.\n" },
+        { "Make a \xC3\xA2" "beep\xC3\xA2 sound when you start typing.\n",
+          "Make a \xE2\x80\x9C" "beep\xE2\x80\x9D sound when you start typing.\n" },
+        { "Make a \xC3\xA2??beep\xC3\xA2?? sound when you start typing.\n",
+          "Make a \xE2\x80\x9C" "beep\xE2\x80\x9D sound when you start typing.\n" },
+        { "Il a vu le ch\xC3\xA2teau et la gr\xC3\xA2" "ce du th\xC3\xA9\xC3\xA2tre.\n",
+          "Il a vu le ch\xC3\xA2teau et la gr\xC3\xA2" "ce du th\xC3\xA9\xC3\xA2tre.\n" },
+    };
+    for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
+        expect_fix(ctx, fix[i].in, strlen(fix[i].in), fix[i].want, strlen(fix[i].want),
+                   "a lone lead of punctuation in a word the lexicon does not know");
+}
+
 /* "\u00C3 " before a word: the NBSP of "\u00E0" written as that space
  * where the lexicon knows the word it joins and not the word after it
  * ("\u00E0s", "\u00E0quele"); else the NBSP was dropped before the
@@ -1463,6 +1490,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lossy_twice_latin, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_kana_c1_stripped, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_case_of_fills, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_lone_lead3, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_nbsp_as_space),
         cmocka_unit_test(test_marks_no_evidence),
         cmocka_unit_test_setup_teardown(test_no_invisible_fills, ctx_setup, ctx_teardown),
