@@ -253,7 +253,7 @@ static int reading_at(const ub_detect_scratch *s, const struct attch *t, size_t 
 #define LEX_BEST 8
 #define LEX_MANY 10         /* gaps a word may have (beyond LEX_GAPS: the
                                LEX_BEAM likeliest readings only) */
-#define LEX_BEAM 32
+#define LEX_BEAM 64
 
 /* Letters of a word, for the lexicon: an apostrophe only between two. */
 static int lex_letter(uint32_t c)
