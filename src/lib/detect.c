@@ -768,14 +768,17 @@ static int is_letter(uint32_t c)
  * a word of ASCII letters that the lexicon does not know as written,
  * while a language that writes the letter writes words it knows
  * ("ch\u00E2teau", "gr\u00E2ce"), the word is weak evidence of its own
- * (where the lead reads badly enough: LEAD3_LOGP), the lead may have lost
- * both of its continuations, and a repair that makes of it words the
- * lexicon knows ("don't", "beep") earns LEAD3_LEX_BONUS.  (Only 0xE2,
- * U+2000 to U+27FF with both continuations stripped: the other leads of
- * three bytes are letters such words write, "caf\u00E9", and make CJK.)
+ * (where the lead reads badly enough: LEAD3_LOGP), and the lead may have
+ * lost both of its continuations.  (Only 0xE2, U+2000 to U+27FF with both
+ * continuations stripped: the other leads of three bytes are letters
+ * such words write, "caf\u00E9", and make CJK.)  And any run of one
+ * character that weak evidence alone takes to the search, in such a
+ * word, earns LEX_WORD_BONUS for a repair that makes of it words the
+ * lexicon knows ("don't", "beep"; "reservekopie\u011En" is
+ * "reservekopie\u00EBn", 0xC3 dropped by ISO-8859-3).
  */
 #define LEAD3_LOGP (-8.0)
-#define LEAD3_LEX_BONUS 3.0
+#define LEX_WORD_BONUS 3.0
 
 /* The codecs that strip C1 bytes (ISO-8859-x) and read 0xE2 as cp, by
  * cp: a handful (built once, e2_init()). */
@@ -834,18 +837,19 @@ static int lex_knows(const uint32_t *w, size_t n)
     return !n || (lex && ub_lex_has(lex, w, n));
 }
 
-/*
- * The word of ASCII letters around the lead w[na] (na letters before it,
- * nb after it): under which of the codecs m (weak evidence) is it 0xE2
- * alone in a word the lexicon does not know?  0 where none, or no letter
- * is next to it.
- */
+/* Is the word of ASCII letters around w[na] (na letters before it, nb
+ * after it, one at least) one the lexicon does not know? */
+static int word_unknown(const uint32_t *w, size_t na, size_t nb)
+{
+    return (na || nb) && na + 1 + nb <= UB_LEX_MAX && !lex_knows(w, na + 1 + nb);
+}
+
+/* Under which of the codecs m (weak evidence) is w[na] 0xE2 alone, in a
+ * word the lexicon does not know (word_unknown())? */
 static ub_codec_mask lead3_unknown(const uint32_t *w, size_t na, size_t nb, ub_codec_mask m)
 {
     m &= e2_codecs(w[na]);
-    if (!m || (!na && !nb) || na + 1 + nb > UB_LEX_MAX || lex_knows(w, na + 1 + nb))
-        return 0;
-    return m;
+    return m && word_unknown(w, na, nb) ? m : 0;
 }
 
 /* Room for a word of ASCII letters around one character: UB_LEX_MAX
@@ -892,21 +896,29 @@ static ub_codec_mask lead3_unknown_seg(const uint8_t *seg, size_t n, size_t b0, 
     return lead3_unknown(w, na, b - b1, m);
 }
 
+/* word_unknown() of the run r, one character, and the letters around it. */
+static int run_word_unknown(const ub_detect_scratch *s, const struct run *r, size_t nch)
+{
+    if (r->c1 - r->c0 != 1)
+        return 0;
+    uint32_t w[LEAD3_WORD];
+    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, w, &na);
+    return word_unknown(w, na, len - na - 1);
+}
+
 /* lead3_unknown() of the run r, one character, under the codecs m. */
 static ub_codec_mask lead3_unknown_run(const ub_detect_scratch *s, const struct run *r,
                                        size_t nch, ub_codec_mask m)
 {
-    if (r->c1 - r->c0 != 1 || !(m & e2_codecs(s->cp[r->c0])))
+    if (r->c1 - r->c0 != 1 || !(m &= e2_codecs(s->cp[r->c0])))
         return 0;
-    uint32_t w[LEAD3_WORD];
-    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, w, &na);
-    return lead3_unknown(w, na, len - na - 1, m);
+    return run_word_unknown(s, r, nch) ? m : 0;
 }
 
-/* Does the repair x of the lone lead of r make words the lexicon knows
- * of the letters around it: one word where x is a letter or an
+/* Does the repair x of the one character of r make words the lexicon
+ * knows of the letters around it: one word where x is a letter or an
  * apostrophe, else the letters on either side? */
-static int lead3_repair_known(const ub_detect_scratch *s, const struct run *r, size_t nch,
+static int repair_makes_known(const ub_detect_scratch *s, const struct run *r, size_t nch,
                               uint32_t x)
 {
     uint32_t w[LEAD3_WORD];
@@ -1715,6 +1727,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             best_c = c;
     }
     int yielded = 0;        /* codecs that gave a reading */
+    int unknown = -1;       /* run_word_unknown(), once asked */
     int max_yield = MAX_LOSSY_CODECS;
     for (int first = best_c >= 0;
          (first || todo) && yielded < max_yield && tried < MAX_LOSSY_TRIES;) {
@@ -1800,9 +1813,11 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
              * for the evidence: a lone 'â ' is '—' with both of its C1
              * bytes stripped; or where the lexicon does, the lead in a
              * word it does not know: lead3_unknown()) */
-            const int lead3 = weak && !(e->line.weak >> c & 1) &&
-                              lead3_unknown_run(s, e->r, s->nch, (ub_codec_mask)1 << c);
-            if (weak && !(e->line.weak >> c & 1) && !lead3)
+            const int alone = weak && !(e->line.weak >> c & 1);
+            if (alone && unknown < 0)
+                unknown = run_word_unknown(s, e->r, s->nch);
+            const int lead3 = alone && unknown && (e2_codecs(s->cp[e->r->c0]) >> c & 1);
+            if (alone && !lead3)
                 loss.max_insert = 1;
             loss.inner_lent = (int)(e->line.twice >> c & 1);
             if (!twice && !two && outer < 0 && ub_reverse_lossy_as_is(s->beam, t, n, c, &loss)) {
@@ -1906,9 +1921,9 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 prior += ub_det_codec_prior(outer) + LAYER_COST;
             }
             double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
-            if (lead3 && (res.nchars == 1 || (res.nchars == 2 && res.chars[1].cp == ' ')) &&
-                lead3_repair_known(s, e->r, s->nch, res.chars[0].cp))
-                cost -= LEAD3_LEX_BONUS;
+            if (alone && unknown && (res.nchars == 1 || (res.nchars == 2 && res.chars[1].cp == ' ')) &&
+                repair_makes_known(s, e->r, s->nch, res.chars[0].cp))
+                cost -= LEX_WORD_BONUS;
             if (!have_in) {
                 lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright,
                                       IN_FLOOR);
