@@ -830,6 +830,15 @@ static ub_codec_mask e2_codecs(uint32_t x)
     return 0;
 }
 
+/* How badly the first character x of a run lone_unknown_seg() finds
+ * under the codecs m must read (log P at most) to count: 0xE2 alone
+ * LEAD3_LOGP, which a stray '\u00E2' in English does; two letters
+ * WEAK_LOGP, as other weak evidence. */
+static double lone_logp_bar(uint32_t x, ub_codec_mask m)
+{
+    return m & e2_codecs(x) ? LEAD3_LOGP : WEAK_LOGP;
+}
+
 /* Does the lexicon know the ASCII letters w[0..n) (none: yes)? */
 static int lex_knows(const uint32_t *w, size_t n)
 {
@@ -837,96 +846,142 @@ static int lex_knows(const uint32_t *w, size_t n)
     return !n || (lex && ub_lex_has(lex, w, n));
 }
 
-/* Is the word of ASCII letters around w[na] (na letters before it, nb
- * after it, one at least) one the lexicon does not know? */
-static int word_unknown(const uint32_t *w, size_t na, size_t nb)
+/* Is the word of ASCII letters around w[na..na+k) (na letters before
+ * it, nb after, one at least) one the lexicon does not know? */
+static int word_unknown(const uint32_t *w, size_t na, size_t k, size_t nb)
 {
-    return (na || nb) && na + 1 + nb <= UB_LEX_MAX && !lex_knows(w, na + 1 + nb);
+    return (na || nb) && na + k + nb <= UB_LEX_MAX && !lex_knows(w, na + k + nb);
 }
 
-/* Under which of the codecs m (weak evidence) is w[na] 0xE2 alone, in a
- * word the lexicon does not know (word_unknown())? */
-static ub_codec_mask lead3_unknown(const uint32_t *w, size_t na, size_t nb, ub_codec_mask m)
+/* The codecs that lack a lead byte under which x0 and x1 are both
+ * continuations (after ub_gate_ensure()): inside a word of ASCII
+ * letters, two letters that each lost the lead ("Defini\u00A7\u00B5es"
+ * for "Defini\u00E7\u00F5es", 0xC3 dropped twice by ISO-8859-3). */
+static inline ub_codec_mask pair_headless(uint32_t x0, uint32_t x1)
 {
-    m &= e2_codecs(w[na]);
-    return m && word_unknown(w, na, nb) ? m : 0;
+    return ub_gate_headless(x0) & ub_gate_headless(x1);
 }
 
-/* Room for a word of ASCII letters around one character: UB_LEX_MAX
- * looked at on either side (longer is no word the lexicon holds). */
-#define LEAD3_WORD (2 * UB_LEX_MAX + 1)
+/* Room for a word of ASCII letters around a run of at most two
+ * characters: UB_LEX_MAX looked at on either side (longer is no word the
+ * lexicon holds). */
+#define LEAD3_WORD (2 * UB_LEX_MAX + 2)
 
 static inline int ascii_letter(uint32_t c)
 {
     return (c | 0x20) - 'a' < 26u;
 }
 
-/* The ASCII letters around cp[c] into w (LEAD3_WORD), cp[c] at w[*na];
- * returns the word's length. */
-static size_t ascii_word_cp(const uint32_t *cp, size_t nch, size_t c, uint32_t *w, size_t *na)
+/* The ASCII letters around cp[c0..c1) (two at most) with it into w
+ * (LEAD3_WORD), cp[c0] at w[*na]; returns the word's length. */
+static size_t ascii_word_cp(const uint32_t *cp, size_t nch, size_t c0, size_t c1, uint32_t *w,
+                            size_t *na)
 {
-    size_t a = c, b = c + 1;
-    while (a > 0 && c - a < UB_LEX_MAX && ascii_letter(cp[a - 1]))
+    size_t a = c0, b = c1;
+    while (a > 0 && c0 - a < UB_LEX_MAX && ascii_letter(cp[a - 1]))
         a--;
-    while (b < nch && b - c - 1 < UB_LEX_MAX && ascii_letter(cp[b]))
+    while (b < nch && b - c1 < UB_LEX_MAX && ascii_letter(cp[b]))
         b++;
     memcpy(w, cp + a, (b - a) * sizeof *w);
-    *na = c - a;
+    *na = c0 - a;
     return b - a;
 }
 
-/* lead3_unknown() of the character x at seg[b0..b1) (line_is_clean()),
- * under the codecs m. */
-static ub_codec_mask lead3_unknown_seg(const uint8_t *seg, size_t n, size_t b0, size_t b1,
-                                       uint32_t x, ub_codec_mask m)
+/* The same of seg[b0..b1) (line_is_clean()), whose k characters are
+ * x[0..k). */
+static size_t ascii_word_seg(const uint8_t *seg, size_t n, size_t b0, size_t b1,
+                             const uint32_t *x, size_t k, uint32_t *w, size_t *na)
 {
-    if (!(m & e2_codecs(x)))
-        return 0;
-    uint32_t w[LEAD3_WORD];
-    size_t a = b0, b = b1, na = 0;
+    size_t a = b0, b = b1, m = 0;
     while (a > 0 && b0 - a < UB_LEX_MAX && ascii_letter(seg[a - 1]))
         a--;
     while (b < n && b - b1 < UB_LEX_MAX && ascii_letter(seg[b]))
         b++;
     for (size_t j = a; j < b0; j++)
-        w[na++] = seg[j];
-    w[na] = x;
+        w[m++] = seg[j];
+    *na = m;
+    for (size_t j = 0; j < k; j++)
+        w[m++] = x[j];
     for (size_t j = b1; j < b; j++)
-        w[na + 1 + j - b1] = seg[j];
-    return lead3_unknown(w, na, b - b1, m);
+        w[m++] = seg[j];
+    return m;
 }
 
-/* word_unknown() of the run r, one character, and the letters around it. */
+/* The codecs under which the run seg[b0..b1), its k characters x[0..k)
+ * (line_is_clean()), is mojibake alone in a word the lexicon does not
+ * know: 0xE2 alone under weak, its weak codecs (e2_codecs()), or two
+ * continuations inside the word that lost their leads (pair_headless()). */
+static ub_codec_mask lone_unknown_seg(const uint8_t *seg, size_t n, size_t b0, size_t b1,
+                                      const uint32_t *x, size_t k, ub_codec_mask weak)
+{
+    ub_codec_mask m = k == 1 ? weak & e2_codecs(x[0])
+                      : k == 2 && b0 && ascii_letter(seg[b0 - 1]) && b1 < n &&
+                                ascii_letter(seg[b1])
+                          ? pair_headless(x[0], x[1])
+                          : 0;
+    if (!m)
+        return 0;
+    uint32_t w[LEAD3_WORD];
+    size_t na, len = ascii_word_seg(seg, n, b0, b1, x, k, w, &na);
+    return word_unknown(w, na, k, len - na - k) ? m : 0;
+}
+
+/* word_unknown() of the run r (two characters at most) and the letters
+ * around it. */
 static int run_word_unknown(const ub_detect_scratch *s, const struct run *r, size_t nch)
 {
-    if (r->c1 - r->c0 != 1)
+    size_t k = r->c1 - r->c0;
+    if (k > 2)
         return 0;
     uint32_t w[LEAD3_WORD];
-    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, w, &na);
-    return word_unknown(w, na, len - na - 1);
+    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, r->c1, w, &na);
+    return word_unknown(w, na, k, len - na - k);
 }
 
-/* lead3_unknown() of the run r, one character, under the codecs m. */
-static ub_codec_mask lead3_unknown_run(const ub_detect_scratch *s, const struct run *r,
-                                       size_t nch, ub_codec_mask m)
+/* lone_unknown_seg() of the run r, weak its weak codecs. */
+static ub_codec_mask lone_unknown_run(const ub_detect_scratch *s, const struct run *r,
+                                      size_t nch, ub_codec_mask weak)
 {
-    if (r->c1 - r->c0 != 1 || !(m &= e2_codecs(s->cp[r->c0])))
-        return 0;
-    return run_word_unknown(s, r, nch) ? m : 0;
+    const uint32_t *x = s->cp + r->c0;
+    size_t k = r->c1 - r->c0;
+    ub_codec_mask m = k == 1 ? weak & e2_codecs(x[0])
+                      : k == 2 && r->c0 && ascii_letter(x[-1]) && r->c1 < nch &&
+                                ascii_letter(x[2])
+                          ? pair_headless(x[0], x[1])
+                          : 0;
+    return m && run_word_unknown(s, r, nch) ? m : 0;
 }
 
-/* Does the repair x of the one character of r make words the lexicon
- * knows of the letters around it: one word where x is a letter or an
- * apostrophe, else the letters on either side? */
+/* Does the repair x[0..k) of the run r (as long) make words the lexicon
+ * knows of the letters around it: each stretch of letters (and
+ * apostrophes) the repaired word holds? */
 static int repair_makes_known(const ub_detect_scratch *s, const struct run *r, size_t nch,
-                              uint32_t x)
+                              const uint32_t *x, size_t k)
 {
     uint32_t w[LEAD3_WORD];
-    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, w, &na);
-    w[na] = x;
-    if (ub_lex_char(x))
-        return len <= UB_LEX_MAX && lex_knows(w, len);
-    return lex_knows(w, na) && lex_knows(w + na + 1, len - na - 1);
+    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, r->c1, w, &na);
+    memcpy(w + na, x, k * sizeof *w);
+    for (size_t a = 0, b; a < len; a = b + 1) {
+        for (b = a; b < len && ub_lex_char(w[b]); b++)
+            ;
+        if (b - a > UB_LEX_MAX || !lex_knows(w + a, b - a))
+            return 0;
+    }
+    return 1;
+}
+
+/* repair_makes_known() of the lossy reading res of the run r: as many
+ * characters as r (a space after them, the joiner it read as one, aside). */
+static int known_repair(const ub_detect_scratch *s, const struct run *r,
+                        const ub_lossy_result *res)
+{
+    size_t k = r->c1 - r->c0;
+    uint32_t x[2];
+    if (k > 2 || !(res->nchars == k || (res->nchars == k + 1 && res->chars[k].cp == ' ')))
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        x[i] = res->chars[i].cp;
+    return repair_makes_known(s, r, s->nch, x, k);
 }
 
 /*
@@ -1812,7 +1867,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             /* (two where convincing repairs nearby under the codec stand
              * for the evidence: a lone 'â ' is '—' with both of its C1
              * bytes stripped; or where the lexicon does, the lead in a
-             * word it does not know: lead3_unknown()) */
+             * word it does not know: lone_unknown_run()) */
             const int alone = weak && !(e->line.weak >> c & 1);
             if (alone && unknown < 0)
                 unknown = run_word_unknown(s, e->r, s->nch);
@@ -1921,8 +1976,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
                 prior += ub_det_codec_prior(outer) + LAYER_COST;
             }
             double cost = prior + res.cost + (weak && !e->line.weak ? WEAK_COST : 0);
-            if (alone && unknown && (res.nchars == 1 || (res.nchars == 2 && res.chars[1].cp == ' ')) &&
-                repair_makes_known(s, e->r, s->nch, res.chars[0].cp))
+            if (alone && unknown && known_repair(s, e->r, &res))
                 cost -= LEX_WORD_BONUS;
             if (!have_in) {
                 lm_in = lm_span_floor(e->ctx->lm, e->l2, e->l1, orig, norig, right, nright,
@@ -2752,11 +2806,10 @@ static inline int gate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r,
             weak_gated = 0;
         }
     }
-    if (weak_gated == 1 && n == 1) {
-        /* (a three-byte lead alone in a word the lexicon does not know) */
-        uint32_t c2 = l2, c1 = l1;
-        ub_codec_mask m = lead3_unknown_run(s, r, nch, r->cbm.weak);
-        if (m && ub_lm_logp_in(s->lc, ctx->lm, c2, c1, in[0]) <= LEAD3_LOGP) {
+    if (n <= 2 && !weak_ok) {
+        /* (mojibake alone in a word the lexicon does not know) */
+        ub_codec_mask m = lone_unknown_run(s, r, nch, weak_gated == 1 ? r->cbm.weak : 0) & ~maybe;
+        if (m && ub_lm_logp_in(s->lc, ctx->lm, l2, l1, in[0]) <= lone_logp_bar(in[0], m)) {
             maybe |= m;
             weak_ok = 1;
             weak_gated = 3;
@@ -4391,14 +4444,17 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
         if (q->cbm.maybe || q->cbm.twice)
             return 0;
         int weak_ok, cjk;
+        ub_codec_mask lone;
         if (ub_gate_finish(ctx->lm, lmc, t, k, c2, c1, 0, 0, q->cbm.weak, q->cbm.weak_at,
                            rare_ok, &weak_ok, &q->weak_gated, &cjk) ||
             cjk ||
             (__builtin_expect(carry != 0, 0) && q->weak_gated && (q->cbm.weak & carry) &&
              carry_odd_run(ctx, nc, t, k, c2, c1, i < n ? seg[i] : '\n')) ||
-            (q->weak_gated == 1 && k == 1 && e2_maybe(t[0]) &&
-             lead3_unknown_seg(seg, n, r0, i, t[0], q->cbm.weak) &&
-             ub_lm_logp_in(lmc, ctx->lm, c2, c1, t[0]) <= LEAD3_LOGP) ||
+            (((k == 1 && q->weak_gated == 1 && e2_maybe(t[0])) ||
+              (k == 2 && r0 && ascii_letter(seg[r0 - 1]) && i < n && ascii_letter(seg[i]))) &&
+             (lone = lone_unknown_seg(seg, n, r0, i, t, k,
+                                      q->weak_gated == 1 ? q->cbm.weak : 0)) &&
+             ub_lm_logp_in(lmc, ctx->lm, c2, c1, t[0]) <= lone_logp_bar(t[0], lone)) ||
             /* (a lone lead before a '?' for each of its continuation
              * bytes is for decide() to weigh: qmarks_fill()) */
             (q->weak_gated && i + 1 < n && seg[i] == '?' && seg[i + 1] == '?'))

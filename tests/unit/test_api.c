@@ -1112,7 +1112,8 @@ static void test_case_of_fills(void **state)
  * lead is repaired where the words it makes are known; a word that
  * writes the letter ("ch\u00E2teau") is left alone.  A repair of any
  * weak run of one character that makes a known word of an unknown one
- * counts that for it.  And a lone lead
+ * counts that for it; and two continuations inside such a word whose
+ * leads a codec lacks are weighed on that evidence.  And a lone lead
  * before a '?' for each of its continuations is weighed even where a
  * later run sends the line to decide() first. */
 static void test_lone_lead3(void **state)
@@ -1133,6 +1134,9 @@ static void test_lone_lead3(void **state)
          * which lacks 0xC3 and dropped it, is "\u011E") */
         { "Hoe vaak u reservekopie\xC4\x9En maakt zal afhangen van het soort gegevens.\n",
           "Hoe vaak u reservekopie\xC3\xABn maakt zal afhangen van het soort gegevens.\n" },
+        /* (two letters inside a word that both lost their 0xC3) */
+        { "Abra a janela e comece a escrever Defini\xC2\xA7\xC2\xB5" "es.\n",
+          "Abra a janela e comece a escrever Defini\xC3\xA7\xC3\xB5" "es.\n" },
     };
     for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
         expect_fix(ctx, fix[i].in, strlen(fix[i].in), fix[i].want, strlen(fix[i].want),
