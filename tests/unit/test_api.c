@@ -1116,7 +1116,7 @@ static void test_case_of_fills(void **state)
  * leads a codec lacks are weighed on that evidence.  And a lone lead
  * before a '?' for each of its continuations is weighed even where a
  * later run sends the line to decide() first. */
-static void test_lone_lead3(void **state)
+static void test_lone_in_unknown_word(void **state)
 {
     unbake_ctx *ctx = *state;
     static const struct {
@@ -1500,7 +1500,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lossy_twice_latin, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_kana_c1_stripped, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_case_of_fills, ctx_setup, ctx_teardown),
-        cmocka_unit_test_setup_teardown(test_lone_lead3, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_lone_in_unknown_word, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_nbsp_as_space),
         cmocka_unit_test(test_marks_no_evidence),
         cmocka_unit_test_setup_teardown(test_no_invisible_fills, ctx_setup, ctx_teardown),
