@@ -907,18 +907,23 @@ static size_t ascii_word_seg(const uint8_t *seg, size_t n, size_t b0, size_t b1,
     return m;
 }
 
+/* The codecs under which the run x[0..k) may be mojibake alone in its
+ * word (inside: an ASCII letter on either side): 0xE2 alone under weak,
+ * its weak codecs (e2_codecs()), or two continuations inside the word
+ * that lost their leads (pair_headless()).  The lexicon is not asked. */
+static ub_codec_mask lone_codecs(const uint32_t *x, size_t k, int inside, ub_codec_mask weak)
+{
+    return k == 1 ? weak & e2_codecs(x[0]) : k == 2 && inside ? pair_headless(x[0], x[1]) : 0;
+}
+
 /* The codecs under which the run seg[b0..b1), its k characters x[0..k)
  * (line_is_clean()), is mojibake alone in a word the lexicon does not
- * know: 0xE2 alone under weak, its weak codecs (e2_codecs()), or two
- * continuations inside the word that lost their leads (pair_headless()). */
+ * know (lone_codecs(), word_unknown()). */
 static ub_codec_mask lone_unknown_seg(const uint8_t *seg, size_t n, size_t b0, size_t b1,
                                       const uint32_t *x, size_t k, ub_codec_mask weak)
 {
-    ub_codec_mask m = k == 1 ? weak & e2_codecs(x[0])
-                      : k == 2 && b0 && ascii_letter(seg[b0 - 1]) && b1 < n &&
-                                ascii_letter(seg[b1])
-                          ? pair_headless(x[0], x[1])
-                          : 0;
+    ub_codec_mask m = lone_codecs(
+        x, k, b0 && ascii_letter(seg[b0 - 1]) && b1 < n && ascii_letter(seg[b1]), weak);
     if (!m)
         return 0;
     uint32_t w[LEAD3_WORD];
@@ -942,13 +947,11 @@ static int run_word_unknown(const ub_detect_scratch *s, const struct run *r, siz
 static ub_codec_mask lone_unknown_run(const ub_detect_scratch *s, const struct run *r,
                                       size_t nch, ub_codec_mask weak)
 {
-    const uint32_t *x = s->cp + r->c0;
-    size_t k = r->c1 - r->c0;
-    ub_codec_mask m = k == 1 ? weak & e2_codecs(x[0])
-                      : k == 2 && r->c0 && ascii_letter(x[-1]) && r->c1 < nch &&
-                                ascii_letter(x[2])
-                          ? pair_headless(x[0], x[1])
-                          : 0;
+    const uint32_t *cp = s->cp;
+    ub_codec_mask m =
+        lone_codecs(cp + r->c0, r->c1 - r->c0,
+                    r->c0 && ascii_letter(cp[r->c0 - 1]) && r->c1 < nch && ascii_letter(cp[r->c1]),
+                    weak);
     return m && run_word_unknown(s, r, nch) ? m : 0;
 }
 
