@@ -872,39 +872,69 @@ static inline int ascii_letter(uint32_t c)
     return (c | 0x20) - 'a' < 26u;
 }
 
-/* The ASCII letters around cp[c0..c1) (two at most) with it into w
- * (LEAD3_WORD), cp[c0] at w[*na]; returns the word's length. */
-static size_t ascii_word_cp(const uint32_t *cp, size_t nch, size_t c0, size_t c1, uint32_t *w,
-                            size_t *na)
+/* The ASCII letters of a repair's text decided again (s nested) reach
+ * its start or end: its word goes on in the segment's letters there
+ * (s->edge_wl, edge_wr).  Into w at *m, at most UB_LEX_MAX letters in
+ * all on that side (have of them already). */
+static void edge_left(const ub_detect_scratch *s, size_t have, uint32_t *w, size_t *m)
 {
-    size_t a = c0, b = c1;
-    while (a > 0 && c0 - a < UB_LEX_MAX && ascii_letter(cp[a - 1]))
-        a--;
-    while (b < nch && b - c1 < UB_LEX_MAX && ascii_letter(cp[b]))
-        b++;
-    memcpy(w, cp + a, (b - a) * sizeof *w);
-    *na = c0 - a;
-    return b - a;
+    size_t k = s->n_wl < UB_LEX_MAX - have ? s->n_wl : UB_LEX_MAX - have;
+    memcpy(w + *m, s->edge_wl + s->n_wl - k, k * sizeof *w);
+    *m += k;
 }
 
-/* The same of seg[b0..b1) (line_is_clean()), whose k characters are
- * x[0..k). */
-static size_t ascii_word_seg(const uint8_t *seg, size_t n, size_t b0, size_t b1,
-                             const uint32_t *x, size_t k, uint32_t *w, size_t *na)
+static void edge_right(const ub_detect_scratch *s, size_t have, uint32_t *w, size_t *m)
+{
+    size_t k = s->n_wr < UB_LEX_MAX - have ? s->n_wr : UB_LEX_MAX - have;
+    memcpy(w + *m, s->edge_wr, k * sizeof *w);
+    *m += k;
+}
+
+/* Character i of p: code points (wide) or bytes. */
+static inline uint32_t char_at(const void *p, int wide, size_t i)
+{
+    return wide ? ((const uint32_t *)p)[i] : ((const uint8_t *)p)[i];
+}
+
+/* The ASCII letters around p[b0..b1) (p: n code points if wide, else
+ * bytes; beyond them the edge's) with x[0..k) in its place into w
+ * (LEAD3_WORD), x[0] at w[*na]; returns the word's length. */
+static size_t ascii_word(const ub_detect_scratch *s, const void *p, int wide, size_t n, size_t b0,
+                         size_t b1, const uint32_t *x, size_t k, uint32_t *w, size_t *na)
 {
     size_t a = b0, b = b1, m = 0;
-    while (a > 0 && b0 - a < UB_LEX_MAX && ascii_letter(seg[a - 1]))
+    while (a > 0 && b0 - a < UB_LEX_MAX && ascii_letter(char_at(p, wide, a - 1)))
         a--;
-    while (b < n && b - b1 < UB_LEX_MAX && ascii_letter(seg[b]))
+    while (b < n && b - b1 < UB_LEX_MAX && ascii_letter(char_at(p, wide, b)))
         b++;
+    if (!a)
+        edge_left(s, b0, w, &m);
     for (size_t j = a; j < b0; j++)
-        w[m++] = seg[j];
+        w[m++] = char_at(p, wide, j);
     *na = m;
     for (size_t j = 0; j < k; j++)
         w[m++] = x[j];
     for (size_t j = b1; j < b; j++)
-        w[m++] = seg[j];
+        w[m++] = char_at(p, wide, j);
+    if (b == n)
+        edge_right(s, b - b1, w, &m);
     return m;
+}
+
+/* ascii_word() of the run s->cp[c0..c1) (two characters at most) as it is. */
+static size_t ascii_word_cp(const ub_detect_scratch *s, size_t nch, size_t c0, size_t c1,
+                            uint32_t *w, size_t *na)
+{
+    return ascii_word(s, s->cp, 1, nch, c0, c1, s->cp + c0, c1 - c0, w, na);
+}
+
+/* Is there an ASCII letter just before / after seg[b0..b1) (beyond it,
+ * the edge's)? */
+static int letter_around(const ub_detect_scratch *s, const uint8_t *seg, size_t n, size_t b0,
+                         size_t b1)
+{
+    return (b0 ? ascii_letter(seg[b0 - 1]) : s->n_wl > 0) &&
+           (b1 < n ? ascii_letter(seg[b1]) : s->n_wr > 0);
 }
 
 /* The codecs under which the run x[0..k) may be mojibake alone in its
@@ -919,15 +949,15 @@ static ub_codec_mask lone_codecs(const uint32_t *x, size_t k, int inside, ub_cod
 /* The codecs under which the run seg[b0..b1), its k characters x[0..k)
  * (line_is_clean()), is mojibake alone in a word the lexicon does not
  * know (lone_codecs(), word_unknown()). */
-static ub_codec_mask lone_unknown_seg(const uint8_t *seg, size_t n, size_t b0, size_t b1,
-                                      const uint32_t *x, size_t k, ub_codec_mask weak)
+static ub_codec_mask lone_unknown_seg(const ub_detect_scratch *s, const uint8_t *seg, size_t n,
+                                      size_t b0, size_t b1, const uint32_t *x, size_t k,
+                                      ub_codec_mask weak)
 {
-    ub_codec_mask m = lone_codecs(
-        x, k, b0 && ascii_letter(seg[b0 - 1]) && b1 < n && ascii_letter(seg[b1]), weak);
+    ub_codec_mask m = lone_codecs(x, k, letter_around(s, seg, n, b0, b1), weak);
     if (!m)
         return 0;
     uint32_t w[LEAD3_WORD];
-    size_t na, len = ascii_word_seg(seg, n, b0, b1, x, k, w, &na);
+    size_t na, len = ascii_word(s, seg, 0, n, b0, b1, x, k, w, &na);
     return word_unknown(w, na, k, len - na - k) ? m : 0;
 }
 
@@ -939,7 +969,7 @@ static int run_word_unknown(const ub_detect_scratch *s, const struct run *r, siz
     if (k > 2)
         return 0;
     uint32_t w[LEAD3_WORD];
-    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, r->c1, w, &na);
+    size_t na, len = ascii_word_cp(s, nch, r->c0, r->c1, w, &na);
     return word_unknown(w, na, k, len - na - k);
 }
 
@@ -948,10 +978,11 @@ static ub_codec_mask lone_unknown_run(const ub_detect_scratch *s, const struct r
                                       size_t nch, ub_codec_mask weak)
 {
     const uint32_t *cp = s->cp;
-    ub_codec_mask m =
-        lone_codecs(cp + r->c0, r->c1 - r->c0,
-                    r->c0 && ascii_letter(cp[r->c0 - 1]) && r->c1 < nch && ascii_letter(cp[r->c1]),
-                    weak);
+    ub_codec_mask m = lone_codecs(
+        cp + r->c0, r->c1 - r->c0,
+        (r->c0 ? ascii_letter(cp[r->c0 - 1]) : s->n_wl > 0) &&
+            (r->c1 < nch ? ascii_letter(cp[r->c1]) : s->n_wr > 0),
+        weak);
     return m && run_word_unknown(s, r, nch) ? m : 0;
 }
 
@@ -962,7 +993,7 @@ static int repair_makes_known(const ub_detect_scratch *s, const struct run *r, s
                               const uint32_t *x, size_t k)
 {
     uint32_t w[LEAD3_WORD];
-    size_t na, len = ascii_word_cp(s->cp, nch, r->c0, r->c1, w, &na);
+    size_t na, len = ascii_word_cp(s, nch, r->c0, r->c1, w, &na);
     memcpy(w + na, x, k * sizeof *w);
     for (size_t a = 0, b; a < len; a = b + 1) {
         for (b = a; b < len && ub_lex_char(w[b]); b++)
@@ -2568,7 +2599,7 @@ static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from,
     if (none_yet) {
         while (n < 2 && j < nch && s->cp[j] != INVALID_CP)
             out[n++] = s->cp[j++];
-        return n;
+        goto edge;
     }
     while (n < 2 && j < nch) {
         while (k < s->nruns && s->runs[k].c0 < j)
@@ -2585,6 +2616,10 @@ static size_t context_after(const ub_detect_scratch *s, size_t nch, size_t from,
             break;
         out[n++] = s->cp[j++];
     }
+edge:
+    /* (a repair decided again: its word goes on in the segment) */
+    for (size_t i = 0; j == nch && n < 2 && i < s->n_wr; i++)
+        out[n++] = s->edge_wr[i];
     return n;
 }
 
@@ -4247,7 +4282,25 @@ static int rbuf_put(struct repair *b, const void *p, size_t n)
     return 0;
 }
 
-static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1, size_t cend)
+/* The ASCII letters of the segment just before c0 and from c1 on into
+ * the nested scratch s (refine()). */
+static void set_edge_words(const ub_detect_scratch *seg_s, ub_detect_scratch *s, size_t c0,
+                           size_t c1)
+{
+    const uint32_t *cp = seg_s->cp;
+    size_t a = c0, b = c1;
+    while (a > 0 && c0 - a < UB_EDGE_WORD && ascii_letter(cp[a - 1]))
+        a--;
+    while (b < seg_s->nch && b - c1 < UB_EDGE_WORD && ascii_letter(cp[b]))
+        b++;
+    s->n_wl = (uint8_t)(c0 - a);
+    memcpy(s->edge_wl, cp + a, (c0 - a) * sizeof *cp);
+    s->n_wr = (uint8_t)(b - c1);
+    memcpy(s->edge_wr, cp + c1, (b - c1) * sizeof *cp);
+}
+
+static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1, size_t c0,
+                  size_t cend)
 {
     for (int depth = 0; depth < MAX_REFINE && rp->layers < ctx->max_layers; depth++) {
         /* (most repairs begin with what they repaired) */
@@ -4258,6 +4311,7 @@ static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1, 
             return UNBAKE_ENOMEM;
         ub_detect_scratch *s = ctx->nested[depth];
         s->lc = ctx->det->lc;
+        set_edge_words(ctx->det, s, c0, cend);
         /* most repairs read as clean text: decide() would find nothing
          * in them (line_is_clean() says so for a segment, as here) */
         uint32_t e2, e1;
@@ -4454,8 +4508,8 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
             (__builtin_expect(carry != 0, 0) && q->weak_gated && (q->cbm.weak & carry) &&
              carry_odd_run(ctx, nc, t, k, c2, c1, i < n ? seg[i] : '\n')) ||
             (((k == 1 && q->weak_gated == 1 && e2_maybe(t[0])) ||
-              (k == 2 && r0 && ascii_letter(seg[r0 - 1]) && i < n && ascii_letter(seg[i]))) &&
-             (lone = lone_unknown_seg(seg, n, r0, i, t, k,
+              (k == 2 && letter_around(s, seg, n, r0, i))) &&
+             (lone = lone_unknown_seg(s, seg, n, r0, i, t, k,
                                       q->weak_gated == 1 ? q->cbm.weak : 0)) &&
              ub_lm_logp_in(lmc, ctx->lm, c2, c1, t[0]) <= lone_logp_bar(t[0], lone)) ||
             /* (a lone lead before a '?' for each of its continuation
@@ -4554,11 +4608,11 @@ int ub_detect_segment(unbake_ctx *ctx, const uint8_t *seg, size_t n, size_t a0)
                 goto nomem;
             filled.layers = rp.layers;
             filled.refined = 0;
-            if ((rc = refine(ctx, &filled, r->l2, r->l1, r->cend)))
+            if ((rc = refine(ctx, &filled, r->l2, r->l1, r->c0, r->cend)))
                 goto out;
             again = filled.refined;
         }
-        if (again && (rc = refine(ctx, &rp, r->l2, r->l1, r->cend)))
+        if (again && (rc = refine(ctx, &rp, r->l2, r->l1, r->c0, r->cend)))
             goto out;
         if (ctx->report)
             ub_det_report_run(ctx, s, r, seg, &rp);

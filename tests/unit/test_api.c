@@ -1134,6 +1134,10 @@ static void test_lone_in_unknown_word(void **state)
          * which lacks 0xC3 and dropped it, is "\u011E") */
         { "Hoe vaak u reservekopie\xC4\x9En maakt zal afhangen van het soort gegevens.\n",
           "Hoe vaak u reservekopie\xC3\xABn maakt zal afhangen van het soort gegevens.\n" },
+        /* (the same lead, then read as Latin-1 once more: the repair
+         * "\u00E2" decided again sees the letters of its word) */
+        { "I don\xC3\x83\xC2\xA2t know what it is about.\n",
+          "I don\xE2\x80\x99t know what it is about.\n" },
         /* (two letters inside a word that both lost their 0xC3) */
         { "Abra a janela e comece a escrever Defini\xC2\xA7\xC2\xB5" "es.\n",
           "Abra a janela e comece a escrever Defini\xC3\xA7\xC3\xB5" "es.\n" },
