@@ -986,68 +986,63 @@ static void test_lossy_twice(void **state)
 static void test_lossy_twice_latin(void **state)
 {
     unbake_ctx *ctx = *state;
-    static const char cs[] = "V prav\xC3\x83\xC3\x82\xC2\xA9m horn\xC3\x83\xC3\x82\xC2\xADm rohu okn"
-                             "a Volby p\xC3\x83ibl\xC3\x83\xC3\x82\xC2\xAD\xC3\x83\xC3\x82\xC2\xBE" "e"
-                             "n\xC3\x83\xC3\x82\xC2\xAD p\xC3\x83" "epn\xC3\x83te vyp\xC3\x83\xC3\x82"
-                             "\xC2\xADna\xC3\x83 P\xC3\x83ibl\xC3\x83\xC3\x82\xC2\xAD\xC3\x83\xC3\x82"
-                             "\xC2\xBEit do polohy zapnuto.\n";
-    static const char cs_want[] = "V prav\xC3\xA9m horn\xC3\xADm rohu okna Volby p\xC5\x99ibl\xC3\xAD\xC5"
-                                  "\xBE" "en\xC3\xAD p\xC5\x99" "epn\xC4\x9Bte vyp\xC3\xADna\xC4\x8D P\xC5"
-                                  "\x99ibl\xC3\xAD\xC5\xBEit do polohy zapnuto.\n";
-    static const char tr[] = "O d\xC3\x83\xC3\x82\xC2\xB6nemde hem Frans\xC3\x83\xC3\x82\xC2\xB1zca "
-                             "hem de \xC3\x83\xC3\x82\xC2\xB0ngilizce konu\xC3\x83" "an okuyucular i"
-                             "\xC3\x83\xC3\x82\xC2\xA7in konuyla ilgili bir\xC3\x83\xC3\x82\xC2\xA7o"
-                             "k kitap yaz\xC3\x83\xC3\x82\xC2\xB1ld\xC3\x83\xC3\x82\xC2\xB1.\n";
-    static const char tr_want[] = "O d\xC3\xB6nemde hem Frans\xC4\xB1zca hem de \xC4\xB0ngilizce konu\xC5"
-                                  "\x9F" "an okuyucular i\xC3\xA7in konuyla ilgili bir\xC3\xA7ok kitap ya"
-                                  "z\xC4\xB1ld\xC4\xB1.\n";
-    expect_fix(ctx, cs, sizeof cs - 1, cs_want, sizeof cs_want - 1,
-               "Czech through ISO-8859-1 twice, C1 controls dropped");
-    /* (a run that one layer of another codec reads as a letter, "\u00C4\u0161"
-     * as "\u013A" through ISO-8859-10, is weighed as the line's two layers
-     * too: "\u0139" is the lead of "\u0159" that lost its 0x99) */
-    static const char cs2[] = "M\xC3\x84\xC5\xA1\xC4\xB9\xC5\xA5\xC3\x84\xC5\xA1\xC4\xB9\xC5\xBE" "et"
-                              "e m\xC4\x82nit \xC3\x84\xC4\xB9rove\xC3\x84\xC5\xA1 p\xC3\x84\xC5\xA1i"
-                              "bl\xC3\x84\xC3\x82\xC2\xAD\xC3\x84\xC5\xA1\xC4\xB9\xC5\xBE" "en\xC3\x84"
-                              "\xC3\x82\xC2\xAD.\n";
-    static const char cs2_want[] = "M\xC5\xAF\xC5\xBE" "ete m\xC4\x9Bnit \xC3\xBArove\xC5\x88 p\xC5\x99ibl"
-                                   "\xC3\xAD\xC5\xBE" "en\xC3\xAD.\n";
-    expect_fix(ctx, cs2, sizeof cs2 - 1, cs2_want, sizeof cs2_want - 1,
-               "Czech through ISO-8859-2 twice, C1 controls dropped");
-    /* (and the inner layer of a run one layer undoes whole, lent by the
-     * line's repairs of text garbled twice, is searched under their codec
-     * first: "\u0102\u02D8" is "\u00E2", which is "\u2019" with both of its
-     * C1 bytes stripped under ISO-8859-2 again) */
-    static const char fr[] = "Si cela n\xC4\x82\xCB\x98" "a pas fonctionn\xC3\x84\xC4\xB9\xC2\xA0 co"
-                             "rrectement.\n";
-    static const char fr_want[] = "Si cela n\xE2\x80\x99" "a pas fonctionn\xC3\xA9 correctement.\n";
-    expect_fix(ctx, fr, sizeof fr - 1, fr_want, sizeof fr_want - 1,
-               "French through ISO-8859-2 twice, C1 controls dropped");
-    /* (and the line before lends it, where a line has no such repair of
-     * its own: "l\u00C3\u00A2interrupteur" alone reads as "l\u00E2interrupteur",
-     * one layer of windows-1252) */
-    static const char fr2[] = "Si cela n\xC3\x83\xC2\xA2" "a pas fonctionn\xC3\x83\xC3\x82\xC2\xA9 co"
-                              "rrectement.\nActivez les Touches lentes en basculant l\xC3\x83\xC2\xA2"
-                              "interrupteur.\n";
-    static const char fr2_want[] = "Si cela n\xE2\x80\x99" "a pas fonctionn\xC3\xA9 correctement.\nActivez"
-                                   " les Touches lentes en basculant l\xE2\x80\x99interrupteur.\n";
-    expect_fix(ctx, fr2, sizeof fr2 - 1, fr2_want, sizeof fr2_want - 1,
-               "French through ISO-8859-1 twice, a line of one run after one of many");
-    /* (a run of two-byte leads alone inside a word of small letters,
-     * each intermediate character's continuation dropped, with no pair to
-     * show for it: "\u00E1" (C3 A1) is "\u0102\u0104" (C4 82 C4 84) through
-     * ISO-8859-2, and "\u00C4\u00C4" once its 0x82 and 0x84 are dropped; the
-     * capital inside the word is the weak evidence, the last lead alone
-     * reads well enough) */
-    static const char es[] = "Se abrir\xC3\x84\xC3\x84 la ventana Pulsaci\xC3\x84\xC4\xB9n al pasar "
-                             "por encima, que siempre estar\xC3\x84\xC3\x84 encima del resto de vent"
-                             "anas.\n";
-    static const char es_want[] = "Se abrir\xC3\xA1 la ventana Pulsaci\xC3\xB3n al pasar por encima, que "
-                                  "siempre estar\xC3\xA1 encima del resto de ventanas.\n";
-    expect_fix(ctx, es, sizeof es - 1, es_want, sizeof es_want - 1,
-               "Spanish through ISO-8859-2 twice, C1 controls dropped");
-    expect_fix(ctx, tr, sizeof tr - 1, tr_want, sizeof tr_want - 1,
-               "Turkish through ISO-8859-1 twice, C1 controls dropped");
+    static const struct {
+        const char *in, *want, *why;
+    } fix[] = {
+        { "V prav\xC3\x83\xC3\x82\xC2\xA9m horn\xC3\x83\xC3\x82\xC2\xADm rohu okna Volby p\xC3\x83"
+          "ibl\xC3\x83\xC3\x82\xC2\xAD\xC3\x83\xC3\x82\xC2\xBE" "en\xC3\x83\xC3\x82\xC2\xAD p\xC3\x83"
+          "epn\xC3\x83te vyp\xC3\x83\xC3\x82\xC2\xADna\xC3\x83 P\xC3\x83ibl\xC3\x83\xC3\x82\xC2\xAD"
+          "\xC3\x83\xC3\x82\xC2\xBEit do polohy zapnuto.\n",
+          "V prav\xC3\xA9m horn\xC3\xADm rohu okna Volby p\xC5\x99ibl\xC3\xAD\xC5\xBE" "en\xC3\xAD p"
+          "\xC5\x99" "epn\xC4\x9Bte vyp\xC3\xADna\xC4\x8D P\xC5\x99ibl\xC3\xAD\xC5\xBEit do polohy "
+          "zapnuto.\n",
+          "Czech through ISO-8859-1 twice, C1 controls dropped" },
+        /* (a run that one layer of another codec reads as a letter,
+         * "\u00C4\u0161" as "\u013A" through ISO-8859-10, is weighed as the
+         * line's two layers too: "\u0139" is the lead of "\u0159" that lost
+         * its 0x99) */
+        { "M\xC3\x84\xC5\xA1\xC4\xB9\xC5\xA5\xC3\x84\xC5\xA1\xC4\xB9\xC5\xBE" "ete m\xC4\x82nit \xC3"
+          "\x84\xC4\xB9rove\xC3\x84\xC5\xA1 p\xC3\x84\xC5\xA1ibl\xC3\x84\xC3\x82\xC2\xAD\xC3\x84\xC5"
+          "\xA1\xC4\xB9\xC5\xBE" "en\xC3\x84\xC3\x82\xC2\xAD.\n",
+          "M\xC5\xAF\xC5\xBE" "ete m\xC4\x9Bnit \xC3\xBArove\xC5\x88 p\xC5\x99ibl\xC3\xAD\xC5\xBE"
+          "en\xC3\xAD.\n",
+          "Czech through ISO-8859-2 twice, C1 controls dropped" },
+        /* (and the inner layer of a run one layer undoes whole, lent by the
+         * line's repairs of text garbled twice, is searched under their
+         * codec first: "\u0102\u02D8" is "\u00E2", which is "\u2019" with
+         * both of its C1 bytes stripped under ISO-8859-2 again) */
+        { "Si cela n\xC4\x82\xCB\x98" "a pas fonctionn\xC3\x84\xC4\xB9\xC2\xA0 correctement.\n",
+          "Si cela n\xE2\x80\x99" "a pas fonctionn\xC3\xA9 correctement.\n",
+          "French through ISO-8859-2 twice, C1 controls dropped" },
+        /* (and the line before lends it, where a line has no such repair of
+         * its own: "l\u00C3\u00A2interrupteur" alone reads as
+         * "l\u00E2interrupteur", one layer of windows-1252) */
+        { "Si cela n\xC3\x83\xC2\xA2" "a pas fonctionn\xC3\x83\xC3\x82\xC2\xA9 correctement.\nActivez"
+          " les Touches lentes en basculant l\xC3\x83\xC2\xA2interrupteur.\n",
+          "Si cela n\xE2\x80\x99" "a pas fonctionn\xC3\xA9 correctement.\nActivez les Touches lentes"
+          " en basculant l\xE2\x80\x99interrupteur.\n",
+          "French through ISO-8859-1 twice, a line of one run after one of many" },
+        /* (a run of two-byte leads alone inside a word of small letters,
+         * each intermediate character's continuation dropped, with no pair
+         * to show for it: "\u00E1" (C3 A1) is "\u0102\u0104" (C4 82 C4 84)
+         * through ISO-8859-2, and "\u00C4\u00C4" once its 0x82 and 0x84 are
+         * dropped; the capital inside the word is the weak evidence, the
+         * last lead alone reads well enough) */
+        { "Se abrir\xC3\x84\xC3\x84 la ventana Pulsaci\xC3\x84\xC4\xB9n al pasar por encima, que "
+          "siempre estar\xC3\x84\xC3\x84 encima del resto de ventanas.\n",
+          "Se abrir\xC3\xA1 la ventana Pulsaci\xC3\xB3n al pasar por encima, que siempre estar\xC3\xA1"
+          " encima del resto de ventanas.\n",
+          "Spanish through ISO-8859-2 twice, C1 controls dropped" },
+        { "O d\xC3\x83\xC3\x82\xC2\xB6nemde hem Frans\xC3\x83\xC3\x82\xC2\xB1zca hem de \xC3\x83\xC3"
+          "\x82\xC2\xB0ngilizce konu\xC3\x83" "an okuyucular i\xC3\x83\xC3\x82\xC2\xA7in konuyla ilgil"
+          "i bir\xC3\x83\xC3\x82\xC2\xA7ok kitap yaz\xC3\x83\xC3\x82\xC2\xB1ld\xC3\x83\xC3\x82\xC2"
+          "\xB1.\n",
+          "O d\xC3\xB6nemde hem Frans\xC4\xB1zca hem de \xC4\xB0ngilizce konu\xC5\x9F" "an okuyucul"
+          "ar i\xC3\xA7in konuyla ilgili bir\xC3\xA7ok kitap yaz\xC4\xB1ld\xC4\xB1.\n",
+          "Turkish through ISO-8859-1 twice, C1 controls dropped" },
+    };
+    for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
+        expect_fix(ctx, fix[i].in, strlen(fix[i].in), fix[i].want, strlen(fix[i].want), fix[i].why);
 }
 
 /* Czech read as a multibyte codec by a decoder that could not decode
