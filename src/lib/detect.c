@@ -863,9 +863,9 @@ static inline ub_codec_mask pair_headless(uint32_t x0, uint32_t x1)
 }
 
 /* Room for a word of ASCII letters around a run of at most two
- * characters: UB_LEX_MAX looked at on either side (longer is no word the
- * lexicon holds). */
-#define LEAD3_WORD (2 * UB_LEX_MAX + 2)
+ * characters (ascii_word()): UB_LEX_MAX looked at on either side
+ * (longer is no word the lexicon holds). */
+#define WORD_ROOM (2 * UB_LEX_MAX + 2)
 
 static inline int ascii_letter(uint32_t c)
 {
@@ -898,7 +898,7 @@ static inline uint32_t char_at(const void *p, int wide, size_t i)
 
 /* The ASCII letters around p[b0..b1) (p: n code points if wide, else
  * bytes; beyond them the edge's) with x[0..k) in its place into w
- * (LEAD3_WORD), x[0] at w[*na]; returns the word's length. */
+ * (WORD_ROOM), x[0] at w[*na]; returns the word's length. */
 static size_t ascii_word(const ub_detect_scratch *s, const void *p, int wide, size_t n, size_t b0,
                          size_t b1, const uint32_t *x, size_t k, uint32_t *w, size_t *na)
 {
@@ -928,13 +928,13 @@ static size_t ascii_word_cp(const ub_detect_scratch *s, size_t nch, size_t c0, s
     return ascii_word(s, s->cp, 1, nch, c0, c1, s->cp + c0, c1 - c0, w, na);
 }
 
-/* Is there an ASCII letter just before / after seg[b0..b1) (beyond it,
- * the edge's)? */
-static int letter_around(const ub_detect_scratch *s, const uint8_t *seg, size_t n, size_t b0,
+/* Is there an ASCII letter just before and one just after p[b0..b1) (as
+ * in ascii_word(); beyond p, the edge's)? */
+static int letter_around(const ub_detect_scratch *s, const void *p, int wide, size_t n, size_t b0,
                          size_t b1)
 {
-    return (b0 ? ascii_letter(seg[b0 - 1]) : s->n_wl > 0) &&
-           (b1 < n ? ascii_letter(seg[b1]) : s->n_wr > 0);
+    return (b0 ? ascii_letter(char_at(p, wide, b0 - 1)) : s->n_wl > 0) &&
+           (b1 < n ? ascii_letter(char_at(p, wide, b1)) : s->n_wr > 0);
 }
 
 /* The codecs under which the run x[0..k) may be mojibake alone in its
@@ -953,10 +953,10 @@ static ub_codec_mask lone_unknown_seg(const ub_detect_scratch *s, const uint8_t 
                                       size_t b0, size_t b1, const uint32_t *x, size_t k,
                                       ub_codec_mask weak)
 {
-    ub_codec_mask m = lone_codecs(x, k, letter_around(s, seg, n, b0, b1), weak);
+    ub_codec_mask m = lone_codecs(x, k, letter_around(s, seg, 0, n, b0, b1), weak);
     if (!m)
         return 0;
-    uint32_t w[LEAD3_WORD];
+    uint32_t w[WORD_ROOM];
     size_t na, len = ascii_word(s, seg, 0, n, b0, b1, x, k, w, &na);
     return word_unknown(w, na, k, len - na - k) ? m : 0;
 }
@@ -968,7 +968,7 @@ static int run_word_unknown(const ub_detect_scratch *s, const struct run *r, siz
     size_t k = r->c1 - r->c0;
     if (k > 2)
         return 0;
-    uint32_t w[LEAD3_WORD];
+    uint32_t w[WORD_ROOM];
     size_t na, len = ascii_word_cp(s, nch, r->c0, r->c1, w, &na);
     return word_unknown(w, na, k, len - na - k);
 }
@@ -977,12 +977,8 @@ static int run_word_unknown(const ub_detect_scratch *s, const struct run *r, siz
 static ub_codec_mask lone_unknown_run(const ub_detect_scratch *s, const struct run *r,
                                       size_t nch, ub_codec_mask weak)
 {
-    const uint32_t *cp = s->cp;
-    ub_codec_mask m = lone_codecs(
-        cp + r->c0, r->c1 - r->c0,
-        (r->c0 ? ascii_letter(cp[r->c0 - 1]) : s->n_wl > 0) &&
-            (r->c1 < nch ? ascii_letter(cp[r->c1]) : s->n_wr > 0),
-        weak);
+    ub_codec_mask m = lone_codecs(s->cp + r->c0, r->c1 - r->c0,
+                                  letter_around(s, s->cp, 1, nch, r->c0, r->c1), weak);
     return m && run_word_unknown(s, r, nch) ? m : 0;
 }
 
@@ -992,7 +988,7 @@ static ub_codec_mask lone_unknown_run(const ub_detect_scratch *s, const struct r
 static int repair_makes_known(const ub_detect_scratch *s, const struct run *r, size_t nch,
                               const uint32_t *x, size_t k)
 {
-    uint32_t w[LEAD3_WORD];
+    uint32_t w[WORD_ROOM];
     size_t na, len = ascii_word_cp(s, nch, r->c0, r->c1, w, &na);
     memcpy(w + na, x, k * sizeof *w);
     for (size_t a = 0, b; a < len; a = b + 1) {
@@ -4287,16 +4283,14 @@ static int rbuf_put(struct repair *b, const void *p, size_t n)
 static void set_edge_words(const ub_detect_scratch *seg_s, ub_detect_scratch *s, size_t c0,
                            size_t c1)
 {
-    const uint32_t *cp = seg_s->cp;
-    size_t a = c0, b = c1;
-    while (a > 0 && c0 - a < UB_EDGE_WORD && ascii_letter(cp[a - 1]))
-        a--;
-    while (b < seg_s->nch && b - c1 < UB_EDGE_WORD && ascii_letter(cp[b]))
-        b++;
-    s->n_wl = (uint8_t)(c0 - a);
-    memcpy(s->edge_wl, cp + a, (c0 - a) * sizeof *cp);
-    s->n_wr = (uint8_t)(b - c1);
-    memcpy(s->edge_wr, cp + c1, (b - c1) * sizeof *cp);
+    /* (the word around an empty run in its place: the letters either
+     * side; seg_s, a segment's own scratch, has no edges of its own) */
+    uint32_t w[WORD_ROOM];
+    size_t na, len = ascii_word(seg_s, seg_s->cp, 1, seg_s->nch, c0, c1, NULL, 0, w, &na);
+    s->n_wl = (uint8_t)na;
+    memcpy(s->edge_wl, w, na * sizeof *w);
+    s->n_wr = (uint8_t)(len - na);
+    memcpy(s->edge_wr, w + na, (len - na) * sizeof *w);
 }
 
 static int refine(unbake_ctx *ctx, struct repair *rp, uint32_t l2, uint32_t l1, size_t c0,
@@ -4508,7 +4502,7 @@ static __attribute__((noinline)) int line_is_clean(unbake_ctx *ctx, ub_detect_sc
             (__builtin_expect(carry != 0, 0) && q->weak_gated && (q->cbm.weak & carry) &&
              carry_odd_run(ctx, nc, t, k, c2, c1, i < n ? seg[i] : '\n')) ||
             (((k == 1 && q->weak_gated == 1 && e2_maybe(t[0])) ||
-              (k == 2 && letter_around(s, seg, n, r0, i))) &&
+              (k == 2 && letter_around(s, seg, 0, n, r0, i))) &&
              (lone = lone_unknown_seg(s, seg, n, r0, i, t, k,
                                       q->weak_gated == 1 ? q->cbm.weak : 0)) &&
              ub_lm_logp_in(lmc, ctx->lm, c2, c1, t[0]) <= lone_logp_bar(t[0], lone)) ||

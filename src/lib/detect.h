@@ -11,11 +11,8 @@
 
 #include "codec.h"
 #include "engine.h"
+#include "lex.h"
 #include "utf8.h"
-
-/* ASCII letters kept of a word on either side of a repair decided again
- * (the lexicon's longest word, UB_LEX_MAX). */
-#define UB_EDGE_WORD 48
 
 #define SCORE_CAP 15.0      /* a decision's score counts at most this much */
 
@@ -260,7 +257,7 @@ struct ub_detect_scratch {
     uint32_t edge_l1, edge_r0;  /* a repair decided again (refine()): the
                                characters before and after it (0: none
                                or unknown), where its words end */
-    uint32_t edge_wl[UB_EDGE_WORD], edge_wr[UB_EDGE_WORD];
+    uint32_t edge_wl[UB_LEX_MAX], edge_wr[UB_LEX_MAX];
     uint8_t n_wl, n_wr;         /* ... and the ASCII letters just before and
                                    after it, of the words at its ends (none
                                    for a segment's own scratch) */

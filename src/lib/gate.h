@@ -237,7 +237,7 @@ ub_gate_finish(const ub_lm *lm, ub_lm_cache_entry *lc, const uint32_t *in, size_
                                  ub_lm_logp_in(lc, lm, l2, l1, in[0]) <= WEAK_LOGP))) {
             /* (on its own it allows one lost byte a character: a lone 'â'
              * that was '’' needs the line's support, as below, or the
-             * lexicon's: detect.c's lead3_unknown()) */
+             * lexicon's: detect.c's lone_unknown_run()) */
             maybe |= weak;
             *weak_ok = 1;
             *weak_gated = 3;
