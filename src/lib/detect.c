@@ -2350,6 +2350,59 @@ static inline struct run *add_run(ub_detect_scratch *s)
     return r;
 }
 
+/*
+ * Run ri holds bytes that are not UTF-8; if they are only a sequence cut
+ * short at either end of the run (at its end a lead and fewer continuation
+ * bytes than it announces; at its start up to three continuation bytes:
+ * text cut off by a truncated file, a split one or a broken line) around
+ * valid UTF-8, the run is split there: the text between is a run like any
+ * other, decided as such (the mojibake in it repaired), and each cut
+ * sequence a run of legacy bytes.  ub_det_legacy_line() still weighs a
+ * legacy reading of them all at once.  -1 when out of memory.
+ */
+static int split_cut_sequences(ub_detect_scratch *s, const uint8_t *p, size_t ri)
+{
+    struct run r = s->runs[ri];
+    const uint32_t *cp = s->cp;
+    size_t h = r.b0, t = r.b1, nc = 0;
+    while (h < r.b1 && h - r.b0 < 3 && ub_utf8_is_cont(p[h]))
+        h++;
+    while (t > h && nc < 3 && ub_utf8_is_cont(p[t - 1])) {
+        t--;
+        nc++;
+    }
+    if (t > h && ub_utf8_seqlen(p[t - 1]) > (int)nc + 1 &&
+        (!nc || ub_utf8_second_ok(p[t - 1], p[t])))
+        t--;                    /* a lead cut short */
+    else
+        t = r.b1;
+    if (h == r.b0 && t == r.b1)
+        return 0;
+    /* the bytes cut off are one character each; the text between is valid */
+    size_t ch = r.c0 + (h - r.b0), ct = r.c1 - (r.b1 - t);
+    if (ct <= ch)
+        return 0;
+    for (size_t k = r.c0; k < r.c1; k++)
+        if ((cp[k] == INVALID_CP) != (k < ch || k >= ct))
+            return 0;
+    size_t extra = (h > r.b0) + (t < r.b1);
+    for (size_t x = 0; x < extra; x++)
+        if (!add_run(s))
+            return -1;
+    struct run *o = &s->runs[ri];
+    if (h > r.b0) {
+        *o++ = (struct run){ .c0 = r.c0, .b0 = r.b0, .c1 = (uint32_t)ch, .b1 = (uint32_t)h,
+                             .bytes = 1 };
+    }
+    *o++ = (struct run){ .c0 = (uint32_t)ch, .b0 = (uint32_t)h, .c1 = (uint32_t)ct,
+                         .b1 = (uint32_t)t };
+    if (t < r.b1) {
+        *o = (struct run){ .c0 = (uint32_t)ct, .b0 = (uint32_t)t, .c1 = r.c1, .b1 = r.b1,
+                           .bytes = 1 };
+    }
+    return 0;
+}
+
 /* Decode seg p[0..n) into s->cp and find its runs: the maximal spans of
  * characters that are not ASCII (run_spans() then says how far each may
  * reach), and the '?' of a word (after an ASCII letter, before one or a
@@ -2435,6 +2488,8 @@ static int decode_segment(ub_detect_scratch *s, const uint8_t *p, size_t n, size
         } while (i < n && p[i] >= 0x80);
         r->c1 = (uint32_t)k;
         r->b1 = (uint32_t)i;
+        if (r->bytes && split_cut_sequences(s, p, s->nruns - 1))
+            return -1;
     }
     *nch = k;
     return 0;

@@ -490,6 +490,72 @@ static void test_invalid_next_to_mojibake(void **state)
     tk_free(&in);
 }
 
+/*
+ * A UTF-8 sequence cut short at the end or the start of a run of mojibake,
+ * with no ASCII between them (a truncated or split file, a broken line):
+ * the mojibake is still repaired, and the cut bytes decoded as any other
+ * bad bytes.  (The whole run was once taken for legacy bytes: the Japanese
+ * came out as windows-1251 mojibake of itself.)
+ */
+static void test_cut_sequence_beside_mojibake(void **state)
+{
+    unbake_ctx *ctx = *state;
+    static const struct {
+        const char *moji, *fixed;
+    } text[] = {
+        /* "アイテムを右クリック" through windows-1252 */
+        { "\xC3\xA3\xE2\x80\x9A\xC2\xA2\xC3\xA3\xE2\x80\x9A\xC2\xA4\xC3\xA3\xC6\x92\xE2\x80\xA0"
+          "\xC3\xA3\xC6\x92\xC2\xA0\xC3\xA3\xE2\x80\x9A\xE2\x80\x99\xC3\xA5\xC2\x8F\xC2\xB3"
+          "\xC3\xA3\xE2\x80\x9A\xC2\xAF\xC3\xA3\xC6\x92\xC2\xAA\xC3\xA3\xC6\x92\xC6\x92"
+          "\xC3\xA3\xE2\x80\x9A\xC2\xAF",
+          "\xE3\x82\xA2\xE3\x82\xA4\xE3\x83\x86\xE3\x83\xA0\xE3\x82\x92\xE5\x8F\xB3\xE3\x82\xAF"
+          "\xE3\x83\xAA\xE3\x83\x83\xE3\x82\xAF" },
+        /* "été et café" */
+        { "\xC3\x83\xC2\xA9t\xC3\x83\xC2\xA9 et caf\xC3\x83\xC2\xA9",
+          "\xC3\xA9t\xC3\xA9 et caf\xC3\xA9" },
+    };
+    static const struct {
+        const char *what, *bytes;
+        int start;      /* cut at the start of the text, not its end */
+    } cut[] = {
+        { "truncated 2-byte", "\xC3", 0 },
+        { "truncated 3-byte", "\xE2\x82", 0 },
+        { "truncated 4-byte", "\xF0\x9F\x98", 0 },
+        { "lone continuation", "\x80", 1 },
+        { "continuation run", "\x80\x81\xBF", 1 },
+    };
+    struct tk_buf in = { 0 }, want = { 0 };
+    for (size_t t = 0; t < sizeof text / sizeof text[0]; t++) {
+        for (size_t c = 0; c < sizeof cut / sizeof cut[0]; c++) {
+            tk_set(&in, "", 0);
+            if (cut[c].start)
+                tk_add(&in, cut[c].bytes, strlen(cut[c].bytes));
+            tk_add(&in, text[t].moji, strlen(text[t].moji));
+            if (!cut[c].start)
+                tk_add(&in, cut[c].bytes, strlen(cut[c].bytes));
+            tk_add(&in, "\n", 1);
+            if (cut[c].start) {
+                tk_set(&want, text[t].fixed, strlen(text[t].fixed));
+                tk_add(&want, "\n", 1);
+                expect_bad_bytes_decoded(ctx, in.p, in.n, "", want.p, cut[c].what);
+            } else {
+                expect_bad_bytes_decoded(ctx, in.p, in.n, text[t].fixed, "\n", cut[c].what);
+            }
+        }
+    }
+    /* ...and legacy bytes that begin with what UTF-8 takes for a cut
+     * sequence are still read whole: IBM866 "\u043D\u044F\u043C\u0430"
+     * is AD EF AC A0, a continuation byte and U+FB20 */
+    static const char legacy[] = "\xD0\x93\xD0\xBB\xD0\xB0\xD0\xB2\xD0\xB0 \xD0\xB8\xD0\xBC\xD0\xB0, "
+                                 "\xD0\xBD\xD1\x8F\xD0\xBC\xD0\xB0 \xAD\xEF\xAC\xA0.\n";
+    static const char legacy_fixed[] = "\xD0\x93\xD0\xBB\xD0\xB0\xD0\xB2\xD0\xB0 \xD0\xB8\xD0\xBC\xD0\xB0, "
+                                       "\xD0\xBD\xD1\x8F\xD0\xBC\xD0\xB0 \xD0\xBD\xD1\x8F\xD0\xBC\xD0\xB0.\n";
+    expect_fix(ctx, legacy, sizeof legacy - 1, legacy_fixed, sizeof legacy_fixed - 1,
+               "legacy word cut as UTF-8");
+    tk_free(&in);
+    tk_free(&want);
+}
+
 static void test_clean_samples(void **state)
 {
     unbake_ctx *ctx = *state;
@@ -1487,6 +1553,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_next_to_mojibake, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_cut_sequence_beside_mojibake, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_clean_samples, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_clean_history, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_span_lossless, ctx_setup, ctx_teardown),
