@@ -14,6 +14,7 @@
  *   check.c     `unbake check`
  *   roundtrip.c `unbake roundtrip`
  *   jsonl.c     --jsonl=FIELD
+ *   icudata.c   ICU's data, for the statically linked ICU
  */
 #ifndef UB_CLI_H
 #define UB_CLI_H
@@ -96,6 +97,12 @@ void ub_args_free(struct ub_opts *o);
 void ub_usage(ub_cmd_e cmd);
 /* Print the one-line usage hint after an error. */
 void ub_usage_hint(void);
+
+/* ------------------------------------------------------------ icudata.c */
+
+/* Give ICU its data (libicudata.so) before anything uses it; 0, or -1
+ * after saying why on stderr (converters then fail to open). */
+int ub_icu_data_load(void);
 
 /* ------------------------------------------------------------ display.c */
 

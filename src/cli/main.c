@@ -49,6 +49,9 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 16 * 1024);
 #endif
 
+    /* (before the options: --from and roundtrip --via open converters) */
+    (void)ub_icu_data_load();
+
     if (ub_args_parse(&o, argc, argv) < 0) {
         rc = o.cmd == UB_CMD_FILTER ? UB_EXIT_FAIL : UB_EXIT_ERROR;
         goto cleanup;
