@@ -1901,7 +1901,7 @@ static int search_lossy(struct eval *e, const uint32_t *t, size_t n, const uint3
             const int alone = weak && !(e->line.weak >> c & 1);
             if (alone && unknown < 0)
                 unknown = run_word_unknown(s, e->r, s->nch);
-            const int lead3 = alone && unknown && (e2_codecs(s->cp[e->r->c0]) >> c & 1);
+            const int lead3 = alone && unknown && (e2_codecs(t[0]) >> c & 1);
             if (alone && !lead3)
                 loss.max_insert = 1;
             loss.inner_lent = (int)(e->line.twice >> c & 1);
@@ -2674,6 +2674,17 @@ edge:
     return n;
 }
 
+/* Does the run's lossless repair end, before a space, a '?' or the end of
+ * the segment, in a character that some codec writes as a lead byte?
+ * (Only then may an inner layer have lost the bytes after it.) */
+static int lone_lead_at_end(const ub_detect_scratch *s, const struct run *r, size_t nch)
+{
+    if (r->cend != r->c1 || (r->c1 < nch && !is_joiner(s->cp[r->c1])))
+        return 0;
+    const ub_codec_row *row = ub_codec_row_of(s->out.v[r->out0 + r->nout - 1]);
+    return row && row->lead;
+}
+
 /*
  * Does the run's best repair so far undo one layer of Latin-1 or
  * windows-1252 and end, before a space the run may take, in a character
@@ -3135,7 +3146,17 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
             size_t nouter = 2;
             outers[0] = UB_CODEC_LATIN1;
             outers[1] = UB_CODEC_CP1252;
-            for (ub_codec_mask f = line.inner; f; f &= f - 1)
+            /* (and under the codec of the run's own lossless repair of
+             * one layer: "\u0102\u02D8 " for "\u201D " through ISO-8859-2
+             * twice, its C1 bytes stripped inside.  The repairs nearby
+             * of one layer lend no support to weak evidence under it: they
+             * are no text garbled twice) */
+            ub_codec_mask own = 0;
+            if (r->nout && r->hyp.kind == UB_HYP_UTF8 && r->hyp.nlayers == 1 &&
+                r->hyp.codec[0] != UB_CODEC_LATIN1 && r->hyp.codec[0] != UB_CODEC_CP1252 &&
+                lone_lead_at_end(s, r, nch))
+                own = ((ub_codec_mask)1 << r->hyp.codec[0]) & ~line.inner;
+            for (ub_codec_mask f = line.inner | own; f; f &= f - 1)
                 if (__builtin_ctz(f) != UB_CODEC_LATIN1 && __builtin_ctz(f) != UB_CODEC_CP1252)
                     outers[nouter++] = __builtin_ctz(f);
             /* two layers in all: only where the option allows them */
@@ -3157,16 +3178,19 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
                     return -1;
                 e.maybe = ub_could_be_mojibake(t1, (size_t)m, s->cbytes, &w2, &wat, &twice2, &cut2);
                 e.twice = 0;
+                e.line.weak = own >> outers[o] & 1 ? 0 : line.weak;
                 if (w2) {
                     uint32_t p1 = wat ? t1[wat - 1] : l1;
                     uint32_t p2 = wat >= 2 ? t1[wat - 2] : wat == 1 ? l1 : l2;
-                    e.weak_ok = line.weak || (ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <= WEAK_LOGP &&
-                                              !the_text_is_clean(ctx, s));
+                    e.weak_ok = e.line.weak || (ub_lm_logp(ctx->lm, p2, p1, t1[wat]) <=
+                                                    lone_logp_bar(t1[wat], w2) &&
+                                                !the_text_is_clean(ctx, s));
                     if (e.weak_ok)
                         e.maybe |= w2;
                 }
                 int rc = e.maybe ? search_lossy(&e, t1, (size_t)m, rt, nrt, outers[o], e.in, nt)
                                  : 0;
+                e.line.weak = line.weak;
                 e.maybe = saved;
                 e.twice = saved_twice;
                 e.weak_ok = saved_weak;
