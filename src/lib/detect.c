@@ -2686,12 +2686,14 @@ static int lone_lead_at_end(const ub_detect_scratch *s, const struct run *r, siz
 }
 
 /*
- * Does the run's best repair so far undo one layer of Latin-1 or
- * windows-1252 and end, before a space the run may take, in a character
- * that reads badly there and that some codec writes as the lead byte of a
- * two-byte UTF-8 sequence?  Then the repair undid only the outer layer of
- * two, and an NBSP became that space under the inner one.  (Longer
- * sequences would have lost more than the one byte a space stands for.)
+ * Does the run's best repair so far undo one layer (of any codec: text
+ * garbled twice through windows-1253 leaves "\u03B2\u20AC" of "\u201D",
+ * its 0x9D dropped inside) and end, before a space the run may take, in a
+ * character that reads badly there and that some codec writes as the lead
+ * byte of a two-byte UTF-8 sequence?  Then the repair undid only the
+ * outer layer of two, and an NBSP became that space under the inner one.
+ * (Longer sequences would have lost more than the one byte a space stands
+ * for.)
  * Likewise where it ends in a three-byte sequence cut short after its
  * first continuation ("ì´" for "이"): the inner layer dropped a byte.
  */
@@ -2699,8 +2701,7 @@ static int ends_in_lone_lead(const unbake_ctx *ctx, const ub_detect_scratch *s,
                              struct run *r, ub_codec_mask line_weak)
 {
     if (!r->nout || r->cend != r->c1 || r->c1t <= r->c1 || s->cp[r->c1] != ' ' ||
-        r->hyp.kind != UB_HYP_UTF8 || r->hyp.nlayers != 1 ||
-        (r->hyp.codec[0] != UB_CODEC_LATIN1 && r->hyp.codec[0] != UB_CODEC_CP1252))
+        r->hyp.kind != UB_HYP_UTF8 || r->hyp.nlayers != 1)
         return 0;
     const uint32_t *o = s->out.v + r->out0;
     uint32_t x = o[r->nout - 1];

@@ -1116,6 +1116,10 @@ static void test_lossy_twice_latin(void **state)
         { "You can make a \xC4\x82\xCB\x98" "beep\xC4\x82\xCB\x98 sound when you start typing.\n",
           "You can make a \xE2\x80\x9C" "beep\xE2\x80\x9D sound when you start typing.\n",
           "quotes around a word through ISO-8859-2 twice, C1 controls dropped" },
+        { "You can make a \xCE\x9E\xC2\xB2\xCE\xB2\xE2\x80\x9A\xC2\xAC" "beep\xCE\x9E\xC2\xB2"
+          "\xCE\xB2\xE2\x80\x9A\xC2\xAC sound when you start typing.\n",
+          "You can make a \xE2\x80\x9C" "beep\xE2\x80\x9D sound when you start typing.\n",
+          "quotes around a word through windows-1253 twice, undefined bytes dropped" },
     };
     for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
         expect_fix(ctx, fix[i].in, strlen(fix[i].in), fix[i].want, strlen(fix[i].want), fix[i].why);
