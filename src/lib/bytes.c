@@ -427,14 +427,17 @@ int ub_det_legacy_line(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg
     struct run best = { 0 }, whole;
     size_t bk0 = 0, bk1 = 0;
     double best_gain = LEGACY_LINE, gain;
-    /* the runs holding bytes; with the one or two runs before or after
-     * them, which may be legacy bytes that happen to be UTF-8 ("\u0170" is
-     * C5 B0, "\uD0A4" in EUC-KR; decode_segment() splits off the bytes cut
-     * from a sequence at either end of UTF-8, which may be the only bytes
-     * of a legacy word that are not); all the runs of the line */
-    size_t spans[10][2], nspans = 0;
+    /* the runs holding bytes; with the one or two runs before them, which
+     * may be legacy bytes that happen to be UTF-8 ("\u0170" is C5 B0,
+     * "\uD0A4" in EUC-KR), and the run right after them with no ASCII
+     * between (decode_segment() splits the bytes cut from a sequence off
+     * the UTF-8 after them, which may be the rest of a legacy word: IBM866
+     * "\u043D\u044F\u043C\u0430" is AD EF AC A0); all the runs of the
+     * line */
+    size_t ends = 1 + (last + 1 < s->nruns && s->runs[last + 1].c0 == s->runs[last].c1);
+    size_t spans[7][2], nspans = 0;
     for (size_t back = 0; back <= 2 && back <= first; back++)
-        for (size_t fwd = 0; fwd <= 2 && last + fwd < s->nruns; fwd++) {
+        for (size_t fwd = 0; fwd < ends; fwd++) {
             spans[nspans][0] = first - back;
             spans[nspans++][1] = last + fwd;
         }
