@@ -28,7 +28,8 @@ SONAME := libunbake.so.$(ABI_VERSION)
 
 PKGS := icu-uc uchardet
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lm
+SYS_LIBS := -lunistring -lm
+DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(SYS_LIBS)
 CLI_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 # build/unbake links ICU's common library, uchardet and the C++ runtime
 # statically (their shared forms cost every start ~2 ms of binding; ICU's
@@ -36,7 +37,7 @@ CLI_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 # them as shared libraries, as the sanitizer builds do.
 CLI_STATIC ?= 1
 ifeq ($(CLI_STATIC),1)
-CLI_DEP_LIBS := -Wl,-Bstatic -licuuc -luchardet -lstdc++ -Wl,-Bdynamic -lunistring -lm
+CLI_DEP_LIBS := -Wl,-Bstatic -licuuc -luchardet -lstdc++ -Wl,-Bdynamic $(SYS_LIBS)
 else
 CLI_DEP_LIBS := $(DEP_LIBS)
 endif

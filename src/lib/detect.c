@@ -2674,12 +2674,14 @@ edge:
     return n;
 }
 
-/* Does the run's lossless repair end, before a space, a '?' or the end of
- * the segment, in a character that some codec writes as a lead byte?
- * (Only then may an inner layer have lost the bytes after it.) */
+/* Is the run's repair a lossless one of one layer that ends, before a
+ * space, a '?' or the end of the segment, in a character that some codec
+ * writes as a lead byte?  (Only then may an inner layer have lost the
+ * bytes after it.) */
 static int lone_lead_at_end(const ub_detect_scratch *s, const struct run *r, size_t nch)
 {
-    if (r->cend != r->c1 || (r->c1 < nch && !is_joiner(s->cp[r->c1])))
+    if (!r->nout || r->hyp.kind != UB_HYP_UTF8 || r->hyp.nlayers != 1 || r->cend != r->c1 ||
+        (r->c1 < nch && !is_joiner(s->cp[r->c1])))
         return 0;
     const ub_codec_row *row = ub_codec_row_of(s->out.v[r->out0 + r->nout - 1]);
     return row && row->lead;
@@ -3153,9 +3155,8 @@ static int evaluate_run(unbake_ctx *ctx, ub_detect_scratch *s, struct run *r, si
              * of one layer lend no support to weak evidence under it: they
              * are no text garbled twice) */
             ub_codec_mask own = 0;
-            if (r->nout && r->hyp.kind == UB_HYP_UTF8 && r->hyp.nlayers == 1 &&
-                r->hyp.codec[0] != UB_CODEC_LATIN1 && r->hyp.codec[0] != UB_CODEC_CP1252 &&
-                lone_lead_at_end(s, r, nch))
+            if (lone_lead_at_end(s, r, nch) && r->hyp.codec[0] != UB_CODEC_LATIN1 &&
+                r->hyp.codec[0] != UB_CODEC_CP1252)
                 own = ((ub_codec_mask)1 << r->hyp.codec[0]) & ~line.inner;
             for (ub_codec_mask f = line.inner | own; f; f &= f - 1)
                 if (__builtin_ctz(f) != UB_CODEC_LATIN1 && __builtin_ctz(f) != UB_CODEC_CP1252)
