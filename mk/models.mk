@@ -1,9 +1,13 @@
-# models.mk -- the character language model (see docs/model.md) and the
-# word lexicon (src/lib/lex.h).
+# models.mk -- the character language model (see docs/model.md), the
+# word lexicon (src/lib/lex.h) and the languages' letter frequencies
+# (src/lib/langs.h).
 #
 #   make models       install the corpus packages, extract text, train,
-#                     write models/unbake.lm (via models/unbake.lm.new) and
-#                     models/unbake.words (via models/unbake.words.new)
+#                     write models/unbake.lm (via models/unbake.lm.new),
+#                     models/unbake.words (via models/unbake.words.new) and
+#                     src/lib/langs_tables.c
+#   make langs        only src/lib/langs_tables.c, from the corpus as it is
+#                     (extracted first if there is none)
 #   make models-eval  held-out bits per character, per language
 #
 # The trainer and the lexicon's generator are deterministic: the same
@@ -17,7 +21,7 @@ LM_CORPUS := $(B)/corpus
 WORDS_FLAGS := --bytes 295904 --min-count 3
 WORDS_SRC := src/gen/gen_words.c src/lib/lex.c
 
-.PHONY: models models-eval corpora
+.PHONY: models models-eval corpora langs
 
 # -ffp-contract=off: no fused multiply-add, so the trained bytes do not
 # depend on the CPU's FMA support.
@@ -31,14 +35,26 @@ $(B)/gen/gen_words: $(WORDS_SRC) src/lib/lex.h
 	$(CC) -O2 -g -ffp-contract=off -std=c11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(WARN) \
 	    -o $@ $(WORDS_SRC) -licuuc -lm -lpthread
 
+$(B)/gen/gen_langs: src/gen/gen_langs.c src/lib/alphabet_tables.c src/lib/alphabet.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(WARN) \
+	    -o $@ src/gen/gen_langs.c src/lib/alphabet_tables.c -licuuc -lm
+
 corpora:
 	bash scripts/corpora.sh $(LM_CORPUS)
 
-models: $(B)/gen/train_lm $(B)/gen/gen_words corpora
+models: $(B)/gen/train_lm $(B)/gen/gen_words $(B)/gen/gen_langs corpora
 	$(B)/gen/train_lm $(LM_TRAIN_FLAGS) $(LM_CORPUS) models/unbake.lm.new
 	mv models/unbake.lm.new models/unbake.lm
 	$(B)/gen/gen_words $(WORDS_FLAGS) $(LM_CORPUS) models/unbake.words.new
 	mv models/unbake.words.new models/unbake.words
+	$(B)/gen/gen_langs $(LM_CORPUS) > src/lib/langs_tables.c.new
+	mv src/lib/langs_tables.c.new src/lib/langs_tables.c
+
+langs: $(B)/gen/gen_langs
+	@test -d $(LM_CORPUS)/train || bash scripts/corpora.sh $(LM_CORPUS)
+	$(B)/gen/gen_langs $(LM_CORPUS) > src/lib/langs_tables.c.new
+	mv src/lib/langs_tables.c.new src/lib/langs_tables.c
 
 models-eval: $(B)/gen/train_lm
 	@test -d $(LM_CORPUS)/heldout || bash scripts/corpora.sh $(LM_CORPUS)

@@ -1563,20 +1563,36 @@ static const ub_alpha *line_alphabet(ub_detect_scratch *s, int c)
         ub_alpha seen = { { 0 } };
         const uint32_t *t = s->cp;
         size_t n = s->nch;
+        ub_langs_reset(&s->lacc);
         for (size_t i = 0; i < n; i++) {
             uint32_t u;
-            int len = whole_at(t, n, i, c, &u);
-            if (!len)
+            if (t[i] < 0x80) {
+                ub_langs_add(&s->lacc, t[i]);
                 continue;
+            }
+            int len = whole_at(t, n, i, c, &u);
+            if (!len) {
+                /* (a letter cut short, of the lead's block) */
+                int y = ub_codec_encode(c, t[i]);
+                if (y >= 0)
+                    ub_langs_add_cut(&s->lacc, (uint8_t)y);
+                continue;
+            }
             int a = ub_alpha_index(u);
-            if (a >= 0)
+            if (a >= 0) {
                 ub_alpha_add(&seen, a);
+                ub_langs_add(&s->lacc, u);
+            }
             i += (size_t)len - 1;
         }
         if (ub_alpha_allowed(&seen, &s->alpha[c]))
             s->alpha_some |= (ub_codec_mask)1 << c;
         else
             s->alpha_some &= ~((ub_codec_mask)1 << c);
+        if (ub_langs_fit(&s->lacc, &s->langs[c]))
+            s->langs_some |= (ub_codec_mask)1 << c;
+        else
+            s->langs_some &= ~((ub_codec_mask)1 << c);
     }
     return s->alpha_some >> c & 1 ? &s->alpha[c] : NULL;
 }
@@ -1676,31 +1692,44 @@ static const ub_alpha *line_alphabet2(ub_detect_scratch *s, int c)
         size_t m = undo_layer(s->cp, s->nch, c, one);
         size_t k = undo_layer(one, m, c, two);
         ub_alpha seen = { { 0 } };
+        ub_langs_reset(&s->lacc);
         for (size_t i = 0; i < k; i++) {
             int a = two[i] < 0x80 ? -1 : ub_alpha_index(two[i]);
             if (a >= 0)
                 ub_alpha_add(&seen, a);
+            if (a >= 0 || two[i] < 0x80)
+                ub_langs_add(&s->lacc, two[i]);
         }
         if (ub_alpha_allowed(&seen, &s->alpha2[c]))
             s->alpha2_some |= (ub_codec_mask)1 << c;
         else
             s->alpha2_some &= ~((ub_codec_mask)1 << c);
+        if (ub_langs_fit(&s->lacc, &s->langs2[c]))
+            s->langs2_some |= (ub_codec_mask)1 << c;
+        else
+            s->langs2_some &= ~((ub_codec_mask)1 << c);
     }
     return s->alpha2_some >> c & 1 ? &s->alpha2[c] : NULL;
 }
 
 /* line_alphabet2() under the codec of the search (ub_alpha_fn). */
-static const ub_alpha *search_alphabet2(void *arg)
+static ub_line_letters search_alphabet2(void *arg)
 {
     ub_detect_scratch *s = arg;
-    return line_alphabet2(s, s->alpha_codec);
+    int c = s->alpha_codec;
+    ub_line_letters r = { line_alphabet2(s, c), NULL };
+    r.langs = s->langs2_some >> c & 1 ? &s->langs2[c] : NULL;
+    return r;
 }
 
 /* line_alphabet() under the codec of the search (ub_alpha_fn). */
-static const ub_alpha *search_alphabet(void *arg)
+static ub_line_letters search_alphabet(void *arg)
 {
     ub_detect_scratch *s = arg;
-    return line_alphabet(s, s->alpha_codec);
+    int c = s->alpha_codec;
+    ub_line_letters r = { line_alphabet(s, c), NULL };
+    r.langs = s->langs_some >> c & 1 ? &s->langs[c] : NULL;
+    return r;
 }
 
 /* The codec being tried gave a reading of t[0..n): it counts once among
@@ -3903,6 +3932,7 @@ static int decide(unbake_ctx *ctx, ub_detect_scratch *s, const uint8_t *seg, siz
     s->nch = nch;
     s->alpha_done = 0;
     s->alpha2_done = 0;
+    s->langs_some = s->langs2_some = 0;
     s->c1s = -1;
     s->malpha_done = 0;
     s->out.n = 0;

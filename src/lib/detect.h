@@ -11,6 +11,7 @@
 
 #include "codec.h"
 #include "engine.h"
+#include "langs.h"
 #include "lex.h"
 #include "utf8.h"
 
@@ -248,6 +249,12 @@ struct ub_detect_scratch {
     ub_alpha alpha2[UB_NCODECS];    /* ... the letters of the languages
                                    the segment's whole sequences read
                                    back through codec c twice may be in */
+    ub_codec_mask langs_some;   /* line_alphabet() found langs[c] */
+    ub_codec_mask langs2_some;  /* line_alphabet2() found langs2[c] */
+    ub_langs langs[UB_NCODECS]; /* the odds of the languages of those
+                                   letters (langs.h) */
+    ub_langs langs2[UB_NCODECS];
+    ub_langs_acc lacc;          /* (the letters counted) */
     uint32_t *mid;              /* ... the characters of one layer */
     size_t midcap;
     unsigned malpha_done;       /* ... mbcs_alphabet() under multibyte

@@ -181,7 +181,7 @@ struct lossy_env {
                                be in, asked for when first needed */
     void *alpha_arg;
     int alpha_asked;
-    const ub_alpha *alpha;  /* ... the answer (NULL: unknown) */
+    ub_line_letters alpha;  /* ... the answer */
     uint32_t l1, r0;        /* the characters before and after the span
                                (r0 0: none known), for case_odd() */
 };
@@ -742,20 +742,29 @@ again:
         e->nopts = n0;
         goto again;
     }
-    /* a guessed letter that none of the line's languages writes */
-    for (int i = 0; i < e->nopts && e->alpha_get && !(e->alpha_asked && !e->alpha); i++) {
+    /* a guessed letter that none of the line's languages writes; a
+     * letter guessed or restored (a soft hyphen dropped) that they write
+     * less often than all the languages together */
+    for (int i = 0; i < e->nopts && e->alpha_get &&
+                    !(e->alpha_asked && !e->alpha.alpha && !e->alpha.langs);
+         i++) {
         struct option *o = &e->opts[i];
-        int a = (o->gap || o->set) && o->cp >= 0x80 ? ub_alpha_index(o->cp) : -1;
+        int guess = o->gap || o->set;
+        int a = (guess || o->ops[0] | o->ops[1] | o->ops[2] | o->ops[3]) && o->cp >= 0x80
+                    ? ub_alpha_index(o->cp)
+                    : -1;
         if (a < 0)
             continue;
         if (!e->alpha_asked) {
             e->alpha = e->alpha_get(e->alpha_arg);
             e->alpha_asked = 1;
+            if (!e->alpha.alpha && !e->alpha.langs)
+                break;
         }
-        if (!e->alpha)
-            break;
-        if (!ub_alpha_has(e->alpha, a))
+        if (guess && e->alpha.alpha && !ub_alpha_has(e->alpha.alpha, a))
             o->prior = -ALPHA_COST;
+        else if (e->alpha.langs)
+            o->prior = -ub_langs_cost_of(e->alpha.langs, o->cp);
     }
     /* a letter guessed or restored in the other case than the letters
      * around it */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "alphabet.h"
+#include "langs.h"
 #include "hyp.h"
 #include "model.h"
 
@@ -95,14 +96,20 @@ typedef struct {
 
 /*
  * The letters of the languages the line may be in (alphabet.h), for the
- * searches on s that follow: a fill outside them costs more.  They are
- * asked for, get(arg), only where a search guesses a letter (get NULL, or
- * get returning NULL: no such rule).  get(arg) must give the same for
- * the same codec and tag throughout a segment (the searches remember what
- * they found until ub_reverse_lossy_forget(); tag tells the alphabets of
- * one codec apart: of text garbled once or twice).
+ * searches on s that follow: a fill outside them costs more; and the
+ * odds of the languages the line's letters give (langs.h): a fill costs
+ * what its letter is less likely in them.  They are asked for, get(arg),
+ * only where a search guesses a letter (get NULL, or get returning NULLs:
+ * no such rule).  get(arg) must give the same for the same codec and tag
+ * throughout a segment (the searches remember what they found until
+ * ub_reverse_lossy_forget(); tag tells the alphabets of one codec apart:
+ * of text garbled once or twice).
  */
-typedef const ub_alpha *ub_alpha_fn(void *arg);
+typedef struct {
+    const ub_alpha *alpha;      /* NULL: no letters that tell */
+    const ub_langs *langs;      /* NULL: too few letters */
+} ub_line_letters;
+typedef ub_line_letters ub_alpha_fn(void *arg);
 void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg, unsigned tag);
 
 /*
