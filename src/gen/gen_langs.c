@@ -162,8 +162,8 @@ int main(int argc, char **argv)
             used = counts[keep[k]][s] >= min_count;
         slot_of[s] = used ? ns++ : -1;
     }
-    if (ns > 1024)
-        die("%d slots: more than 1024", ns);
+    if (ns > UB_LANGS_SLOTS_MAX)
+        die("%d slots: more than %d", ns, UB_LANGS_SLOTS_MAX);
 
     /* provenance */
     snprintf(path, sizeof path, "%s/packages.txt", dir);

@@ -32,7 +32,7 @@
 #define UB_LANGS_ROW 32         /* a row of the tables: the languages
                                    (up to 31) and all of them pooled */
 #define UB_LANGS_MAX (UB_LANGS_ROW - 1)
-#define UB_LANGS_SLOTS_MAX 1024 /* letters the tables may hold */
+#define UB_LANGS_SLOTS_MAX 256  /* letters the tables may hold */
 
 extern const int ub_langs_n, ub_langs_nslots;
 extern const char *const ub_langs_names[UB_LANGS_MAX];

@@ -872,7 +872,7 @@ static void gap_alternatives(struct lossy_env *e, const ub_lm *lm, const ub_lcha
             dup |= g->alt[j].cp == o->cp;
         if (dup)
             continue;
-        double s = ub_lm_logp_in(lc, lm, c2, c1, o->cp) - o->cost;
+        double s = ub_lm_logp_in(lc, lm, c2, c1, o->cp) - o->cost + o->prior;
         s += ub_lm_junction(lm, c1, o->cp, after, na);
         int slot = g->nalt < UB_MAX_ALTS ? g->nalt++ : -1;
         if (slot < 0) {
@@ -916,7 +916,10 @@ static void leave_gaps(ub_beam_scratch *s, const struct lossy_env *e, size_t nga
     if (!ngap)
         return;
     s->genv = *e;
-    s->genv.alpha_get = NULL;   /* (the alternatives weigh no priors) */
+    /* (the alternatives weigh the priors the search did, with the
+     * answer it had; where it asked for none, it needed none) */
+    if (!e->alpha_asked)
+        s->genv.alpha_get = NULL;
     s->gloss = *e->loss;
     s->genv.loss = &s->gloss;
     s->gbest = best;

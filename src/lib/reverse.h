@@ -68,7 +68,9 @@ void ub_beam_scratch_free(ub_beam_scratch *s);
 /* One alternative for a filled gap. */
 typedef struct {
     uint32_t cp;
-    float p;                        /* posterior among the alternatives */
+    float p;                        /* posterior among the alternatives:
+                                       the model and the search's priors
+                                       (alphabets, languages, case) */
 } ub_alt;
 
 #define UB_MAX_ALTS 8
