@@ -148,6 +148,7 @@ void ub_detect_scratch_free(ub_detect_scratch *s)
     free(s->attw);
     free(s->mid);
     free(s->attd);
+    free(s->lr);
     ub_beam_scratch_free(s->beam);
     free(s);
 }
@@ -1551,6 +1552,18 @@ static int whole_at(const uint32_t *t, size_t n, size_t i, int c, uint32_t *u)
     return k == len && ub_utf8_decode(seq, (size_t)len, u) == len ? len : 0;
 }
 
+/* The languages' odds' room of s, allocated at first need (NULL when
+ * out of memory: the odds are then left out). */
+static struct langs_room *langs_room(ub_detect_scratch *s)
+{
+    if (!s->lr && (s->lr = malloc(sizeof *s->lr))) {
+        /* (the odds are written before they are read: only the counts
+         * start at zero) */
+        memset(&s->lr->acc, 0, sizeof s->lr->acc);
+    }
+    return s->lr;
+}
+
 /*
  * The letters of the languages the segment may be in, by the letters its
  * whole sequences under codec c make (alphabet.h); NULL when they make
@@ -1563,25 +1576,29 @@ static const ub_alpha *line_alphabet(ub_detect_scratch *s, int c)
         ub_alpha seen = { { 0 } };
         const uint32_t *t = s->cp;
         size_t n = s->nch;
-        ub_langs_reset(&s->lacc);
+        struct langs_room *lr = langs_room(s);
+        if (lr)
+            ub_langs_reset(&lr->acc);
         for (size_t i = 0; i < n; i++) {
             uint32_t u;
             if (t[i] < 0x80) {
-                ub_langs_add(&s->lacc, t[i]);
+                if (lr)
+                    ub_langs_add(&lr->acc, t[i]);
                 continue;
             }
             int len = whole_at(t, n, i, c, &u);
             if (!len) {
                 /* (a letter cut short, of the lead's block) */
                 int y = ub_codec_encode(c, t[i]);
-                if (y >= 0)
-                    ub_langs_add_cut(&s->lacc, (uint8_t)y);
+                if (lr && y >= 0)
+                    ub_langs_add_cut(&lr->acc, (uint8_t)y);
                 continue;
             }
             int a = ub_alpha_index(u);
             if (a >= 0) {
                 ub_alpha_add(&seen, a);
-                ub_langs_add(&s->lacc, u);
+                if (lr)
+                    ub_langs_add(&lr->acc, u);
             }
             i += (size_t)len - 1;
         }
@@ -1589,7 +1606,7 @@ static const ub_alpha *line_alphabet(ub_detect_scratch *s, int c)
             s->alpha_some |= (ub_codec_mask)1 << c;
         else
             s->alpha_some &= ~((ub_codec_mask)1 << c);
-        if (ub_langs_fit(&s->lacc, &s->langs[c]))
+        if (lr && ub_langs_fit(&lr->acc, &lr->one[c]))
             s->langs_some |= (ub_codec_mask)1 << c;
         else
             s->langs_some &= ~((ub_codec_mask)1 << c);
@@ -1692,19 +1709,21 @@ static const ub_alpha *line_alphabet2(ub_detect_scratch *s, int c)
         size_t m = undo_layer(s->cp, s->nch, c, one);
         size_t k = undo_layer(one, m, c, two);
         ub_alpha seen = { { 0 } };
-        ub_langs_reset(&s->lacc);
+        struct langs_room *lr = langs_room(s);
+        if (lr)
+            ub_langs_reset(&lr->acc);
         for (size_t i = 0; i < k; i++) {
             int a = two[i] < 0x80 ? -1 : ub_alpha_index(two[i]);
             if (a >= 0)
                 ub_alpha_add(&seen, a);
-            if (a >= 0 || two[i] < 0x80)
-                ub_langs_add(&s->lacc, two[i]);
+            if (lr && (a >= 0 || two[i] < 0x80))
+                ub_langs_add(&lr->acc, two[i]);
         }
         if (ub_alpha_allowed(&seen, &s->alpha2[c]))
             s->alpha2_some |= (ub_codec_mask)1 << c;
         else
             s->alpha2_some &= ~((ub_codec_mask)1 << c);
-        if (ub_langs_fit(&s->lacc, &s->langs2[c]))
+        if (lr && ub_langs_fit(&lr->acc, &lr->two[c]))
             s->langs2_some |= (ub_codec_mask)1 << c;
         else
             s->langs2_some &= ~((ub_codec_mask)1 << c);
@@ -1718,7 +1737,7 @@ static ub_line_letters search_alphabet2(void *arg)
     ub_detect_scratch *s = arg;
     int c = s->alpha_codec;
     ub_line_letters r = { line_alphabet2(s, c), NULL };
-    r.langs = s->langs2_some >> c & 1 ? &s->langs2[c] : NULL;
+    r.langs = s->langs2_some >> c & 1 ? &s->lr->two[c] : NULL;
     return r;
 }
 
@@ -1728,7 +1747,7 @@ static ub_line_letters search_alphabet(void *arg)
     ub_detect_scratch *s = arg;
     int c = s->alpha_codec;
     ub_line_letters r = { line_alphabet(s, c), NULL };
-    r.langs = s->langs_some >> c & 1 ? &s->langs[c] : NULL;
+    r.langs = s->langs_some >> c & 1 ? &s->lr->one[c] : NULL;
     return r;
 }
 

@@ -185,6 +185,14 @@ struct cand {
 };
 _Static_assert(sizeof(struct cand) <= 64, "struct cand stays small");
 
+/* The languages' odds of a segment's letters under each codec, once (see
+ * line_alphabet() and line_alphabet2()), and the letters counted. */
+struct langs_room {
+    ub_langs one[UB_NCODECS];   /* the letters of text garbled once */
+    ub_langs two[UB_NCODECS];   /* ... twice */
+    ub_langs_acc acc;
+};
+
 struct ub_detect_scratch {
     ub_lm_cache_entry *lc;  /* ub_lm_cache_for(ctx->lm), for the segment
                                (ub_detect_segment() sets it) */
@@ -249,12 +257,11 @@ struct ub_detect_scratch {
     ub_alpha alpha2[UB_NCODECS];    /* ... the letters of the languages
                                    the segment's whole sequences read
                                    back through codec c twice may be in */
-    ub_codec_mask langs_some;   /* line_alphabet() found langs[c] */
-    ub_codec_mask langs2_some;  /* line_alphabet2() found langs2[c] */
-    ub_langs langs[UB_NCODECS]; /* the odds of the languages of those
-                                   letters (langs.h) */
-    ub_langs langs2[UB_NCODECS];
-    ub_langs_acc lacc;          /* (the letters counted) */
+    ub_codec_mask langs_some;   /* line_alphabet() found lr->one[c] */
+    ub_codec_mask langs2_some;  /* line_alphabet2() found lr->two[c] */
+    struct langs_room *lr;      /* the odds of the languages of those
+                                   letters (langs.h), allocated when
+                                   first needed (NULL: not yet) */
     uint32_t *mid;              /* ... the characters of one layer */
     size_t midcap;
     unsigned malpha_done;       /* ... mbcs_alphabet() under multibyte

@@ -14,9 +14,6 @@
 #define UNKNOWN_SHARE 0.003f
 
 static float prob[256];         /* exp(-q / 16) */
-/* P(slot | language): ub_langs_cost as probabilities, 0 past the
- * languages (the pooled one too) */
-static float slot_prob[UB_LANGS_SLOTS_MAX][UB_LANGS_ROW];
 /* -ln P(a letter of the block of two-byte lead 0xC0 + b | language) */
 static float cut_cost[32][UB_LANGS_ROW];
 static pthread_once_t prob_once = PTHREAD_ONCE_INIT;
@@ -25,9 +22,6 @@ static void prob_init(void)
 {
     for (int q = 0; q < 256; q++)
         prob[q] = expf(-(float)q / 16.0f);
-    for (int s = 0; s < ub_langs_nslots; s++)
-        for (int l = 0; l < ub_langs_n; l++)
-            slot_prob[s][l] = prob[ub_langs_cost[s][l]];
     for (int b = 2; b < 32; b++) {
         /* the slots of the block's letters, once each (both cases share
          * theirs) */
@@ -100,10 +94,11 @@ float ub_langs_cost_of(const ub_langs *p, uint32_t c)
     if (s < 0)
         return 0;
     pthread_once(&prob_once, prob_init);
+    const uint8_t *row = ub_langs_cost[s];
     float mix = 0;
-    for (int l = 0; l < UB_LANGS_ROW; l++)
-        mix += p->w[l] * slot_prob[s][l];
-    float all = prob[ub_langs_cost[s][UB_LANGS_ROW - 1]];
+    for (int l = 0; l < ub_langs_n; l++)
+        mix += p->w[l] * prob[row[l]];
+    float all = prob[row[UB_LANGS_ROW - 1]];
     float r = logf(((1 - UNKNOWN_SHARE) * mix + UNKNOWN_SHARE * all) / all);
     return r < 0 ? -r : 0;
 }
