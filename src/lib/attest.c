@@ -93,13 +93,19 @@ static int is_gap(const ub_detect_scratch *s, const struct attch *t)
 }
 
 /* Is t a character the lossy search guessed: a gap, or (two layers) one
- * whose intermediate character was one of several? */
+ * whose intermediate character was one of several, or one it restored a
+ * lost byte of (a soft hyphen stripped), which a byte dropped would have
+ * left alike?  Hungarian "akadálymentesítés" through windows-1257, which
+ * drops the A1 of "á" and has a soft hyphen at AD, came back
+ * "akadílymentesítés" (C3 AD, the hyphen restored): a word the lexicon
+ * does not know, whose restored letter it did not look at. */
 static int is_guess(const ub_detect_scratch *s, const struct attch *t)
 {
     if (t->run == NO_INDEX)
         return 0;
     const ub_lchar *c = &s->lch[s->runs[t->run].l0 + t->i];
-    return c->gap || c->guess;
+    return c->gap || c->guess || ub_op_lost(c->ops[0]) || ub_op_lost(c->ops[1]) ||
+           ub_op_lost(c->ops[2]) || ub_op_lost(c->ops[3]);
 }
 
 /* The capital of a small letter (as fold(), the other way); any other
