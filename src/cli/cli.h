@@ -100,9 +100,11 @@ void ub_usage_hint(void);
 
 /* ------------------------------------------------------------ icudata.c */
 
-/* Give ICU its data (libicudata.so) before anything uses it; 0, or -1
- * after saying why on stderr (converters then fail to open). */
+/* Give ICU its data (libicudata.so) before a converter is opened; 0, or
+ * -1 after saying why on stderr (converters then fail to open). */
 int ub_icu_data_load(void);
+/* ub_icu_data_load() as the library's data hook (icu.h). */
+void ub_icu_data_hook(void);
 
 /* ------------------------------------------------------------ display.c */
 

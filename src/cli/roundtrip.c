@@ -18,6 +18,7 @@
 #include <unicode/utf16.h>
 
 #include "cli.h"
+#include "icu.h"
 
 #define SHOW_MAX 10             /* failures listed per file */
 #define CACHE_SLOTS 8192u
@@ -189,6 +190,7 @@ out:
 
 static int list_icu(void)
 {
+    ub_icu_ready();
     int32_t n = ucnv_countAvailable();
     for (int32_t i = 0; i < n; i++)
         printf("%s\n", ucnv_getAvailableName(i));
@@ -204,6 +206,7 @@ int ub_roundtrip_main(const struct ub_opts *o)
     int rc = UB_EXIT_OK, errors = 0;
     long failures = 0;
     UErrorCode ec = U_ZERO_ERROR;
+    ub_icu_ready();
     rt.cnv = ucnv_open(o->via, &ec);
     if (U_FAILURE(ec) || !rt.cnv) {
         fprintf(stderr, "unbake: roundtrip: unknown codec '%s' (see 'unbake roundtrip --list-codecs')\n",

@@ -11,6 +11,7 @@
 #include <unicode/ucnv_cb.h>
 
 #include "codec.h"
+#include "icu.h"
 #include "input.h"
 #include "mbcs.h"
 #include "model.h"
@@ -92,6 +93,7 @@ static void count_cb(const void *ctx, UConverterToUnicodeArgs *args, const char 
 static UConverter *open_cnv(const char *icu, size_t *counter)
 {
     UErrorCode err = U_ZERO_ERROR;
+    ub_icu_ready();
     UConverter *cnv = ucnv_open(icu, &err);
     if (U_FAILURE(err))
         return NULL;
@@ -132,6 +134,7 @@ static int resolve(const char *name, int *mode, int *sbcs, char *icu, size_t icu
         return 0;
     }
     UErrorCode err = U_ZERO_ERROR;
+    ub_icu_ready();
     UConverter *cnv = ucnv_open(name, &err);
     if (U_FAILURE(err))
         return UNBAKE_ECODEC;

@@ -24,6 +24,7 @@
 #include <unicode/ucnv_cb.h>
 
 #include "codec.h"
+#include "icu.h"
 #include "mbcs.h"
 #include "mbcs_lossy_tab.h"
 
@@ -515,6 +516,7 @@ static UConverter *dec_cnv(ub_mbcs_cache *c, int id)
 {
     if (!c->dec[id]) {
         UErrorCode err = U_ZERO_ERROR;
+        ub_icu_ready();
         UConverter *cnv = ucnv_open(defs[id].icu, &err);
         if (U_FAILURE(err))
             return NULL;
@@ -606,6 +608,7 @@ static int encode_icu(ub_mbcs_cache *c, int id, uint32_t cp, uint8_t *out)
 {
     if (!c->enc[id]) {
         UErrorCode err = U_ZERO_ERROR;
+        ub_icu_ready();
         UConverter *cnv = ucnv_open(defs[id].icu, &err);
         if (U_FAILURE(err))
             return -2;
