@@ -8,12 +8,9 @@
  * Turkish one whose own letters were cut short look Norwegian, until the
  * lead bytes left of the cut letters count too.  Every
  * cost is bounded, both cases share a letter's slot, and a line of a few
- * letters says nothing.  Through the library: Swedish read as windows-1257
- * with the bytes it cannot read dropped, where the model alone fills
- * "nå" and "åt" as "ná" and "át" (å is C3 A5, á C3 A1: windows-1257 has
- * neither second byte), comes back whole; and so it does with
- * --lossy=mark and a confidence of one half, the alternatives weighing
- * the same priors as the search.
+ * letters says nothing.  The fills the odds choose through the library
+ * are tested with the lexicon's (test_lex.c: test_fill_languages,
+ * test_mark_languages).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -21,14 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "codec.h"
 #include "langs.h"
-#include "unbake.h"
 #include "utf8.h"
 
 static ub_langs_acc acc;
@@ -113,63 +107,12 @@ static void test_bounds(void **state)
     assert_true(ub_langs_cost_of(&p, 0x4E2D) == 0);
 }
 
-/* UTF-8 text s read as codec, the bytes it cannot read dropped, as UTF-8. */
-static size_t garble(const char *s, int codec, char *out)
-{
-    size_t n = 0;
-    for (const uint8_t *q = (const uint8_t *)s; *q; q++)
-        if (!ub_codec_is_lossy(codec, *q))
-            n += (size_t)ub_utf8_encode(ub_codec_decode(codec, *q), (uint8_t *)out + n);
-    return n;
-}
-
-/* The Swedish text through windows-1257, its undefined bytes dropped,
- * fixed with mode (and, for UNBAKE_LOSSY_MARK, min_confidence) must come
- * back whole. */
-static void fill_swedish(int mode, int min_confidence)
-{
-    static const char text[] =
-        "Du kan nå inställningarna via menyn, och där går det att välja vilka program som "
-        "får komma åt nätverket.\n";
-    char in[1024];
-    size_t n = garble(text, UB_CODEC_CP1257, in);
-    unbake_ctx *ctx = unbake_ctx_new();
-    assert_non_null(ctx);
-    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_LOSSY, mode), 0);
-    if (mode == UNBAKE_LOSSY_MARK)
-        assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MIN_CONFIDENCE, min_confidence), 0);
-    char *out = NULL;
-    size_t on = 0;
-    assert_true(unbake_fix_buffer(ctx, in, n, &out, &on) > 0);
-    if (on != strlen(text) || memcmp(out, text, on))
-        fail_msg("got %.*s", (int)on, out);
-    free(out);
-    unbake_ctx_free(ctx);
-}
-
-static void test_fill(void **state)
-{
-    (void)state;
-    fill_swedish(UNBAKE_LOSSY_FILL, 0);
-}
-
-/* The posterior of a gap's alternatives weighs the priors the search
- * weighed: "å", written for "nå", is also the likeliest listed, and a
- * confidence of one half keeps it (it was listed at 0.35, "á" at 0.53). */
-static void test_mark(void **state)
-{
-    (void)state;
-    fill_swedish(UNBAKE_LOSSY_MARK, 500);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_swedish),
         cmocka_unit_test(test_cut),
         cmocka_unit_test(test_bounds),
-        cmocka_unit_test(test_fill),
-        cmocka_unit_test(test_mark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

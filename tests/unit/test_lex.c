@@ -15,7 +15,9 @@
  * and Russian read as windows-1253, its undefined bytes dropped, whose
  * "Масштабирование" the lexicon finds among readings of the bytes that
  * codec drops; and Hungarian through windows-1257, where a letter filled
- * by restoring a soft hyphen is weighed by the lexicon as a gap is.
+ * by restoring a soft hyphen is weighed by the lexicon as a gap is; and
+ * Swedish through windows-1257, whose fills the languages its letters
+ * point to choose (langs.h), in both lossy modes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -130,14 +132,18 @@ static size_t garble(const char *s, int codec, int shy, char *out)
     return n;
 }
 
-/* text, garbled (shy: its soft hyphens too), must come back whole. */
-static void fill_back(const char *text, int codec, int shy)
+/* text, garbled (shy: its soft hyphens too), must come back whole, fixed
+ * in lossy mode (and, for UNBAKE_LOSSY_MARK, min_confidence). */
+static void fill_back_as(const char *text, int codec, int shy, int mode, int min_confidence)
 {
     char in[2048];
     assert_true(strlen(text) < sizeof in / 3);
     size_t n = garble(text, codec, shy, in);
     unbake_ctx *ctx = unbake_ctx_new();
     assert_non_null(ctx);
+    assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_LOSSY, mode), 0);
+    if (mode == UNBAKE_LOSSY_MARK)
+        assert_int_equal(unbake_ctx_set(ctx, UNBAKE_OPT_MIN_CONFIDENCE, min_confidence), 0);
     char *out = NULL;
     size_t on = 0;
     assert_true(unbake_fix_buffer(ctx, in, n, &out, &on) > 0);
@@ -145,6 +151,11 @@ static void fill_back(const char *text, int codec, int shy)
         fail_msg("got %.*s", (int)on, out);
     free(out);
     unbake_ctx_free(ctx);
+}
+
+static void fill_back(const char *text, int codec, int shy)
+{
+    fill_back_as(text, codec, shy, UNBAKE_LOSSY_FILL, 0);
 }
 
 static void test_fill(void **state)
@@ -188,6 +199,27 @@ static void test_fill_restored(void **state)
               UB_CODEC_CP1257, 0);
 }
 
+/* The languages a line's letters point to (langs.h) choose the fill:
+ * windows-1257 has neither the A5 of "å" nor the A1 of "á", and the model
+ * alone fills Swedish "nå" and "åt" as "ná" and "át". */
+static const char swedish[] = "Du kan nå inställningarna via menyn, och där går det att välja "
+                              "vilka program som får komma åt nätverket.\n";
+
+static void test_fill_languages(void **state)
+{
+    (void)state;
+    fill_back(swedish, UB_CODEC_CP1257, 0);
+}
+
+/* ... and the alternatives of a gap weigh the same priors as the search:
+ * "å", written for "nå", is the likeliest listed, and a confidence of one
+ * half keeps it (it was listed at 0.35, "á" at 0.53). */
+static void test_mark_languages(void **state)
+{
+    (void)state;
+    fill_back_as(swedish, UB_CODEC_CP1257, 0, UNBAKE_LOSSY_MARK, 500);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +230,8 @@ int main(void)
         cmocka_unit_test(test_fill_case),
         cmocka_unit_test(test_fill_codec),
         cmocka_unit_test(test_fill_restored),
+        cmocka_unit_test(test_fill_languages),
+        cmocka_unit_test(test_mark_languages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
