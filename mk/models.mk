@@ -35,7 +35,7 @@ $(B)/gen/gen_words: $(WORDS_SRC) src/lib/lex.h
 	$(CC) -O2 -g -ffp-contract=off -std=c11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(WARN) \
 	    -o $@ $(WORDS_SRC) -licuuc -lm -lpthread
 
-$(B)/gen/gen_langs: src/gen/gen_langs.c src/lib/alphabet_tables.c src/lib/alphabet.h
+$(B)/gen/gen_langs: src/gen/gen_langs.c src/lib/alphabet_tables.c src/lib/alphabet.h src/lib/langs.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(WARN) \
 	    -o $@ src/gen/gen_langs.c src/lib/alphabet_tables.c -licuuc -lm
