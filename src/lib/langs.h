@@ -18,7 +18,8 @@
  * Bulgarian (і, ї, є, ы) or Persian from Arabic are the very ones lost
  * (their second bytes are C1 bytes), and odds from the rest made the
  * fills of those lines worse (lossy_quality: CER ru 11.92 -> 11.98%,
- * uk 15.99 -> 16.21%, ar 13.12 -> 13.33%).
+ * uk 15.99 -> 16.21%, ar 13.12 -> 13.33%; with only the languages of
+ * 100,000 letters or more, Bulgarian left out, uk 16.19%, ar 13.33%).
  *
  * Tables are read-only; an accumulator belongs to its caller.
  */
