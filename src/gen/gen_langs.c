@@ -194,8 +194,10 @@ int main(int argc, char **argv)
     printf("\n};\n\n");
     printf("/* the slot of each letter of alphabet.h, by its lower case (-1: none) */\n");
     printf("const int16_t ub_langs_slot[UB_ALPHA_NLETTERS] = {");
-    for (int a = 0; a < UB_ALPHA_NLETTERS; a++)
-        printf("%s%d,", a % 16 ? " " : "\n    ", slot_of[letter_slot(ub_alpha_letters[a])]);
+    for (int a = 0; a < UB_ALPHA_NLETTERS; a++) {
+        int ls = letter_slot(ub_alpha_letters[a]);     /* -1: another script */
+        printf("%s%d,", a % 16 ? " " : "\n    ", ls < 0 ? -1 : slot_of[ls]);
+    }
     printf("\n};\n\n");
     printf("/* the slots of ASCII a-z */\nconst int16_t ub_langs_ascii[26] = {");
     for (int a = 0; a < 26; a++)

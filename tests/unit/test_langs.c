@@ -7,8 +7,8 @@
  * å nothing; of a German one, the other way round; the ASCII letters of a
  * Turkish one whose own letters were cut short look Norwegian, until the
  * lead bytes left of the cut letters count too.  Every
- * cost is bounded, both cases share a letter's slot, and a line of a few
- * letters says nothing.  The fills the odds choose through the library
+ * cost is bounded, both cases share a letter's slot, a line of a few
+ * letters says nothing, and the generated tables are distributions.  The fills the odds choose through the library
  * are tested with the lexicon's (test_lex.c: test_fill_languages,
  * test_mark_languages).
  */
@@ -107,12 +107,41 @@ static void test_bounds(void **state)
     assert_true(ub_langs_cost_of(&p, 0x4E2D) == 0);
 }
 
+/* The tables are distributions: each language's letters, and the pooled
+ * row's, sum to one (within the rounding to sixteenths of a nat), and the
+ * row's slots past the languages are empty. */
+static void test_tables(void **state)
+{
+    (void)state;
+    assert_true(ub_langs_n > 0 && ub_langs_n < UB_LANGS_ROW);
+    assert_true(ub_langs_nslots > 26 && ub_langs_nslots <= UB_LANGS_SLOTS_MAX);
+    for (int l = 0; l < UB_LANGS_ROW; l++) {
+        double sum = 0;
+        for (int s = 0; s < ub_langs_nslots; s++) {
+            uint8_t q = ub_langs_cost[s][l];
+            if (l >= ub_langs_n && l < UB_LANGS_ROW - 1)
+                assert_int_equal(q, 0);
+            sum += exp(-q / 16.0);
+        }
+        if (l < ub_langs_n || l == UB_LANGS_ROW - 1)
+            assert_true(fabs(sum - 1) < 0.05);
+    }
+    /* every ASCII letter has a slot, and the Latin letters of the
+     * alphabets that have one share it with their other case */
+    for (int c = 'a'; c <= 'z'; c++)
+        assert_true(ub_langs_slot_of((uint32_t)c) >= 0);
+    assert_int_equal(ub_langs_slot_of(0xC5), ub_langs_slot_of(0xE5));  /* Å å */
+    assert_int_equal(ub_langs_slot_of(0x10C), ub_langs_slot_of(0x10D));  /* Č č */
+    assert_int_equal(ub_langs_slot_of(0x416), -1);  /* Ж: Latin only */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_swedish),
         cmocka_unit_test(test_cut),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
