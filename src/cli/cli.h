@@ -100,11 +100,10 @@ void ub_usage_hint(void);
 
 /* ------------------------------------------------------------ icudata.c */
 
-/* Give ICU its data (libicudata.so) before a converter is opened; 0, or
- * -1 after saying why on stderr (converters then fail to open). */
-int ub_icu_data_load(void);
-/* ub_icu_data_load() as the library's data hook (icu.h). */
-void ub_icu_data_hook(void);
+/* Give ICU its data (libicudata.so), or say on stderr why not (converters
+ * then fail to open): the library's data hook (icu.h), run before the
+ * first converter is opened. */
+void ub_icu_data_load(void);
 
 /* ------------------------------------------------------------ display.c */
 

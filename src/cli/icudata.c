@@ -60,18 +60,13 @@ const struct icu_stub_data U_ICUDATA_ENTRY_POINT __attribute__((aligned(16))) = 
     },
 };
 
-void ub_icu_data_hook(void)
-{
-    (void)ub_icu_data_load();
-}
-
-int ub_icu_data_load(void)
+void ub_icu_data_load(void)
 {
     static const char lib[] = "libicudata.so." UB_STR(U_ICU_VERSION_MAJOR_NUM);
     void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         ub_msg(1, "ICU's data not found (%s): converters unavailable", dlerror());
-        return -1;
+        return;
     }
     /* (the handle stays open: ICU reads the package from it until exit) */
     const void *data = dlsym(h, "icudt" UB_STR(U_ICU_VERSION_MAJOR_NUM) "_dat");
@@ -81,7 +76,5 @@ int ub_icu_data_load(void)
     if (!data || U_FAILURE(err)) {
         ub_msg(1, "ICU's data in %s unusable (%s): converters unavailable", lib,
                data ? u_errorName(err) : dlerror());
-        return -1;
     }
-    return 0;
 }

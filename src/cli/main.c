@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     /* ICU's data when a converter is first wanted (--from, roundtrip,
      * legacy input, GB18030's four-byte forms), not at every start: the
      * dynamic loading of its library was a tenth of the start-up time */
-    ub_icu_set_data_hook(ub_icu_data_hook);
+    ub_icu_set_data_hook(ub_icu_data_load);
 
     if (ub_args_parse(&o, argc, argv) < 0) {
         rc = o.cmd == UB_CMD_FILTER ? UB_EXIT_FAIL : UB_EXIT_ERROR;

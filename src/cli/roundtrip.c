@@ -206,8 +206,7 @@ int ub_roundtrip_main(const struct ub_opts *o)
     int rc = UB_EXIT_OK, errors = 0;
     long failures = 0;
     UErrorCode ec = U_ZERO_ERROR;
-    ub_icu_ready();
-    rt.cnv = ucnv_open(o->via, &ec);
+    rt.cnv = ub_icu_open(o->via, &ec);
     if (U_FAILURE(ec) || !rt.cnv) {
         fprintf(stderr, "unbake: roundtrip: unknown codec '%s' (see 'unbake roundtrip --list-codecs')\n",
                 o->via);

@@ -24,3 +24,9 @@ void ub_icu_ready(void)
 {
     pthread_once(&data_once, run_hook);
 }
+
+UConverter *ub_icu_open(const char *name, UErrorCode *err)
+{
+    ub_icu_ready();
+    return ucnv_open(name, err);
+}

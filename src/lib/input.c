@@ -93,8 +93,7 @@ static void count_cb(const void *ctx, UConverterToUnicodeArgs *args, const char 
 static UConverter *open_cnv(const char *icu, size_t *counter)
 {
     UErrorCode err = U_ZERO_ERROR;
-    ub_icu_ready();
-    UConverter *cnv = ucnv_open(icu, &err);
+    UConverter *cnv = ub_icu_open(icu, &err);
     if (U_FAILURE(err))
         return NULL;
     ucnv_setToUCallBack(cnv, count_cb, counter, NULL, NULL, &err);
@@ -134,8 +133,7 @@ static int resolve(const char *name, int *mode, int *sbcs, char *icu, size_t icu
         return 0;
     }
     UErrorCode err = U_ZERO_ERROR;
-    ub_icu_ready();
-    UConverter *cnv = ucnv_open(name, &err);
+    UConverter *cnv = ub_icu_open(name, &err);
     if (U_FAILURE(err))
         return UNBAKE_ECODEC;
     const char *internal = ucnv_getName(cnv, &err);

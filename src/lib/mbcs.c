@@ -516,8 +516,7 @@ static UConverter *dec_cnv(ub_mbcs_cache *c, int id)
 {
     if (!c->dec[id]) {
         UErrorCode err = U_ZERO_ERROR;
-        ub_icu_ready();
-        UConverter *cnv = ucnv_open(defs[id].icu, &err);
+        UConverter *cnv = ub_icu_open(defs[id].icu, &err);
         if (U_FAILURE(err))
             return NULL;
         ucnv_setFallback(cnv, 0);
@@ -608,8 +607,7 @@ static int encode_icu(ub_mbcs_cache *c, int id, uint32_t cp, uint8_t *out)
 {
     if (!c->enc[id]) {
         UErrorCode err = U_ZERO_ERROR;
-        ub_icu_ready();
-        UConverter *cnv = ucnv_open(defs[id].icu, &err);
+        UConverter *cnv = ub_icu_open(defs[id].icu, &err);
         if (U_FAILURE(err))
             return -2;
         ucnv_setFallback(cnv, 0);
