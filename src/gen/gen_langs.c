@@ -154,6 +154,8 @@ int main(int argc, char **argv)
         else
             fprintf(stderr, "gen_langs: %s left out: %llu letters of %llu characters\n",
                     names[l], (unsigned long long)totals[l], (unsigned long long)nchars[l]);
+    if (nk > UB_LANGS_MAX)
+        die("%d languages: more than %d", nk, UB_LANGS_MAX);
     /* the slots: letters some language writes min_count times */
     int slot_of[NSLOT_ALL], ns = 0;
     for (int s = 0; s < NSLOT_ALL; s++) {
@@ -204,8 +206,6 @@ int main(int argc, char **argv)
         printf("%s%d,", a % 16 ? " " : "\n    ", slot_of[a]);
     printf("\n};\n\n");
     /* a row a slot: the languages' costs, then the pooled one */
-    if (nk >= UB_LANGS_ROW)
-        die("%d languages: more than %d", nk, UB_LANGS_ROW - 1);
     printf("/* a row of UB_LANGS_ROW a slot: each language, 0 up to the last,\n"
            " * which is all of them pooled */\n");
     printf("const uint8_t ub_langs_cost[][UB_LANGS_ROW] = {\n");
@@ -230,8 +230,7 @@ int main(int argc, char **argv)
             }
             printf("%s%ld,", k && k % 16 == 0 ? "\n        " : " ", q > 255 ? 255 : q);
         }
-        printf(" },");
-        printf("\n");
+        printf(" },\n");
     }
     printf("};\n");
     fprintf(stderr, "gen_langs: %d languages, %d letters\n", nk, ns);
