@@ -85,14 +85,17 @@ int ub_langs_fit(const ub_langs_acc *a, ub_langs *p)
     }
     for (int l = 0; l < UB_LANGS_ROW; l++)
         p->w[l] /= sum;
+    memset(p->have, 0, sizeof p->have);
     return 1;
 }
 
-float ub_langs_cost_of(const ub_langs *p, uint32_t c)
+float ub_langs_cost_of(ub_langs *p, uint32_t c)
 {
     int s = ub_langs_slot_of(c);
     if (s < 0)
         return 0;
+    if (p->have[s >> 6] >> (s & 63) & 1)
+        return p->cost[s];
     pthread_once(&prob_once, prob_init);
     const uint8_t *row = ub_langs_cost[s];
     float mix = 0;
@@ -100,5 +103,6 @@ float ub_langs_cost_of(const ub_langs *p, uint32_t c)
         mix += p->w[l] * prob[row[l]];
     float all = prob[row[UB_LANGS_ROW - 1]];
     float r = logf(((1 - UNKNOWN_SHARE) * mix + UNKNOWN_SHARE * all) / all);
-    return r < 0 ? -r : 0;
+    p->have[s >> 6] |= 1ull << (s & 63);
+    return p->cost[s] = r < 0 ? -r : 0;
 }

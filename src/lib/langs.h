@@ -52,10 +52,14 @@ typedef struct {
     uint16_t cut[32];           /* leads 0xC0..0xDF of letters cut short */
 } ub_langs_acc;
 
-/* The languages' odds for a line, once fitted. */
+/* The languages' odds for a line, once fitted, and what its fills cost
+ * under them (each letter's once: the lossy searches ask again and again
+ * for the same few). */
 typedef struct {
     float w[UB_LANGS_ROW];      /* P(language | the line's letters), 0
                                    past ub_langs_n */
+    uint64_t have[UB_LANGS_SLOTS_MAX / 64];     /* cost[s] found */
+    float cost[UB_LANGS_SLOTS_MAX];
 } ub_langs;
 
 /* The slot of c (any case), or -1 when the tables have none for it. */
@@ -99,8 +103,8 @@ int ub_langs_fit(const ub_langs_acc *a, ub_langs *p);
  * are *p: -ln of how much less likely c is in them than in all the
  * languages together, 0 where it is as likely or more, and bounded (the
  * line may be in a language the tables lack).  0 for a character the
- * tables have no slot for.
+ * tables have no slot for.  (It keeps the cost in *p for the next time.)
  */
-float ub_langs_cost_of(const ub_langs *p, uint32_t c);
+float ub_langs_cost_of(ub_langs *p, uint32_t c);
 
 #endif

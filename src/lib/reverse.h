@@ -109,7 +109,8 @@ typedef struct {
  */
 typedef struct {
     const ub_alpha *alpha;      /* NULL: no letters that tell */
-    const ub_langs *langs;      /* NULL: too few letters */
+    ub_langs *langs;            /* NULL: too few letters (the costs of
+                                   fills are kept in it) */
 } ub_line_letters;
 typedef ub_line_letters ub_alpha_fn(void *arg);
 void ub_beam_use_alphabet(ub_beam_scratch *s, ub_alpha_fn *get, void *arg, unsigned tag);
